@@ -1,0 +1,131 @@
+/**
+ * Party identities and echo broadcast. Every party has a long-term Ed25519 identity key known to
+ * its peers. Broadcast payloads are signed over their full context (protocol, session, round,
+ * sender), and one extra round in which every party echoes the digest and signature of each
+ * broadcast it received makes equivocation both visible and attributable: two validly signed,
+ * different payloads for the same slot convict the sender; an echo carrying a signature that
+ * does not verify convicts the echoer.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { equalBytes, u32be, utf8 } from '../bytes.js';
+import { Reader, Writer } from './codec.js';
+import { blame } from './errors.js';
+import { decodeFrom, type Rng } from './protocol.js';
+
+export interface PartyIdentity {
+  /** This party's Ed25519 secret key (32-byte seed). */
+  secretKey: Uint8Array;
+  /** Every party's Ed25519 public key, by party identifier. */
+  publicKeys: ReadonlyMap<number, Uint8Array>;
+}
+
+/** Makes identity keys for parties 1..n (simulation and tests). */
+export function generateIdentities(ids: readonly number[], rng: Rng): Map<number, PartyIdentity> {
+  const secrets = new Map(ids.map((id) => [id, rng(32)] as const));
+  const publicKeys = new Map(ids.map((id) => [id, ed25519.getPublicKey(secrets.get(id)!)] as const));
+  return new Map(ids.map((id) => [id, { secretKey: secrets.get(id)!, publicKeys }] as const));
+}
+
+const SIGNATURE_LENGTH = 64;
+const DIGEST_LENGTH = 64;
+
+export interface BroadcastSlot {
+  protocol: string;
+  session: Uint8Array;
+  round: number;
+  from: number;
+}
+
+/**
+ * What a sender signs: the slot (so that a signature cannot be replayed into another session,
+ * round or sender position) and the payload's digest (so that an echo can carry the proof
+ * without the payload).
+ */
+function signedMessage(slot: BroadcastSlot, digest: Uint8Array): Uint8Array {
+  const parts = [utf8('mpc-wallet/v1/broadcast'), utf8(slot.protocol), slot.session, u32be(slot.round), u32be(slot.from), digest];
+  const h = sha512.create();
+  for (const part of parts) h.update(u32be(part.length)).update(part);
+  return h.digest();
+}
+
+/** Appends the sender's signature over the broadcast slot and payload. */
+export function signBroadcast(secretKey: Uint8Array, slot: BroadcastSlot, payload: Uint8Array): Uint8Array {
+  const signature = ed25519.sign(signedMessage(slot, sha512(payload)), secretKey);
+  return new Writer().varBytes(payload).bytes(signature).finish();
+}
+
+export interface OpenedBroadcast {
+  payload: Uint8Array;
+  digest: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** Checks a signed broadcast; a bad signature or framing is the sender's fault. */
+export function openBroadcast(identity: PartyIdentity, slot: BroadcastSlot, bytes: Uint8Array): OpenedBroadcast {
+  const { payload, signature } = decodeFrom(slot.from, 'signed broadcast', () => {
+    const r = new Reader(bytes);
+    const p = r.varBytes(bytes.length);
+    const s = r.bytes(SIGNATURE_LENGTH);
+    r.end();
+    return { payload: p, signature: s };
+  });
+  const key = identity.publicKeys.get(slot.from);
+  const digest = sha512(payload);
+  if (!key || !verifySafe(signature, signedMessage(slot, digest), key)) blame('bad-signature', slot.from, 'broadcast signature does not verify');
+  return { payload, digest, signature };
+}
+
+function verifySafe(signature: Uint8Array, message: Uint8Array, key: Uint8Array): boolean {
+  try {
+    return ed25519.verify(signature, message, key);
+  } catch {
+    return false;
+  }
+}
+
+/** An echo: for each sender of the echoed round, the digest and signature the echoer saw. */
+export function encodeEcho(seen: ReadonlyMap<number, OpenedBroadcast>): Uint8Array {
+  const w = new Writer().u16(seen.size);
+  for (const [from, b] of [...seen].sort((a, b) => a[0] - b[0])) w.u16(from).bytes(b.digest).bytes(b.signature);
+  return w.finish();
+}
+
+/**
+ * Compares a peer's echo with what this party saw (`mine`, including its own broadcast).
+ * Blames the original sender when the peer proves a different signed payload, otherwise the echoer.
+ */
+export function checkEcho(
+  identity: PartyIdentity,
+  slotOf: (from: number) => BroadcastSlot,
+  mine: ReadonlyMap<number, OpenedBroadcast>,
+  echoer: number,
+  echo: Uint8Array,
+): void {
+  const entries = decodeFrom(echoer, 'echo', () => {
+    const r = new Reader(echo);
+    const n = r.u16();
+    const out = new Map<number, { digest: Uint8Array; signature: Uint8Array }>();
+    for (let i = 0; i < n; i++) {
+      const from = r.u16();
+      if (out.has(from)) throw new Error('duplicate entry');
+      out.set(from, { digest: r.bytes(DIGEST_LENGTH), signature: r.bytes(SIGNATURE_LENGTH) });
+    }
+    r.end();
+    return out;
+  });
+  for (const [from] of entries) {
+    if (!mine.has(from)) blame('bad-echo', echoer, 'echo names a broadcast that does not exist');
+  }
+  for (const [from, own] of mine) {
+    if (from === echoer) continue;
+    const theirs = entries.get(from);
+    if (!theirs) blame('bad-echo', echoer, 'echo omits a broadcast');
+    if (equalBytes(theirs.digest, own.digest)) continue;
+    const key = identity.publicKeys.get(from)!;
+    // The echoer can only hold a second valid signature if the sender made one.
+    const signedBySender = verifySafe(theirs.signature, signedMessage(slotOf(from), theirs.digest), key);
+    if (signedBySender) blame('equivocation', from, `sent different round-${slotOf(from).round} broadcasts to different parties`);
+    blame('bad-echo', echoer, 'echo carries a forged broadcast signature');
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The round-based protocol engine (DESIGN §5). A protocol instance is a pure state machine:
+ * `start()` returns the first messages, `receive()` returns more messages, a result, or an abort
+ * naming the guilty parties. It never touches I/O or clocks; randomness is injected.
+ *
+ * The base class owns everything that is the same for every protocol: envelope checks, buffering
+ * of early messages, duplicate suppression, equivocation detection on one channel, and the
+ * terminal states. Subclasses only say who sends in each round and what a round computes.
+ */
+import { equalBytes } from '../bytes.js';
+import { type ProtocolMessage } from './codec.js';
+import { ProtocolAbort, blame } from './errors.js';
+
+/** Source of randomness: returns `n` fresh uniformly random bytes. */
+export type Rng = (n: number) => Uint8Array;
+
+export type Outcome<T> =
+  | { status: 'continue'; outgoing: ProtocolMessage[] }
+  | { status: 'done'; outgoing: ProtocolMessage[]; output: T }
+  | { status: 'aborted'; outgoing: ProtocolMessage[]; abort: ProtocolAbort };
+
+export interface Protocol<T> {
+  readonly protocol: string;
+  readonly session: Uint8Array;
+  readonly self: number;
+  start(): Outcome<T>;
+  receive(msg: ProtocolMessage): Outcome<T>;
+  /** Parties whose messages for the current round have not arrived (for timeouts and blame). */
+  waitingFor(): number[];
+}
+
+/** What one party expects from each sender in a round. */
+export interface RoundSpec {
+  broadcast: boolean;
+  direct: boolean;
+}
+
+/** The messages of one round, keyed by sender. */
+export interface Inbox {
+  broadcast: Map<number, Uint8Array>;
+  direct: Map<number, Uint8Array>;
+}
+
+export interface Outgoing {
+  to: number | null;
+  payload: Uint8Array;
+}
+
+export type RoundResult<T> = { outgoing: Outgoing[] } | { outgoing?: Outgoing[]; output: T };
+
+export abstract class RoundBasedProtocol<T> implements Protocol<T> {
+  /** Rounds numbered from 1; `rounds[r-1]` describes what arrives in round r. */
+  private readonly rounds: readonly RoundSpec[];
+  private current = 0;
+  private state: 'new' | 'running' | 'done' | 'aborted' = 'new';
+  private output: T | undefined;
+  private abortValue: ProtocolAbort | undefined;
+  /** Every accepted message by (round, sender, kind), for duplicate and equivocation checks. */
+  private readonly received = new Map<string, Uint8Array>();
+
+  protected constructor(
+    readonly protocol: string,
+    readonly session: Uint8Array,
+    readonly self: number,
+    rounds: readonly RoundSpec[],
+  ) {
+    if (session.length === 0 || session.length > 64) throw new RangeError('session id must be 1..64 bytes');
+    this.rounds = rounds;
+  }
+
+  /** Parties from which this party expects messages in `round`. */
+  protected abstract sendersOf(round: number): readonly number[];
+  /** Every party of the protocol run; messages from anyone else are ignored. */
+  protected abstract isParticipant(id: number): boolean;
+  /** Produces the first round's messages (or finishes at once). */
+  protected abstract onStart(): RoundResult<T>;
+  /** Handles the complete inbox of `round`; throws ProtocolAbort (via `blame`) on misbehaviour. */
+  protected abstract onRound(round: number, inbox: Inbox): RoundResult<T>;
+
+  start(): Outcome<T> {
+    if (this.state !== 'new') throw new Error('protocol already started');
+    this.state = 'running';
+    return this.step(() => this.onStart());
+  }
+
+  receive(msg: ProtocolMessage): Outcome<T> {
+    if (this.state === 'done') return { status: 'done', outgoing: [], output: this.output as T };
+    if (this.state === 'aborted') return { status: 'aborted', outgoing: [], abort: this.abortValue! };
+    // Not for this instance, or from outside the party set: not attributable, so ignored.
+    if (msg.protocol !== this.protocol || !equalBytes(msg.session, this.session)) return this.idle();
+    if (!this.isParticipant(msg.from) || msg.from === this.self) return this.idle();
+    if (msg.to !== null && msg.to !== this.self) return this.idle();
+    try {
+      this.accept(msg);
+    } catch (e) {
+      return this.fail(e);
+    }
+    if (this.state === 'new') return this.idle();
+    return this.step(() => undefined);
+  }
+
+  waitingFor(): number[] {
+    if (this.state !== 'running' || this.current > this.rounds.length) return [];
+    return this.sendersOf(this.current).filter((id) => !this.hasAll(this.current, id));
+  }
+
+  private idle(): Outcome<T> {
+    return { status: 'continue', outgoing: [] };
+  }
+
+  private accept(msg: ProtocolMessage): void {
+    const spec = this.rounds[msg.round - 1];
+    const kind = msg.to === null ? 'b' : 'd';
+    if (!spec || !(kind === 'b' ? spec.broadcast : spec.direct) || !this.sendersOf(msg.round).includes(msg.from)) {
+      blame('unexpected-message', msg.from, `unexpected ${kind === 'b' ? 'broadcast' : 'direct'} message in round ${msg.round}`);
+    }
+    const key = `${msg.round}/${msg.from}/${kind}`;
+    const previous = this.received.get(key);
+    if (previous) {
+      if (equalBytes(previous, msg.payload)) return; // a harmless duplicate
+      blame('equivocation', msg.from, `two different round-${msg.round} messages from the same sender`);
+    }
+    this.received.set(key, msg.payload);
+  }
+
+  private hasAll(round: number, from: number): boolean {
+    const spec = this.rounds[round - 1]!;
+    return (!spec.broadcast || this.received.has(`${round}/${from}/b`)) && (!spec.direct || this.received.has(`${round}/${from}/d`));
+  }
+
+  private inbox(round: number): Inbox {
+    const inbox: Inbox = { broadcast: new Map(), direct: new Map() };
+    for (const from of this.sendersOf(round)) {
+      const b = this.received.get(`${round}/${from}/b`);
+      const d = this.received.get(`${round}/${from}/d`);
+      if (b) inbox.broadcast.set(from, b);
+      if (d) inbox.direct.set(from, d);
+    }
+    return inbox;
+  }
+
+  /** Runs `first`, then every round whose inbox is complete, collecting outgoing messages. */
+  private step(first: () => RoundResult<T> | undefined): Outcome<T> {
+    const outgoing: ProtocolMessage[] = [];
+    try {
+      let result = first();
+      for (;;) {
+        if (result) {
+          // A handler's messages belong to the round after the one it consumed.
+          for (const o of result.outgoing ?? []) outgoing.push(this.envelope(this.current + 1, o));
+          if ('output' in result) {
+            this.state = 'done';
+            this.output = result.output;
+            this.received.clear();
+            return { status: 'done', outgoing, output: result.output };
+          }
+          this.current++;
+        }
+        if (this.current > this.rounds.length) throw new Error('protocol ran past its last round');
+        if (this.current === 0 || !this.sendersOf(this.current).every((id) => this.hasAll(this.current, id))) {
+          return { status: 'continue', outgoing };
+        }
+        result = this.onRound(this.current, this.inbox(this.current));
+      }
+    } catch (e) {
+      const failed = this.fail(e);
+      return { ...failed, outgoing: [] };
+    }
+  }
+
+  private envelope(round: number, o: Outgoing): ProtocolMessage {
+    return { protocol: this.protocol, session: this.session, round, from: this.self, to: o.to, payload: o.payload };
+  }
+
+  private fail(e: unknown): Outcome<T> & { status: 'aborted' } {
+    // Programming errors are not blame: they propagate to the caller unchanged.
+    if (!(e instanceof ProtocolAbort)) throw e;
+    this.state = 'aborted';
+    this.abortValue = e;
+    return { status: 'aborted', outgoing: [], abort: e };
+  }
+}
+
+/**
+ * Decodes a payload from `from`; any decoding failure is that sender's fault.
+ */
+export function decodeFrom<V>(from: number, what: string, decode: () => V): V {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof ProtocolAbort) throw e;
+    return blame('malformed-message', from, `malformed ${what}`);
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Verifiable dealing: the one protocol behind DKG, proactive refresh and resharing.
+ *
+ * Round 1 — every dealer i picks a polynomial fᵢ of degree t′−1, broadcasts (signed) its Feldman
+ *   commitment Cᵢ, and sends fᵢ(j) to each receiver j.
+ *     · DKG: fᵢ(0) is random and the broadcast carries a Schnorr proof of knowledge of fᵢ(0),
+ *       bound to session and dealer (no rogue-key contributions).
+ *     · Refresh/reshare: fᵢ(0) = λᵢ·sᵢ (Lagrange coefficient over the dealer set times the old
+ *       share), publicly checked as Cᵢ,₀ = λᵢ·Yᵢ against the old verification share, so the sum of
+ *       contributions is the old secret and the public key cannot change.
+ * Round 2 — every receiver echoes the digests and signatures of all round-1 broadcasts; a
+ *   mismatch convicts the equivocating dealer (or a lying echoer).
+ * Output — receiver j: sⱼ = Σᵢ fᵢ(j), every receiver's verification share Σᵢ Cᵢ(k), and the
+ *   group key Σᵢ Cᵢ,₀. Each received share is checked against its commitment; a bad one aborts
+ *   with the dealer named.
+ */
+import { sha512 } from '@noble/hashes/sha2.js';
+import { u32be, utf8 } from '../../bytes.js';
+import { Reader, Writer } from '../../engine/codec.js';
+import { blame } from '../../engine/errors.js';
+import {
+  type BroadcastSlot,
+  type OpenedBroadcast,
+  type PartyIdentity,
+  checkEcho,
+  encodeEcho,
+  openBroadcast,
+  signBroadcast,
+} from '../../engine/identity.js';
+import { type Inbox, type Outgoing, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom } from '../../engine/protocol.js';
+import { CURVES, type Curve, type CurveName, type GroupPoint, mod } from '../../math/curve.js';
+import {
+  commitPolynomial,
+  evaluateCommitment,
+  evaluatePolynomial,
+  lagrangeAtZero,
+  randomPolynomial,
+  validateThreshold,
+} from '../../math/polynomial.js';
+import { decodeSchnorrProof, encodeSchnorrProof, proveSchnorr, verifySchnorr } from '../../proofs/schnorr.js';
+import { type KeyShare, checkPublicPackage, type PublicKeyPackage } from '../key-share.js';
+
+export type DealingMode =
+  | { kind: 'dkg' }
+  | {
+      kind: 'reshare';
+      /** The existing key (public part, from the old committee). */
+      old: PublicKeyPackage;
+      /** This party's old share, when it is a dealer. */
+      oldShare?: bigint;
+    };
+
+export interface DealingConfig {
+  curve: CurveName;
+  session: Uint8Array;
+  self: number;
+  identity: PartyIdentity;
+  /** Parties that deal (DKG: the committee; reshare: ≥ old threshold members of the old committee). */
+  dealers: readonly number[];
+  /** The committee that receives shares. */
+  receivers: readonly number[];
+  /** Threshold of the resulting key. */
+  threshold: number;
+  mode: DealingMode;
+  rng: Rng;
+}
+
+/** The receivers' result; a dealer outside the new committee gets `null`. */
+export type DealingOutput = KeyShare | null;
+
+const ROUNDS = [
+  { broadcast: true, direct: true }, // commitments (+ proof), shares
+  { broadcast: true, direct: false }, // echoes
+] as const;
+
+function checkIds(ids: readonly number[], what: string): number[] {
+  const sorted = [...ids].sort((a, b) => a - b);
+  if (sorted.length === 0) throw new RangeError(`${what} must not be empty`);
+  for (let i = 0; i < sorted.length; i++) {
+    const id = sorted[i]!;
+    if (!Number.isInteger(id) || id < 1 || id > 0xffff) throw new RangeError(`${what}: bad identifier ${id}`);
+    if (i > 0 && sorted[i - 1] === id) throw new RangeError(`${what}: duplicate identifier ${id}`);
+  }
+  return sorted;
+}
+
+export class Dealing extends RoundBasedProtocol<DealingOutput> {
+  private readonly curve: Curve;
+  private readonly dealers: number[];
+  private readonly receivers: number[];
+  private readonly cfg: DealingConfig;
+  private ownShare: bigint | undefined;
+  private readonly seen = new Map<number, OpenedBroadcast>();
+  private readonly commitments = new Map<number, GroupPoint[]>();
+
+  constructor(cfg: DealingConfig) {
+    const name = `${cfg.mode.kind}/${cfg.curve}`;
+    super(name, cfg.session, cfg.self, ROUNDS);
+    this.cfg = cfg;
+    this.curve = CURVES[cfg.curve];
+    this.dealers = checkIds(cfg.dealers, 'dealers');
+    this.receivers = checkIds(cfg.receivers, 'receivers');
+    validateThreshold(cfg.threshold, this.receivers.length);
+    if (!this.dealers.includes(cfg.self) && !this.receivers.includes(cfg.self)) {
+      throw new RangeError('this party neither deals nor receives');
+    }
+    for (const id of new Set([...this.dealers, ...this.receivers])) {
+      if (!cfg.identity.publicKeys.has(id)) throw new RangeError(`no identity key for party ${id}`);
+    }
+    if (cfg.mode.kind === 'dkg') {
+      if (this.dealers.join() !== this.receivers.join()) throw new RangeError('in a DKG the dealers are the committee');
+    } else {
+      const old = cfg.mode.old;
+      checkPublicPackage(old);
+      if (this.dealers.length < old.threshold) throw new RangeError('fewer dealers than the old threshold');
+      if (!this.dealers.every((d) => old.parties.includes(d))) throw new RangeError('a dealer is not in the old committee');
+      if (this.dealers.includes(cfg.self) && cfg.mode.oldShare === undefined) throw new RangeError('a dealer needs its old share');
+    }
+  }
+
+  private get isDealer(): boolean {
+    return this.dealers.includes(this.self);
+  }
+  private get isReceiver(): boolean {
+    return this.receivers.includes(this.self);
+  }
+
+  protected isParticipant(id: number): boolean {
+    return this.dealers.includes(id) || this.receivers.includes(id);
+  }
+
+  protected sendersOf(round: number): readonly number[] {
+    if (!this.isReceiver) return [];
+    const senders = round === 1 ? this.dealers : this.receivers;
+    return senders.filter((id) => id !== this.self);
+  }
+
+  private slot(round: number, from: number): BroadcastSlot {
+    return { protocol: this.protocol, session: this.session, round, from };
+  }
+
+  /** What a proof of knowledge binds: session, dealer and the exact run parameters. */
+  private proofContext(dealer: number): Uint8Array {
+    return new Writer()
+      .varBytes(utf8(this.protocol))
+      .varBytes(this.session)
+      .u16(dealer)
+      .u16(this.cfg.threshold)
+      .varBytes(u32beList(this.receivers))
+      .finish();
+  }
+
+  protected onStart(): RoundResult<DealingOutput> {
+    if (!this.isDealer) return { outgoing: [] };
+    const { curve, cfg } = this;
+    const mode = cfg.mode;
+    const constant =
+      mode.kind === 'dkg' ? undefined : mod(lagrangeAtZero(curve, BigInt(this.self), this.dealers.map(BigInt)) * mode.oldShare!, curve.order);
+    const coeffs = randomPolynomial(curve, 0n, cfg.threshold - 1, cfg.rng);
+    coeffs[0] = constant ?? randomNonZero(curve, cfg.rng);
+    const commitment = commitPolynomial(curve, coeffs);
+    const w = new Writer().points(curve, commitment);
+    if (mode.kind === 'dkg') {
+      const proof = proveSchnorr(curve, coeffs[0]!, commitment[0]!, this.proofContext(this.self), cfg.rng);
+      w.bytes(encodeSchnorrProof(curve, proof));
+    }
+    const payload = w.finish();
+    const signed = signBroadcast(cfg.identity.secretKey, this.slot(1, this.self), payload);
+    const outgoing: Outgoing[] = [{ to: null, payload: signed }];
+    for (const j of this.receivers) {
+      const share = evaluatePolynomial(curve, coeffs, BigInt(j));
+      if (j === this.self) this.ownShare = share;
+      else outgoing.push({ to: j, payload: new Writer().scalar(curve, share).finish() });
+    }
+    coeffs.fill(0n);
+    if (!this.isReceiver) return { outgoing, output: null };
+    this.commitments.set(this.self, commitment);
+    this.seen.set(this.self, { payload, digest: sha512(payload), signature: signed.subarray(signed.length - 64) });
+    return { outgoing };
+  }
+
+  protected onRound(round: number, inbox: Inbox): RoundResult<DealingOutput> {
+    return round === 1 ? this.onDealings(inbox) : this.onEchoes(inbox);
+  }
+
+  private onDealings(inbox: Inbox): RoundResult<DealingOutput> {
+    const { curve, cfg } = this;
+    const t = cfg.threshold;
+    let share = this.ownShare ?? 0n;
+    for (const dealer of this.sendersOf(1)) {
+      const opened = openBroadcast(cfg.identity, this.slot(1, dealer), inbox.broadcast.get(dealer)!);
+      this.seen.set(dealer, opened);
+      const { commitment, proof } = decodeFrom(dealer, 'dealing', () => {
+        const r = new Reader(opened.payload);
+        const c = r.points(curve, t);
+        const p = cfg.mode.kind === 'dkg' ? decodeSchnorrProof(curve, r.bytes(curve.pointLength + curve.scalarLength)) : undefined;
+        r.end();
+        return { commitment: c, proof: p };
+      });
+      if (cfg.mode.kind === 'dkg') {
+        if (!verifySchnorr(curve, commitment[0]!, this.proofContext(dealer), proof!)) {
+          blame('bad-proof', dealer, 'proof of knowledge of the dealt secret does not verify');
+        }
+      } else {
+        const lambda = lagrangeAtZero(curve, BigInt(dealer), this.dealers.map(BigInt));
+        const expected = cfg.mode.old.verificationShares.get(dealer)!.multiplyUnsafe(lambda);
+        if (!commitment[0]!.equals(expected)) blame('bad-commitment', dealer, 'dealt constant does not match the old verification share');
+      }
+      const value = decodeFrom(dealer, 'share', () => {
+        const r = new Reader(inbox.direct.get(dealer)!);
+        const s = r.scalar(curve);
+        r.end();
+        return s;
+      });
+      if (!curve.mulBase(value).equals(evaluateCommitment(curve, commitment, BigInt(this.self)))) {
+        blame('bad-share', dealer, 'dealt share does not match the dealer’s commitment');
+      }
+      this.commitments.set(dealer, commitment);
+      share = mod(share + value, curve.order);
+    }
+    this.ownShare = share;
+    return { outgoing: [{ to: null, payload: encodeEcho(this.seen) }] };
+  }
+
+  private onEchoes(inbox: Inbox): RoundResult<DealingOutput> {
+    const { curve, cfg } = this;
+    for (const echoer of this.sendersOf(2)) {
+      checkEcho(cfg.identity, (from) => this.slot(1, from), this.seen, echoer, inbox.broadcast.get(echoer)!);
+    }
+    // Sum of all commitments: the public polynomial of the new key.
+    const summed: GroupPoint[] = [];
+    for (let k = 0; k < cfg.threshold; k++) {
+      let acc = curve.identity;
+      for (const d of this.dealers) acc = acc.add(this.commitments.get(d)![k]!);
+      summed.push(acc);
+    }
+    const publicKey = summed[0]!;
+    if (publicKey.is0()) blame('degenerate-key', this.dealers, 'the dealt key is the identity');
+    if (cfg.mode.kind === 'reshare' && !publicKey.equals(cfg.mode.old.publicKey)) {
+      // Unreachable when every Cᵢ,₀ was checked; kept as the invariant the protocol promises.
+      throw new Error('reshare changed the public key');
+    }
+    const verificationShares = new Map<number, GroupPoint>();
+    for (const j of this.receivers) verificationShares.set(j, evaluateCommitment(curve, summed, BigInt(j)));
+    const secretShare = this.ownShare!;
+    this.ownShare = undefined;
+    if (!curve.mulBase(secretShare).equals(verificationShares.get(this.self)!)) throw new Error('share sum inconsistent');
+    return {
+      output: {
+        curve: cfg.curve,
+        threshold: cfg.threshold,
+        parties: this.receivers,
+        self: this.self,
+        secretShare,
+        publicKey,
+        verificationShares,
+      },
+    };
+  }
+}
+
+function u32beList(ids: readonly number[]): Uint8Array {
+  const out = new Uint8Array(ids.length * 4);
+  ids.forEach((id, i) => out.set(u32be(id), i * 4));
+  return out;
+}
+
+function randomNonZero(curve: Curve, rng: Rng): bigint {
+  return randomPolynomial(curve, 0n, 1, rng)[1]!;
+}
