@@ -12,3 +12,4 @@ export * from './engine/simulator.js';
 export * from './protocols/key-share.js';
 export * from './protocols/dkg/index.js';
 export * from './protocols/reshare/index.js';
+export * from './protocols/frost/index.js';

@@ -1,0 +1,2 @@
+export * from './ciphersuite.js';
+export * from './sign.js';
