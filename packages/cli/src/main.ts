@@ -1,0 +1,101 @@
+/** Entry point of the `mpc-wallet` command. Usage errors exit with code 2, failures with 1. */
+import { parseArgs } from 'node:util';
+import { parseHex, systemRng, seededRng, MAX_PARTIES } from '@mpc-wallet/core';
+import { SCHEMES, type Scheme, simulateSign } from './simulate.js';
+
+export class UsageError extends Error {}
+
+interface Output {
+  write(s: string): unknown;
+}
+
+const USAGE = `usage: mpc-wallet simulate sign --scheme <${Object.keys(SCHEMES).join('|')}>
+         --threshold T --parties N --signers 1,3 --message <hex> [--refresh] [--seed <text>] [--json]`;
+
+function positiveInt(value: string | undefined, name: string): number {
+  if (value === undefined) throw new UsageError(`--${name} is required`);
+  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--${name} must be a positive integer`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer`);
+  return n;
+}
+
+export function parseSimulateSign(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      scheme: { type: 'string' },
+      threshold: { type: 'string' },
+      parties: { type: 'string' },
+      signers: { type: 'string' },
+      message: { type: 'string' },
+      refresh: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  if (!values.scheme) throw new UsageError('--scheme is required');
+  if (!(values.scheme in SCHEMES)) throw new UsageError(`unknown scheme "${values.scheme}" (expected ${Object.keys(SCHEMES).join(', ')})`);
+  const threshold = positiveInt(values.threshold, 'threshold');
+  const parties = positiveInt(values.parties, 'parties');
+  if (parties > MAX_PARTIES) throw new UsageError(`--parties must be at most ${MAX_PARTIES}`);
+  if (threshold > parties) throw new UsageError(`--threshold ${threshold} exceeds --parties ${parties}`);
+  if (values.signers === undefined) throw new UsageError('--signers is required');
+  const signers = values.signers.split(',').map((s) => {
+    if (!/^[0-9]+$/.test(s.trim())) throw new UsageError(`--signers: "${s}" is not a party number`);
+    const id = Number(s.trim());
+    if (id < 1 || id > parties) throw new UsageError(`--signers: party ${id} is not in 1..${parties}`);
+    return id;
+  });
+  if (new Set(signers).size !== signers.length) throw new UsageError('--signers lists a party twice');
+  if (signers.length < threshold) throw new UsageError(`--signers names ${signers.length} parties; the threshold is ${threshold}`);
+  if (values.message === undefined) throw new UsageError('--message is required');
+  let message: Uint8Array;
+  try {
+    message = parseHex(values.message, '--message');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return {
+    scheme: values.scheme as Scheme,
+    threshold,
+    parties,
+    signers,
+    message,
+    refresh: values.refresh ?? false,
+    rng: values.seed === undefined ? systemRng : seededRng(values.seed),
+    json: values.json ?? false,
+  };
+}
+
+export async function run(argv: string[], stdout: Output, stderr: Output): Promise<number> {
+  try {
+    const [command, sub, ...rest] = argv;
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command !== 'simulate') throw new UsageError(`unknown command "${command}"`);
+    if (sub !== 'sign') throw new UsageError(`unknown simulate protocol "${sub ?? ''}" (expected: sign)`);
+    const { json, ...opts } = parseSimulateSign(rest);
+    const result = simulateSign(opts);
+    if (json) stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      stdout.write(
+        `${result.scheme} ${result.threshold}-of-${result.parties}, signers ${result.signers.join(',')}\n` +
+          `public key: ${result.publicKey}\nmessage:    ${result.message}\nsignature:  ${result.signature}\n`,
+      );
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      stderr.write(`mpc-wallet: ${e.message}\n`);
+      return 2;
+    }
+    stderr.write(`mpc-wallet: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
