@@ -113,19 +113,20 @@ export class Reader {
       throw new DecodeError('invalid scalar');
     }
   }
-  point(curve: Curve): GroupPoint {
+  /** A point; `subgroupCheck: false` only where the caller checks subgroup membership itself. */
+  point(curve: Curve, subgroupCheck = true): GroupPoint {
     try {
-      return curve.decodePoint(this.bytes(curve.pointLength));
+      return curve.decodePoint(this.bytes(curve.pointLength), subgroupCheck);
     } catch (e) {
       if (e instanceof DecodeError) throw e;
       throw new DecodeError('invalid point');
     }
   }
-  points(curve: Curve, expected: number): GroupPoint[] {
+  points(curve: Curve, expected: number, subgroupCheck = true): GroupPoint[] {
     const n = this.u16();
     if (n !== expected) throw new DecodeError(`expected ${expected} points, got ${n}`);
     const out = [];
-    for (let i = 0; i < n; i++) out.push(this.point(curve));
+    for (let i = 0; i < n; i++) out.push(this.point(curve, subgroupCheck));
     return out;
   }
   end(): void {

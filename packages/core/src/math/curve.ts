@@ -37,11 +37,19 @@ export interface Curve {
   decodeScalar(bytes: Uint8Array): bigint;
   /** Compressed point encoding; the identity is never encoded. */
   encodePoint(p: GroupPoint): Uint8Array;
-  /** Strict decoding: exact length, on curve, canonical, not identity, in the prime-order subgroup. */
-  decodePoint(bytes: Uint8Array): GroupPoint;
+  /**
+   * Strict decoding: exact length, on curve, canonical, not identity, and (unless the caller
+   * checks the subgroup itself, later and more cheaply) in the prime-order subgroup.
+   */
+  decodePoint(bytes: Uint8Array, subgroupCheck?: boolean): GroupPoint;
+  /** Whether a point lies in the prime-order subgroup (always true for secp256k1, cofactor 1). */
+  inPrimeSubgroup(p: GroupPoint): boolean;
   /** Interprets a byte string as an integer in the curve's scalar byte order (no reduction). */
   bytesToNumber(bytes: Uint8Array): bigint;
+  /** s·G in constant time (for secret scalars). */
   mulBase(s: bigint): GroupPoint;
+  /** s·G in variable time: only for public scalars (verification). */
+  mulBasePublic(s: bigint): GroupPoint;
   /** Σ sᵢ·Pᵢ for public points and scalars (variable time). */
   sumOfProducts(points: GroupPoint[], scalars: bigint[]): GroupPoint;
 }
@@ -71,6 +79,7 @@ type NoblePointClass = {
   Fn: { ORDER: bigint };
 };
 
+// The subgroup check costs a full scalar multiplication on ed25519 (≈1 ms here).
 function makeCurve(
   name: CurveName,
   Point: NoblePointClass,
@@ -105,7 +114,7 @@ function makeCurve(
       if (p.is0()) throw new RangeError('cannot encode the identity element');
       return p.toBytes(true);
     },
-    decodePoint(bytes: Uint8Array): GroupPoint {
+    decodePoint(bytes: Uint8Array, subgroupCheck = true): GroupPoint {
       if (!(bytes instanceof Uint8Array) || bytes.length !== pointLength) {
         throw new TypeError(`point must be ${pointLength} bytes`);
       }
@@ -117,7 +126,7 @@ function makeCurve(
         throw new RangeError('invalid point encoding');
       }
       if (p.is0()) throw new RangeError('point is the identity');
-      if (!checkSubgroup(p)) throw new RangeError('point is not in the prime-order subgroup');
+      if (subgroupCheck && !checkSubgroup(p)) throw new RangeError('point is not in the prime-order subgroup');
       // Reject non-canonical encodings (e.g. ed25519 y ≥ p or x=0 with sign bit set).
       const again = p.toBytes(true);
       for (let i = 0; i < pointLength; i++) {
@@ -125,14 +134,23 @@ function makeCurve(
       }
       return p;
     },
+    inPrimeSubgroup: checkSubgroup,
     bytesToNumber: toNumber,
     mulBase(s: bigint): GroupPoint {
       const k = mod(s, order);
       return k === 0n ? Point.ZERO : Point.BASE.multiply(k);
     },
+    mulBasePublic(s: bigint): GroupPoint {
+      const k = mod(s, order);
+      return k === 0n ? Point.ZERO : Point.BASE.multiplyUnsafe(k);
+    },
     sumOfProducts(points: GroupPoint[], scalars: bigint[]): GroupPoint {
       if (points.length !== scalars.length) throw new RangeError('length mismatch');
       if (points.length === 0) return Point.ZERO;
+      if (points.length === 1) {
+        const k = mod(scalars[0]!, order);
+        return k === 0n ? Point.ZERO : points[0]!.multiplyUnsafe(k);
+      }
       return mulAddUnsafe(
         Point as never,
         points as never[],

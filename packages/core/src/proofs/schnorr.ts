@@ -49,10 +49,15 @@ export function encodeSchnorrProof(curve: Curve, proof: SchnorrProof): Uint8Arra
   return out;
 }
 
+/**
+ * The commitment A needs no subgroup check of its own: verification is the equality
+ * z·G = A + e·X in the full group, so with X checked by the caller a torsion component in A
+ * can only make the proof fail.
+ */
 export function decodeSchnorrProof(curve: Curve, bytes: Uint8Array): SchnorrProof {
   if (bytes.length !== curve.pointLength + curve.scalarLength) throw new TypeError('bad proof length');
   return {
-    commitment: curve.decodePoint(bytes.subarray(0, curve.pointLength)),
+    commitment: curve.decodePoint(bytes.subarray(0, curve.pointLength), false),
     response: curve.decodeScalar(bytes.subarray(curve.pointLength)),
   };
 }

@@ -13,6 +13,12 @@
  * Output — receiver j: sⱼ = Σᵢ fᵢ(j), every receiver's verification share Σᵢ Cᵢ(k), and the
  *   group key Σᵢ Cᵢ,₀. Each received share is checked against its commitment; a bad one aborts
  *   with the dealer named.
+ *
+ * Subgroup checks (ed25519, cofactor 8): instead of one full multiplication per received
+ * coefficient commitment, each Cᵢ,₀ and each coefficient of the summed commitment is checked;
+ * those make the key and every verification share torsion-free. A failure is traced back to the
+ * dealer whose commitment has a small-order component. (A receiver's own share check
+ * fᵢ(j)·G = Cᵢ(j) is an equality in the full group and needs no extra check.)
  */
 import { sha512 } from '@noble/hashes/sha2.js';
 import { u32be, utf8 } from '../../bytes.js';
@@ -192,7 +198,8 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
       this.seen.set(dealer, opened);
       const { commitment, proof } = decodeFrom(dealer, 'dealing', () => {
         const r = new Reader(opened.payload);
-        const c = r.points(curve, t);
+        const c = r.points(curve, t, false);
+        if (!curve.inPrimeSubgroup(c[0]!)) throw new RangeError('commitment outside the prime-order subgroup');
         const p = cfg.mode.kind === 'dkg' ? decodeSchnorrProof(curve, r.bytes(curve.pointLength + curve.scalarLength)) : undefined;
         r.end();
         return { commitment: c, proof: p };
@@ -240,6 +247,8 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
       // Unreachable when every Cᵢ,₀ was checked; kept as the invariant the protocol promises.
       throw new Error('reshare changed the public key');
     }
+    // Torsion-free coefficients make every verification share torsion-free: t checks, not n.
+    if (!summed.every((C) => curve.inPrimeSubgroup(C))) this.blameTorsion();
     const verificationShares = new Map<number, GroupPoint>();
     for (const j of this.receivers) verificationShares.set(j, evaluateCommitment(curve, summed, BigInt(j)));
     const secretShare = this.ownShare!;
@@ -256,6 +265,12 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
         verificationShares,
       },
     };
+  }
+
+  /** Names the dealers whose commitment has a coefficient outside the prime-order subgroup. */
+  private blameTorsion(): never {
+    const culprits = this.dealers.filter((d) => !this.commitments.get(d)!.every((C) => this.curve.inPrimeSubgroup(C)));
+    return blame('bad-commitment', culprits, 'commitment has a small-order component');
   }
 }
 

@@ -152,7 +152,8 @@ export function commitWithRandomness(
 interface PackageContext {
   ids: bigint[];
   sorted: NonceCommitment[];
-  bindingFactors: Map<bigint, bigint>;
+  /** Computed on first use: the optimistic aggregation path never needs them. */
+  readonly bindingFactors: Map<bigint, bigint>;
 }
 
 function packageContext(pub: FrostPublicKey, pkg: SigningPackage): PackageContext {
@@ -164,13 +165,27 @@ function packageContext(pub: FrostPublicKey, pkg: SigningPackage): PackageContex
     if (!pub.verifyingShares.has(ids[i]!)) throw new RangeError('signing package names a party outside the committee');
   }
   if (ids.length < pub.threshold) throw new RangeError('fewer signers than the threshold');
+  let bindingFactors: Map<bigint, bigint> | undefined;
+  return {
+    ids,
+    sorted,
+    get bindingFactors() {
+      bindingFactors ??= computeBindingFactors(pub, sorted, pkg.message);
+      return bindingFactors;
+    },
+  };
+}
+
+/** RFC 9591 compute_binding_factors: ρᵢ = H1(enc(PK) ‖ H4(msg) ‖ H5(commitment list) ‖ enc(i)). */
+function computeBindingFactors(pub: FrostPublicKey, sorted: readonly NonceCommitment[], message: Uint8Array): Map<bigint, bigint> {
+  const { suite } = pub;
   const encodedList = concatBytes(
     ...sorted.flatMap((c) => [suite.curve.encodeScalar(c.identifier), suite.curve.encodePoint(c.hiding), suite.curve.encodePoint(c.binding)]),
   );
-  const prefix = concatBytes(suite.encodeKey(pub.publicKey), suite.H4(pkg.message), suite.H5(encodedList));
-  const bindingFactors = new Map<bigint, bigint>();
-  for (const id of ids) bindingFactors.set(id, suite.H1(concatBytes(prefix, suite.curve.encodeScalar(id))));
-  return { ids, sorted, bindingFactors };
+  const prefix = concatBytes(suite.encodeKey(pub.publicKey), suite.H4(message), suite.H5(encodedList));
+  const out = new Map<bigint, bigint>();
+  for (const c of sorted) out.set(c.identifier, suite.H1(concatBytes(prefix, suite.curve.encodeScalar(c.identifier))));
+  return out;
 }
 
 /** R = Σ Dᵢ + ρᵢ·Eᵢ; `own` supplies one signer's part from its secret nonces (a fixed-base multiplication). */
@@ -225,14 +240,14 @@ function shareIsValid(pub: FrostPublicKey, ctx: PackageContext, R: GroupPoint, c
   if (suite.evenY && !hasEvenY(R)) commitmentShare = commitmentShare.negate();
   const lambda = lagrangeAtZero(suite.curve, s.identifier, ctx.ids);
   const Y = pub.verifyingShares.get(s.identifier)!;
-  const lhs = suite.curve.mulBase(s.share);
+  const lhs = suite.curve.mulBasePublic(s.share);
   const rhs = commitmentShare.add(Y.multiplyUnsafe(mod(c * lambda, suite.curve.order)));
   return lhs.equals(rhs);
 }
 
 export function verifySignatureShare(pub: FrostPublicKey, pkg: SigningPackage, share: SignatureShare): boolean {
   const ctx = packageContext(pub, pkg);
-  if (!ctx.bindingFactors.has(share.identifier)) return false;
+  if (!ctx.ids.includes(share.identifier)) return false;
   const R = groupCommitment(pub, ctx);
   return shareIsValid(pub, ctx, R, pub.suite.challenge(evenR(pub.suite, R), pub.publicKey, pkg.message), share);
 }
@@ -254,7 +269,7 @@ export function aggregate(pub: FrostPublicKey, pkg: SigningPackage, shares: read
   const ctx = packageContext(pub, pkg);
   const byId = new Map<bigint, SignatureShare>();
   for (const s of shares) {
-    if (!ctx.bindingFactors.has(s.identifier)) throw new RangeError('share from a party outside the signing package');
+    if (!ctx.ids.includes(s.identifier)) throw new RangeError('share from a party outside the signing package');
     if (byId.has(s.identifier)) throw new RangeError('two shares from one signer');
     if (s.share < 0n || s.share >= n) blame('bad-signature-share', Number(s.identifier), 'signature share out of range');
     byId.set(s.identifier, s);
@@ -287,8 +302,8 @@ function finish(pub: FrostPublicKey, message: Uint8Array, R: GroupPoint, z: bigi
   const Re = evenR(suite, R);
   const c = suite.challenge(Re, pub.publicKey, message);
   // z·G == R + c·PK; the group key carries a precomputed table, so this costs two fast multiplications.
-  const cP = c === 0n ? suite.curve.identity : pub.publicKey.multiply(c);
-  if (!suite.curve.mulBase(z).equals(Re.add(cP))) return undefined;
+  const cP = c === 0n ? suite.curve.identity : pub.publicKey.multiplyUnsafe(c);
+  if (!suite.curve.mulBasePublic(z).equals(Re.add(cP))) return undefined;
   return { signature: suite.encodeSignature(Re, z), R: Re, z };
 }
 

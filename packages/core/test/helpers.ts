@@ -1,0 +1,59 @@
+/** Shared fixtures for protocol tests: keys made by a real DKG over the simulator. */
+import { expect } from 'vitest';
+import {
+  type CurveName,
+  type KeyShare,
+  type PartyIdentity,
+  type ProtocolAbort,
+  type SimulationResult,
+  createDkg,
+  generateIdentities,
+  interpolateAtZero,
+  seededRng,
+  simulate,
+  CURVES,
+} from '../src/index.js';
+
+export function ids(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+export interface Committee {
+  curve: CurveName;
+  identities: Map<number, PartyIdentity>;
+  shares: Map<number, KeyShare>;
+}
+
+export function session(label: string): Uint8Array {
+  return new TextEncoder().encode(label.padEnd(32, '.')).slice(0, 32);
+}
+
+export function runDkg(curve: CurveName, t: number, n: number, seed = `dkg-${curve}-${t}-${n}`, extraIdentities: number[] = []): Committee {
+  const rng = seededRng(seed);
+  const identities = generateIdentities([...ids(n), ...extraIdentities], rng);
+  const result = simulate(
+    ids(n).map((self) => createDkg({ curve, session: session(seed), self, parties: ids(n), threshold: t, identity: identities.get(self)!, rng })),
+    rng,
+  );
+  expect(result.aborts.size).toBe(0);
+  expect(result.outputs.size).toBe(n);
+  return { curve, identities, shares: result.outputs as Map<number, KeyShare> };
+}
+
+/** The secret the shares of `who` interpolate to (test oracle only). */
+export function secretOf(shares: KeyShare[]): bigint {
+  const curve = CURVES[shares[0]!.curve];
+  return interpolateAtZero(curve, shares.map((s) => ({ x: BigInt(s.self), y: s.secretShare })));
+}
+
+/** Asserts every party aborted or stalled, that at least one aborted, and that all aborts blame exactly `culprits`. */
+export function expectBlame<T>(result: SimulationResult<T>, culprits: number[], code?: string, honest: number[] = []): ProtocolAbort[] {
+  expect(result.aborts.size).toBeGreaterThan(0);
+  const aborts = [...result.aborts.entries()].filter(([id]) => honest.length === 0 || honest.includes(id)).map(([, a]) => a);
+  expect(aborts.length).toBeGreaterThan(0);
+  for (const a of aborts) {
+    expect([...a.culprits]).toEqual(culprits);
+    if (code) expect(a.code).toBe(code);
+  }
+  return aborts;
+}
