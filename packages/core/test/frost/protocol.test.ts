@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import {
+  CommitmentBook,
+  FROST_SUITES,
+  FrostSign,
+  type FrostSuiteName,
+  NoncePool,
+  NonceReuseError,
+  ProtocolAbort,
+  type SigningNonces,
+  Writer,
+  aggregate,
+  frostPublicKey,
+  frostSigningKey,
+  publicPackageOf,
+  seededRng,
+  signShare,
+  simulate,
+  tapTweak,
+  verifySignature,
+  xOnly,
+} from '../../src/index.js';
+import { expectBlame, runDkg, session } from '../helpers.js';
+
+const SUITES: FrostSuiteName[] = ['ed25519', 'secp256k1', 'secp256k1-tr'];
+const message = new TextEncoder().encode('pay 0.5 BTC to bc1q…');
+
+function committee(name: FrostSuiteName, t = 2, n = 3) {
+  const suite = FROST_SUITES[name];
+  const c = runDkg(suite.curve.name, t, n, `frost-${name}-${t}-${n}`);
+  return { suite, ...c };
+}
+
+/** Independent verification: noble for each scheme, node:crypto too for Ed25519. */
+function verifyIndependently(name: FrostSuiteName, pk: Parameters<typeof xOnly>[0], msg: Uint8Array, sig: Uint8Array): boolean {
+  const suite = FROST_SUITES[name];
+  if (name === 'ed25519') {
+    const raw = suite.curve.encodePoint(pk);
+    const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(raw)]);
+    const nodeOk = nodeVerify(null, msg, createPublicKey({ key: der, format: 'der', type: 'spki' }), sig);
+    return nodeOk && ed25519.verify(sig, msg, raw);
+  }
+  if (name === 'secp256k1-tr') return schnorr.verify(sig, msg, xOnly(pk));
+  return verifySignature(suite, pk, msg, sig);
+}
+
+describe('FROST signing protocol', () => {
+  for (const name of SUITES) {
+    it(`${name}: two rounds under faults, every signer outputs the same verified signature`, () => {
+      const { suite, shares } = committee(name, 3, 5);
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 1e6 }), fc.subarray([1, 2, 3, 4, 5], { minLength: 3 }), (seed, signers) => {
+          const rng = seededRng(`sign-${seed}`);
+          const result = simulate(
+            signers.map((id) => new FrostSign({ key: frostSigningKey(suite, shares.get(id)!), session: session(`s${seed}`), signers, message, rng })),
+            rng,
+            { drop: 0.2, duplicate: 0.2, reorder: true },
+          );
+          expect(result.aborts.size).toBe(0);
+          const sigs = [...result.outputs.values()].map((o) => Buffer.from(o.signature).toString('hex'));
+          expect(new Set(sigs).size).toBe(1);
+          expect(verifyIndependently(name, shares.get(1)!.publicKey, message, result.outputs.get(signers[0]!)!.signature)).toBe(true);
+        }),
+        { numRuns: 4 },
+      );
+    });
+
+    it(`${name}: one online round with pooled nonces`, () => {
+      const { suite, shares } = committee(name);
+      const rng = seededRng(`pool-${name}`);
+      const keys = new Map([1, 3].map((id) => [id, frostSigningKey(suite, shares.get(id)!)] as const));
+      const pools = new Map([...keys].map(([id, k]) => [id, new NoncePool(k, rng)] as const));
+      const book = new CommitmentBook(suite);
+      for (const [id, pool] of pools) book.publish(id, pool.generate(3));
+      for (let i = 0; i < 3; i++) {
+        const commitments = book.take([1, 3]);
+        const parties = [1, 3].map(
+          (id, k) =>
+            new FrostSign({
+              key: keys.get(id)!,
+              session: session(`pool-${name}-${i}`),
+              signers: [1, 3],
+              message,
+              rng,
+              pooled: { commitments, nonces: pools.get(id)!.take(commitments[k]!) },
+            }),
+        );
+        const result = simulate(parties, rng);
+        expect(result.aborts.size).toBe(0);
+        // one round: exactly one broadcast per signer, delivered to the other
+        expect(result.deliveries).toBe(2);
+        expect(verifyIndependently(name, shares.get(1)!.publicKey, message, result.outputs.get(1)!.signature)).toBe(true);
+      }
+      expect(book.available(1)).toBe(0);
+      expect(() => book.take([1, 3])).toThrow(/no pooled commitments/);
+    });
+
+    it(`${name}: a bad signature share is named (bad-signature-share)`, () => {
+      const { suite, shares } = committee(name, 3, 5);
+      const rng = seededRng(`badshare-${name}`);
+      const signers = [1, 2, 4];
+      const result = simulate(
+        signers.map((id) => new FrostSign({ key: frostSigningKey(suite, shares.get(id)!), session: session('bad-share'), signers, message, rng })),
+        rng,
+        {
+          tamper: (m) => {
+            if (m.from !== 4 || m.round !== 2) return m;
+            const curve = suite.curve;
+            const z = curve.decodeScalar(m.payload.subarray(0, curve.scalarLength));
+            const forged = new Writer().scalar(curve, (z + 1n) % curve.order).bytes(m.payload.subarray(curve.scalarLength)).finish();
+            return { ...m, payload: forged };
+          },
+        },
+      );
+      // the honest signers received the forged share and refuse to output; only 4's own view completes
+      expect([...result.outputs.keys()]).toEqual([4]);
+      expectBlame(result, [4], 'bad-signature-share', [1, 2]);
+    });
+
+    it(`${name}: a signer reporting a wrong group commitment is named even though its share is right`, () => {
+      const { suite, shares } = committee(name);
+      const rng = seededRng(`badR-${name}`);
+      const result = simulate(
+        [1, 2].map((id) => new FrostSign({ key: frostSigningKey(suite, shares.get(id)!), session: session('bad-R'), signers: [1, 2], message, rng })),
+        rng,
+        {
+          tamper: (m) => {
+            if (m.from !== 2 || m.round !== 2) return m;
+            const curve = suite.curve;
+            return { ...m, payload: new Writer().bytes(m.payload.subarray(0, curve.scalarLength)).point(curve, curve.base).finish() };
+          },
+        },
+      );
+      expectBlame(result, [2], 'bad-signature-share', [1]);
+    });
+
+    it(`${name}: a malformed share message is named (malformed-message)`, () => {
+      const { suite, shares } = committee(name);
+      const rng = seededRng(`malformed-${name}`);
+      const result = simulate(
+        [1, 2].map((id) => new FrostSign({ key: frostSigningKey(suite, shares.get(id)!), session: session('malformed'), signers: [1, 2], message, rng })),
+        rng,
+        { tamper: (m) => (m.from === 1 && m.round === 2 ? { ...m, payload: m.payload.subarray(1) } : m) },
+      );
+      expectBlame(result, [1], 'malformed-message', [2]);
+    });
+  }
+
+  it('nonces are single-use: the pool hands a nonce out once, then refuses', () => {
+    const { suite, shares } = committee('ed25519');
+    const pool = new NoncePool(frostSigningKey(suite, shares.get(1)!), seededRng('single-use'));
+    const [c] = pool.generate(1);
+    const nonces: SigningNonces = pool.take(c!);
+    expect(nonces.commitment.hiding.equals(c!.hiding)).toBe(true);
+    expect(() => pool.take(c!)).toThrow(NonceReuseError);
+    expect(() => pool.take(c!)).toThrow(/already used/);
+    expect(pool.size).toBe(0);
+  });
+
+  it('a signer that republishes a used commitment is named (nonce-reuse)', () => {
+    const { suite, shares } = committee('secp256k1');
+    const pool = new NoncePool(frostSigningKey(suite, shares.get(2)!), seededRng('republish'));
+    const book = new CommitmentBook(suite);
+    const published = pool.generate(2);
+    book.publish(2, published);
+    book.take([2]);
+    let abort: unknown;
+    try {
+      book.publish(2, [published[0]!]);
+    } catch (e) {
+      abort = e;
+    }
+    expect(abort).toBeInstanceOf(ProtocolAbort);
+    expect((abort as ProtocolAbort).code).toBe('nonce-reuse');
+    expect((abort as ProtocolAbort).culprits).toEqual([2]);
+    // commitments under another signer's identifier are refused too
+    expect(() => book.publish(3, pool.generate(1))).toThrow(ProtocolAbort);
+  });
+
+  it('a signing package that does not carry the signer’s own commitment is refused', () => {
+    const { suite, shares } = committee('ed25519');
+    const rng = seededRng('package');
+    const k1 = frostSigningKey(suite, shares.get(1)!);
+    const k2 = frostSigningKey(suite, shares.get(2)!);
+    const [a, b] = [new NoncePool(k1, rng), new NoncePool(k2, rng)];
+    const [c1, c1b] = a.generate(2);
+    const [c2] = b.generate(1);
+    const n1 = a.take(c1!);
+    expect(() => signShare(k1, n1, { message, commitments: [c1b!, c2!] })).toThrow(/different commitment/);
+    expect(() => signShare(k1, n1, { message, commitments: [c2!] })).toThrow();
+    expect(() => signShare(k1, n1, { message, commitments: [c1!, c1!, c2!] })).toThrow(/duplicate/);
+  });
+
+  it('BIP341 tweak: the tweaked output key verifies with noble schnorr, and only the tweaked key', () => {
+    const { suite, shares } = committee('secp256k1-tr');
+    const merkleRoot = new Uint8Array(32).fill(0xab);
+    const rng = seededRng('taproot');
+    const keys = [1, 3].map((id) => frostSigningKey(suite, shares.get(id)!, { merkleRoot }));
+    const noncesList = keys.map((k) => new NoncePool(k, rng)).map((p) => p.take(p.generate(1)[0]!));
+    const pkg = { message, commitments: noncesList.map((n) => n.commitment) };
+    const sigShares = keys.map((k, i) => signShare(k, noncesList[i]!, pkg));
+    const pub = frostPublicKey(suite, publicPackageOf(shares.get(1)!), { merkleRoot });
+    const { signature } = aggregate(pub, pkg, sigShares);
+    const P = shares.get(1)!.publicKey;
+    const internal = (P.toAffine().y & 1n) === 0n ? P : P.negate();
+    const outputKey = internal.add(suite.curve.mulBase(tapTweak(internal, merkleRoot)));
+    expect(schnorr.verify(signature, message, xOnly(outputKey))).toBe(true);
+    expect(schnorr.verify(signature, message, xOnly(P))).toBe(false);
+    expect(() => frostSigningKey(FROST_SUITES.ed25519, runDkg('ed25519', 2, 3).shares.get(1)!, { merkleRoot })).toThrow(/Taproot/);
+  });
+});
