@@ -157,7 +157,6 @@ interface PackageContext {
 }
 
 function packageContext(pub: FrostPublicKey, pkg: SigningPackage): PackageContext {
-  const { suite } = pub;
   const sorted = [...pkg.commitments].sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
   const ids = sorted.map((c) => c.identifier);
   for (let i = 0; i < ids.length; i++) {
