@@ -1,20 +1,27 @@
 /**
  * Why a protocol instance stopped, and whom it blames. `culprits` are party identifiers; the
- * reason is a fixed, secret-free sentence fit for logs and the audit trail.
+ * reason is a fixed, secret-free sentence fit for logs and the audit trail. `evidence`, when
+ * present, is protocol-specific signed material that lets any other party check the blame
+ * itself (see `RoundBasedProtocol.judgeComplaint`); it never holds an honest party's secret.
  */
 export class ProtocolAbort extends Error {
   readonly culprits: readonly number[];
   readonly code: string;
+  /** The sentence without the blame suffix. */
+  readonly reason: string;
+  readonly evidence: Uint8Array | undefined;
 
-  constructor(code: string, culprits: readonly number[], reason: string) {
-    super(`${reason}${culprits.length ? ` (blame: ${culprits.join(', ')})` : ''}`);
+  constructor(code: string, culprits: readonly number[], reason: string, evidence?: Uint8Array) {
+    super(`${reason}${culprits.length ? ` (blame: ${[...culprits].sort((a, b) => a - b).join(', ')})` : ''}`);
     this.name = 'ProtocolAbort';
     this.code = code;
+    this.reason = reason;
     this.culprits = [...culprits].sort((a, b) => a - b);
+    this.evidence = evidence;
   }
 }
 
 /** Thrown inside a round handler to abort with the given parties blamed. */
-export function blame(code: string, culprits: number | readonly number[], reason: string): never {
-  throw new ProtocolAbort(code, typeof culprits === 'number' ? [culprits] : culprits, reason);
+export function blame(code: string, culprits: number | readonly number[], reason: string, evidence?: Uint8Array): never {
+  throw new ProtocolAbort(code, typeof culprits === 'number' ? [culprits] : culprits, reason, evidence);
 }

@@ -30,11 +30,13 @@ export function generateIdentities(ids: readonly number[], rng: Rng): Map<number
 const SIGNATURE_LENGTH = 64;
 const DIGEST_LENGTH = 64;
 
+/** Where a signed message belongs: a broadcast (no `to`) or a direct message to one party. */
 export interface BroadcastSlot {
   protocol: string;
   session: Uint8Array;
   round: number;
   from: number;
+  to?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export interface BroadcastSlot {
  * without the payload).
  */
 function signedMessage(slot: BroadcastSlot, digest: Uint8Array): Uint8Array {
-  const parts = [utf8('mpc-wallet/v1/broadcast'), utf8(slot.protocol), slot.session, u32be(slot.round), u32be(slot.from), digest];
+  const parts = [utf8('mpc-wallet/v1/signed'), utf8(slot.protocol), slot.session, u32be(slot.round), u32be(slot.from), u32be(slot.to ?? 0), digest];
   const h = sha512.create();
   for (const part of parts) h.update(u32be(part.length)).update(part);
   return h.digest();
@@ -61,18 +63,23 @@ export interface OpenedBroadcast {
   signature: Uint8Array;
 }
 
-/** Checks a signed broadcast; a bad signature or framing is the sender's fault. */
-export function openBroadcast(identity: PartyIdentity, slot: BroadcastSlot, bytes: Uint8Array): OpenedBroadcast {
-  const { payload, signature } = decodeFrom(slot.from, 'signed broadcast', () => {
+/** Splits a signed message into payload and signature without checking the signature. */
+export function unwrapSigned(from: number, bytes: Uint8Array): { payload: Uint8Array; signature: Uint8Array } {
+  return decodeFrom(from, 'signed message', () => {
     const r = new Reader(bytes);
     const p = r.varBytes(bytes.length);
     const s = r.bytes(SIGNATURE_LENGTH);
     r.end();
     return { payload: p, signature: s };
   });
+}
+
+/** Checks a signed message; a bad signature or framing is the sender's fault. */
+export function openBroadcast(identity: PartyIdentity, slot: BroadcastSlot, bytes: Uint8Array): OpenedBroadcast {
+  const { payload, signature } = unwrapSigned(slot.from, bytes);
   const key = identity.publicKeys.get(slot.from);
   const digest = sha512(payload);
-  if (!key || !verifySafe(signature, signedMessage(slot, digest), key)) blame('bad-signature', slot.from, 'broadcast signature does not verify');
+  if (!key || !verifySafe(signature, signedMessage(slot, digest), key)) blame('bad-signature', slot.from, 'message signature does not verify');
   return { payload, digest, signature };
 }
 
@@ -125,7 +132,25 @@ export function checkEcho(
     const key = identity.publicKeys.get(from)!;
     // The echoer can only hold a second valid signature if the sender made one.
     const signedBySender = verifySafe(theirs.signature, signedMessage(slotOf(from), theirs.digest), key);
-    if (signedBySender) blame('equivocation', from, `sent different round-${slotOf(from).round} broadcasts to different parties`);
+    if (signedBySender) {
+      const evidence = encodeEquivocation(own, theirs);
+      blame('equivocation', from, `sent different round-${slotOf(from).round} broadcasts to different parties`, evidence);
+    }
     blame('bad-echo', echoer, 'echo carries a forged broadcast signature');
   }
+}
+
+/** Two signed digests for one slot: self-contained proof that the slot's sender equivocated. */
+function encodeEquivocation(a: { digest: Uint8Array; signature: Uint8Array }, b: { digest: Uint8Array; signature: Uint8Array }): Uint8Array {
+  return new Writer().bytes(a.digest).bytes(a.signature).bytes(b.digest).bytes(b.signature).finish();
+}
+
+/** Checks equivocation evidence for `slot`: true when both signatures verify over different digests. */
+export function provesEquivocation(identity: PartyIdentity, slot: BroadcastSlot, evidence: Uint8Array): boolean {
+  if (evidence.length !== 2 * (DIGEST_LENGTH + SIGNATURE_LENGTH)) return false;
+  const r = new Reader(evidence);
+  const [d1, s1, d2, s2] = [r.bytes(DIGEST_LENGTH), r.bytes(SIGNATURE_LENGTH), r.bytes(DIGEST_LENGTH), r.bytes(SIGNATURE_LENGTH)];
+  const key = identity.publicKeys.get(slot.from);
+  if (!key || equalBytes(d1, d2)) return false;
+  return verifySafe(s1, signedMessage(slot, d1), key) && verifySafe(s2, signedMessage(slot, d2), key);
 }

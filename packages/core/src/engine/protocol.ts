@@ -8,8 +8,50 @@
  * terminal states. Subclasses only say who sends in each round and what a round computes.
  */
 import { equalBytes } from '../bytes.js';
-import { type ProtocolMessage } from './codec.js';
+import { type ProtocolMessage, Reader, Writer } from './codec.js';
 import { ProtocolAbort, blame } from './errors.js';
+
+/**
+ * Round number of complaint messages. A party that detects misbehaviour broadcasts a complaint
+ * (code, culprits, evidence, and the last round it sent) to its peers, so that they stop too:
+ * at once when the evidence convinces them (or convicts the complainer of a false accusation),
+ * otherwise as soon as they would need a message the complainer will no longer send.
+ */
+export const COMPLAINT_ROUND = 0xffff;
+
+export interface Complaint {
+  code: string;
+  culprits: number[];
+  evidence: Uint8Array;
+  /** The complainer sent all its messages of rounds ≤ sentThrough before it stopped. */
+  sentThrough: number;
+}
+
+export function encodeComplaint(c: Complaint): Uint8Array {
+  const code = new TextEncoder().encode(c.code);
+  const w = new Writer().u8(code.length).bytes(code).u16(c.sentThrough).u16(c.culprits.length);
+  for (const id of c.culprits) w.u16(id);
+  return w.varBytes(c.evidence).finish();
+}
+
+export function decodeComplaint(bytes: Uint8Array): Complaint {
+  const r = new Reader(bytes);
+  const codeBytes = r.bytes(r.u8());
+  if (!codeBytes.every((b) => (b >= 0x61 && b <= 0x7a) || b === 0x2d)) throw new RangeError('bad complaint code');
+  const code = new TextDecoder().decode(codeBytes);
+  const sentThrough = r.u16();
+  const culprits = Array.from({ length: r.u16() }, () => r.u16());
+  const evidence = r.varBytes(1 << 20);
+  r.end();
+  return { code, culprits, evidence, sentThrough };
+}
+
+/** A verdict on a complaint: whom the evidence convicts (possibly the complainer). */
+export interface Verdict {
+  code: string;
+  culprits: number[];
+  reason: string;
+}
 
 /** Source of randomness: returns `n` fresh uniformly random bytes. */
 export type Rng = (n: number) => Uint8Array;
@@ -57,6 +99,8 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
   private abortValue: ProtocolAbort | undefined;
   /** Every accepted message by (round, sender, kind), for duplicate and equivocation checks. */
   private readonly received = new Map<string, Uint8Array>();
+  /** Complaints this party could not verify, by complainer. */
+  private readonly complaints = new Map<number, Complaint>();
 
   protected constructor(
     readonly protocol: string,
@@ -77,6 +121,14 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
   /** Handles the complete inbox of `round`; throws ProtocolAbort (via `blame`) on misbehaviour. */
   protected abstract onRound(round: number, inbox: Inbox): RoundResult<T>;
 
+  /**
+   * Checks a peer's complaint against its evidence. Returns whom it convicts, or undefined when
+   * this protocol cannot check that kind of complaint. Must not throw.
+   */
+  protected judgeComplaint(_from: number, _complaint: Complaint): Verdict | undefined {
+    return undefined;
+  }
+
   start(): Outcome<T> {
     if (this.state !== 'new') throw new Error('protocol already started');
     this.state = 'running';
@@ -90,6 +142,7 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
     if (msg.protocol !== this.protocol || !equalBytes(msg.session, this.session)) return this.idle();
     if (!this.isParticipant(msg.from) || msg.from === this.self) return this.idle();
     if (msg.to !== null && msg.to !== this.self) return this.idle();
+    if (msg.round === COMPLAINT_ROUND) return this.onComplaint(msg);
     try {
       this.accept(msg);
     } catch (e) {
@@ -97,6 +150,30 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
     }
     if (this.state === 'new') return this.idle();
     return this.step(() => undefined);
+  }
+
+  private onComplaint(msg: ProtocolMessage): Outcome<T> {
+    if (msg.to !== null) return this.fail(new ProtocolAbort('unexpected-message', [msg.from], 'complaint sent as a direct message'));
+    let complaint: Complaint;
+    try {
+      complaint = decodeComplaint(msg.payload);
+    } catch {
+      return this.fail(new ProtocolAbort('malformed-message', [msg.from], 'malformed complaint'));
+    }
+    const verdict = this.judgeComplaint(msg.from, complaint);
+    if (verdict) return this.fail(new ProtocolAbort(verdict.code, verdict.culprits, verdict.reason), false);
+    if (!this.complaints.has(msg.from)) this.complaints.set(msg.from, complaint);
+    return this.state === 'running' ? this.step(() => undefined) : this.idle();
+  }
+
+  /** Aborts when this party waits for a message that a complainer will no longer send. */
+  private checkStalledOnComplainer(): void {
+    for (const id of this.waitingFor()) {
+      const c = this.complaints.get(id);
+      if (c && this.current > c.sentThrough) {
+        blame('peer-aborted', [], `party ${id} aborted (${c.code}, blaming ${c.culprits.join(', ') || 'nobody'}); unverified here`);
+      }
+    }
   }
 
   waitingFor(): number[] {
@@ -158,13 +235,15 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
         }
         if (this.current > this.rounds.length) throw new Error('protocol ran past its last round');
         if (this.current === 0 || !this.sendersOf(this.current).every((id) => this.hasAll(this.current, id))) {
+          this.checkStalledOnComplainer();
           return { status: 'continue', outgoing };
         }
         result = this.onRound(this.current, this.inbox(this.current));
       }
     } catch (e) {
+      // Messages produced before the failure are still sent: peers may need them to judge.
       const failed = this.fail(e);
-      return { ...failed, outgoing: [] };
+      return { ...failed, outgoing: [...outgoing, ...failed.outgoing] };
     }
   }
 
@@ -172,12 +251,20 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
     return { protocol: this.protocol, session: this.session, round, from: this.self, to: o.to, payload: o.payload };
   }
 
-  private fail(e: unknown): Outcome<T> & { status: 'aborted' } {
+  /** Enters the aborted state; a misbehaviour detected here is announced to the peers. */
+  private fail(e: unknown, announce = true): Outcome<T> & { status: 'aborted' } {
     // Programming errors are not blame: they propagate to the caller unchanged.
     if (!(e instanceof ProtocolAbort)) throw e;
+    const sentThrough = this.current;
     this.state = 'aborted';
     this.abortValue = e;
-    return { status: 'aborted', outgoing: [], abort: e };
+    this.received.clear();
+    const outgoing: ProtocolMessage[] = [];
+    if (announce && e.code !== 'peer-aborted') {
+      const payload = encodeComplaint({ code: e.code, culprits: [...e.culprits], evidence: e.evidence ?? new Uint8Array(0), sentThrough });
+      outgoing.push(this.envelope(COMPLAINT_ROUND, { to: null, payload }));
+    }
+    return { status: 'aborted', outgoing, abort: e };
   }
 }
 

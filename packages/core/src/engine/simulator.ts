@@ -13,12 +13,19 @@ export interface SimulatorFaults {
   drop?: number;
   /** Probability that a delivery is also delivered a second time. */
   duplicate?: number;
-  /** Deliver in random order instead of FIFO (models delay and reordering). */
+  /** Probability that a delivery is held back and overtaken by a random part of the traffic queued after it. */
+  delay?: number;
+  /** Deliver in random order instead of FIFO. */
   reorder?: boolean;
   /** Parties whose outgoing messages are lost for good (a crashed or silent party). */
   silent?: readonly number[];
   /** Flip one random bit in every payload these parties send. */
   corrupt?: readonly number[];
+  /**
+   * A party that tells different recipients different things: its broadcasts reach the listed
+   * recipients with the payload `variant` returns (an adversary holding the party's keys can sign it).
+   */
+  equivocate?: { from: number; recipients: readonly number[]; variant: (msg: ProtocolMessage) => Uint8Array };
   /**
    * Arbitrary adversary on the wire: sees each (message, recipient) and returns the message to
    * deliver instead, or null to drop it.
@@ -63,6 +70,8 @@ export function simulate<T>(parties: readonly Protocol<T>[], rng: Rng, faults: S
           payload[bit >> 3]! ^= 1 << (bit & 7);
           m = { ...m, payload };
         }
+        const eq = faults.equivocate;
+        if (eq && m.from === eq.from && m.to === null && eq.recipients.includes(to)) m = { ...m, payload: eq.variant(m) };
         if (faults.tamper) m = faults.tamper(m, to);
         if (m) queue.push({ to, bytes: encodeMessage(m) });
       }
@@ -76,7 +85,11 @@ export function simulate<T>(parties: readonly Protocol<T>[], rng: Rng, faults: S
     const index = faults.reorder ? Math.floor(random() * queue.length) : 0;
     const [d] = queue.splice(index, 1) as [Delivery];
     if (faults.drop && random() < faults.drop) {
-      queue.push(d); // lost, then retransmitted by the transport
+      queue.push(d); // lost; the transport retransmits it after everything now in flight
+      continue;
+    }
+    if (faults.delay && random() < faults.delay) {
+      queue.splice(Math.floor(random() * (queue.length + 1)), 0, d); // overtaken by some later traffic
       continue;
     }
     if (faults.duplicate && random() < faults.duplicate) queue.push(d);

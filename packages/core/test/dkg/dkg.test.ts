@@ -15,6 +15,9 @@ import {
   seededRng,
   signBroadcast,
   simulate,
+  unwrapSigned,
+  encodeComplaint,
+  COMPLAINT_ROUND,
   Writer,
 } from '../../src/index.js';
 import { expectBlame, ids, runDkg, secretOf, session } from '../helpers.js';
@@ -62,7 +65,7 @@ describe('DKG', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.constantFrom(...CURVE_NAMES), (seed, curve) => {
         const { rng, parties } = dkgParties(curve, 2, 4, `faults-${seed}`);
-        const result = simulate(parties, rng, { drop: 0.3, duplicate: 0.3, reorder: true });
+        const result = simulate(parties, rng, { drop: 0.3, duplicate: 0.3, delay: 0.3, reorder: seed % 2 === 0 });
         expect(result.aborts.size).toBe(0);
         expect(result.outputs.size).toBe(4);
         checkCommittee([...result.outputs.values()] as KeyShare[], 2);
@@ -105,18 +108,43 @@ describe('DKG', () => {
 
 describe('DKG adversaries are named', () => {
   for (const curve of CURVE_NAMES) {
-    it(`${curve}: a wrong share from party 2 → party 1 blames 2 (bad-share)`, () => {
-      const { rng, parties } = dkgParties(curve, 2, 3, `badshare-${curve}`);
+    it(`${curve}: a wrong (validly signed) share from party 2 → 1 blames 2, and 3 agrees on 1's evidence`, () => {
+      const { rng, identities, parties } = dkgParties(curve, 2, 3, `badshare-${curve}`);
       const c = CURVES[curve];
       const result = simulate(parties, rng, {
         tamper: (m, to) => {
           if (m.from !== 2 || m.round !== 1 || m.to !== 1 || to !== 1) return m;
-          const wrong = (c.decodeScalar(m.payload) + 1n) % c.order;
-          return { ...m, payload: new Writer().scalar(c, wrong).finish() };
+          const slot = { protocol: m.protocol, session: m.session, round: 1, from: 2, to: 1 };
+          const share = c.decodeScalar(unwrapSigned(2, m.payload).payload);
+          const wrong = new Writer().scalar(c, (share + 1n) % c.order).finish();
+          return { ...m, payload: signBroadcast(identities.get(2)!.secretKey, slot, wrong) };
         },
       });
-      const [abort] = expectBlame(result, [2], 'bad-share', [1]);
-      expect(abort!.message).not.toMatch(/[0-9a-f]{64}/); // no secret material in errors
+      const aborts = expectBlame(result, [2], 'bad-share', [1, 3]);
+      expect(aborts).toHaveLength(2);
+      expect(result.aborts.get(1)!.evidence!.length).toBeGreaterThan(0);
+      expect(result.aborts.get(3)!.reason).toMatch(/reported by 1, checked here/);
+      expect(result.aborts.get(1)!.message).not.toMatch(/[0-9a-f]{64}/); // no secret material in errors
+    });
+
+    it(`${curve}: a false accusation (evidence that clears the dealer) convicts the accuser`, () => {
+      const seed = `false-complaint-${curve}`;
+      const { rng, identities, parties } = dkgParties(curve, 2, 3, seed);
+      // Party 3 pretends party 2's share was bad, attaching party 2's genuine signed messages.
+      const held = new Map<string, Uint8Array>();
+      const result = simulate(parties, rng, {
+        tamper: (m, to) => {
+          if (m.from === 2 && m.round === 1 && to === 3) held.set(m.to === null ? 'b' : 'd', m.payload);
+          if (m.from === 3 && m.round === 2 && held.size === 2) {
+            const evidence = new Writer().varBytes(held.get('b')!).varBytes(held.get('d')!).finish();
+            const complaint = encodeComplaint({ code: 'bad-share', culprits: [2], evidence, sentThrough: 1 });
+            return { ...m, round: COMPLAINT_ROUND, payload: complaint };
+          }
+          return m;
+        },
+      });
+      void identities;
+      expectBlame(result, [3], 'false-complaint', [1, 2]);
     });
 
     it(`${curve}: a proof of knowledge replayed from another session → everyone blames 2 (bad-proof)`, () => {
@@ -161,6 +189,20 @@ describe('DKG adversaries are named', () => {
       expect(result.aborts.has(1) && result.aborts.has(3)).toBe(true);
     });
 
+    it(`${curve}: simulator equivocation of a broadcast → 2 blamed by everyone (echo or share check)`, () => {
+      const seed = `equivocate-sim-${curve}`;
+      const { rng, identities, parties } = dkgParties(curve, 2, 4, seed);
+      const other = createDkg({ curve, session: session(seed), self: 2, parties: ids(4), threshold: 2, identity: identities.get(2)!, rng: seededRng('other') });
+      const variant = other.start().outgoing.find((o) => o.to === null)!.payload;
+      const result = simulate(parties, rng, { equivocate: { from: 2, recipients: [3, 4], variant: () => variant }, reorder: true });
+      expect(result.outputs.size).toBe(0);
+      for (const id of [1, 3, 4]) expect([...result.aborts.get(id)!.culprits]).toEqual([2]);
+      // 3 and 4 find shares that do not match the variant; 1 convicts 2 on their signed evidence
+      // or, had the echoes come first, on the two signed digests
+      expect(['bad-share', 'equivocation']).toContain(result.aborts.get(1)!.code);
+      expect(result.aborts.get(3)!.code).toBe('bad-share');
+    });
+
     it(`${curve}: a lying echo (forged digest) → the echoer 3 is blamed (bad-echo)`, () => {
       const { rng, parties } = dkgParties(curve, 2, 3, `badecho-${curve}`);
       const result = simulate(parties, rng, {
@@ -180,6 +222,22 @@ describe('DKG adversaries are named', () => {
       expectBlame(result, [3], undefined, [1, 2]);
     });
   }
+
+  it('an unverifiable complaint stops the peers once they would wait on the complainer (peer-aborted)', () => {
+    const { rng, parties } = dkgParties('secp256k1', 2, 3, 'unverifiable');
+    const result = simulate(parties, rng, {
+      // party 1 alone gets party 3's broadcast with a broken signature: nothing it can prove
+      tamper: (m, to) => (m.from === 3 && m.round === 1 && m.to === null && to === 1 ? { ...m, payload: m.payload.map((b, i) => (i === m.payload.length - 1 ? b ^ 1 : b)) } : m),
+    });
+    expect(result.aborts.get(1)!.code).toBe('bad-signature');
+    expect([...result.aborts.get(1)!.culprits]).toEqual([3]);
+    for (const id of [2, 3]) {
+      expect(result.aborts.get(id)!.code).toBe('peer-aborted');
+      expect([...result.aborts.get(id)!.culprits]).toEqual([]);
+      expect(result.aborts.get(id)!.reason).toMatch(/party 1 aborted \(bad-signature, blaming 3\)/);
+    }
+    expect(result.stalled.size).toBe(0);
+  });
 
   it('messages from outside the committee or another session are ignored', () => {
     const { rng, parties } = dkgParties('ed25519', 2, 3, 'outsiders');

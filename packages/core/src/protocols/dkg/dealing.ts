@@ -23,7 +23,7 @@
 import { sha512 } from '@noble/hashes/sha2.js';
 import { u32be, utf8 } from '../../bytes.js';
 import { Reader, Writer } from '../../engine/codec.js';
-import { blame } from '../../engine/errors.js';
+import { ProtocolAbort, blame } from '../../engine/errors.js';
 import {
   type BroadcastSlot,
   type OpenedBroadcast,
@@ -31,9 +31,20 @@ import {
   checkEcho,
   encodeEcho,
   openBroadcast,
+  provesEquivocation,
   signBroadcast,
+  unwrapSigned,
 } from '../../engine/identity.js';
-import { type Inbox, type Outgoing, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom } from '../../engine/protocol.js';
+import {
+  type Complaint,
+  type Inbox,
+  type Outgoing,
+  type RoundResult,
+  type Rng,
+  type Verdict,
+  RoundBasedProtocol,
+  decodeFrom,
+} from '../../engine/protocol.js';
 import { CURVES, type Curve, type CurveName, type GroupPoint, mod } from '../../math/curve.js';
 import {
   commitPolynomial,
@@ -141,8 +152,8 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
     return senders.filter((id) => id !== this.self);
   }
 
-  private slot(round: number, from: number): BroadcastSlot {
-    return { protocol: this.protocol, session: this.session, round, from };
+  private slot(round: number, from: number, to?: number): BroadcastSlot {
+    return to === undefined ? { protocol: this.protocol, session: this.session, round, from } : { protocol: this.protocol, session: this.session, round, from, to };
   }
 
   /** What a proof of knowledge binds: session, dealer and the exact run parameters. */
@@ -176,7 +187,11 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
     for (const j of this.receivers) {
       const share = evaluatePolynomial(curve, coeffs, BigInt(j));
       if (j === this.self) this.ownShare = share;
-      else outgoing.push({ to: j, payload: new Writer().scalar(curve, share).finish() });
+      else {
+        // Signed, so that a receiver can prove a bad share to everyone (see judgeComplaint).
+        const shareBytes = new Writer().scalar(curve, share).finish();
+        outgoing.push({ to: j, payload: signBroadcast(cfg.identity.secretKey, this.slot(1, this.self, j), shareBytes) });
+      }
     }
     coeffs.fill(0n);
     if (!this.isReceiver) return { outgoing, output: null };
@@ -191,42 +206,102 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
 
   private onDealings(inbox: Inbox): RoundResult<DealingOutput> {
     const { curve, cfg } = this;
-    const t = cfg.threshold;
     let share = this.ownShare ?? 0n;
     for (const dealer of this.sendersOf(1)) {
-      const opened = openBroadcast(cfg.identity, this.slot(1, dealer), inbox.broadcast.get(dealer)!);
+      const signedBroadcast = inbox.broadcast.get(dealer)!;
+      const signedShare = inbox.direct.get(dealer)!;
+      const opened = openBroadcast(cfg.identity, this.slot(1, dealer), signedBroadcast);
       this.seen.set(dealer, opened);
-      const { commitment, proof } = decodeFrom(dealer, 'dealing', () => {
-        const r = new Reader(opened.payload);
-        const c = r.points(curve, t, false);
-        if (!curve.inPrimeSubgroup(c[0]!)) throw new RangeError('commitment outside the prime-order subgroup');
-        const p = cfg.mode.kind === 'dkg' ? decodeSchnorrProof(curve, r.bytes(curve.pointLength + curve.scalarLength)) : undefined;
-        r.end();
-        return { commitment: c, proof: p };
-      });
-      if (cfg.mode.kind === 'dkg') {
-        if (!verifySchnorr(curve, commitment[0]!, this.proofContext(dealer), proof!)) {
-          blame('bad-proof', dealer, 'proof of knowledge of the dealt secret does not verify');
-        }
-      } else {
-        const lambda = lagrangeAtZero(curve, BigInt(dealer), this.dealers.map(BigInt));
-        const expected = cfg.mode.old.verificationShares.get(dealer)!.multiplyUnsafe(lambda);
-        if (!commitment[0]!.equals(expected)) blame('bad-commitment', dealer, 'dealt constant does not match the old verification share');
+      let checked: { commitment: GroupPoint[]; share: bigint };
+      try {
+        checked = this.checkDealing(dealer, opened.payload, unwrapSigned(dealer, signedShare).payload, this.self);
+      } catch (e) {
+        if (!(e instanceof ProtocolAbort)) throw e;
+        // Make the complaint checkable by everyone: the dealer's own signatures over what it sent.
+        // A direct share whose signature does not verify cannot be shown to others.
+        openBroadcast(cfg.identity, this.slot(1, dealer, this.self), signedShare);
+        const evidence = new Writer().varBytes(signedBroadcast).varBytes(signedShare).finish();
+        throw new ProtocolAbort(e.code, e.culprits, e.reason, evidence);
       }
-      const value = decodeFrom(dealer, 'share', () => {
-        const r = new Reader(inbox.direct.get(dealer)!);
-        const s = r.scalar(curve);
-        r.end();
-        return s;
-      });
-      if (!curve.mulBase(value).equals(evaluateCommitment(curve, commitment, BigInt(this.self)))) {
-        blame('bad-share', dealer, 'dealt share does not match the dealer’s commitment');
-      }
-      this.commitments.set(dealer, commitment);
-      share = mod(share + value, curve.order);
+      this.commitments.set(dealer, checked.commitment);
+      share = mod(share + checked.share, curve.order);
     }
     this.ownShare = share;
     return { outgoing: [{ to: null, payload: encodeEcho(this.seen) }] };
+  }
+
+  /**
+   * Everything a receiver checks about one dealer's round-1 messages, from the point of view of
+   * `receiver` — used for this party's own dealings and to judge another receiver's complaint.
+   * Blames the dealer on any failure.
+   */
+  private checkDealing(dealer: number, dealing: Uint8Array, shareBytes: Uint8Array, receiver: number): { commitment: GroupPoint[]; share: bigint } {
+    const { curve, cfg } = this;
+    const { commitment, proof } = decodeFrom(dealer, 'dealing', () => {
+      const r = new Reader(dealing);
+      const c = r.points(curve, cfg.threshold, false);
+      if (!curve.inPrimeSubgroup(c[0]!)) throw new RangeError('commitment outside the prime-order subgroup');
+      const p = cfg.mode.kind === 'dkg' ? decodeSchnorrProof(curve, r.bytes(curve.pointLength + curve.scalarLength)) : undefined;
+      r.end();
+      return { commitment: c, proof: p };
+    });
+    if (cfg.mode.kind === 'dkg') {
+      if (!verifySchnorr(curve, commitment[0]!, this.proofContext(dealer), proof!)) {
+        blame('bad-proof', dealer, 'proof of knowledge of the dealt secret does not verify');
+      }
+    } else {
+      const lambda = lagrangeAtZero(curve, BigInt(dealer), this.dealers.map(BigInt));
+      const expected = cfg.mode.old.verificationShares.get(dealer)!.multiplyUnsafe(lambda);
+      if (!commitment[0]!.equals(expected)) blame('bad-commitment', dealer, 'dealt constant does not match the old verification share');
+    }
+    const share = decodeFrom(dealer, 'share', () => {
+      const r = new Reader(shareBytes);
+      const s = r.scalar(curve);
+      r.end();
+      return s;
+    });
+    if (!curve.mulBase(share).equals(evaluateCommitment(curve, commitment, BigInt(receiver)))) {
+      blame('bad-share', dealer, 'dealt share does not match the dealer’s commitment');
+    }
+    return { commitment, share };
+  }
+
+  /**
+   * Judges a receiver's complaint about a dealer. Dealing complaints carry the dealer's signed
+   * broadcast and signed share: re-running the complainer's checks on them convicts either the
+   * dealer or, when they are in order, the complainer. Equivocation complaints carry two signed
+   * digests for one slot.
+   */
+  protected override judgeComplaint(from: number, complaint: Complaint): Verdict | undefined {
+    const [accused] = complaint.culprits;
+    if (complaint.culprits.length !== 1 || accused === undefined || !this.dealers.includes(accused) || accused === from) return undefined;
+    // Without evidence there is nothing to check; the complaint stands unverified.
+    if (complaint.evidence.length === 0) return undefined;
+    const falseComplaint: Verdict = { code: 'false-complaint', culprits: [from], reason: `party ${from} accused party ${accused} on evidence that clears it` };
+    if (complaint.code === 'equivocation') {
+      return provesEquivocation(this.cfg.identity, this.slot(1, accused), complaint.evidence)
+        ? { code: 'equivocation', culprits: [accused], reason: `party ${accused} signed two different round-1 broadcasts (reported by ${from})` }
+        : falseComplaint;
+    }
+    if (!['bad-share', 'bad-proof', 'bad-commitment', 'malformed-message'].includes(complaint.code) || !this.receivers.includes(from)) return undefined;
+    try {
+      const r = new Reader(complaint.evidence);
+      const signedBroadcast = r.varBytes(complaint.evidence.length);
+      const signedShare = r.varBytes(complaint.evidence.length);
+      r.end();
+      const dealing = openBroadcast(this.cfg.identity, this.slot(1, accused), signedBroadcast).payload;
+      const share = openBroadcast(this.cfg.identity, this.slot(1, accused, from), signedShare).payload;
+      try {
+        this.checkDealing(accused, dealing, share, from);
+      } catch (e) {
+        if (e instanceof ProtocolAbort) return { code: e.code, culprits: [accused], reason: `${e.reason} (reported by ${from}, checked here)` };
+        throw e;
+      }
+      return falseComplaint;
+    } catch {
+      // Evidence that is malformed or not signed by the accused clears the accused.
+      return falseComplaint;
+    }
   }
 
   private onEchoes(inbox: Inbox): RoundResult<DealingOutput> {

@@ -10,7 +10,7 @@
  * ("optimistic aggregation"; the result is always a verified signature).
  */
 import { randomBytes } from '@noble/hashes/utils.js';
-import { concatBytes } from '../../bytes.js';
+import { bytesToHex, concatBytes } from '../../bytes.js';
 import { blame } from '../../engine/errors.js';
 import type { Rng } from '../../engine/protocol.js';
 import { type GroupPoint, mod } from '../../math/curve.js';
@@ -91,7 +91,7 @@ function normalise(
   const n = suite.curve.order;
   if (!suite.evenY) {
     if (opts.merkleRoot) throw new RangeError('a merkle root applies to the Taproot suite only');
-    return { pub: { suite, threshold, publicKey: precompute(publicKey), verifyingShares: shares }, secret };
+    return { pub: { suite, threshold, publicKey: precompute(suite, publicKey), verifyingShares: shares }, secret };
   }
   let P = publicKey;
   let s = secret;
@@ -111,13 +111,30 @@ function normalise(
     Y = new Map([...Y].map(([id, p]) => [id, p.add(tG)] as const));
     if (!hasEvenY(P)) negate();
   }
-  return { pub: { suite, threshold, publicKey: precompute(P), verifyingShares: Y }, secret: s };
+  return { pub: { suite, threshold, publicKey: precompute(suite, P), verifyingShares: Y }, secret: s };
 }
 
-/** Caches a window table for the group key, which every verification multiplies. */
-function precompute(p: GroupPoint): GroupPoint {
-  (p as unknown as { precompute?: (w: number) => unknown }).precompute?.(8);
-  return p;
+/**
+ * Group keys by encoding, each with a use count. Every aggregation multiplies the group key, and
+ * a window table makes that ~5× faster but costs ~40 ms to build, so a key gets its table once
+ * it has been used a few times; the same object (and table) is then shared by every package.
+ */
+const keyCache = new Map<string, { point: GroupPoint; uses: number }>();
+const KEY_CACHE_LIMIT = 1024;
+const PRECOMPUTE_AFTER_USES = 8;
+
+function precompute(suite: FrostCiphersuite, p: GroupPoint): GroupPoint {
+  const id = `${suite.curve.name}:${bytesToHex(suite.curve.encodePoint(p))}`;
+  let entry = keyCache.get(id);
+  if (!entry) {
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
+    entry = { point: p, uses: 0 };
+    keyCache.set(id, entry);
+  }
+  if (++entry.uses === PRECOMPUTE_AFTER_USES) {
+    (entry.point as unknown as { precompute?: (w: number) => unknown }).precompute?.(8);
+  }
+  return entry.point;
 }
 
 /** RFC 9591 nonce_generate: H3(random_bytes(32) ‖ SerializeScalar(secret)). */
