@@ -95,13 +95,30 @@ describe('proactive refresh', () => {
     const seed = 'refresh-cheat';
     const rng = seededRng(seed);
     const curve = CURVES.ed25519;
-    // Party 2 deals a polynomial whose constant term differs from its Lagrange-weighted share.
-    const cheat = { ...old.shares.get(2)!, secretShare: (old.shares.get(2)!.secretShare + 5n) % curve.order };
-    const parties = [...old.shares.values()].map((share) =>
-      createRefresh({ share: share.self === 2 ? cheat : share, session: session(seed), identity: old.identities.get(share.self)!, rng }),
+    // Party 2 shifts its dealt constant term by G (and signs what it sends).
+    const result = simulate(
+      [...old.shares.values()].map((share) => createRefresh({ share, session: session(seed), identity: old.identities.get(share.self)!, rng })),
+      rng,
+      {
+        tamper: (m) => {
+          if (m.from !== 2 || m.round !== 1 || m.to !== null) return m;
+          const slot = { protocol: m.protocol, session: m.session, round: 1, from: 2 };
+          const inner = openBroadcast(old.identities.get(1)!, slot, m.payload).payload;
+          const r = new Reader(inner);
+          const points = r.points(curve, 2);
+          const forged = new Writer().points(curve, [points[0]!.add(curve.base), points[1]!]).finish();
+          return { ...m, payload: signBroadcast(old.identities.get(2)!.secretKey, slot, forged) };
+        },
+      },
     );
-    const result = simulate(parties, rng);
     expectBlame(result, [2], 'bad-commitment', [1, 3]);
+    expect(result.aborts.size).toBe(3);
+  });
+
+  it('a dealer cannot start with an old share that does not match its verification share', () => {
+    const old = runDkg('ed25519', 2, 3);
+    const cheat = { ...old.shares.get(2)!, secretShare: (old.shares.get(2)!.secretShare + 5n) % CURVES.ed25519.order };
+    expect(() => createRefresh({ share: cheat, session: session('x'), identity: old.identities.get(2)!, rng: seededRng('x') })).toThrow(/verification share/);
   });
 
   it('a dealer that sends a malformed commitment list is named (malformed-message)', () => {

@@ -131,7 +131,12 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
       checkPublicPackage(old);
       if (this.dealers.length < old.threshold) throw new RangeError('fewer dealers than the old threshold');
       if (!this.dealers.every((d) => old.parties.includes(d))) throw new RangeError('a dealer is not in the old committee');
-      if (this.dealers.includes(cfg.self) && cfg.mode.oldShare === undefined) throw new RangeError('a dealer needs its old share');
+      if (this.dealers.includes(cfg.self)) {
+        if (cfg.mode.oldShare === undefined) throw new RangeError('a dealer needs its old share');
+        if (!this.curve.mulBase(cfg.mode.oldShare).equals(old.verificationShares.get(cfg.self)!)) {
+          throw new RangeError('old share does not match its verification share');
+        }
+      }
     }
   }
 
