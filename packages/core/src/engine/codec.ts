@@ -41,7 +41,8 @@ export class Writer {
     return this;
   }
   u8(n: number): this {
-    return this.bytes(Uint8Array.of(n & 0xff));
+    if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new RangeError('u8 out of range');
+    return this.bytes(Uint8Array.of(n));
   }
   u16(n: number): this {
     if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new RangeError('u16 out of range');
@@ -137,9 +138,13 @@ export class Reader {
 /** Upper bound on a payload; protocol messages with Paillier proofs stay far below it. */
 export const MAX_PAYLOAD = 16 * 1024 * 1024;
 
+function isPrintableAscii(bytes: Uint8Array): boolean {
+  return bytes.every((c) => c >= 0x21 && c <= 0x7e);
+}
+
 export function encodeMessage(m: ProtocolMessage): Uint8Array {
   const protocol = new TextEncoder().encode(m.protocol);
-  if (protocol.length === 0 || protocol.length > 255) throw new RangeError('bad protocol id');
+  if (protocol.length === 0 || protocol.length > 255 || !isPrintableAscii(protocol)) throw new RangeError('bad protocol id');
   if (m.session.length === 0 || m.session.length > 64) throw new RangeError('bad session id');
   if (m.from < 1) throw new RangeError('bad sender');
   if (m.to !== null && m.to < 1) throw new RangeError('bad recipient');
@@ -163,7 +168,7 @@ export function decodeMessage(bytes: Uint8Array): ProtocolMessage {
   const protoLen = r.u8();
   if (protoLen === 0) throw new DecodeError('empty protocol id');
   const protoBytes = r.bytes(protoLen);
-  if (!protoBytes.every((c) => c >= 0x21 && c <= 0x7e)) throw new DecodeError('protocol id is not printable ascii');
+  if (!isPrintableAscii(protoBytes)) throw new DecodeError('protocol id is not printable ascii');
   const protocol = new TextDecoder().decode(protoBytes);
   const sessionLen = r.u8();
   if (sessionLen === 0 || sessionLen > 64) throw new DecodeError('bad session id length');

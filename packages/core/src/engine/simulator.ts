@@ -51,7 +51,10 @@ const MAX_DELIVERIES = 1_000_000;
 export function simulate<T>(parties: readonly Protocol<T>[], rng: Rng, faults: SimulatorFaults = {}): SimulationResult<T> {
   const byId = new Map(parties.map((p) => [p.self, p] as const));
   if (byId.size !== parties.length) throw new RangeError('duplicate party identifiers');
-  const random = () => new DataView(rng(4).buffer).getUint32(0) / 2 ** 32;
+  const random = () => {
+    const b = rng(4);
+    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0) / 2 ** 32;
+  };
   const queue: Delivery[] = [];
   const outputs = new Map<number, T>();
   const aborts = new Map<number, ProtocolAbort>();

@@ -49,6 +49,7 @@ export function verifyShare(curve: Curve, commitment: readonly GroupPoint[], x: 
 /** Lagrange coefficient at zero of identifier `x` within the set `xs`. */
 export function lagrangeAtZero(curve: Curve, x: bigint, xs: readonly bigint[]): bigint {
   const n = curve.order;
+  if (new Set(xs.map((v) => mod(v, n))).size !== xs.length) throw new RangeError('duplicate identifier');
   let num = 1n;
   let den = 1n;
   let seen = false;
