@@ -2,8 +2,8 @@
 // Writes bench/results.json. All parties run in this one process.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
+import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js';
+import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js';
 import {
   FROST_SUITES,
   NoncePool,
@@ -21,15 +21,14 @@ import {
 } from '../packages/core/dist/index.js';
 
 const QUICK = process.argv.includes('--quick');
-const TARGET_MS = QUICK ? 300 : 1500;
+const TARGET_MS = QUICK ? 500 : 2500;
 
-/** Runs fn repeatedly for about TARGET_MS after a warm-up; returns ms per op. */
-function measure(fn, minIterations = 5) {
-  for (let i = 0; i < 3; i++) fn();
+/** ms per op of one batch of about `ms` milliseconds. */
+function batch(fn, ms, minIterations) {
   let iterations = 0;
   const start = performance.now();
   let elapsed = 0;
-  while (elapsed < TARGET_MS || iterations < minIterations) {
+  while (elapsed < ms || iterations < minIterations) {
     fn();
     iterations++;
     elapsed = performance.now() - start;
@@ -37,7 +36,31 @@ function measure(fn, minIterations = 5) {
   return elapsed / iterations;
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Median over 5 batches (after a warm-up) of ms per op. With a baseline function, batches of
+ * the two alternate, so both figures come from the same stretch of time and their ratio holds
+ * even when this shared machine's speed drifts.
+ */
+function measure(fn, minIterations = 5, baselineFn) {
+  for (let i = 0; i < 3; i++) fn();
+  const own = [];
+  const base = [];
+  for (let b = 0; b < 5; b++) {
+    own.push(batch(fn, TARGET_MS / 5, Math.ceil(minIterations / 5)));
+    if (baselineFn) base.push(batch(baselineFn, TARGET_MS / 10, 1));
+  }
+  return baselineFn ? { ms: median(own), baselineMs: median(base) } : median(own);
+}
+
 const results = [];
+/** Measures fn interleaved with the baseline's own function and reports both. */
+function measureAgainst(group, name, fn, baseline, minIterations = 5) {
+  const { ms, baselineMs } = measure(fn, minIterations, baseline.fn);
+  report(group, name, ms, { name: baseline.name, ms: baselineMs });
+}
+
 function report(group, name, msPerOp, baseline) {
   const row = { group, name, msPerOp: +msPerOp.toFixed(4), opsPerSec: +(1000 / msPerOp).toFixed(1) };
   if (baseline) {
@@ -56,11 +79,11 @@ const msg32 = new Uint8Array(32).fill(7);
 const edKey = ed25519.utils.randomSecretKey();
 const secpKey = secp256k1.utils.randomSecretKey();
 const baselines = {
-  ed25519: { name: 'noble ed25519.sign', ms: measure(() => ed25519.sign(msg, edKey)) },
-  ecdsa: { name: 'noble secp256k1.sign (ECDSA)', ms: measure(() => secp256k1.sign(msg32, secpKey)) },
-  schnorr: { name: 'noble schnorr.sign (BIP340)', ms: measure(() => schnorr.sign(msg32, secpKey)) },
+  ed25519: { name: 'noble ed25519.sign', fn: () => ed25519.sign(msg, edKey) },
+  ecdsa: { name: 'noble secp256k1.sign (ECDSA)', fn: () => secp256k1.sign(msg32, secpKey) },
+  schnorr: { name: 'noble schnorr.sign (BIP340)', fn: () => schnorr.sign(msg32, secpKey) },
 };
-for (const b of Object.values(baselines)) report('baseline', b.name, b.ms);
+for (const b of Object.values(baselines)) report('baseline', b.name, measure(b.fn));
 const baselineFor = { ed25519: baselines.ed25519, secp256k1: baselines.ecdsa, 'secp256k1-tr': baselines.schnorr };
 
 // ---- DKG -----------------------------------------------------------------------------------
@@ -78,7 +101,7 @@ function keygen(curve, t, n, rng) {
 for (const curve of ['ed25519', 'secp256k1']) {
   const base = curve === 'ed25519' ? baselines.ed25519 : baselines.ecdsa;
   for (const [t, n] of [[2, 3], [3, 5]]) {
-    report('dkg', `DKG ${t}-of-${n} ${curve} (all parties)`, measure(() => keygen(curve, t, n, systemRng), 3), base);
+    measureAgainst('dkg', `DKG ${t}-of-${n} ${curve} (all parties)`, () => keygen(curve, t, n, systemRng), base, 3);
   }
 }
 
@@ -97,21 +120,41 @@ for (const suiteName of ['ed25519', 'secp256k1', 'secp256k1-tr']) {
     const sigShares = keys.map((k, i) => signShare(k, nonces[i], pkg));
     return aggregate(pub, pkg, sigShares);
   };
-  report('frost', `FROST 2-of-3 ${suiteName}, two rounds (commit + sign)`, measure(() => signOnce((k) => commit(k, systemRng))), base);
+  measureAgainst('frost', `FROST 2-of-3 ${suiteName}, two rounds (commit + sign)`, () => signOnce((k) => commit(k, systemRng)), base);
 
   const pools = keys.map((k) => new NoncePool(k, systemRng));
   const POOL = QUICK ? 200 : 2000;
   const queues = pools.map((p) => p.generate(POOL));
   let used = 0;
-  const pooledMs = measure(() => {
-    if (used === POOL) {
-      queues.forEach((q, i) => q.push(...pools[i].generate(POOL)));
-      used = 0;
-    }
-    used++;
-    return signOnce((_k, i) => pools[i].take(queues[i].shift()));
-  });
-  report('frost', `FROST 2-of-3 ${suiteName}, nonce pool (online round)`, pooledMs, base);
+  measureAgainst(
+    'frost',
+    `FROST 2-of-3 ${suiteName}, nonce pool (online round)`,
+    () => {
+      if (used === POOL) {
+        queues.forEach((q, i) => q.push(...pools[i].generate(POOL)));
+        used = 0;
+      }
+      used++;
+      return signOnce((_k, i) => pools[i].take(queues[i].shift()));
+    },
+    base,
+  );
+}
+
+// ---- reference: @noble/curves' own RFC 9591 module, same shape of run -----------------------
+for (const [suiteName, frost] of [['ed25519', ed25519_FROST], ['secp256k1', secp256k1_FROST], ['secp256k1-tr', schnorr_FROST]]) {
+  const ids = [1, 2, 3].map((i) => frost.Identifier.fromNumber(i));
+  const deal = frost.trustedDealer({ min: 2, max: 3 }, ids);
+  const signers = [ids[0], ids[2]];
+  measureAgainst('noble', `noble FROST 2-of-3 ${suiteName} (commit + sign)`, () => {
+    const gens = signers.map((id) => frost.commit(deal.secretShares[id]));
+    const commitments = gens.map((g) => g.commitments);
+    const shares = {};
+    signers.forEach((id, i) => {
+      shares[id] = frost.signShare(deal.secretShares[id], deal.public, gens[i].nonces, commitments, msg);
+    });
+    return frost.aggregate(deal.public, commitments, msg, shares);
+  }, baselineFor[suiteName], 3);
 }
 
 const out = {

@@ -115,26 +115,30 @@ function normalise(
 }
 
 /**
- * Group keys by encoding, each with a use count. Every aggregation multiplies the group key, and
- * a window table makes that ~5× faster but costs ~40 ms to build, so a key gets its table once
- * it has been used a few times; the same object (and table) is then shared by every package.
+ * Every aggregation multiplies the group key. A window table makes that ~5× faster but costs
+ * ~40 ms to build, so a key gets its table after a few multiplications; keys are shared by
+ * encoding so that every package built for the same key uses the same point (and table).
  */
-const keyCache = new Map<string, { point: GroupPoint; uses: number }>();
+const keyCache = new Map<string, GroupPoint>();
 const KEY_CACHE_LIMIT = 1024;
+const keyUses = new WeakMap<GroupPoint, number>();
 const PRECOMPUTE_AFTER_USES = 8;
 
 function precompute(suite: FrostCiphersuite, p: GroupPoint): GroupPoint {
   const id = `${suite.curve.name}:${bytesToHex(suite.curve.encodePoint(p))}`;
-  let entry = keyCache.get(id);
-  if (!entry) {
-    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
-    entry = { point: p, uses: 0 };
-    keyCache.set(id, entry);
-  }
-  if (++entry.uses === PRECOMPUTE_AFTER_USES) {
-    (entry.point as unknown as { precompute?: (w: number) => unknown }).precompute?.(8);
-  }
-  return entry.point;
+  const cached = keyCache.get(id);
+  if (cached) return cached;
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(id, p);
+  return p;
+}
+
+/** c·PK for the (public) group key, building its table once the key is in regular use. */
+function multiplyGroupKey(pk: GroupPoint, c: bigint): GroupPoint {
+  const uses = (keyUses.get(pk) ?? 0) + 1;
+  keyUses.set(pk, uses);
+  if (uses === PRECOMPUTE_AFTER_USES) (pk as unknown as { precompute?: (w: number) => unknown }).precompute?.(8);
+  return pk.multiplyUnsafe(c);
 }
 
 /** RFC 9591 nonce_generate: H3(random_bytes(32) ‖ SerializeScalar(secret)). */
@@ -318,7 +322,7 @@ function finish(pub: FrostPublicKey, message: Uint8Array, R: GroupPoint, z: bigi
   const Re = evenR(suite, R);
   const c = suite.challenge(Re, pub.publicKey, message);
   // z·G == R + c·PK; the group key carries a precomputed table, so this costs two fast multiplications.
-  const cP = c === 0n ? suite.curve.identity : pub.publicKey.multiplyUnsafe(c);
+  const cP = c === 0n ? suite.curve.identity : multiplyGroupKey(pub.publicKey, c);
   if (!suite.curve.mulBasePublic(z).equals(Re.add(cP))) return undefined;
   return { signature: suite.encodeSignature(Re, z), R: Re, z };
 }
