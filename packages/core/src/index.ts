@@ -13,3 +13,4 @@ export * from './protocols/key-share.js';
 export * from './protocols/dkg/index.js';
 export * from './protocols/reshare/index.js';
 export * from './protocols/frost/index.js';
+export * from './noise/index.js';
