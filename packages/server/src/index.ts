@@ -1,0 +1,4 @@
+export * from './log.js';
+export * from './transport/channel.js';
+export * from './transport/connection.js';
+export * from './transport/endpoint.js';
