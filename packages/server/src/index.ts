@@ -2,3 +2,4 @@ export * from './log.js';
 export * from './transport/channel.js';
 export * from './transport/connection.js';
 export * from './transport/endpoint.js';
+export * from './transport/relay.js';

@@ -248,7 +248,13 @@ export class SecureConnection {
   }
 
   private onTransportFrame(frame: Uint8Array): void {
-    const record = this.transport!.receive.decryptWithAd(new Uint8Array(0), frame);
+    let record: Uint8Array;
+    try {
+      record = this.transport!.receive.decryptWithAd(new Uint8Array(0), frame);
+    } catch {
+      // Noise counters make every frame single-use and ordered: any of these fails the tag.
+      throw new ProtocolViolation('record authentication failed (frame tampered, replayed, reordered, lost or from another session)');
+    }
     if (record.length === 0) throw new ProtocolViolation('empty record');
     const body = record.subarray(1);
     switch (record[0]) {
