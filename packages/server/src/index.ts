@@ -3,3 +3,5 @@ export * from './transport/channel.js';
 export * from './transport/connection.js';
 export * from './transport/endpoint.js';
 export * from './transport/relay.js';
+export * from './sealing/passphrase-sealer.js';
+export * from './sealing/node-keystore.js';
