@@ -92,6 +92,27 @@ describe('secure transport', () => {
     ok.close();
   });
 
+  it('first contact: an unpinned peer is accepted only when acceptUnknown says so, after it proved its key', async () => {
+    const asked: string[] = [];
+    const { tcpPort } = await echoServer(coordinator, pins(), new MemoryLogger(), {
+      acceptUnknown: (key: Uint8Array, name: string) => {
+        asked.push(`${name}:${bytesToHex(key)}`);
+        return name === 'node-new';
+      },
+    });
+    const newcomer = party('node-new');
+    const conn = await connectTcp('127.0.0.1', tcpPort!, { name: newcomer.name, staticKey: newcomer.key, trusted: pins(coordinator) });
+    expect(conn.isOpen).toBe(true);
+    // the initiator finishes first (it sends XX's last message); let the server read it
+    for (let i = 0; i < 100 && asked.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(asked).toEqual([`node-new:${bytesToHex(newcomer.key.publicKey)}`]);
+    conn.close();
+    // In XX the initiator completes first; a refused initiator learns it when the responder hangs up.
+    const refused = await connectTcp('127.0.0.1', tcpPort!, { name: stranger.name, staticKey: stranger.key, trusted: pins(coordinator) });
+    expect(await closed(refused)).toBe('connection closed by peer');
+    expect(asked).toHaveLength(2);
+  });
+
   it('a peer announcing another name than its pin is refused', async () => {
     const { tcpPort } = await echoServer(coordinator, pins(node1));
     await expect(

@@ -33,6 +33,11 @@ export interface SecureConnectionOptions {
   name: string;
   /** Pinned peers: hex of static public key → the name it must announce. Anyone else is refused. */
   trusted: ReadonlyMap<string, string>;
+  /**
+   * First contact (enrolment): asked about a key that is not pinned, once the peer has proven it
+   * holds that key and announced its name; returning true accepts it (the caller then pins it).
+   */
+  acceptUnknown?: (staticKey: Uint8Array, name: string) => boolean;
   /** Initiator only: the responder's static key, which selects Noise_IK; without it, Noise_XX. */
   remoteStatic?: Uint8Array;
   /** Bytes bound into the handshake prologue (e.g. a relay session tag); both sides must agree. */
@@ -60,7 +65,8 @@ export class SecureConnection {
   private state: State = 'handshake';
   private handshake: HandshakeState | undefined;
   private transport: TransportPair | undefined;
-  private readonly opts: Required<Omit<SecureConnectionOptions, 'remoteStatic' | 'context'>> & Pick<SecureConnectionOptions, 'remoteStatic' | 'context'>;
+  private readonly opts: Required<Omit<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown'>> &
+    Pick<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown'>;
   private fragments: Uint8Array[] = [];
   private fragmentBytes = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -91,7 +97,7 @@ export class SecureConnection {
     channel.onFrame((frame) => this.onFrame(frame));
     channel.onClose((why) => this.fail(why));
     channel.onDrain(() => this.releaseWaiters());
-    this.timers.push(setTimeout(() => this.state === 'handshake' && this.fail('handshake timeout'), this.opts.handshakeTimeoutMs));
+    this.timers.push(setTimeout(() => this.state === 'handshake' && this.fail('handshake timeout'), this.opts.handshakeTimeoutMs).unref());
     if (options.role === 'initiator') this.startInitiator();
   }
 
@@ -200,7 +206,6 @@ export class SecureConnection {
     if (hs.isMyTurn) throw new ProtocolViolation('unexpected handshake frame');
     const payload = hs.readMessage(frame);
     if (payload.length > 0) this.checkHello(payload, hs.remoteStatic);
-    else if (hs.remoteStatic && this.opts.role === 'initiator') this.checkPinned(hs.remoteStatic);
     if (!hs.isComplete && hs.isMyTurn) {
       // Our hello goes in the first message that encrypts it: responder's reply (IK: msg 2,
       // XX: msg 2 carries our static key), initiator's msg 3 in XX.
@@ -211,11 +216,6 @@ export class SecureConnection {
 
   private remoteName: string | undefined;
 
-  private checkPinned(remoteStatic: Uint8Array): string {
-    const pinned = this.opts.trusted.get(bytesToHex(remoteStatic));
-    if (pinned === undefined) throw new ProtocolViolation('peer static key is not pinned');
-    return pinned;
-  }
 
   private checkHello(payload: Uint8Array, remoteStatic: Uint8Array | undefined): void {
     if (!remoteStatic) throw new ProtocolViolation('hello before the peer is authenticated');
@@ -223,9 +223,18 @@ export class SecureConnection {
     if (payload[4] !== WIRE_VERSION) throw new ProtocolViolation(`unsupported wire version ${payload[4]}`);
     const nameLength = payload[5]!;
     if (payload.length !== 6 + nameLength) throw new ProtocolViolation('malformed hello');
-    const name = new TextDecoder('utf-8', { fatal: true }).decode(payload.subarray(6));
-    const pinned = this.checkPinned(remoteStatic);
-    if (pinned !== name) throw new ProtocolViolation('peer name does not match its pinned key');
+    let name: string;
+    try {
+      name = new TextDecoder('utf-8', { fatal: true }).decode(payload.subarray(6));
+    } catch {
+      throw new ProtocolViolation('malformed hello');
+    }
+    const pinned = this.opts.trusted.get(bytesToHex(remoteStatic));
+    if (pinned === undefined) {
+      if (!this.opts.acceptUnknown?.(remoteStatic.slice(), name)) throw new ProtocolViolation('peer static key is not pinned');
+    } else if (pinned !== name) {
+      throw new ProtocolViolation('peer name does not match its pinned key');
+    }
     this.remoteName = name;
   }
 
@@ -242,7 +251,7 @@ export class SecureConnection {
         const now = Date.now();
         if (now - this.lastReceived > this.opts.idleTimeoutMs) this.fail('idle timeout');
         else if (now - this.lastSent > this.opts.keepAliveMs) this.safeRecord(RECORD.PING, new Uint8Array(0));
-      }, tick),
+      }, tick).unref(),
     );
     for (const l of this.listeners.open) l(this.peerInfo);
   }
