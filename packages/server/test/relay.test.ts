@@ -108,8 +108,8 @@ describe('end-to-end sessions through the coordinator', () => {
       const net = await network((e) => {
         if (e.from !== 'node-1' || e.to !== 'node-2') return [e];
         count++;
-        // frame 1 is the handshake; frame 2 the first message, 3 and 4 are attacked
-        if (count < 3 || count > 4) return [e];
+        // frame 1 is the handshake, 2 the key-confirmation ping, 3 the first message; 4 and 5 are attacked
+        if (count < 4 || count > 5) return [e];
         return attack(held, e.frame).map((frame) => ({ ...e, frame }));
       });
       const a = await net.endpoints.get('node-1')!.connect('node-2');

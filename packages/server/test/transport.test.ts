@@ -31,7 +31,7 @@ async function echoServer(self: Party, trusted: Map<string, string>, logger = ne
   return { server, logger, ...ports };
 }
 
-/** Completes an IK handshake by hand over TCP (frames as in docs/wire.md) and then stays silent. */
+/** Completes an IK handshake by hand over TCP (frames as in docs/wire.md), confirms, then stays silent. */
 async function rawHandshake(port: number, me: Party, server: Party) {
   const socket = connect({ host: '127.0.0.1', port });
   await new Promise((r) => socket.once('connect', r));
@@ -39,7 +39,11 @@ async function rawHandshake(port: number, me: Party, server: Party) {
   const name = utf8(me.name);
   const m1 = concatBytes(Uint8Array.of(0x49), hs.writeMessage(concatBytes(utf8('MPCW'), Uint8Array.of(1, name.length), name)));
   socket.write(concatBytes(Uint8Array.of(m1.length >> 8, m1.length & 0xff), m1));
-  await new Promise((r) => socket.once('data', r));
+  const reply = await new Promise<Buffer>((r) => socket.once('data', r));
+  hs.readMessage(new Uint8Array(reply.subarray(2, 2 + reply.readUInt16BE(0))));
+  // key confirmation: the first record under the transport keys (a PING)
+  const ping = hs.split().send.encryptWithAd(new Uint8Array(0), Uint8Array.of(0x03));
+  socket.write(concatBytes(Uint8Array.of(ping.length >> 8, ping.length & 0xff), ping));
   return socket;
 }
 

@@ -59,7 +59,12 @@ export interface PeerInfo {
   handshakeHash: Uint8Array;
 }
 
-type State = 'handshake' | 'open' | 'closed';
+/**
+ * 'confirming': an IK responder has finished the handshake but waits for the first authenticated
+ * record, because IK's first message carries nothing fresh from the responder and could be a
+ * replay; only the genuine initiator can produce a record under the new keys.
+ */
+type State = 'handshake' | 'confirming' | 'open' | 'closed';
 
 export class SecureConnection {
   private state: State = 'handshake';
@@ -97,7 +102,9 @@ export class SecureConnection {
     channel.onFrame((frame) => this.onFrame(frame));
     channel.onClose((why) => this.fail(why));
     channel.onDrain(() => this.releaseWaiters());
-    this.timers.push(setTimeout(() => this.state === 'handshake' && this.fail('handshake timeout'), this.opts.handshakeTimeoutMs).unref());
+    this.timers.push(
+      setTimeout(() => (this.state === 'handshake' || this.state === 'confirming') && this.fail('handshake timeout'), this.opts.handshakeTimeoutMs).unref(),
+    );
     if (options.role === 'initiator') this.startInitiator();
   }
 
@@ -170,6 +177,7 @@ export class SecureConnection {
 
   private startInitiator(): void {
     const pattern = this.opts.remoteStatic ? 'IK' : 'XX';
+    this.pattern = pattern;
     this.handshake = new HandshakeState({
       pattern,
       initiator: true,
@@ -199,6 +207,7 @@ export class SecureConnection {
       const patternByte = frame[0];
       const pattern = patternByte === PATTERN_BYTE.IK ? 'IK' : patternByte === PATTERN_BYTE.XX ? 'XX' : undefined;
       if (!pattern) throw new ProtocolViolation('unknown handshake pattern');
+      this.pattern = pattern;
       this.handshake = new HandshakeState({ pattern, initiator: false, prologue: this.prologue(pattern), s: this.opts.staticKey });
       frame = frame.subarray(1);
     }
@@ -215,6 +224,7 @@ export class SecureConnection {
   }
 
   private remoteName: string | undefined;
+  private pattern: keyof typeof PATTERN_BYTE | undefined;
 
 
   private checkHello(payload: Uint8Array, remoteStatic: Uint8Array | undefined): void {
@@ -243,8 +253,20 @@ export class SecureConnection {
     this.transport = hs.split();
     this.peerInfo = { name: this.remoteName, staticKey: hs.remoteStatic!, handshakeHash: hs.handshakeHash };
     this.handshake = undefined;
+    if (this.pattern === 'IK') {
+      if (this.opts.role === 'responder') {
+        this.state = 'confirming';
+        return;
+      }
+      // Key confirmation for the responder: the first record under the new keys.
+      this.sendRecord(RECORD.PING, new Uint8Array(0));
+    }
+    this.announceOpen();
+  }
+
+  private announceOpen(): void {
     this.state = 'open';
-    this.opts.logger.info('secure connection open', { remote: this.channel.remote, peer: this.peerInfo.name });
+    this.opts.logger.info('secure connection open', { remote: this.channel.remote, peer: this.peerInfo!.name });
     const tick = Math.max(10, Math.min(this.opts.keepAliveMs, this.opts.idleTimeoutMs) / 2);
     this.timers.push(
       setInterval(() => {
@@ -253,7 +275,7 @@ export class SecureConnection {
         else if (now - this.lastSent > this.opts.keepAliveMs) this.safeRecord(RECORD.PING, new Uint8Array(0));
       }, tick).unref(),
     );
-    for (const l of this.listeners.open) l(this.peerInfo);
+    for (const l of this.listeners.open) l(this.peerInfo!);
   }
 
   private onTransportFrame(frame: Uint8Array): void {
@@ -264,6 +286,7 @@ export class SecureConnection {
       // Noise counters make every frame single-use and ordered: any of these fails the tag.
       throw new ProtocolViolation('record authentication failed (frame tampered, replayed, reordered, lost or from another session)');
     }
+    if (this.state === 'confirming') this.announceOpen();
     if (record.length === 0) throw new ProtocolViolation('empty record');
     const body = record.subarray(1);
     switch (record[0]) {
