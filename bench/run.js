@@ -157,6 +157,10 @@ for (const [suiteName, frost] of [['ed25519', ed25519_FROST], ['secp256k1', secp
   }, baselineFor[suiteName], 3);
 }
 
+// ---- secure channels (Noise over TCP, loopback) --------------------------------------------
+const { benchTransport } = await import('./transport.js');
+await benchTransport({ measure, report });
+
 const out = {
   date: new Date().toISOString(),
   node: process.version,

@@ -214,7 +214,9 @@ export class SecureConnection {
     const hs = this.handshake;
     if (hs.isMyTurn) throw new ProtocolViolation('unexpected handshake frame');
     const payload = hs.readMessage(frame);
-    if (payload.length > 0) this.checkHello(payload, hs.remoteStatic);
+    // Every message that makes the peer's static key known carries its hello; no other does.
+    if (hs.remoteStatic) this.checkHello(payload, hs.remoteStatic);
+    else if (payload.length > 0) throw new ProtocolViolation('unexpected handshake payload');
     if (!hs.isComplete && hs.isMyTurn) {
       // Our hello goes in the first message that encrypts it: responder's reply (IK: msg 2,
       // XX: msg 2 carries our static key), initiator's msg 3 in XX.
@@ -227,8 +229,7 @@ export class SecureConnection {
   private pattern: keyof typeof PATTERN_BYTE | undefined;
 
 
-  private checkHello(payload: Uint8Array, remoteStatic: Uint8Array | undefined): void {
-    if (!remoteStatic) throw new ProtocolViolation('hello before the peer is authenticated');
+  private checkHello(payload: Uint8Array, remoteStatic: Uint8Array): void {
     if (payload.length < 6 || !MAGIC.every((b, i) => payload[i] === b)) throw new ProtocolViolation('malformed hello');
     if (payload[4] !== WIRE_VERSION) throw new ProtocolViolation(`unsupported wire version ${payload[4]}`);
     const nameLength = payload[5]!;
@@ -292,6 +293,8 @@ export class SecureConnection {
     switch (record[0]) {
       case RECORD.MORE:
       case RECORD.END: {
+        // An empty MORE would let a peer grow the fragment list without growing its size.
+        if (record[0] === RECORD.MORE && body.length === 0) throw new ProtocolViolation('empty fragment');
         this.fragmentBytes += body.length;
         if (this.fragmentBytes > this.opts.maxMessageBytes) throw new ProtocolViolation('message too large');
         this.fragments.push(body);
@@ -312,6 +315,7 @@ export class SecureConnection {
         return;
       case RECORD.CLOSE: {
         const reason = new TextDecoder().decode(body).replace(/[^\x20-\x7e]/g, '?');
+        this.opts.logger.info('secure connection closed by peer', { remote: this.channel.remote, peer: this.peerInfo?.name, reason: `peer closed: ${reason}` });
         this.shutdown(`peer closed: ${reason}`, true);
         return;
       }

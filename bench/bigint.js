@@ -1,0 +1,138 @@
+// Big-integer layer benchmarks: V8 BigInt (the reference) against OpenSSL through node:crypto,
+// CRT for key owners, Paillier, and the Paillier-side proofs Π^mod, Π^prm, Π^fac at the
+// tss-lib 2048-bit level and the default 3072-bit level. Keys come from the test fixtures
+// (scripts/gen-paillier-fixtures.mjs) so no safe prime is generated here.
+//
+// bench/run.js may call benchBigint({ measure, report }); `node bench/bigint.js` runs it alone
+// (after `npx tsc -b packages/core` or `npm run build`).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  SECURITY_LEVEL_128,
+  SECURITY_LEVEL_TSS_LIB_2048,
+  crt,
+  decrypt,
+  decryptPlain,
+  encrypt,
+  encryptWithSecret,
+  modPow,
+  modPowRef,
+  paillierSecretKey,
+  proveModulus,
+  proveNoSmallFactor,
+  proveRingPedersen,
+  randomBelow,
+  randomUnit,
+  seededRng,
+  verifyModulus,
+  verifyNoSmallFactor,
+  verifyRingPedersen,
+} from '../packages/core/dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = JSON.parse(readFileSync(join(here, '..', 'packages', 'core', 'test', 'fixtures', 'paillier.json'), 'utf8'));
+const big = (h) => BigInt('0x' + h);
+
+function levelData(level) {
+  const f = fixtures.levels[level.name];
+  const [k0, k1] = f.keys.map((k) => ({ p: big(k.p), q: big(k.q) }));
+  const rp = f.ringPedersen;
+  const p = big(rp.p);
+  const q = big(rp.q);
+  return {
+    level,
+    key: k0,
+    sk: paillierSecretKey(k0.p, k0.q),
+    other: k1,
+    rp: { params: { n: p * q, s: big(rp.s), t: big(rp.t) }, lambda: big(rp.lambda), phi: (p - 1n) * (q - 1n) },
+  };
+}
+
+export async function benchBigint({ measure, report }) {
+  const rng = seededRng('bench-bigint');
+  const ctx = { sessionId: new TextEncoder().encode('bench'), prover: 1, keyId: new Uint8Array(0) };
+  const d2048 = levelData(SECURITY_LEVEL_TSS_LIB_2048);
+  const d3072 = levelData(SECURITY_LEVEL_128);
+
+  // ---- raw modexp ---------------------------------------------------------------------------
+  {
+    const n = d2048.key.p * d2048.key.q;
+    const e = randomBelow(n, rng);
+    const b = randomBelow(n, rng);
+    const ref = measure(() => modPowRef(b, e, n), 5);
+    report('bigint', 'modPow BigInt 2048-bit mod, 2048-bit exp', ref);
+    report('bigint', 'modPow OpenSSL 2048-bit mod, 2048-bit exp', measure(() => modPow(b, e, n), 20), { name: 'BigInt modPowRef', ms: ref });
+  }
+  {
+    // N² for a 2048-bit N: 4096-bit modulus, 2048-bit exponent (Paillier's ρ^N).
+    const { p, q } = d2048.key;
+    const n = p * q;
+    const n2 = n * n;
+    const p2 = p * p;
+    const q2 = q * q;
+    const p2InvQ2 = d2048.sk.p2InvQ2;
+    const b = randomUnit(n, rng);
+    const ref = measure(() => modPowRef(b, n, n2), 3);
+    report('bigint', 'modPow BigInt 4096-bit mod (N²), 2048-bit exp', ref);
+    report('bigint', 'modPow OpenSSL 4096-bit mod (N²), 2048-bit exp', measure(() => modPow(b, n, n2), 10), { name: 'BigInt modPowRef', ms: ref });
+    const ep = n % (p * (p - 1n));
+    const eq = n % (q * (q - 1n));
+    const crtRef = measure(() => crt(modPowRef(b, ep, p2), p2, modPowRef(b, eq, q2), q2, p2InvQ2), 5);
+    report('bigint', 'modPow BigInt N² via CRT (p², q²)', crtRef, { name: 'BigInt modPowRef', ms: ref });
+    report('bigint', 'modPow OpenSSL N² via CRT (p², q²)', measure(() => crt(modPow(b, ep, p2), p2, modPow(b, eq, q2), q2, p2InvQ2), 20), {
+      name: 'BigInt modPowRef',
+      ms: ref,
+    });
+  }
+
+  // ---- Paillier -----------------------------------------------------------------------------
+  for (const d of [d2048, d3072]) {
+    const bits = d.level.paillierBits;
+    const pk = d.sk.publicKey;
+    const m = randomBelow(pk.n, rng);
+    const rho = randomUnit(pk.n, rng);
+    const c = encrypt(pk, m, rho);
+    report('paillier', `Paillier-${bits} encrypt (public, mod N²)`, measure(() => encrypt(pk, m, rho), 5));
+    report('paillier', `Paillier-${bits} encrypt (owner, CRT)`, measure(() => encryptWithSecret(d.sk, m, rho), 5));
+    const plain = measure(() => decryptPlain(d.sk, c), 5);
+    report('paillier', `Paillier-${bits} decrypt (plain, mod N²)`, plain);
+    report('paillier', `Paillier-${bits} decrypt (CRT)`, measure(() => decrypt(d.sk, c), 10), { name: 'plain decrypt', ms: plain });
+  }
+
+  // ---- proofs -------------------------------------------------------------------------------
+  for (const d of [d2048, d3072]) {
+    const { level } = d;
+    const bits = level.paillierBits;
+    const { p, q } = d.key;
+    const n = p * q;
+    const mod = proveModulus(level, ctx, p, q, rng);
+    report('proofs', `Π^mod-${bits} prove (m=${level.repetitions})`, measure(() => proveModulus(level, ctx, p, q, rng), 1));
+    report('proofs', `Π^mod-${bits} verify`, measure(() => verifyModulus(level, ctx, n, mod), 1));
+    const prm = proveRingPedersen(level, ctx, d.rp, rng);
+    report('proofs', `Π^prm-${bits} prove (m=${level.repetitions})`, measure(() => proveRingPedersen(level, ctx, d.rp, rng), 1));
+    report('proofs', `Π^prm-${bits} verify`, measure(() => verifyRingPedersen(level, ctx, d.rp.params, prm), 1));
+    const fac = proveNoSmallFactor(level, ctx, p, q, d.rp.params, rng);
+    report('proofs', `Π^fac-${bits} prove`, measure(() => proveNoSmallFactor(level, ctx, p, q, d.rp.params, rng), 3));
+    report('proofs', `Π^fac-${bits} verify`, measure(() => verifyNoSmallFactor(level, ctx, n, d.rp.params, fac), 3));
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  /** ms per op: one warm-up call, then at least `minIterations` calls and about one second. */
+  const measure = (fn, minIterations = 5) => {
+    fn();
+    let iterations = 0;
+    const start = performance.now();
+    while (iterations < minIterations || performance.now() - start < 1000) {
+      fn();
+      iterations++;
+    }
+    return (performance.now() - start) / iterations;
+  };
+  const report = (group, name, ms, baseline) => {
+    const base = baseline ? `   vs ${baseline.name} ${baseline.ms.toFixed(2)} ms → ×${(ms / baseline.ms).toFixed(2)}` : '';
+    console.log(`${group.padEnd(9)} ${name.padEnd(50)} ${ms.toFixed(2).padStart(9)} ms/op${base}`);
+  };
+  await benchBigint({ measure, report });
+}
