@@ -45,7 +45,7 @@ function levelData(level) {
     key: k0,
     sk: paillierSecretKey(k0.p, k0.q),
     other: k1,
-    rp: { params: { n: p * q, s: big(rp.s), t: big(rp.t) }, lambda: big(rp.lambda), phi: (p - 1n) * (q - 1n) },
+    rp: { params: { n: p * q, s: big(rp.s), t: big(rp.t) }, lambda: big(rp.lambda), phi: (p - 1n) * (q - 1n), p, q },
   };
 }
 

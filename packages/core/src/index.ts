@@ -14,3 +14,16 @@ export * from './protocols/dkg/index.js';
 export * from './protocols/reshare/index.js';
 export * from './protocols/frost/index.js';
 export * from './noise/index.js';
+export * from './bigint/index.js';
+// Both math/curve and bigint define `mod` (same semantics); name the curve one explicitly.
+export { mod } from './math/curve.js';
+export * from './paillier/index.js';
+export * from './cggmp/security-level.js';
+export * from './proofs/paillier-context.js';
+export * from './proofs/paillier-blum-modulus.js';
+export * from './proofs/ring-pedersen-params.js';
+export * from './proofs/no-small-factor.js';
+export * from './proofs/integer-challenge.js';
+export * from './proofs/paillier-encryption-range.js';
+export * from './proofs/log-star.js';
+export * from './proofs/affine-group.js';

@@ -7,7 +7,7 @@
  */
 import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
-import { u32be, utf8 } from '../bytes.js';
+import { hexToBytes, u32be, utf8 } from '../bytes.js';
 import { type Curve, type GroupPoint, mod } from './curve.js';
 
 export class Transcript {
@@ -33,6 +33,17 @@ export class Transcript {
 
   appendScalar(label: string, curve: Curve, s: bigint): this {
     return this.appendBytes(label, curve.encodeScalar(s));
+  }
+
+  /**
+   * A non-negative integer of any size as its minimal big-endian bytes (0 is empty). The
+   * length framing makes this injective, so no fixed width is needed.
+   */
+  appendBigInt(label: string, n: bigint): this {
+    if (n < 0n) throw new RangeError('transcript integers must be non-negative');
+    let hex = n === 0n ? '' : n.toString(16);
+    if (hex.length % 2 === 1) hex = '0' + hex;
+    return this.appendBytes(label, hexToBytes(hex));
   }
 
   /** Finalises the transcript into a scalar. The transcript cannot be used afterwards. */

@@ -1,0 +1,3 @@
+export * from './arith.js';
+export * from './node-crypto.js';
+export * from './codec.js';

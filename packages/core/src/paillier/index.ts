@@ -1,0 +1,2 @@
+export * from './paillier.js';
+export * from './ring-pedersen.js';

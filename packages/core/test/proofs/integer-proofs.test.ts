@@ -1,0 +1,134 @@
+/**
+ * Π^enc, Π^log* and Π^aff-g: completeness (also after encoding), binding to the context
+ * (a proof replayed into another session or for another prover fails), the range checks (a
+ * prover with an out-of-range witness is caught even when every equation holds), unit checks
+ * and tampering.
+ */
+import { describe, expect, it } from 'vitest';
+import { SECP256K1 } from '../../src/math/curve.js';
+import { modPow } from '../../src/bigint/node-crypto.js';
+import { seededRng } from '../../src/engine/rng.js';
+import { type SecurityLevel } from '../../src/cggmp/security-level.js';
+import { encryptRandom, paillierSecretKey } from '../../src/paillier/paillier.js';
+import { type ProofContext } from '../../src/proofs/paillier-context.js';
+import { decodeEncProof, encodeEncProof, proveEnc, verifyEnc } from '../../src/proofs/paillier-encryption-range.js';
+import { decodeLogStarProof, encodeLogStarProof, proveLogStar, verifyLogStar } from '../../src/proofs/log-star.js';
+import { decodeAffGProof, encodeAffGProof, proveAffG, verifyAffG } from '../../src/proofs/affine-group.js';
+import { FIXTURE_2048, FIXTURE_3072 } from '../fixtures/paillier-fixtures.js';
+
+const rng = seededRng('integer-proofs');
+const ctx: ProofContext = { sessionId: new TextEncoder().encode('presign-session-1'), prover: 2, keyId: new Uint8Array(32).fill(9) };
+const otherSession: ProofContext = { ...ctx, sessionId: new TextEncoder().encode('presign-session-2') };
+const otherProver: ProofContext = { ...ctx, prover: 3 };
+
+for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
+  const level = fx.level;
+  const rp = fx.ringPedersen.params;
+  const proverSk = paillierSecretKey(fx.keys[0]!.p, fx.keys[0]!.q, { level });
+  const verifierSk = paillierSecretKey(fx.keys[1]!.p, fx.keys[1]!.q, { level });
+  const N0 = proverSk.publicKey;
+  /** The same level with a wider ℓ and ℓ′ (same name, so the same transcript): a cheating prover's view. */
+  const cheatLevel: SecurityLevel = { ...level, ell: level.ell + 300, ellPrime: level.ellPrime + 300 };
+  const deep = level === FIXTURE_2048.level; // the full adversarial set at one level keeps the suite fast
+
+  describe(`Π^enc (${level.name})`, () => {
+    const k = 0x1234567890abcdefn * 31337n;
+    const { ciphertext, nonce } = encryptRandom(N0, k, rng);
+    const st = { paillier: N0, ciphertext };
+    const proof = proveEnc(level, ctx, rp, st, { k, rho: nonce }, rng);
+
+    it('a proof verifies, also after encoding, and only in its own context', () => {
+      expect(verifyEnc(level, ctx, rp, st, proof)).toBe(true);
+      expect(verifyEnc(level, ctx, rp, st, decodeEncProof(level, N0, rp, encodeEncProof(N0, rp, proof)))).toBe(true);
+      expect(verifyEnc(level, otherSession, rp, st, proof)).toBe(false);
+      expect(verifyEnc(level, otherProver, rp, st, proof)).toBe(false);
+    });
+
+    it.skipIf(!deep)('an out-of-range plaintext is caught by the range check alone', () => {
+      const big = 1n << BigInt(level.ell + level.epsilon + 20);
+      const enc = encryptRandom(N0, big, rng);
+      const cheat = proveEnc(cheatLevel, ctx, rp, { paillier: N0, ciphertext: enc.ciphertext }, { k: big, rho: enc.nonce }, rng);
+      expect(verifyEnc(cheatLevel, ctx, rp, { paillier: N0, ciphertext: enc.ciphertext }, cheat)).toBe(true); // every equation holds
+      expect(verifyEnc(level, ctx, rp, { paillier: N0, ciphertext: enc.ciphertext }, cheat)).toBe(false);
+      expect(() => proveEnc(level, ctx, rp, st, { k: big, rho: nonce }, rng)).toThrow(/range/);
+    });
+
+    it.skipIf(!deep)('non-units, tampered responses and a different ciphertext fail', () => {
+      expect(verifyEnc(level, ctx, rp, st, { ...proof, S: 0n })).toBe(false);
+      expect(verifyEnc(level, ctx, rp, st, { ...proof, C: rp.n })).toBe(false);
+      expect(verifyEnc(level, ctx, rp, st, { ...proof, A: N0.n })).toBe(false); // shares a factor with N₀
+      expect(verifyEnc(level, ctx, rp, st, { ...proof, z1: proof.z1 + 1n })).toBe(false);
+      expect(verifyEnc(level, ctx, rp, st, { ...proof, z3: proof.z3 - 1n })).toBe(false);
+      expect(verifyEnc(level, ctx, rp, { ...st, ciphertext: (ciphertext * ciphertext) % N0.n2 }, proof)).toBe(false);
+      expect(() => decodeEncProof(level, N0, rp, encodeEncProof(N0, rp, proof).subarray(1))).toThrow();
+    });
+  });
+
+  describe(`Π^log* (${level.name})`, () => {
+    const x = 0xfeedbeefn * 1000003n;
+    const base = SECP256K1.mulBase(777n); // e.g. Γ in presigning
+    const { ciphertext, nonce } = encryptRandom(N0, x, rng);
+    const st = { curve: SECP256K1, paillier: N0, ciphertext, base, X: base.multiply(x) };
+    const proof = proveLogStar(level, ctx, rp, st, { x, rho: nonce }, rng);
+
+    it('a proof verifies, also after encoding, and only in its own context', () => {
+      expect(verifyLogStar(level, ctx, rp, st, proof)).toBe(true);
+      expect(verifyLogStar(level, ctx, rp, st, decodeLogStarProof(level, st, rp, encodeLogStarProof(st, rp, proof)))).toBe(true);
+      expect(verifyLogStar(level, otherSession, rp, st, proof)).toBe(false);
+      expect(verifyLogStar(level, otherProver, rp, st, proof)).toBe(false);
+    });
+
+    it.skipIf(!deep)('a mismatched point, an out-of-range exponent, or tampering fail', () => {
+      expect(verifyLogStar(level, ctx, rp, { ...st, X: base.multiply(x + 1n) }, proof)).toBe(false);
+      expect(verifyLogStar(level, ctx, rp, { ...st, base: SECP256K1.base }, proof)).toBe(false);
+      expect(verifyLogStar(level, ctx, rp, st, { ...proof, Y: proof.Y.add(SECP256K1.base) })).toBe(false);
+      expect(verifyLogStar(level, ctx, rp, st, { ...proof, D: 0n })).toBe(false);
+      const big = (1n << BigInt(level.ell + level.epsilon + 20)) + 5n;
+      const enc = encryptRandom(N0, big, rng);
+      const bigSt = { ...st, ciphertext: enc.ciphertext, X: base.multiply(big % SECP256K1.order) };
+      const cheat = proveLogStar(cheatLevel, ctx, rp, bigSt, { x: big, rho: enc.nonce }, rng);
+      expect(verifyLogStar(cheatLevel, ctx, rp, bigSt, cheat)).toBe(true);
+      expect(verifyLogStar(level, ctx, rp, bigSt, cheat)).toBe(false);
+    });
+  });
+
+  describe(`Π^aff-g (${level.name})`, () => {
+    // MtA from presigning: the verifier's K = Enc_N₀(k); the prover holds x (its γ) and a mask y.
+    const V = verifierSk.publicKey;
+    const P = N0;
+    const kEnc = encryptRandom(V, 0x5555n * 99991n, rng).ciphertext;
+    const x = 0xabcdef0123n;
+    const y = -(1n << BigInt(level.ellPrime - 2)) + 12345n;
+    const dMask = encryptRandom(V, y, rng);
+    // D = K^x · Enc_N₀(y; ρ)
+    const D = (modPow(kEnc, x, V.n2) * dMask.ciphertext) % V.n2;
+    const yEnc = encryptRandom(P, y, rng);
+    const st = { curve: SECP256K1, verifierKey: V, proverKey: P, C: kEnc, D, Y: yEnc.ciphertext, X: SECP256K1.mulBase(x) };
+    const wit = { x, y, rho: dMask.nonce, rhoY: yEnc.nonce };
+    const proof = proveAffG(level, ctx, rp, st, wit, rng);
+
+    it('a proof verifies, also after encoding, and only in its own context', () => {
+      expect(verifyAffG(level, ctx, rp, st, proof)).toBe(true);
+      expect(verifyAffG(level, ctx, rp, st, decodeAffGProof(level, st, rp, encodeAffGProof(st, rp, proof)))).toBe(true);
+      expect(verifyAffG(level, otherSession, rp, st, proof)).toBe(false);
+      expect(verifyAffG(level, otherProver, rp, st, proof)).toBe(false);
+    });
+
+    it.skipIf(!deep)('a wrong D, Y or X, an out-of-range mask, or tampering fail', () => {
+      expect(verifyAffG(level, ctx, rp, { ...st, D: (st.D * kEnc) % V.n2 }, proof)).toBe(false);
+      expect(verifyAffG(level, ctx, rp, { ...st, Y: (st.Y * st.Y) % P.n2 }, proof)).toBe(false);
+      expect(verifyAffG(level, ctx, rp, { ...st, X: SECP256K1.mulBase(x + 1n) }, proof)).toBe(false);
+      expect(verifyAffG(level, ctx, rp, st, { ...proof, z2: proof.z2 + 1n })).toBe(false);
+      expect(verifyAffG(level, ctx, rp, st, { ...proof, wY: 0n })).toBe(false);
+      expect(verifyAffG(level, ctx, rp, st, { ...proof, T: 0n })).toBe(false);
+      // y beyond ±2^(ℓ′+ε): every equation holds at the wider level, the range check refuses it
+      const bigY = 1n << BigInt(level.ellPrime + level.epsilon + 20);
+      const dm = encryptRandom(V, bigY, rng);
+      const ym = encryptRandom(P, bigY, rng);
+      const st2 = { ...st, D: (modPow(kEnc, x, V.n2) * dm.ciphertext) % V.n2, Y: ym.ciphertext };
+      const cheat = proveAffG(cheatLevel, ctx, rp, st2, { x, y: bigY, rho: dm.nonce, rhoY: ym.nonce }, rng);
+      expect(verifyAffG(cheatLevel, ctx, rp, st2, cheat)).toBe(true);
+      expect(verifyAffG(level, ctx, rp, st2, cheat)).toBe(false);
+    });
+  });
+}

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { jacobi, modPowRef, randomUnit } from '../../src/bigint/arith.js';
+import { type SecurityLevel } from '../../src/cggmp/security-level.js';
+import { utf8 } from '../../src/bytes.js';
+import { seededRng } from '../../src/engine/rng.js';
+import { DecodeError } from '../../src/engine/codec.js';
+import {
+  type ModProof,
+  decodeModProof,
+  encodeModProof,
+  isPlausibleBlumModulus,
+  modChallenges,
+  proveModulus,
+  verifyModulus,
+} from '../../src/proofs/paillier-blum-modulus.js';
+import { type ProofContext } from '../../src/proofs/paillier-context.js';
+import { FIXTURE_2048, FIXTURE_3072, NON_BLUM, SQUARE_FACTOR } from '../fixtures/paillier-fixtures.js';
+
+const ctx: ProofContext = { sessionId: utf8('session-A'), prover: 1, keyId: utf8('key-1') };
+const rng = seededRng('pi-mod');
+
+describe.each([
+  ['2048-bit (tss-lib) level', FIXTURE_2048],
+  ['3072-bit default level', FIXTURE_3072],
+] as const)('Π^mod at the %s', (_name, fx) => {
+  const { level } = fx;
+  const { p, q } = fx.keys[0]!;
+  const n = p * q;
+  const proof = proveModulus(level, ctx, p, q, rng);
+
+  it('a valid proof verifies, also after encode/decode', () => {
+    expect(verifyModulus(level, ctx, n, proof)).toBe(true);
+    const bytes = encodeModProof(n, proof);
+    expect(verifyModulus(level, ctx, n, decodeModProof(level, n, bytes))).toBe(true);
+  });
+
+  it('a proof replayed into another session, for another party or key, or at another level fails', () => {
+    expect(verifyModulus(level, { ...ctx, sessionId: utf8('session-B') }, n, proof)).toBe(false);
+    expect(verifyModulus(level, { ...ctx, prover: 2 }, n, proof)).toBe(false);
+    expect(verifyModulus(level, { ...ctx, keyId: utf8('key-2') }, n, proof)).toBe(false);
+    const other: SecurityLevel = { ...level, name: `${level.name}-other` };
+    expect(verifyModulus(other, ctx, n, proof)).toBe(false);
+  });
+});
+
+describe('Π^mod adversarial (2048-bit level)', () => {
+  const { level } = FIXTURE_2048;
+  const { p, q } = FIXTURE_2048.keys[0]!;
+  const n = p * q;
+  const proof = proveModulus(level, ctx, p, q, rng);
+
+  it('challenges: m of them, units, pairwise distinct, bound to w and to the context', () => {
+    const ys = modChallenges(level, ctx, n, proof.w);
+    expect(ys.length).toBe(level.repetitions);
+    expect(new Set(ys).size).toBe(ys.length);
+    const ys2 = modChallenges(level, { ...ctx, prover: 2 }, n, proof.w);
+    expect(ys2.some((y, i) => y === ys[i])).toBe(false);
+  });
+
+  it('tampering with any field fails', () => {
+    const reps = proof.reps.map((r) => ({ ...r }));
+    const flip = (f: (r: (typeof reps)[number]) => void): ModProof => {
+      const copy = reps.map((r) => ({ ...r }));
+      f(copy[17]!);
+      return { w: proof.w, reps: copy };
+    };
+    expect(verifyModulus(level, ctx, n, flip((r) => (r.x = (r.x * 2n) % n)))).toBe(false);
+    expect(verifyModulus(level, ctx, n, flip((r) => (r.z = (r.z + 1n) % n)))).toBe(false);
+    expect(verifyModulus(level, ctx, n, flip((r) => (r.a = r.a ? 0 : 1)))).toBe(false);
+    expect(verifyModulus(level, ctx, n, flip((r) => (r.b = r.b ? 0 : 1)))).toBe(false);
+    expect(verifyModulus(level, ctx, n, flip((r) => (r.x = 0n)))).toBe(false);
+    expect(verifyModulus(level, ctx, n, flip((r) => (r.z = r.z + n)))).toBe(false);
+    expect(verifyModulus(level, ctx, n, { w: proof.w, reps: reps.slice(1) })).toBe(false);
+    expect(verifyModulus(level, ctx, n, { w: (proof.w * 4n) % n, reps })).toBe(false);
+    expect(verifyModulus(level, ctx, n, { w: proof.w, reps: [...reps.slice(1), reps[0]!] })).toBe(false);
+    const bytes = encodeModProof(n, proof);
+    const t = bytes.slice();
+    t[100] = t[100]! ^ 1;
+    expect(verifyModulus(level, ctx, n, decodeModProof(level, n, t))).toBe(false);
+  });
+
+  it('rejects w with Jacobi symbol +1 or sharing a factor with N (the missing-check bugs)', () => {
+    let w1: bigint;
+    do w1 = randomUnit(n, rng);
+    while (jacobi(w1, n) !== 1);
+    expect(verifyModulus(level, ctx, n, { ...proof, w: w1 })).toBe(false);
+    expect(verifyModulus(level, ctx, n, { ...proof, w: p })).toBe(false);
+    expect(verifyModulus(level, ctx, n, { ...proof, w: 0n })).toBe(false);
+  });
+
+  it('rejects even, prime, square and undersized moduli before looking at the proof', () => {
+    expect(isPlausibleBlumModulus(n, level)).toBe(true);
+    expect(isPlausibleBlumModulus(n + 1n, level)).toBe(false);
+    expect(isPlausibleBlumModulus(p * p, level)).toBe(false);
+    expect(isPlausibleBlumModulus(FIXTURE_2048.smallFactor.q, level)).toBe(false);
+    expect(isPlausibleBlumModulus(n, FIXTURE_3072.level)).toBe(false);
+    expect(verifyModulus(FIXTURE_3072.level, ctx, n, proof)).toBe(false);
+  });
+
+  it('a non-Blum modulus (p ≡ 1 mod 4) cannot be proven: the prover refuses and some challenge has no answer', () => {
+    const { p: pb, q: qb } = NON_BLUM;
+    const nb = pb * qb;
+    expect(pb % 4n).toBe(1n);
+    expect(() => proveModulus(level, ctx, pb, qb, rng)).toThrow(/Blum/);
+    expect(isPlausibleBlumModulus(nb, level)).toBe(true);
+    let w: bigint;
+    do w = randomUnit(nb, rng);
+    while (jacobi(w, nb) !== -1);
+    // y′ has a fourth root mod p ≡ 1 (mod 4) iff y′^((p−1)/4) ≡ 1; mod the Blum q iff it is a residue.
+    const answerable = (y: bigint) =>
+      [0n, 1n].some((a) =>
+        [0n, 1n].some((b) => {
+          const yp = (((a ? -1n : 1n) * (b ? w : 1n) * y) % nb + nb) % nb;
+          return modPowRef(yp, (pb - 1n) / 4n, pb) === 1n && modPowRef(yp, (qb - 1n) / 2n, qb) === 1n;
+        }),
+      );
+    const ys = modChallenges(level, ctx, nb, w);
+    expect(ys.filter((y) => !answerable(y)).length).toBeGreaterThan(0);
+    // The transplanted honest proof for another modulus fails too.
+    expect(verifyModulus(level, ctx, nb, proof)).toBe(false);
+  });
+
+  it('a modulus with a square factor (N = p²·q) fails: N-th roots do not exist for its challenges', () => {
+    const { p: ps, q: qs, n: ns } = SQUARE_FACTOR;
+    expect(ns).toBe(ps * ps * qs);
+    expect(isPlausibleBlumModulus(ns, level)).toBe(true);
+    let w: bigint;
+    do w = randomUnit(ns, rng);
+    while (jacobi(w, ns) !== -1);
+    // y is an N-th power mod p² only if y^(p−1) ≡ 1 (mod p²), since p | N and p ∤ (p − 1).
+    const ys = modChallenges(level, ctx, ns, w);
+    const p2 = ps * ps;
+    expect(ys.every((y) => modPowRef(y, ps - 1n, p2) !== 1n)).toBe(true);
+    const forged: ModProof = { w, reps: ys.map((y) => ({ x: 1n, a: 0, b: 0, z: y })) };
+    expect(verifyModulus(level, ctx, ns, forged)).toBe(false);
+  });
+
+  it('a prime cube (N = p³, neither prime nor square) fails the same way', () => {
+    const { p: ps } = SQUARE_FACTOR;
+    const nc = ps ** 3n;
+    expect(isPlausibleBlumModulus(nc, level)).toBe(true);
+    let w: bigint;
+    do w = randomUnit(nc, rng);
+    while (jacobi(w, nc) !== -1);
+    const ys = modChallenges(level, ctx, nc, w);
+    expect(ys.every((y) => modPowRef(y, ps - 1n, ps * ps) !== 1n)).toBe(true);
+    expect(verifyModulus(level, ctx, nc, { w, reps: ys.map((y) => ({ x: 1n, a: 0, b: 0, z: y })) })).toBe(false);
+  });
+
+  it('decoding is strict: wrong length, repetition count, non-bit selectors, out-of-range residues', () => {
+    const bytes = encodeModProof(n, proof);
+    expect(() => decodeModProof(level, n, bytes.subarray(1))).toThrow(DecodeError);
+    expect(() => decodeModProof(level, n, new Uint8Array([...bytes, 0]))).toThrow(DecodeError);
+    const count = bytes.slice();
+    count[1] = 127;
+    expect(() => decodeModProof(level, n, count)).toThrow(/repetitions/);
+    const len = (n.toString(2).length + 7) >> 3;
+    const sel = bytes.slice();
+    sel[2 + len + len] = 2;
+    expect(() => decodeModProof(level, n, sel)).toThrow(/bit/);
+    const big = bytes.slice();
+    big.fill(0xff, 2, 2 + len);
+    expect(() => decodeModProof(level, n, big)).toThrow(/out of range/);
+  });
+});
