@@ -20,6 +20,19 @@ export interface KeyShare {
   publicKey: GroupPoint;
   /** Every committee member's public share f(j)·G. */
   verificationShares: ReadonlyMap<number, GroupPoint>;
+  /**
+   * Where each member's share is evaluated, when that is not its party number — only for shares
+   * imported from another system (e.g. tss-lib), which are reshared to standard identifiers
+   * before they are used or stored.
+   */
+  evaluationPoints?: ReadonlyMap<number, bigint>;
+}
+
+/** The scalar at which party `id`'s share is evaluated. */
+export function evaluationPoint(pkg: Pick<KeyShare, 'evaluationPoints'>, id: number): bigint {
+  const x = pkg.evaluationPoints ? pkg.evaluationPoints.get(id) : BigInt(id);
+  if (x === undefined || x === 0n) throw new RangeError(`no evaluation point for party ${id}`);
+  return x;
 }
 
 export type PublicKeyPackage = Omit<KeyShare, 'secretShare' | 'self'>;
@@ -27,6 +40,7 @@ export type PublicKeyPackage = Omit<KeyShare, 'secretShare' | 'self'>;
 const KEY_SHARE_VERSION = 1;
 
 export function encodeKeyShare(share: KeyShare): Uint8Array {
+  if (share.evaluationPoints) throw new RangeError('an imported share must be reshared before it is stored');
   const curve = CURVES[share.curve];
   const w = new Writer().u8(KEY_SHARE_VERSION).u8(share.curve === 'secp256k1' ? 1 : 2).u16(share.threshold).u16(share.self);
   w.u16(share.parties.length);
@@ -77,17 +91,21 @@ export function checkKeyShare(share: KeyShare): void {
 
 export function checkPublicPackage(pkg: PublicKeyPackage): void {
   const curve: Curve = CURVES[pkg.curve];
-  const ids = pkg.parties.map(BigInt);
-  const basis = ids.slice(0, pkg.threshold);
+  const share = (id: number) => {
+    const Y = pkg.verificationShares.get(id);
+    if (!Y) throw new RangeError(`no verification share for party ${id}`);
+    return Y;
+  };
+  const basis = pkg.parties.slice(0, pkg.threshold);
+  const basisPoints = basis.map((id) => evaluationPoint(pkg, id));
   const interpolate = (x: bigint) => {
     // Lagrange interpolation in the exponent through the first `threshold` verification shares.
-    const points = basis.map((j) => pkg.verificationShares.get(Number(j))!);
-    const coeffs = basis.map((j) => lagrangeAt(curve, j, basis, x));
-    return curve.sumOfProducts(points, coeffs);
+    const coeffs = basisPoints.map((xi) => lagrangeAt(curve, xi, basisPoints, x));
+    return curve.sumOfProducts(basis.map(share), coeffs);
   };
   if (!interpolate(0n).equals(pkg.publicKey)) throw new RangeError('verification shares do not match the public key');
-  for (const j of ids.slice(pkg.threshold)) {
-    if (!interpolate(j).equals(pkg.verificationShares.get(Number(j))!)) {
+  for (const id of pkg.parties.slice(pkg.threshold)) {
+    if (!interpolate(evaluationPoint(pkg, id)).equals(share(id))) {
       throw new RangeError('verification shares are not of the declared threshold');
     }
   }

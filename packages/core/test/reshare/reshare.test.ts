@@ -216,6 +216,34 @@ describe('resharing', () => {
     expect(schnorr.verify([...run.outputs.values()][0]!.signature, message, xOnly(pub.publicKey))).toBe(true);
   });
 
+  it('shares evaluated at foreign points (as tss-lib keeps them) reshare to standard identifiers', () => {
+    const curve = CURVES.secp256k1;
+    const rng = seededRng('foreign-points');
+    // A 2-of-3 key whose shares sit at large evaluation points, as tss-lib's Ks do.
+    const points = new Map([[1, 10n ** 40n + 7n], [2, 10n ** 40n + 8n], [3, 10n ** 40n + 9n]]);
+    const secret = 0x1234567890n;
+    const slope = 0xabcdefn;
+    const shareAt = (x: bigint) => (secret + slope * x) % curve.order;
+    const verificationShares = new Map([...points].map(([id, x]) => [id, curve.mulBase(shareAt(x))] as const));
+    const base = { curve: 'secp256k1' as const, threshold: 2, parties: [1, 2, 3], publicKey: curve.mulBase(secret), verificationShares, evaluationPoints: points };
+    const imported = (self: number): KeyShare => ({ ...base, self, secretShare: shareAt(points.get(self)!) });
+    expect(() => frostSigningKey(FROST_SECP256K1_TR, imported(1))).toThrow(/reshared/);
+    const identities = generateIdentities(ids(3), rng);
+    const seed = 'foreign-reshare';
+    const result = simulate(
+      ids(3).map((self) =>
+        createReshare({ old: publicPackageOf(imported(self)), oldShare: imported(self), self, session: session(seed), identity: identities.get(self)!, dealers: [1, 3], receivers: ids(3), threshold: 2, rng }),
+      ),
+      rng,
+    );
+    expect(result.aborts.size).toBe(0);
+    const fresh = [1, 2, 3].map((id) => result.outputs.get(id) as KeyShare);
+    expect(fresh[0]!.evaluationPoints).toBeUndefined();
+    expect(curve.mulBase(secretOf([fresh[0]!, fresh[1]!])).equals(base.publicKey)).toBe(true);
+    const run = sign(FROST_SECP256K1_TR, [fresh[0]!, fresh[2]!], message, 'foreign-sign');
+    expect(schnorr.verify([...run.outputs.values()][0]!.signature, message, xOnly(base.publicKey))).toBe(true);
+  });
+
   it('rejects fewer dealers than the old threshold and dealers outside the old committee', () => {
     const old = runDkg('ed25519', 2, 3);
     const pub = publicPackageOf(old.shares.get(1)!);

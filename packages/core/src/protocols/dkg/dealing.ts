@@ -55,7 +55,7 @@ import {
   validateThreshold,
 } from '../../math/polynomial.js';
 import { decodeSchnorrProof, encodeSchnorrProof, proveSchnorr, verifySchnorr } from '../../proofs/schnorr.js';
-import { type KeyShare, checkPublicPackage, type PublicKeyPackage } from '../key-share.js';
+import { type KeyShare, checkPublicPackage, evaluationPoint, type PublicKeyPackage } from '../key-share.js';
 
 export type DealingMode =
   | { kind: 'dkg' }
@@ -157,6 +157,12 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
     return senders.filter((id) => id !== this.self);
   }
 
+  /** λᵢ over the dealer set, at the old key's evaluation points (which may be foreign, see KeyShare). */
+  private dealerWeight(dealer: number): bigint {
+    const old = (this.cfg.mode as Extract<DealingMode, { kind: 'reshare' }>).old;
+    return lagrangeAtZero(this.curve, evaluationPoint(old, dealer), this.dealers.map((d) => evaluationPoint(old, d)));
+  }
+
   private slot(round: number, from: number, to?: number): BroadcastSlot {
     return to === undefined ? { protocol: this.protocol, session: this.session, round, from } : { protocol: this.protocol, session: this.session, round, from, to };
   }
@@ -177,7 +183,7 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
     const { curve, cfg } = this;
     const mode = cfg.mode;
     const constant =
-      mode.kind === 'dkg' ? undefined : mod(lagrangeAtZero(curve, BigInt(this.self), this.dealers.map(BigInt)) * mode.oldShare!, curve.order);
+      mode.kind === 'dkg' ? undefined : mod(this.dealerWeight(this.self) * mode.oldShare!, curve.order);
     const coeffs = randomPolynomial(curve, 0n, cfg.threshold - 1, cfg.rng);
     coeffs[0] = constant ?? randomNonZero(curve, cfg.rng);
     const commitment = commitPolynomial(curve, coeffs);
@@ -255,8 +261,7 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
         blame('bad-proof', dealer, 'proof of knowledge of the dealt secret does not verify');
       }
     } else {
-      const lambda = lagrangeAtZero(curve, BigInt(dealer), this.dealers.map(BigInt));
-      const expected = cfg.mode.old.verificationShares.get(dealer)!.multiplyUnsafe(lambda);
+      const expected = cfg.mode.old.verificationShares.get(dealer)!.multiplyUnsafe(this.dealerWeight(dealer));
       if (!commitment[0]!.equals(expected)) blame('bad-commitment', dealer, 'dealt constant does not match the old verification share');
     }
     const share = decodeFrom(dealer, 'share', () => {

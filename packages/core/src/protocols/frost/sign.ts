@@ -69,12 +69,14 @@ export interface KeyOptions {
  * shares follow the same linear maps, so they keep interpolating to the signing key.
  */
 export function frostPublicKey(suite: FrostCiphersuite, pkg: PublicKeyPackage, opts: KeyOptions = {}): FrostPublicKey {
+  if (pkg.evaluationPoints) throw new RangeError('an imported key must be reshared before it signs');
   const shares = new Map([...pkg.verificationShares].map(([id, p]) => [BigInt(id), p] as const));
   return normalise(suite, pkg.threshold, pkg.publicKey, shares, undefined, opts).pub;
 }
 
 export function frostSigningKey(suite: FrostCiphersuite, share: KeyShare, opts: KeyOptions = {}): FrostSigningKey {
   if (share.curve !== suite.curve.name) throw new RangeError(`a ${share.curve} share cannot sign with ${suite.name}`);
+  if (share.evaluationPoints) throw new RangeError('an imported share must be reshared before it signs');
   const shares = new Map([...share.verificationShares].map(([id, p]) => [BigInt(id), p] as const));
   const { pub, secret } = normalise(suite, share.threshold, share.publicKey, shares, share.secretShare, opts);
   return { ...pub, identifier: BigInt(share.self), share: secret! };
