@@ -27,3 +27,4 @@ export * from './proofs/integer-challenge.js';
 export * from './proofs/paillier-encryption-range.js';
 export * from './proofs/log-star.js';
 export * from './proofs/affine-group.js';
+export * from './protocols/cggmp/aux-info.js';

@@ -76,7 +76,8 @@ export function simulate<T>(parties: readonly Protocol<T>[], rng: Rng, faults: S
         const eq = faults.equivocate;
         if (eq && m.from === eq.from && m.to === null && eq.recipients.includes(to)) m = { ...m, payload: eq.variant(m) };
         if (faults.tamper) m = faults.tamper(m, to);
-        if (m) queue.push({ to, bytes: encodeMessage(m) });
+        // A tamperer may also re-address a direct message.
+        if (m) queue.push({ to: m.to ?? to, bytes: encodeMessage(m) });
       }
     }
   };
