@@ -28,3 +28,5 @@ export * from './proofs/paillier-encryption-range.js';
 export * from './proofs/log-star.js';
 export * from './proofs/affine-group.js';
 export * from './protocols/cggmp/aux-info.js';
+export * from './protocols/cggmp/presign.js';
+export * from './protocols/cggmp/sign.js';

@@ -1,0 +1,126 @@
+/**
+ * Threshold ECDSA end to end at the 2048-bit level: DKG (secp256k1, 2-of-3), auxiliary info,
+ * presigning, signing. Signatures are checked with @noble/curves and, through viem, recover the
+ * key's Ethereum address. Adversarial cases name the culprit; presignatures are single-use.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { recoverAddress, serializeSignature, toHex } from 'viem';
+import { publicKeyToAddress } from 'viem/accounts';
+import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
+import { PresignProtocol, type Presignature, PresignatureReuseError } from '../../src/protocols/cggmp/presign.js';
+import { EcdsaSignProtocol } from '../../src/protocols/cggmp/sign.js';
+import { seededRng } from '../../src/engine/rng.js';
+import { simulate, type SimulatorFaults } from '../../src/engine/simulator.js';
+import { Writer } from '../../src/engine/codec.js';
+import { SECP256K1 } from '../../src/math/curve.js';
+import { bytesToHex } from '../../src/bytes.js';
+import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
+import { type Committee, runDkg } from '../helpers.js';
+
+const level = FIXTURE_2048.level;
+const primes = [FIXTURE_2048.keys[0]!, FIXTURE_2048.keys[1]!, { p: FIXTURE_2048.ringPedersen.p, q: FIXTURE_2048.ringPedersen.q }];
+const digest = secp256k1.utils.randomSecretKey(); // any 32 bytes
+
+let committee: Committee;
+let aux: Map<number, AuxInfo>;
+
+beforeAll(() => {
+  committee = runDkg('secp256k1', 2, 3, 'ecdsa-dkg');
+  const rng = seededRng('ecdsa-aux');
+  const session = new TextEncoder().encode('ecdsa-aux');
+  const result = simulate(
+    [1, 2, 3].map((self, i) => new AuxInfoProtocol({ session, self, parties: [1, 2, 3], identity: committee.identities.get(self)!, level, primes: primes[i]!, rng })),
+    rng,
+  );
+  expect(result.aborts.size).toBe(0);
+  aux = result.outputs as Map<number, AuxInfo>;
+}, 120_000);
+
+function presign(signers: number[], seed: string, faults: SimulatorFaults = {}) {
+  const rng = seededRng(seed);
+  const session = new TextEncoder().encode(`presign-${seed}`);
+  return simulate(
+    signers.map((self) => new PresignProtocol({ key: committee.shares.get(self)!, aux: aux.get(self)!, signers, session, identity: committee.identities.get(self)!, rng })),
+    rng,
+    faults,
+  );
+}
+
+function sign(presignatures: Presignature[], seed: string, faults: SimulatorFaults = {}) {
+  const session = new TextEncoder().encode(`sign-${seed}`);
+  return simulate(presignatures.map((presignature) => new EcdsaSignProtocol({ presignature, digest, session })), seededRng(seed), faults);
+}
+
+describe('CGGMP threshold ECDSA', () => {
+  it('2-of-3: presign and sign; the signature verifies and recovers the key and its address', async () => {
+    const pre = presign([1, 3], 'happy', { reorder: true, duplicate: 0.2 });
+    expect(pre.aborts.size).toBe(0);
+    const presigs = [...pre.outputs.values()] as Presignature[];
+    expect(presigs[0]!.pub.R.equals(presigs[1]!.pub.R)).toBe(true);
+    const run = sign(presigs, 'happy');
+    expect(run.aborts.size).toBe(0);
+    const sig = run.outputs.get(1)!;
+    expect(bytesToHex(run.outputs.get(3)!.compact)).toBe(bytesToHex(sig.compact));
+    const pk = SECP256K1.encodePoint(committee.shares.get(1)!.publicKey);
+    expect(secp256k1.verify(sig.compact, digest, pk, { prehash: false, lowS: true })).toBe(true);
+    expect(sig.s <= SECP256K1.order / 2n).toBe(true);
+    const recovered = secp256k1.Signature.fromBytes(sig.compact).addRecoveryBit(sig.recoveryId).recoverPublicKey(digest);
+    expect(bytesToHex(recovered.toBytes(true))).toBe(bytesToHex(pk));
+    // viem as an independent oracle: the recovered address is the key's address
+    const uncompressed = toHex(SECP256K1.decodePoint(pk).toBytes(false));
+    const address = publicKeyToAddress(uncompressed);
+    const viemSig = serializeSignature({ r: toHex(sig.compact.subarray(0, 32)), s: toHex(sig.compact.subarray(32)), yParity: sig.recoveryId & 1 });
+    expect(await recoverAddress({ hash: toHex(digest), signature: viemSig })).toBe(address);
+  });
+
+  it('all three signers, and the presignature is single-use', () => {
+    const pre = presign([1, 2, 3], 'three');
+    expect(pre.aborts.size).toBe(0);
+    const presigs = [...pre.outputs.values()] as Presignature[];
+    const run = sign(presigs, 'three');
+    expect(run.aborts.size).toBe(0);
+    expect(presigs.every((p) => p.used)).toBe(true);
+    expect(() => presigs[0]!.take()).toThrow(PresignatureReuseError);
+    expect(() => new EcdsaSignProtocol({ presignature: presigs[0]!, digest, session: new Uint8Array(4) })).toThrow(/already used/);
+  });
+
+  it('a forged Π^enc in round 1 is named (bad-proof)', () => {
+    const pre = presign([1, 2], 'bad-enc', {
+      tamper: (m) => {
+        if (m.from !== 2 || m.round !== 1 || m.to === null) return m;
+        const payload = m.payload.slice();
+        payload[payload.length - 5]! ^= 1; // inside the last response
+        return { ...m, payload };
+      },
+    });
+    const abort = pre.aborts.get(1)!;
+    expect(['bad-proof', 'malformed-message']).toContain(abort.code);
+    expect([...abort.culprits]).toEqual([2]);
+  });
+
+  it('a forged Π^aff-g conversion in round 2 is named (bad-proof)', () => {
+    const pre = presign([1, 3], 'bad-affg', {
+      tamper: (m) => {
+        if (m.from !== 3 || m.round !== 2 || m.to === null) return m;
+        const payload = m.payload.slice();
+        payload[100]! ^= 1; // inside D: the conversion no longer matches its proof
+        return { ...m, payload };
+      },
+    });
+    const abort = pre.aborts.get(1)!;
+    expect(abort.code).toBe('bad-proof');
+    expect([...abort.culprits]).toEqual([3]);
+  });
+
+  it('a wrong signature share is named (bad-signature-share)', () => {
+    const pre = presign([2, 3], 'bad-sigma');
+    const presigs = [...pre.outputs.values()] as Presignature[];
+    const run = sign(presigs, 'bad-sigma', {
+      tamper: (m) => (m.from === 3 ? { ...m, payload: new Writer().scalar(SECP256K1, 12345n).finish() } : m),
+    });
+    expect(run.outputs.has(2)).toBe(false);
+    expect(run.aborts.get(2)!.code).toBe('bad-signature-share');
+    expect([...run.aborts.get(2)!.culprits]).toEqual([3]);
+  });
+});
