@@ -27,6 +27,7 @@ import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho
 import { type Inbox, type Outgoing, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1, invert, mod, randomScalar } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
+import { sharedKeyPoint } from '../../math/key-table.js';
 import { decodeAffGProof, encodeAffGProof, proveAffG, verifyAffG } from '../../proofs/affine-group.js';
 import { decodeEncProof, encodeEncProof, proveEnc, verifyEnc } from '../../proofs/paillier-encryption-range.js';
 import { decodeLogStarProof, encodeLogStarProof, proveLogStar, verifyLogStar } from '../../proofs/log-star.js';
@@ -377,7 +378,12 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const chi = this.chi;
     this.k = this.gamma = this.rhoK = this.nuG = this.chi = this.delta = 0n;
     return {
-      output: new Presignature(this.self, { R, Gamma, publicKey: this.cfg.key.publicKey, signers: this.signers, Delta: new Map(this.Deltas), S: new Map(this.Ss) }, k, chi),
+      output: new Presignature(
+        this.self,
+        { R, Gamma, publicKey: sharedKeyPoint(curve, this.cfg.key.publicKey), signers: this.signers, Delta: new Map(this.Deltas), S: new Map(this.Ss) },
+        k,
+        chi,
+      ),
     };
   }
 }

@@ -4,7 +4,6 @@
  * to low s, with its recovery id. If the signature does not verify, each share is checked against
  * the presignature's public values (σⱼ·Γ = m·Δⱼ + r·Sⱼ) and the culprits are named.
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { concatBytes } from '../../bytes.js';
 import { Reader, Writer } from '../../engine/codec.js';
@@ -12,6 +11,7 @@ import { blame } from '../../engine/errors.js';
 import { type Inbox, type RoundResult, RoundBasedProtocol, decodeFrom } from '../../engine/protocol.js';
 import { SECP256K1, mod } from '../../math/curve.js';
 import { mulSigned } from '../../proofs/integer-challenge.js';
+import { multiplyKey } from '../../math/key-table.js';
 import type { Presignature } from './presign.js';
 
 const curve = SECP256K1;
@@ -79,14 +79,9 @@ export class EcdsaSignProtocol extends RoundBasedProtocol<EcdsaSignature> {
     }
     const pub = this.cfg.presignature.pub;
     let s = [...shares.values()].reduce((acc, v) => mod(acc + v, q), 0n);
-    const R = pub.R.toAffine();
-    let recoveryId = Number(R.y & 1n) | (R.x >= q ? 2 : 0);
-    if (s > q >> 1n) {
-      s = q - s;
-      recoveryId ^= 1;
-    }
-    const compact = concatBytes(curve.encodeScalar(this.r), curve.encodeScalar(s));
-    const ok = s !== 0n && secp256k1.verify(compact, this.cfg.digest, curve.encodePoint(pub.publicKey), { prehash: false, lowS: true });
+    // ECDSA verification in the form this protocol makes cheap: with R = k⁻¹·G known,
+    // (r, s) is valid iff s·R = m·G + r·X (the group key carries a precomputed table).
+    const ok = s !== 0n && pub.R.multiplyUnsafe(s).equals(mulSigned(curve, curve.base, this.m).add(multiplyKey(pub.publicKey, this.r)));
     if (!ok) {
       const culprits = pub.signers.filter((j) => {
         const lhs = mulSigned(curve, pub.Gamma, shares.get(j)!);
@@ -95,6 +90,13 @@ export class EcdsaSignProtocol extends RoundBasedProtocol<EcdsaSignature> {
       });
       blame('bad-signature-share', culprits, 'signature share does not verify');
     }
+    const R = pub.R.toAffine();
+    let recoveryId = Number(R.y & 1n) | (R.x >= q ? 2 : 0);
+    if (s > q >> 1n) {
+      s = q - s;
+      recoveryId ^= 1;
+    }
+    const compact = concatBytes(curve.encodeScalar(this.r), curve.encodeScalar(s));
     return { output: { r: this.r, s, recoveryId, compact } };
   }
 }

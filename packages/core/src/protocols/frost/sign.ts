@@ -10,7 +10,8 @@
  * ("optimistic aggregation"; the result is always a verified signature).
  */
 import { randomBytes } from '@noble/hashes/utils.js';
-import { bytesToHex, concatBytes } from '../../bytes.js';
+import { concatBytes } from '../../bytes.js';
+import { multiplyKey, sharedKeyPoint } from '../../math/key-table.js';
 import { blame } from '../../engine/errors.js';
 import type { Rng } from '../../engine/protocol.js';
 import { type GroupPoint, mod } from '../../math/curve.js';
@@ -93,7 +94,7 @@ function normalise(
   const n = suite.curve.order;
   if (!suite.evenY) {
     if (opts.merkleRoot) throw new RangeError('a merkle root applies to the Taproot suite only');
-    return { pub: { suite, threshold, publicKey: precompute(suite, publicKey), verifyingShares: shares }, secret };
+    return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, publicKey), verifyingShares: shares }, secret };
   }
   let P = publicKey;
   let s = secret;
@@ -113,34 +114,7 @@ function normalise(
     Y = new Map([...Y].map(([id, p]) => [id, p.add(tG)] as const));
     if (!hasEvenY(P)) negate();
   }
-  return { pub: { suite, threshold, publicKey: precompute(suite, P), verifyingShares: Y }, secret: s };
-}
-
-/**
- * Every aggregation multiplies the group key. A window table makes that ~5× faster but costs
- * ~40 ms to build, so a key gets its table after a few multiplications; keys are shared by
- * encoding so that every package built for the same key uses the same point (and table).
- */
-const keyCache = new Map<string, GroupPoint>();
-const KEY_CACHE_LIMIT = 1024;
-const keyUses = new WeakMap<GroupPoint, number>();
-const PRECOMPUTE_AFTER_USES = 8;
-
-function precompute(suite: FrostCiphersuite, p: GroupPoint): GroupPoint {
-  const id = `${suite.curve.name}:${bytesToHex(suite.curve.encodePoint(p))}`;
-  const cached = keyCache.get(id);
-  if (cached) return cached;
-  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
-  keyCache.set(id, p);
-  return p;
-}
-
-/** c·PK for the (public) group key, building its table once the key is in regular use. */
-function multiplyGroupKey(pk: GroupPoint, c: bigint): GroupPoint {
-  const uses = (keyUses.get(pk) ?? 0) + 1;
-  keyUses.set(pk, uses);
-  if (uses === PRECOMPUTE_AFTER_USES) (pk as unknown as { precompute?: (w: number) => unknown }).precompute?.(8);
-  return pk.multiplyUnsafe(c);
+  return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, P), verifyingShares: Y }, secret: s };
 }
 
 /** RFC 9591 nonce_generate: H3(random_bytes(32) ‖ SerializeScalar(secret)). */
@@ -324,7 +298,7 @@ function finish(pub: FrostPublicKey, message: Uint8Array, R: GroupPoint, z: bigi
   const Re = evenR(suite, R);
   const c = suite.challenge(Re, pub.publicKey, message);
   // z·G == R + c·PK; the group key carries a precomputed table, so this costs two fast multiplications.
-  const cP = c === 0n ? suite.curve.identity : multiplyGroupKey(pub.publicKey, c);
+  const cP = c === 0n ? suite.curve.identity : multiplyKey(pub.publicKey, c);
   if (!suite.curve.mulBasePublic(z).equals(Re.add(cP))) return undefined;
   return { signature: suite.encodeSignature(Re, z), R: Re, z };
 }
