@@ -161,6 +161,12 @@ for (const [suiteName, frost] of [['ed25519', ed25519_FROST], ['secp256k1', secp
 const { benchTransport } = await import('./transport.js');
 await benchTransport({ measure, report });
 
+// ---- big integers and Paillier proofs; threshold ECDSA ------------------------------------------
+const { benchBigint } = await import('./bigint.js');
+await benchBigint({ measure, report });
+const { benchEcdsa } = await import('./ecdsa.js');
+await benchEcdsa({ measure, report });
+
 const out = {
   date: new Date().toISOString(),
   node: process.version,

@@ -30,3 +30,4 @@ export * from './proofs/affine-group.js';
 export * from './protocols/cggmp/aux-info.js';
 export * from './protocols/cggmp/presign.js';
 export * from './protocols/cggmp/sign.js';
+export * from './cggmp/tss-lib-import.js';

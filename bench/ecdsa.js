@@ -1,0 +1,86 @@
+// Threshold ECDSA (CGGMP): auxiliary info, presigning and signing, all parties in this process,
+// at the tss-lib 2048-bit level and the default 3072-bit level, beside single-key ECDSA signing.
+// Paillier primes come from the test fixtures (scripts/gen-paillier-fixtures.mjs); safe-prime
+// generation itself is timed separately, a few primes only.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import {
+  AuxInfoProtocol,
+  EcdsaSignProtocol,
+  PresignProtocol,
+  SECURITY_LEVEL_128,
+  SECURITY_LEVEL_TSS_LIB_2048,
+  createDkg,
+  generateIdentities,
+  generateSafePrime,
+  seededRng,
+  simulate,
+} from '../packages/core/dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = JSON.parse(readFileSync(join(here, '..', 'packages', 'core', 'test', 'fixtures', 'paillier.json'), 'utf8'));
+const big = (h) => BigInt('0x' + h);
+
+function primeSets(level) {
+  const f = fixtures.levels[level.name];
+  return [...f.keys.map((k) => ({ p: big(k.p), q: big(k.q) })), { p: big(f.ringPedersen.p), q: big(f.ringPedersen.q) }];
+}
+
+function run(parties, rng, what) {
+  const result = simulate(parties, rng);
+  if (result.aborts.size || result.stalled.size) throw new Error(`${what} failed`);
+  return result.outputs;
+}
+
+/** Median ms of `runs` calls of fn (for work too slow for the batch-based measure()). */
+function timeRuns(fn, runs) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn(i);
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
+export async function benchEcdsa({ measure, report }) {
+  const key = secp256k1.utils.randomSecretKey();
+  const digest = new Uint8Array(32).fill(9);
+  const baseline = { name: 'noble secp256k1.sign (ECDSA)', ms: measure(() => secp256k1.sign(digest, key)) };
+
+  const t0 = performance.now();
+  const primes = await Promise.all([generateSafePrime(1024), generateSafePrime(1024)]);
+  report('ecdsa', 'safe prime 1024-bit (two in parallel; wall per prime)', (performance.now() - t0) / primes.length, baseline);
+
+  for (const level of [SECURITY_LEVEL_TSS_LIB_2048, SECURITY_LEVEL_128]) {
+    const ids = [1, 2, 3];
+    const signers = [1, 3];
+    const rng = seededRng(`bench-ecdsa-${level.name}`);
+    const identities = generateIdentities(ids, rng);
+    const dkgSession = rng(32);
+    const dkg = run(ids.map((self) => createDkg({ curve: 'secp256k1', session: dkgSession, self, parties: ids, threshold: 2, identity: identities.get(self), rng })), rng, 'dkg');
+    const sets = primeSets(level);
+    let aux;
+    const auxMs = timeRuns(() => {
+      const session = rng(32);
+      aux = run(ids.map((self, i) => new AuxInfoProtocol({ session, self, parties: ids, identity: identities.get(self), level, primes: sets[i], rng })), rng, 'aux');
+    }, 1);
+    report('ecdsa', `aux info, 3 parties, ${level.name} (all parties)`, auxMs, baseline);
+    const presign = () => {
+      const session = rng(32);
+      return run(signers.map((self) => new PresignProtocol({ key: dkg.get(self), aux: aux.get(self), signers, session, identity: identities.get(self), rng })), rng, 'presign');
+    };
+    const ready = [];
+    const presignMs = timeRuns(() => ready.push(presign()), 5);
+    report('ecdsa', `presign 2-of-3 ${level.name} (all parties)`, presignMs, baseline);
+    report('ecdsa', `presign 2-of-3 ${level.name} (per party)`, presignMs / signers.length, baseline);
+    const onlineMs = timeRuns((i) => {
+      const presigs = ready[i];
+      const session = rng(16);
+      run(signers.map((self) => new EcdsaSignProtocol({ presignature: presigs.get(self), digest, session })), rng, 'sign');
+    }, ready.length);
+    report('ecdsa', `online sign 2-of-3 ${level.name} (all parties, from a presignature)`, onlineMs, baseline);
+  }
+}
