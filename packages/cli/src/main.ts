@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { parseHex, systemRng, seededRng, MAX_PARTIES } from '@mpc-wallet/core';
 import { SCHEMES, type Scheme, simulateSign } from './simulate.js';
+import { simulateEcdsa, simulateEcdsaFromTssLib } from './ecdsa.js';
 
 export class UsageError extends Error {}
 
@@ -9,8 +10,11 @@ interface Output {
   write(s: string): unknown;
 }
 
-const USAGE = `usage: mpc-wallet simulate sign --scheme <${Object.keys(SCHEMES).join('|')}>
-         --threshold T --parties N --signers 1,3 --message <hex> [--refresh] [--seed <text>] [--json]`;
+const ALL_SCHEMES = [...Object.keys(SCHEMES), 'ecdsa-secp256k1'];
+
+const USAGE = `usage: mpc-wallet simulate sign --scheme <${ALL_SCHEMES.join('|')}>
+         --threshold T --parties N --signers 1,3 --message <hex> [--refresh] [--seed <text>] [--json]
+       mpc-wallet simulate sign --scheme ecdsa-secp256k1 --from-tss-lib <dir> --signers 0,1,2 --message <hex32> [--json]`;
 
 function positiveInt(value: string | undefined, name: string): number {
   if (value === undefined) throw new UsageError(`--${name} is required`);
@@ -32,26 +36,34 @@ export function parseSimulateSign(args: string[]) {
       refresh: { type: 'boolean', default: false },
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'from-tss-lib': { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
   });
   if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
   if (!values.scheme) throw new UsageError('--scheme is required');
-  if (!(values.scheme in SCHEMES)) throw new UsageError(`unknown scheme "${values.scheme}" (expected ${Object.keys(SCHEMES).join(', ')})`);
-  const threshold = positiveInt(values.threshold, 'threshold');
-  const parties = positiveInt(values.parties, 'parties');
+  if (!ALL_SCHEMES.includes(values.scheme)) throw new UsageError(`unknown scheme "${values.scheme}" (expected ${ALL_SCHEMES.join(', ')})`);
+  const fromTssLib = values['from-tss-lib'];
+  if (fromTssLib !== undefined && values.scheme !== 'ecdsa-secp256k1') throw new UsageError('--from-tss-lib applies to --scheme ecdsa-secp256k1 only');
+  if (fromTssLib !== undefined && values.refresh) throw new UsageError('--from-tss-lib always reshares; --refresh does not apply');
+  const threshold = fromTssLib === undefined ? positiveInt(values.threshold, 'threshold') : 0;
+  const parties = fromTssLib === undefined ? positiveInt(values.parties, 'parties') : 0;
   if (parties > MAX_PARTIES) throw new UsageError(`--parties must be at most ${MAX_PARTIES}`);
   if (threshold > parties) throw new UsageError(`--threshold ${threshold} exceeds --parties ${parties}`);
   if (values.signers === undefined) throw new UsageError('--signers is required');
   const signers = values.signers.split(',').map((s) => {
     if (!/^[0-9]+$/.test(s.trim())) throw new UsageError(`--signers: "${s}" is not a party number`);
     const id = Number(s.trim());
-    if (id < 1 || id > parties) throw new UsageError(`--signers: party ${id} is not in 1..${parties}`);
+    if (fromTssLib !== undefined) {
+      if (id > 0xffff) throw new UsageError(`--signers: file index ${id} is too large`);
+    } else if (id < 1 || id > parties) {
+      throw new UsageError(`--signers: party ${id} is not in 1..${parties}`);
+    }
     return id;
   });
   if (new Set(signers).size !== signers.length) throw new UsageError('--signers lists a party twice');
-  if (signers.length < threshold) throw new UsageError(`--signers names ${signers.length} parties; the threshold is ${threshold}`);
+  if (fromTssLib === undefined && signers.length < threshold) throw new UsageError(`--signers names ${signers.length} parties; the threshold is ${threshold}`);
   if (values.message === undefined) throw new UsageError('--message is required');
   let message: Uint8Array;
   try {
@@ -59,8 +71,10 @@ export function parseSimulateSign(args: string[]) {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (values.scheme === 'ecdsa-secp256k1' && message.length !== 32) throw new UsageError('--message must be a 32-byte digest (64 hex digits) for ecdsa-secp256k1');
   return {
-    scheme: values.scheme as Scheme,
+    scheme: values.scheme as Scheme | 'ecdsa-secp256k1',
+    fromTssLib,
     threshold,
     parties,
     signers,
@@ -80,8 +94,13 @@ export async function run(argv: string[], stdout: Output, stderr: Output): Promi
     }
     if (command !== 'simulate') throw new UsageError(`unknown command "${command}"`);
     if (sub !== 'sign') throw new UsageError(`unknown simulate protocol "${sub ?? ''}" (expected: sign)`);
-    const { json, ...opts } = parseSimulateSign(rest);
-    const result = simulateSign(opts);
+    const { json, fromTssLib, scheme, ...opts } = parseSimulateSign(rest);
+    const result =
+      scheme === 'ecdsa-secp256k1'
+        ? fromTssLib !== undefined
+          ? await simulateEcdsaFromTssLib({ dir: fromTssLib, fileIndices: opts.signers, message: opts.message, rng: opts.rng })
+          : await simulateEcdsa(opts)
+        : simulateSign({ ...opts, scheme });
     if (json) stdout.write(`${JSON.stringify(result)}\n`);
     else {
       stdout.write(

@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { FROST_SECP256K1, hexToBytes, verifySignature } from '@mpc-wallet/core';
+import { vectorPath } from '../../core/test/vectors.js';
+import { recoverAddress, serializeSignature, toHex } from 'viem';
+import { publicKeyToAddress } from 'viem/accounts';
 import { run } from '../src/main.js';
 
 function capture(argv: string[]) {
@@ -64,6 +67,45 @@ describe('mpc-wallet simulate sign', () => {
     expect(ed25519.verify(hexToBytes(r.signature), new Uint8Array(0), hexToBytes(r.publicKey))).toBe(true);
   });
 
+  async function checkEcdsa(r: Record<string, unknown>) {
+    const pk = hexToBytes(r.publicKey as string);
+    const sig = hexToBytes(r.signature as string);
+    const digest = hexToBytes(r.message as string);
+    expect(pk.length).toBe(33);
+    expect(sig.length).toBe(64);
+    expect(secp256k1.verify(sig, digest, pk, { prehash: false, lowS: true })).toBe(true);
+    const recovered = secp256k1.Signature.fromBytes(sig).addRecoveryBit(r.recoveryId as number).recoverPublicKey(digest);
+    expect(Buffer.from(recovered.toBytes(true)).toString('hex')).toBe(r.publicKey);
+    const address = publicKeyToAddress(toHex(secp256k1.Point.fromBytes(pk).toBytes(false)));
+    const viemSig = serializeSignature({ r: toHex(sig.subarray(0, 32)), s: toHex(sig.subarray(32)), yParity: (r.recoveryId as number) & 1 });
+    expect(await recoverAddress({ hash: toHex(digest), signature: viemSig })).toBe(address);
+  }
+
+  const digest = 'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470';
+
+  it('ecdsa-secp256k1: CGGMP signature verifies with noble and recovers the address with viem', async () => {
+    const { code, out, err } = await capture(['simulate', 'sign', '--scheme', 'ecdsa-secp256k1', '--threshold', '2', '--parties', '3', '--signers', '1,3', '--message', digest, '--json']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+    expect(Object.keys(r)).toEqual(['scheme', 'threshold', 'parties', 'signers', 'publicKey', 'message', 'signature', 'recoveryId']);
+    await checkEcdsa(r);
+  }, 120_000);
+
+  const tssLibDir = vectorPath('tss-lib', 'ecdsa');
+  it.skipIf(!tssLibDir)('ecdsa-secp256k1 --from-tss-lib: imported shares reshare, sign, and match the stored public key', async () => {
+    const { code, out, err } = await capture(['simulate', 'sign', '--scheme', 'ecdsa-secp256k1', '--from-tss-lib', tssLibDir!, '--signers', '0,2,4', '--message', digest, '--json']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+    expect(r.publicKey).toBe('02a89d4d9bf1e8c8689ff79e3aaa35375c5686829238b31cc605bd2b903a4bae85');
+    expect(r).toMatchObject({ threshold: 3, parties: 5, signers: [0, 2, 4] });
+    await checkEcdsa(r);
+    const tooFew = await capture(['simulate', 'sign', '--scheme', 'ecdsa-secp256k1', '--from-tss-lib', tssLibDir!, '--signers', '0,1', '--message', digest, '--json']);
+    expect(tooFew.code).toBe(1);
+    expect(tooFew.err).toMatch(/needs 3/);
+  }, 120_000);
+
   const bad: [string, string[], RegExp][] = [
     ['t > n', ['--scheme', 'eddsa-ed25519', '--threshold', '4', '--parties', '3', '--signers', '1,2,3', '--message', '00'], /exceeds/],
     ['unknown scheme', ['--scheme', 'rsa', '--threshold', '2', '--parties', '3', '--signers', '1,2', '--message', '00'], /unknown scheme/],
@@ -76,6 +118,8 @@ describe('mpc-wallet simulate sign', () => {
     ['threshold 0', ['--scheme', 'eddsa-ed25519', '--threshold', '0', '--parties', '3', '--signers', '1,2', '--message', '00'], /positive integer/],
     ['unknown flag', ['--scheme', 'eddsa-ed25519', '--bogus'], /bogus/],
     ['missing message', ['--scheme', 'eddsa-ed25519', '--threshold', '2', '--parties', '3', '--signers', '1,2'], /--message is required/],
+    ['ecdsa digest not 32 bytes', ['--scheme', 'ecdsa-secp256k1', '--threshold', '2', '--parties', '3', '--signers', '1,2', '--message', '00'], /32-byte/],
+    ['--from-tss-lib with a FROST scheme', ['--scheme', 'eddsa-ed25519', '--from-tss-lib', '/tmp', '--signers', '0,1', '--message', '00'], /ecdsa-secp256k1 only/],
   ];
   for (const [name, args, pattern] of bad) {
     it(`bad arguments: ${name} → one-line error, exit 2`, async () => {
