@@ -50,7 +50,9 @@ function ringPedersen({ p, q }) {
 
 async function level(name, primeBits) {
   const started = Date.now();
-  const keys = [await safePair(primeBits), await safePair(primeBits)];
+  // Four keys plus the ring-Pedersen pair: five parties' worth of safe-prime pairs (3-of-5 tests).
+  const keys = [];
+  for (let i = 0; i < 4; i++) keys.push(await safePair(primeBits));
   const rp = await safePair(primeBits);
   // A Blum modulus with a factor far below 2^ℓ (ℓ = 256): passes Π^mod, must fail Π^fac.
   const small = await prime(200, { add: 4n, rem: 3n });

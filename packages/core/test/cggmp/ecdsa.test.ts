@@ -85,6 +85,30 @@ describe('CGGMP threshold ECDSA', () => {
     expect(() => new EcdsaSignProtocol({ presignature: presigs[0]!, digest, session: new Uint8Array(4) })).toThrow(/already used/);
   });
 
+  it('3-of-5: signers 1, 3 and 5 presign and sign (auxiliary info among the signers)', () => {
+    const big = runDkg('secp256k1', 3, 5, 'ecdsa-dkg-3-5');
+    const signers = [1, 3, 5];
+    const rng = seededRng('ecdsa-3-5');
+    const auxSession = new TextEncoder().encode('aux-3-5');
+    const aux35 = simulate(
+      signers.map((self, i) => new AuxInfoProtocol({ session: auxSession, self, parties: signers, identity: big.identities.get(self)!, level, primes: primes[i]!, rng })),
+      rng,
+    ).outputs as Map<number, AuxInfo>;
+    const pre = simulate(
+      signers.map((self) => new PresignProtocol({ key: big.shares.get(self)!, aux: aux35.get(self)!, signers, session: new TextEncoder().encode('pre-3-5'), identity: big.identities.get(self)!, rng })),
+      rng,
+    );
+    expect(pre.aborts.size).toBe(0);
+    const run = simulate(
+      signers.map((self) => new EcdsaSignProtocol({ presignature: pre.outputs.get(self) as Presignature, digest, session: new TextEncoder().encode('sign-3-5') })),
+      rng,
+    );
+    const sig = run.outputs.get(5)!;
+    expect(secp256k1.verify(sig.compact, digest, SECP256K1.encodePoint(big.shares.get(1)!.publicKey), { prehash: false, lowS: true })).toBe(true);
+    // two signers of a 3-of-5 key cannot presign
+    expect(() => new PresignProtocol({ key: big.shares.get(1)!, aux: aux35.get(1)!, signers: [1, 3], session: new Uint8Array(4), identity: big.identities.get(1)!, rng })).toThrow(/threshold/);
+  }, 120_000);
+
   it('a forged Π^enc in round 1 is named (bad-proof)', () => {
     const pre = presign([1, 2], 'bad-enc', {
       tamper: (m) => {
