@@ -4,7 +4,7 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
+import { schnorr, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js';
 import { FROST_SECP256K1, hexToBytes, verifySignature } from '@mpc-wallet/core';
 import { vectorPath } from '../../core/test/vectors.js';
 import { recoverAddress, serializeSignature, toHex } from 'viem';
@@ -50,14 +50,16 @@ describe('mpc-wallet simulate sign', () => {
     }
   });
 
-  it('frost-secp256k1: 33-byte key, RFC 9591 signature verifies', async () => {
+  it('frost-secp256k1: 33-byte key, RFC 9591 signature verifies with noble’s FROST module', async () => {
     const { code, out } = await capture([...base, '--scheme', 'frost-secp256k1', '--refresh']);
     expect(code).toBe(0);
     const r = JSON.parse(out);
     const pk = hexToBytes(r.publicKey);
     expect(pk.length).toBe(33);
-    const point = secp256k1.Point.fromBytes(pk);
-    expect(verifySignature(FROST_SECP256K1, point, hexToBytes(r.message), hexToBytes(r.signature))).toBe(true);
+    expect(secp256k1_FROST.verify(hexToBytes(r.signature), hexToBytes(r.message), pk)).toBe(true);
+    expect(secp256k1_FROST.verify(hexToBytes(r.signature), hexToBytes('75'), pk)).toBe(false);
+    // and with this project's own verifier
+    expect(verifySignature(FROST_SECP256K1, secp256k1.Point.fromBytes(pk), hexToBytes(r.message), hexToBytes(r.signature))).toBe(true);
   });
 
   it('empty message is allowed (Schnorr signs any length)', async () => {

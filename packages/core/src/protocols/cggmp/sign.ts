@@ -81,7 +81,7 @@ export class EcdsaSignProtocol extends RoundBasedProtocol<EcdsaSignature> {
     let s = [...shares.values()].reduce((acc, v) => mod(acc + v, q), 0n);
     // ECDSA verification in the form this protocol makes cheap: with R = k⁻¹·G known,
     // (r, s) is valid iff s·R = m·G + r·X (the group key carries a precomputed table).
-    const ok = s !== 0n && pub.R.multiplyUnsafe(s).equals(mulSigned(curve, curve.base, this.m).add(multiplyKey(pub.publicKey, this.r)));
+    const ok = s !== 0n && pub.R.multiplyUnsafe(s).equals(curve.mulBasePublic(this.m).add(multiplyKey(pub.publicKey, this.r)));
     if (!ok) {
       const culprits = pub.signers.filter((j) => {
         const lhs = mulSigned(curve, pub.Gamma, shares.get(j)!);
