@@ -28,18 +28,12 @@ import {
   publicPackageOf,
 } from '@mpc-wallet/core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { runToCompletion } from './simulate.js';
+import { type SimulateSignResult, runToCompletion } from './simulate.js';
 
 const LEVEL = SECURITY_LEVEL_TSS_LIB_2048;
 
-export interface EcdsaResult {
+export interface EcdsaResult extends Omit<SimulateSignResult, 'scheme'> {
   scheme: 'ecdsa-secp256k1';
-  threshold: number;
-  parties: number;
-  signers: number[];
-  publicKey: string;
-  message: string;
-  signature: string;
   recoveryId: number;
 }
 
