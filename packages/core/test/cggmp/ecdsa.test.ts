@@ -17,6 +17,8 @@ import { SECP256K1 } from '../../src/math/curve.js';
 import { bytesToHex } from '../../src/bytes.js';
 import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
 import { type Committee, runDkg } from '../helpers.js';
+import { createRefresh } from '../../src/protocols/reshare/index.js';
+import type { KeyShare } from '../../src/protocols/key-share.js';
 
 const level = FIXTURE_2048.level;
 const primes = [FIXTURE_2048.keys[0]!, FIXTURE_2048.keys[1]!, { p: FIXTURE_2048.ringPedersen.p, q: FIXTURE_2048.ringPedersen.q }];
@@ -108,6 +110,34 @@ describe('CGGMP threshold ECDSA', () => {
     // two signers of a 3-of-5 key cannot presign
     expect(() => new PresignProtocol({ key: big.shares.get(1)!, aux: aux35.get(1)!, signers: [1, 3], session: new Uint8Array(4), identity: big.identities.get(1)!, rng })).toThrow(/threshold/);
   }, 120_000);
+
+  it('after a refresh the new shares sign under the same key, and a party presigning with its old share is named', () => {
+    const rng = seededRng('ecdsa-refresh');
+    const session = new TextEncoder().encode('refresh-ecdsa');
+    const refreshed = simulate(
+      [...committee.shares.values()].map((share) => createRefresh({ share, session, identity: committee.identities.get(share.self)!, rng })),
+      rng,
+    ).outputs as Map<number, KeyShare>;
+    expect(refreshed.get(1)!.publicKey.equals(committee.shares.get(1)!.publicKey)).toBe(true);
+    const signers = [1, 2];
+    const run = (keyOf: (id: number) => KeyShare, seed: string) =>
+      simulate(
+        signers.map((self) => new PresignProtocol({ key: keyOf(self), aux: aux.get(self)!, signers, session: new TextEncoder().encode(seed), identity: committee.identities.get(self)!, rng })),
+        rng,
+      );
+    const fresh = run((id) => refreshed.get(id)!, 'presign-refreshed');
+    expect(fresh.aborts.size).toBe(0);
+    const sigs = simulate(
+      signers.map((self) => new EcdsaSignProtocol({ presignature: fresh.outputs.get(self) as Presignature, digest, session: new TextEncoder().encode('sign-refreshed') })),
+      rng,
+    );
+    const pk = SECP256K1.encodePoint(committee.shares.get(1)!.publicKey);
+    expect(secp256k1.verify(sigs.outputs.get(1)!.compact, digest, pk, { prehash: false, lowS: true })).toBe(true);
+    // party 2 still holds its retired share (with the new public data): its key-share conversion fails
+    const stale = run((id) => (id === 2 ? { ...refreshed.get(2)!, secretShare: committee.shares.get(2)!.secretShare } : refreshed.get(id)!), 'presign-stale');
+    expect(stale.aborts.get(1)!.code).toBe('bad-proof');
+    expect([...stale.aborts.get(1)!.culprits]).toEqual([2]);
+  });
 
   it('a forged Π^enc in round 1 is named (bad-proof)', () => {
     const pre = presign([1, 2], 'bad-enc', {
