@@ -28,7 +28,13 @@ export interface EcdsaSignature {
 
 export interface EcdsaSignConfig {
   presignature: Presignature;
-  /** The 32-byte digest to sign (e.g. keccak256 of an Ethereum transaction). */
+  /**
+   * The 32-byte digest to sign (e.g. keccak256 of an Ethereum transaction).
+   * SECURITY: a presignature exists before the message; letting a requester choose the raw
+   * digest it is combined with allows forgeries (CVE-2025-66017, "presignature + raw hash").
+   * Signer nodes must compute the digest themselves from the message or transaction they were
+   * asked to sign; raw-digest signing is for simulations and tests.
+   */
   digest: Uint8Array;
   session: Uint8Array;
 }
