@@ -31,3 +31,4 @@ export * from './protocols/cggmp/aux-info.js';
 export * from './protocols/cggmp/presign.js';
 export * from './protocols/cggmp/sign.js';
 export * from './cggmp/tss-lib-import.js';
+export * from './proofs/paillier-multiplication.js';
