@@ -15,7 +15,7 @@ export * from './protocols/reshare/index.js';
 export * from './protocols/frost/index.js';
 export * from './noise/index.js';
 export * from './bigint/index.js';
-// Both math/curve and bigint define `mod` (same semantics); name the curve one explicitly.
+// math/curve re-exports the bigint layer's `mod`; name one source so the two stars do not clash.
 export { mod } from './math/curve.js';
 export * from './paillier/index.js';
 export * from './cggmp/security-level.js';

@@ -7,6 +7,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { mulAddUnsafe } from '@noble/curves/abstract/curve.js';
 import { bytesToNumberBE, bytesToNumberLE, numberToBytesBE, numberToBytesLE } from '@noble/curves/utils.js';
+import { mod, modInverse } from '../bigint/arith.js';
 
 /** The operations of a curve point that the core relies on (shared by both noble point classes). */
 export interface GroupPoint {
@@ -54,22 +55,12 @@ export interface Curve {
   sumOfProducts(points: GroupPoint[], scalars: bigint[]): GroupPoint;
 }
 
-export function mod(a: bigint, n: bigint): bigint {
-  const r = a % n;
-  return r >= 0n ? r : r + n;
-}
+export { mod };
 
+/** a⁻¹ mod n (the bigint layer's inverse, with zero named as such). */
 export function invert(a: bigint, n: bigint): bigint {
-  let [oldR, r] = [mod(a, n), n];
-  let [oldS, s] = [1n, 0n];
-  if (oldR === 0n) throw new RangeError('inverse of zero');
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  if (oldR !== 1n) throw new RangeError('not invertible');
-  return mod(oldS, n);
+  if (mod(a, n) === 0n) throw new RangeError('inverse of zero');
+  return modInverse(a, n);
 }
 
 type NoblePointClass = {
