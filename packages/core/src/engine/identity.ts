@@ -74,6 +74,12 @@ export function unwrapSigned(from: number, bytes: Uint8Array): { payload: Uint8A
   });
 }
 
+/** This party's own signed broadcast, in the form its echo reports it. */
+export function ownBroadcast(signed: Uint8Array, self: number): OpenedBroadcast {
+  const { payload, signature } = unwrapSigned(self, signed);
+  return { payload, digest: sha512(payload), signature };
+}
+
 /** Checks a signed message; a bad signature or framing is the sender's fault. */
 export function openBroadcast(identity: PartyIdentity, slot: BroadcastSlot, bytes: Uint8Array): OpenedBroadcast {
   const { payload, signature } = unwrapSigned(slot.from, bytes);

@@ -279,3 +279,15 @@ export function decodeFrom<V>(from: number, what: string, decode: () => V): V {
     return blame('malformed-message', from, `malformed ${what}`);
   }
 }
+
+/** A party list as protocols keep it: ascending, non-empty, distinct identifiers in 1..65535. */
+export function partySet(ids: readonly number[], what: string): number[] {
+  const sorted = [...ids].sort((a, b) => a - b);
+  if (sorted.length === 0) throw new RangeError(`${what} must not be empty`);
+  for (let i = 0; i < sorted.length; i++) {
+    const id = sorted[i]!;
+    if (!Number.isInteger(id) || id < 1 || id > 0xffff) throw new RangeError(`${what}: bad identifier ${id}`);
+    if (i > 0 && sorted[i - 1] === id) throw new RangeError(`${what}: duplicate identifier ${id}`);
+  }
+  return sorted;
+}

@@ -16,13 +16,13 @@
  * background); this state machine only does arithmetic.
  */
 import { sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes, equalBytes, utf8 } from '../../bytes.js';
+import { equalBytes, utf8 } from '../../bytes.js';
 import { readSigned, writeSigned } from '../../bigint/codec.js';
 import type { SecurityLevel } from '../../cggmp/security-level.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame } from '../../engine/errors.js';
-import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, signBroadcast } from '../../engine/identity.js';
-import { type Inbox, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom } from '../../engine/protocol.js';
+import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, ownBroadcast, signBroadcast } from '../../engine/identity.js';
+import { type Inbox, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
 import { type PaillierPublicKey, type PaillierSecretKey, paillierPublicKey, paillierSecretKey } from '../../paillier/paillier.js';
 import { type RingPedersenParams, type RingPedersenSecret, generateRingPedersen, isWellFormedRingPedersen } from '../../paillier/ring-pedersen.js';
 import { decodeModProof, encodeModProof, proveModulus, verifyModulus } from '../../proofs/paillier-blum-modulus.js';
@@ -75,8 +75,8 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
   constructor(cfg: AuxInfoConfig) {
     super(`cggmp-aux/${cfg.level.name}`, cfg.session, cfg.self, ROUNDS);
     this.cfg = cfg;
-    this.parties = [...new Set(cfg.parties)].sort((a, b) => a - b);
-    if (this.parties.length !== cfg.parties.length || this.parties.length < 2) throw new RangeError('need at least two distinct parties');
+    this.parties = partySet(cfg.parties, 'parties');
+    if (this.parties.length < 2) throw new RangeError('need at least two distinct parties');
     if (!this.parties.includes(cfg.self)) throw new RangeError('this party is not in the party set');
     for (const id of this.parties) if (!cfg.identity.publicKeys.has(id)) throw new RangeError(`no identity key for party ${id}`);
     // Safe primes are required: the same modulus carries the ring-Pedersen parameters.
@@ -100,7 +100,7 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
   }
 
   private commitment(party: number, reveal: Uint8Array): Uint8Array {
-    return sha512(concatBytes(new Writer().varBytes(utf8('mpc-wallet/v1/cggmp-aux/commit')).varBytes(this.session).u16(party).varBytes(reveal).finish()));
+    return sha512(new Writer().varBytes(utf8('mpc-wallet/v1/cggmp-aux/commit')).varBytes(this.session).u16(party).varBytes(reveal).finish());
   }
 
   protected onStart(): RoundResult<AuxInfo> {
@@ -118,7 +118,7 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
       .finish();
     const commitment = this.commitment(this.self, this.reveal);
     const signed = signBroadcast(cfg.identity.secretKey, this.slot(1, this.self), commitment);
-    this.commitments.set(this.self, { payload: commitment, digest: sha512(commitment), signature: signed.subarray(signed.length - 64) });
+    this.commitments.set(this.self, ownBroadcast(signed, this.self));
     this.peers.set(this.self, { paillier: this.paillier.publicKey, ringPedersen: this.ringPedersen.params });
     return { outgoing: [{ to: null, payload: signed }] };
   }

@@ -16,15 +16,14 @@
  * identification step for a failed δ·G = ΣΔⱼ check (Π^dec / Π^aff-p over the decrypted
  * values); that case aborts with code 'presign-inconsistent' and no culprit.
  */
-import { sha512 } from '@noble/hashes/sha2.js';
 import { decryptSigned, encrypt, encryptRandom, type PaillierPublicKey } from '../../paillier/paillier.js';
 import { randomSymmetric, randomUnit } from '../../bigint/arith.js';
 import { readResidue, writeResidue } from '../../bigint/codec.js';
 import { modPow } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame } from '../../engine/errors.js';
-import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, signBroadcast } from '../../engine/identity.js';
-import { type Inbox, type Outgoing, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom } from '../../engine/protocol.js';
+import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, ownBroadcast, signBroadcast } from '../../engine/identity.js';
+import { type Inbox, type Outgoing, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1, invert, mod, randomScalar } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
 import { sharedKeyPoint } from '../../math/key-table.js';
@@ -136,8 +135,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const { key, aux } = cfg;
     if (key.curve !== 'secp256k1') throw new RangeError('CGGMP signs with secp256k1 keys');
     if (key.evaluationPoints) throw new RangeError('an imported share must be reshared before it signs');
-    this.signers = [...new Set(cfg.signers)].sort((a, b) => a - b);
-    if (this.signers.length !== cfg.signers.length) throw new RangeError('duplicate signer');
+    this.signers = partySet(cfg.signers, 'signers');
     if (this.signers.length < key.threshold) throw new RangeError('fewer signers than the threshold');
     if (!this.signers.includes(this.self)) throw new RangeError('this party is not a signer');
     for (const j of this.signers) {
@@ -196,7 +194,11 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const w = new Writer();
     writeResidue(w, this.K, this.own.n2);
     writeResidue(w, this.G, this.own.n2);
-    const outgoing: Outgoing[] = [{ to: null, payload: signBroadcast(this.cfg.identity.secretKey, this.slot(1, this.self), w.finish()) }];
+    const payload = w.finish();
+    const signed = signBroadcast(this.cfg.identity.secretKey, this.slot(1, this.self), payload);
+    // Our own round-1 broadcast, as the echo in round 2 reports it.
+    this.seen1.set(this.self, ownBroadcast(signed, this.self));
+    const outgoing: Outgoing[] = [{ to: null, payload: signed }];
     for (const j of this.sendersOf()) {
       const proof = proveEnc(this.level, this.ctx(this.self), this.rpOf(j), { paillier: this.own, ciphertext: this.K }, { k: this.k, rho: this.rhoK }, rng);
       outgoing.push({ to: j, payload: encodeEncProof(this.own, this.rpOf(j), proof) });
@@ -227,12 +229,6 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       if (!verifyEnc(level, this.ctx(j), rp, { paillier: Nj, ciphertext: r1.K }, proof)) blame('bad-proof', j, 'Π^enc does not verify');
       this.r1.set(j, r1);
     }
-    const own1 = new Writer();
-    writeResidue(own1, this.K, this.own.n2);
-    writeResidue(own1, this.G, this.own.n2);
-    const ownPayload = own1.finish();
-    const signed1 = signBroadcast(this.cfg.identity.secretKey, this.slot(1, this.self), ownPayload);
-    this.seen1.set(this.self, { payload: ownPayload, digest: sha512(ownPayload), signature: signed1.subarray(signed1.length - 64) });
 
     const GammaI = curve.mulBase(this.gamma);
     this.Gammas.set(this.self, GammaI);

@@ -20,7 +20,6 @@
  * dealer whose commitment has a small-order component. (A receiver's own share check
  * fᵢ(j)·G = Cᵢ(j) is an equality in the full group and needs no extra check.)
  */
-import { sha512 } from '@noble/hashes/sha2.js';
 import { u32be, utf8 } from '../../bytes.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { ProtocolAbort, blame } from '../../engine/errors.js';
@@ -31,6 +30,7 @@ import {
   checkEcho,
   encodeEcho,
   openBroadcast,
+  ownBroadcast,
   provesEquivocation,
   signBroadcast,
   unwrapSigned,
@@ -44,6 +44,7 @@ import {
   type Verdict,
   RoundBasedProtocol,
   decodeFrom,
+  partySet,
 } from '../../engine/protocol.js';
 import { CURVES, type Curve, type CurveName, type GroupPoint, mod } from '../../math/curve.js';
 import {
@@ -90,17 +91,6 @@ const ROUNDS = [
   { broadcast: true, direct: false }, // echoes
 ] as const;
 
-function checkIds(ids: readonly number[], what: string): number[] {
-  const sorted = [...ids].sort((a, b) => a - b);
-  if (sorted.length === 0) throw new RangeError(`${what} must not be empty`);
-  for (let i = 0; i < sorted.length; i++) {
-    const id = sorted[i]!;
-    if (!Number.isInteger(id) || id < 1 || id > 0xffff) throw new RangeError(`${what}: bad identifier ${id}`);
-    if (i > 0 && sorted[i - 1] === id) throw new RangeError(`${what}: duplicate identifier ${id}`);
-  }
-  return sorted;
-}
-
 export class Dealing extends RoundBasedProtocol<DealingOutput> {
   private readonly curve: Curve;
   private readonly dealers: number[];
@@ -115,8 +105,8 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
     super(name, cfg.session, cfg.self, ROUNDS);
     this.cfg = cfg;
     this.curve = CURVES[cfg.curve];
-    this.dealers = checkIds(cfg.dealers, 'dealers');
-    this.receivers = checkIds(cfg.receivers, 'receivers');
+    this.dealers = partySet(cfg.dealers, 'dealers');
+    this.receivers = partySet(cfg.receivers, 'receivers');
     validateThreshold(cfg.threshold, this.receivers.length);
     if (!this.dealers.includes(cfg.self) && !this.receivers.includes(cfg.self)) {
       throw new RangeError('this party neither deals nor receives');
@@ -207,7 +197,7 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
     coeffs.fill(0n);
     if (!this.isReceiver) return { outgoing, output: null };
     this.commitments.set(this.self, commitment);
-    this.seen.set(this.self, { payload, digest: sha512(payload), signature: signed.subarray(signed.length - 64) });
+    this.seen.set(this.self, ownBroadcast(signed, this.self));
     return { outgoing };
   }
 

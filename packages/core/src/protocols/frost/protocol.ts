@@ -6,7 +6,7 @@
  */
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame } from '../../engine/errors.js';
-import { type Inbox, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom } from '../../engine/protocol.js';
+import { type Inbox, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
 import { type AggregateResult, type FrostSigningKey, type NonceCommitment, type SignatureShare, type SigningNonces, aggregate, commit, signShare } from './sign.js';
 
 export interface FrostSignConfig {
@@ -34,8 +34,7 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
     ];
     super(`frost-sign/${cfg.key.suite.name}`, cfg.session, Number(cfg.key.identifier), rounds);
     this.cfg = cfg;
-    this.signers = [...new Set(cfg.signers)].sort((a, b) => a - b);
-    if (this.signers.length !== cfg.signers.length) throw new RangeError('duplicate signer');
+    this.signers = partySet(cfg.signers, 'signers');
     if (!this.signers.includes(this.self)) throw new RangeError('this party is not a signer');
     if (this.signers.length < cfg.key.threshold) throw new RangeError('fewer signers than the threshold');
     for (const s of this.signers) if (!cfg.key.verifyingShares.has(BigInt(s))) throw new RangeError(`signer ${s} is not in the committee`);
