@@ -15,7 +15,7 @@
  * The coordinator writes the sender's name from the authenticated outer connection.
  */
 import { randomBytes } from 'node:crypto';
-import { bytesToHex, concatBytes, MAX_NOISE_MESSAGE, type KeyPair, utf8 } from '@mpc-wallet/core';
+import { bytesToHex, concatBytes, hexToBytes, MAX_NOISE_MESSAGE, type KeyPair, utf8 } from '@mpc-wallet/core';
 import type { FrameChannel } from './channel.js';
 import { SecureConnection, type PeerInfo, type SecureConnectionOptions, PATTERN_BYTE } from './connection.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -203,10 +203,6 @@ export class RelayEndpoint {
 
 function channelId(peer: string, tag: Uint8Array): string {
   return `${peer}/${bytesToHex(tag)}`;
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
 /** The frame channel of one relayed end-to-end session. */
