@@ -5,9 +5,6 @@
 //
 // bench/run.js may call benchBigint({ measure, report }); `node bench/bigint.js` runs it alone
 // (after `npx tsc -b packages/core` or `npm run build`).
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   SECURITY_LEVEL_128,
   SECURITY_LEVEL_TSS_LIB_2048,
@@ -29,23 +26,18 @@ import {
   verifyNoSmallFactor,
   verifyRingPedersen,
 } from '../packages/core/dist/index.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const fixtures = JSON.parse(readFileSync(join(here, '..', 'packages', 'core', 'test', 'fixtures', 'paillier.json'), 'utf8'));
-const big = (h) => BigInt('0x' + h);
+import { paillierFixture, runIfMain } from './lib.js';
 
 function levelData(level) {
-  const f = fixtures.levels[level.name];
-  const [k0, k1] = f.keys.map((k) => ({ p: big(k.p), q: big(k.q) }));
-  const rp = f.ringPedersen;
-  const p = big(rp.p);
-  const q = big(rp.q);
+  const f = paillierFixture(level);
+  const [k0, k1] = f.keys;
+  const { p, q, s, t, lambda } = f.ringPedersen;
   return {
     level,
     key: k0,
     sk: paillierSecretKey(k0.p, k0.q),
     other: k1,
-    rp: { params: { n: p * q, s: big(rp.s), t: big(rp.t) }, lambda: big(rp.lambda), phi: (p - 1n) * (q - 1n), p, q },
+    rp: { params: { n: p * q, s, t }, lambda, phi: (p - 1n) * (q - 1n), p, q },
   };
 }
 
@@ -118,21 +110,4 @@ export async function benchBigint({ measure, report }) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  /** ms per op: one warm-up call, then at least `minIterations` calls and about one second. */
-  const measure = (fn, minIterations = 5) => {
-    fn();
-    let iterations = 0;
-    const start = performance.now();
-    while (iterations < minIterations || performance.now() - start < 1000) {
-      fn();
-      iterations++;
-    }
-    return (performance.now() - start) / iterations;
-  };
-  const report = (group, name, ms, baseline) => {
-    const base = baseline ? `   vs ${baseline.name} ${baseline.ms.toFixed(2)} ms → ×${(ms / baseline.ms).toFixed(2)}` : '';
-    console.log(`${group.padEnd(9)} ${name.padEnd(50)} ${ms.toFixed(2).padStart(9)} ms/op${base}`);
-  };
-  await benchBigint({ measure, report });
-}
+await runIfMain(import.meta, benchBigint);

@@ -2,9 +2,6 @@
 // at the tss-lib 2048-bit level and the default 3072-bit level, beside single-key ECDSA signing.
 // Paillier primes come from the test fixtures (scripts/gen-paillier-fixtures.mjs); safe-prime
 // generation itself is timed separately, a few primes only.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import {
   AuxInfoProtocol,
@@ -18,14 +15,12 @@ import {
   seededRng,
   simulate,
 } from '../packages/core/dist/index.js';
+import { median, paillierFixture, runIfMain } from './lib.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const fixtures = JSON.parse(readFileSync(join(here, '..', 'packages', 'core', 'test', 'fixtures', 'paillier.json'), 'utf8'));
-const big = (h) => BigInt('0x' + h);
-
+/** Five parties' safe-prime pairs: the fixture keys, then the ring-Pedersen pair. */
 function primeSets(level) {
-  const f = fixtures.levels[level.name];
-  return [...f.keys.map((k) => ({ p: big(k.p), q: big(k.q) })), { p: big(f.ringPedersen.p), q: big(f.ringPedersen.q) }];
+  const f = paillierFixture(level);
+  return [...f.keys, { p: f.ringPedersen.p, q: f.ringPedersen.q }];
 }
 
 function run(parties, rng, what) {
@@ -42,7 +37,7 @@ function timeRuns(fn, runs) {
     fn(i);
     times.push(performance.now() - t);
   }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+  return median(times);
 }
 
 export async function benchEcdsa({ measure, report }) {
@@ -92,3 +87,5 @@ export async function benchEcdsa({ measure, report }) {
     report('ecdsa', `online sign ${label} (per party)`, onlineMs / signers.length, baseline);
   }
 }
+
+await runIfMain(import.meta, benchEcdsa);

@@ -19,58 +19,15 @@ import {
   simulate,
   systemRng,
 } from '../packages/core/dist/index.js';
-
-const QUICK = process.argv.includes('--quick');
-const TARGET_MS = QUICK ? 500 : 2500;
-
-/** ms per op of one batch of about `ms` milliseconds. */
-function batch(fn, ms, minIterations) {
-  let iterations = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < ms || iterations < minIterations) {
-    fn();
-    iterations++;
-    elapsed = performance.now() - start;
-  }
-  return elapsed / iterations;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/**
- * Median over 5 batches (after a warm-up) of ms per op. With a baseline function, batches of
- * the two alternate, so both figures come from the same stretch of time and their ratio holds
- * even when this shared machine's speed drifts.
- */
-function measure(fn, minIterations = 5, baselineFn) {
-  for (let i = 0; i < 3; i++) fn();
-  const own = [];
-  const base = [];
-  for (let b = 0; b < 5; b++) {
-    own.push(batch(fn, TARGET_MS / 5, Math.ceil(minIterations / 5)));
-    if (baselineFn) base.push(batch(baselineFn, TARGET_MS / 10, 1));
-  }
-  return baselineFn ? { ms: median(own), baselineMs: median(base) } : median(own);
-}
+import { QUICK, makeReport, measure } from './lib.js';
 
 const results = [];
+const report = makeReport(results);
+
 /** Measures fn interleaved with the baseline's own function and reports both. */
 function measureAgainst(group, name, fn, baseline, minIterations = 5) {
   const { ms, baselineMs } = measure(fn, minIterations, baseline.fn);
   report(group, name, ms, { name: baseline.name, ms: baselineMs });
-}
-
-function report(group, name, msPerOp, baseline) {
-  const row = { group, name, msPerOp: +msPerOp.toFixed(4), opsPerSec: +(1000 / msPerOp).toFixed(1) };
-  if (baseline) {
-    row.baseline = baseline.name;
-    row.baselineMsPerOp = +baseline.ms.toFixed(4);
-    row.ratio = +(msPerOp / baseline.ms).toFixed(2);
-  }
-  results.push(row);
-  const base = baseline ? `   baseline ${baseline.name} ${baseline.ms.toFixed(3)} ms → ×${row.ratio}` : '';
-  console.log(`${group.padEnd(8)} ${name.padEnd(44)} ${msPerOp.toFixed(3).padStart(9)} ms/op ${row.opsPerSec.toFixed(0).padStart(7)} ops/s${base}`);
 }
 
 // ---- single-key baselines ----------------------------------------------------------------

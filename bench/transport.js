@@ -5,11 +5,9 @@
 import { createServer, connect } from 'node:net';
 import { SecureServer, connectTcp } from '../packages/server/dist/index.js';
 import { bytesToHex, generateKeyPair } from '../packages/core/dist/index.js';
+import { QUICK, median, runIfMain } from './lib.js';
 
-const QUICK = process.argv.includes('--quick');
 const MiB = 1024 * 1024;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Median over 5 batches of ms per op for an async op, alternating batches with the baseline's,
@@ -162,20 +160,4 @@ export async function benchTransport({ report }) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const measure = (fn, minIterations = 5) => {
-    for (let i = 0; i < 3; i++) fn();
-    const start = performance.now();
-    let n = 0;
-    while (n < minIterations || performance.now() - start < 500) {
-      fn();
-      n++;
-    }
-    return (performance.now() - start) / n;
-  };
-  const report = (group, name, ms, baseline) => {
-    const base = baseline ? `   baseline ${baseline.name} ${baseline.ms.toFixed(3)} ms → ×${(ms / baseline.ms).toFixed(2)}` : '';
-    console.log(`${group.padEnd(8)} ${name.padEnd(60)} ${ms.toFixed(3).padStart(9)} ms/op${base}`);
-  };
-  await benchTransport({ measure, report });
-}
+await runIfMain(import.meta, benchTransport);
