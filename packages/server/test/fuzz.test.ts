@@ -16,15 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { CipherState, HandshakeState, bytesToHex, concatBytes, generateKeyPair, utf8, type KeyPair } from '@mpc-wallet/core';
+import { CipherState, HandshakeState, bytesToHex, concatBytes, utf8 } from '@mpc-wallet/core';
 import { MemoryLogger } from '../src/log.js';
 import { MAX_RECORD_BODY, PATTERN_BYTE, RECORD, SecureServer, connectTcp, connectWs, type SecureConnection } from '../src/index.js';
+import { type Party, party } from './parties.js';
 
-interface Party {
-  name: string;
-  key: KeyPair;
-}
-const party = (name: string): Party => ({ name, key: generateKeyPair() });
 const coordinator = party('coordinator');
 const node = party('node-1');
 const good = party('node-good');

@@ -9,16 +9,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
-import { HandshakeState, bytesToHex, concatBytes, generateKeyPair, utf8, type KeyPair } from '@mpc-wallet/core';
+import { HandshakeState, concatBytes, utf8 } from '@mpc-wallet/core';
 import { MemoryLogger } from '../src/log.js';
 import { RelayHub, SecureServer, connectTcp, type PeerInfo } from '../src/index.js';
+import { party, pins } from './parties.js';
 
-interface Party {
-  name: string;
-  key: KeyPair;
-}
-const party = (name: string): Party => ({ name, key: generateKeyPair() });
-const pins = (...ps: Party[]) => new Map(ps.map((p) => [bytesToHex(p.key.publicKey), p.name] as const));
 const coordinator = party('coordinator');
 const node = party('node-1');
 

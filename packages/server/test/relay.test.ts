@@ -1,14 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bytesToHex, generateKeyPair, type KeyPair } from '@mpc-wallet/core';
+import { bytesToHex } from '@mpc-wallet/core';
 import { MemoryLogger } from '../src/log.js';
 import { RelayEndpoint, RelayHub, type RelayInterceptor, SecureServer, connectTcp, type SecureConnection, decodeEnvelope, encodeEnvelope, ENVELOPE } from '../src/index.js';
+import { party, pins } from './parties.js';
 
-interface Party {
-  name: string;
-  key: KeyPair;
-}
-const party = (name: string): Party => ({ name, key: generateKeyPair() });
-const pins = (...ps: Party[]) => new Map(ps.map((p) => [bytesToHex(p.key.publicKey), p.name] as const));
 
 const coordinator = party('coordinator');
 const nodes = [party('node-1'), party('node-2'), party('node-3')];

@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
-import { HandshakeState, bytesToHex, concatBytes, generateKeyPair, utf8, type KeyPair } from '@mpc-wallet/core';
+import { HandshakeState, bytesToHex, concatBytes, utf8 } from '@mpc-wallet/core';
 import { MemoryLogger } from '../src/log.js';
 import { SecureServer, connectTcp, connectWs, type SecureConnection } from '../src/index.js';
+import { type Party, party, pins } from './parties.js';
 
-interface Party {
-  name: string;
-  key: KeyPair;
-}
-const party = (name: string): Party => ({ name, key: generateKeyPair() });
-const pins = (...ps: Party[]) => new Map(ps.map((p) => [bytesToHex(p.key.publicKey), p.name] as const));
 
 const servers: SecureServer[] = [];
 afterEach(async () => {
