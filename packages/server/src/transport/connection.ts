@@ -79,6 +79,9 @@ export class SecureConnection {
   private lastSent = Date.now();
   private peerInfo: PeerInfo | undefined;
   private closeReason: string | undefined;
+  private pattern: keyof typeof PATTERN_BYTE | undefined;
+  /** The peer's name, set when its hello passes the pin check. */
+  private remoteName: string | undefined;
   private readonly listeners = {
     open: [] as ((peer: PeerInfo) => void)[],
     message: [] as ((data: Uint8Array) => void)[],
@@ -225,10 +228,6 @@ export class SecureConnection {
     if (hs.isComplete) this.openTransport(hs);
   }
 
-  private remoteName: string | undefined;
-  private pattern: keyof typeof PATTERN_BYTE | undefined;
-
-
   private checkHello(payload: Uint8Array, remoteStatic: Uint8Array): void {
     if (payload.length < 6 || !MAGIC.every((b, i) => payload[i] === b)) throw new ProtocolViolation('malformed hello');
     if (payload[4] !== WIRE_VERSION) throw new ProtocolViolation(`unsupported wire version ${payload[4]}`);
@@ -250,9 +249,9 @@ export class SecureConnection {
   }
 
   private openTransport(hs: HandshakeState): void {
-    if (this.remoteName === undefined) throw new ProtocolViolation('handshake ended without a hello');
+    // Both patterns reveal the peer's static key, with its hello, before they complete.
     this.transport = hs.split();
-    this.peerInfo = { name: this.remoteName, staticKey: hs.remoteStatic!, handshakeHash: hs.handshakeHash };
+    this.peerInfo = { name: this.remoteName!, staticKey: hs.remoteStatic!, handshakeHash: hs.handshakeHash };
     this.handshake = undefined;
     if (this.pattern === 'IK') {
       if (this.opts.role === 'responder') {
