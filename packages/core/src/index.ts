@@ -32,3 +32,5 @@ export * from './protocols/cggmp/presign.js';
 export * from './protocols/cggmp/sign.js';
 export * from './cggmp/tss-lib-import.js';
 export * from './proofs/paillier-multiplication.js';
+export * from './proofs/paillier-decryption.js';
+export * from './proofs/multiplication-star.js';

@@ -65,13 +65,15 @@ export interface OpenedBroadcast {
 
 /** Splits a signed message into payload and signature without checking the signature. */
 export function unwrapSigned(from: number, bytes: Uint8Array): { payload: Uint8Array; signature: Uint8Array } {
-  return decodeFrom(from, 'signed message', () => {
-    const r = new Reader(bytes);
-    const p = r.varBytes(bytes.length);
-    const s = r.bytes(SIGNATURE_LENGTH);
-    r.end();
-    return { payload: p, signature: s };
-  });
+  return decodeFrom(from, 'signed message', () => splitSigned(bytes));
+}
+
+function splitSigned(bytes: Uint8Array): { payload: Uint8Array; signature: Uint8Array } {
+  const r = new Reader(bytes);
+  const payload = r.varBytes(bytes.length);
+  const signature = r.bytes(SIGNATURE_LENGTH);
+  r.end();
+  return { payload, signature };
 }
 
 /** This party's own signed broadcast, in the form its echo reports it. */
@@ -83,10 +85,28 @@ export function ownBroadcast(signed: Uint8Array, self: number): OpenedBroadcast 
 /** Checks a signed message; a bad signature or framing is the sender's fault. */
 export function openBroadcast(identity: PartyIdentity, slot: BroadcastSlot, bytes: Uint8Array): OpenedBroadcast {
   const { payload, signature } = unwrapSigned(slot.from, bytes);
+  const opened = checkSigned(identity, slot, payload, signature);
+  if (!opened) blame('bad-signature', slot.from, 'message signature does not verify');
+  return opened;
+}
+
+/**
+ * Opens a signed message that a third party forwards (e.g. as evidence): undefined when the
+ * framing or the signature is bad, which is then the forwarder's fault, not the signer's.
+ */
+export function openForwarded(identity: PartyIdentity, slot: BroadcastSlot, bytes: Uint8Array): OpenedBroadcast | undefined {
+  try {
+    const { payload, signature } = splitSigned(bytes);
+    return checkSigned(identity, slot, payload, signature);
+  } catch {
+    return undefined;
+  }
+}
+
+function checkSigned(identity: PartyIdentity, slot: BroadcastSlot, payload: Uint8Array, signature: Uint8Array): OpenedBroadcast | undefined {
   const key = identity.publicKeys.get(slot.from);
   const digest = sha512(payload);
-  if (!key || !verifySafe(signature, signedMessage(slot, digest), key)) blame('bad-signature', slot.from, 'message signature does not verify');
-  return { payload, digest, signature };
+  return key && verifySafe(signature, signedMessage(slot, digest), key) ? { payload, digest, signature } : undefined;
 }
 
 function verifySafe(signature: Uint8Array, message: Uint8Array, key: Uint8Array): boolean {

@@ -137,6 +137,17 @@ export function decryptSigned(sk: PaillierSecretKey, c: bigint): bigint {
   return m > sk.publicKey.n / 2n ? m - sk.publicKey.n : m;
 }
 
+/**
+ * The nonce ρ of a ciphertext c = (1+N)^m·ρ^N, recovered by the key owner: c ≡ ρ^N (mod N), and
+ * N is invertible mod φ(N) (gcd(N, φ(N)) = 1 for a Paillier modulus). Proofs about a ciphertext
+ * the owner did not make itself (a homomorphic combination of others') need it.
+ */
+export function nonceOf(sk: PaillierSecretKey, c: bigint): bigint {
+  assertCiphertext(sk.publicKey, c);
+  const { n } = sk.publicKey;
+  return modPow(c % n, modInverse(n, sk.phi), n);
+}
+
 /** Enc(a) ⊕ Enc(b) = Enc(a + b). */
 export function addCiphertexts(pk: PaillierPublicKey, c1: bigint, c2: bigint): bigint {
   assertCiphertext(pk, c1);

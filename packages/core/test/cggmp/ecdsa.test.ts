@@ -12,9 +12,10 @@ import { PresignProtocol, type Presignature, PresignatureReuseError } from '../.
 import { EcdsaSignProtocol } from '../../src/protocols/cggmp/sign.js';
 import { seededRng } from '../../src/engine/rng.js';
 import { simulate, type SimulatorFaults } from '../../src/engine/simulator.js';
-import { Writer } from '../../src/engine/codec.js';
+import { Reader, Writer } from '../../src/engine/codec.js';
+import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
 import { SECP256K1 } from '../../src/math/curve.js';
-import { bytesToHex } from '../../src/bytes.js';
+import { bytesToHex, concatBytes } from '../../src/bytes.js';
 import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
 import { type Committee, runDkg } from '../helpers.js';
 import { createRefresh } from '../../src/protocols/reshare/index.js';
@@ -153,17 +154,38 @@ describe('CGGMP threshold ECDSA', () => {
     expect([...abort.culprits]).toEqual([2]);
   });
 
-  it('a forged Π^aff-g conversion in round 2 is named (bad-proof)', () => {
-    const pre = presign([1, 3], 'bad-affg', {
+  it('a conversion altered on the wire is named by its signature (bad-signature)', () => {
+    const pre = presign([1, 3], 'bad-conversion-signature', {
       tamper: (m) => {
         if (m.from !== 3 || m.round !== 2 || m.to === null) return m;
         const payload = m.payload.slice();
-        payload[100]! ^= 1; // inside D: the conversion no longer matches its proof
+        payload[100]! ^= 1; // inside the signed D
         return { ...m, payload };
       },
     });
     const abort = pre.aborts.get(1)!;
+    expect(abort.code).toBe('bad-signature');
+    expect([...abort.culprits]).toEqual([3]);
+  });
+
+  it('a conversion its sender signed but that does not match its Π^aff-g is named (bad-proof)', () => {
+    const pre = presign([1, 3], 'bad-affg', {
+      tamper: (m) => {
+        if (m.from !== 3 || m.round !== 2 || m.to === null) return m;
+        // party 3 holds its identity key: it signs a conversion whose D its proof does not cover
+        const r = new Reader(m.payload);
+        const signed = r.varBytes(1 << 20);
+        const rest = m.payload.subarray(4 + signed.length);
+        const conversion = unwrapSigned(3, signed).payload.slice();
+        conversion[10]! ^= 1;
+        const slot = { protocol: m.protocol, session: m.session, round: 2, from: 3, to: m.to };
+        const resigned = signBroadcast(committee.identities.get(3)!.secretKey, slot, conversion);
+        return { ...m, payload: concatBytes(new Writer().varBytes(resigned).finish(), rest) };
+      },
+    });
+    const abort = pre.aborts.get(1)!;
     expect(abort.code).toBe('bad-proof');
+    expect(abort.reason).toMatch(/Π\^aff-g for γ/);
     expect([...abort.culprits]).toEqual([3]);
   });
 

@@ -1,20 +1,23 @@
 /**
- * CGGMP presigning (eprint 2021/060, Fig. 7, three rounds) for t-of-n keys: the signers turn
- * their Shamir shares into additive ones (wᵢ = λᵢ·xᵢ) and jointly produce a presignature
- * (R, kᵢ, χᵢ) with R = k⁻¹·G and Σχᵢ = k·x, without anyone learning k or x.
+ * CGGMP presigning (eprint 2021/060, Fig. 7) for t-of-n keys: the signers turn their Shamir
+ * shares into additive ones (wᵢ = λᵢ·xᵢ) and jointly produce a presignature (R, kᵢ, χᵢ) with
+ * R = k⁻¹·G and Σχᵢ = k·x, without anyone learning k or x.
  *
  * Round 1: Kᵢ = encᵢ(kᵢ), Gᵢ = encᵢ(γᵢ) broadcast; Π^enc for Kᵢ to each peer (against the
  *   peer's ring-Pedersen parameters).
  * Round 2: Γᵢ = γᵢ·G broadcast, with an echo of round 1. To each peer j, two multiplicative-to-
  *   additive conversions against Kⱼ — Dⱼᵢ = Kⱼ^γᵢ·encⱼ(yᵢⱼ), Fⱼᵢ = encᵢ(yᵢⱼ) and the same with wᵢ
- *   — each with Π^aff-g, and Π^log* that Gᵢ encrypts the discrete log of Γᵢ.
+ *   — signed (so that j can later show what it received), each with Π^aff-g, and Π^log* that
+ *   Gᵢ encrypts the discrete log of Γᵢ.
  * Round 3: Γ = ΣΓⱼ, Δᵢ = kᵢ·Γ, δᵢ = kᵢγᵢ + Σⱼ(αᵢⱼ − yᵢⱼ), χᵢ = kᵢwᵢ + Σⱼ(α̂ᵢⱼ − ŷᵢⱼ), Sᵢ = χᵢ·Γ
  *   broadcast; Π^log* that Kᵢ encrypts the discrete log of Δᵢ to base Γ, to each peer.
+ * Round 4: an echo of round 3, so that every honest party decides on the same δⱼ, Δⱼ, Sⱼ.
  * Output: δ = Σδⱼ with δ·G = ΣΔⱼ and ΣSⱼ = δ·X checked; R = δ⁻¹·Γ.
+ * Round 5, only when a check fails: the identification step (presign-identification.ts), after
+ *   which every honest party names the parties whose proofs fail.
  *
- * Every proof failure and malformed message names its sender. NOT YET BUILT: the paper's
- * identification step for a failed δ·G = ΣΔⱼ check (Π^dec / Π^aff-p over the decrypted
- * values); that case aborts with code 'presign-inconsistent' and no culprit.
+ * Every proof failure and malformed message names its sender. Round 4 costs one message
+ * exchange on every run; presignatures are made ahead of time, so it costs no signing latency.
  */
 import { decryptSigned, encrypt, encryptRandom, type PaillierPublicKey } from '../../paillier/paillier.js';
 import { randomSymmetric, randomUnit } from '../../bigint/arith.js';
@@ -22,7 +25,7 @@ import { readResidue, writeResidue } from '../../bigint/codec.js';
 import { modPow } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame } from '../../engine/errors.js';
-import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, ownBroadcast, signBroadcast } from '../../engine/identity.js';
+import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, openForwarded, ownBroadcast, signBroadcast } from '../../engine/identity.js';
 import { type Inbox, type Outgoing, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1, invert, mod, randomScalar } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
@@ -34,6 +37,17 @@ import type { ProofContext } from '../../proofs/paillier-context.js';
 import { pow2 } from '../../proofs/integer-challenge.js';
 import { type KeyShare, evaluationPoint } from '../key-share.js';
 import type { AuxInfo } from './aux-info.js';
+import {
+  type Conversion,
+  type IdentificationBroadcast,
+  type PresignTranscript,
+  type SentConversion,
+  checkIdentification,
+  decodeConversion,
+  decodeIdentificationBroadcast,
+  encodeConversion,
+  proveIdentification,
+} from './presign-identification.js';
 
 const curve = SECP256K1;
 const q = curve.order;
@@ -98,7 +112,16 @@ const ROUNDS = [
   { broadcast: true, direct: true },
   { broadcast: true, direct: true },
   { broadcast: true, direct: true },
+  { broadcast: true, direct: false }, // echo of round 3
+  { broadcast: true, direct: true }, // identification, only after a failed check
 ] as const;
+
+/** What each signer broadcasts in round 3. */
+export interface Round3Values {
+  delta: bigint;
+  Delta: GroupPoint;
+  S: GroupPoint;
+}
 
 interface PeerRound1 {
   K: bigint;
@@ -118,16 +141,20 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   private G = 0n;
   private readonly r1 = new Map<number, PeerRound1>();
   private readonly seen1 = new Map<number, OpenedBroadcast>();
-  private readonly y = new Map<number, { y: bigint; yHat: bigint }>();
+  /** Round-2 conversions this party sent (with their witnesses) and received (signed, and opened). */
+  private readonly conversionsOut = new Map<number, SentConversion>();
+  private readonly signedConversionsIn = new Map<number, Uint8Array>();
+  private readonly conversionsIn = new Map<number, Conversion>();
   private readonly Gammas = new Map<number, GroupPoint>();
-  private readonly alphas = new Map<number, { alpha: bigint; alphaHat: bigint }>();
   private Gamma: GroupPoint | undefined;
   private delta = 0n;
   private chi = 0n;
-  private Delta: GroupPoint | undefined;
+  private readonly seen3 = new Map<number, OpenedBroadcast>();
   private readonly deltaShares = new Map<number, bigint>();
   private readonly Deltas = new Map<number, GroupPoint>();
   private readonly Ss = new Map<number, GroupPoint>();
+  /** Why the consistency check failed, for the verdict after identification. */
+  private failure = '';
 
   constructor(cfg: PresignConfig) {
     super(`cggmp-presign/${cfg.aux.level.name}`, cfg.session, cfg.key.self, ROUNDS);
@@ -209,7 +236,9 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   protected onRound(round: number, inbox: Inbox): RoundResult<Presignature> {
     if (round === 1) return this.round2(inbox);
     if (round === 2) return this.round3(inbox);
-    return this.finish(inbox);
+    if (round === 3) return this.round4(inbox);
+    if (round === 4) return this.decide(inbox);
+    return this.identify(inbox);
   }
 
   private round2(inbox: Inbox): RoundResult<Presignature> {
@@ -239,19 +268,20 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       const Nj = this.keyOf(j);
       const rpj = this.rpOf(j);
       const Kj = this.r1.get(j)!.K;
-      const ys = { y: randomSymmetric(pow2(level.ellPrime), rng), yHat: randomSymmetric(pow2(level.ellPrime), rng) };
-      this.y.set(j, ys);
-      const mta = (x: bigint, y: bigint, X: GroupPoint) => {
+      const mta = (x: bigint, X: GroupPoint) => {
+        const y = randomSymmetric(pow2(level.ellPrime), rng);
         const s = randomUnit(Nj.n, rng);
         const r = randomUnit(this.own.n, rng);
         const D = (modPow(Kj, x, Nj.n2) * encrypt(Nj, y, s)) % Nj.n2;
         const F = encrypt(this.own, y, r);
         const st = { curve, verifierKey: Nj, proverKey: this.own, C: Kj, D, Y: F, X };
         const proof = proveAffG(level, this.ctx(this.self), rpj, st, { x, y, rho: s, rhoY: r }, rng);
-        return { D, F, proof: encodeAffGProof(st, rpj, proof) };
+        return { D, F, y, s, r, proof: encodeAffGProof(st, rpj, proof) };
       };
-      const a = mta(this.gamma, ys.y, GammaI);
-      const b = mta(this.w, ys.yHat, this.W.get(this.self)!);
+      const a = mta(this.gamma, GammaI);
+      const b = mta(this.w, this.W.get(this.self)!);
+      const sent: SentConversion = { D: a.D, F: a.F, y: a.y, s: a.s, r: a.r, DHat: b.D, FHat: b.F, yHat: b.y, sHat: b.s, rHat: b.r };
+      this.conversionsOut.set(j, sent);
       const logStar = proveLogStar(
         level,
         this.ctx(this.self),
@@ -260,15 +290,16 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
         { x: this.gamma, rho: this.nuG },
         rng,
       );
-      const d = new Writer();
-      writeResidue(d, a.D, Nj.n2);
-      writeResidue(d, a.F, this.own.n2);
-      writeResidue(d, b.D, Nj.n2);
-      writeResidue(d, b.F, this.own.n2);
-      d.varBytes(a.proof).varBytes(b.proof).varBytes(encodeLogStarProof({ curve, paillier: this.own }, rpj, logStar));
+      const conversion = signBroadcast(this.cfg.identity.secretKey, this.conversionSlot(this.self, j), encodeConversion(sent, Nj, this.own));
+      const d = new Writer().varBytes(conversion).varBytes(a.proof).varBytes(b.proof).varBytes(encodeLogStarProof({ curve, paillier: this.own }, rpj, logStar));
       outgoing.push({ to: j, payload: d.finish() });
     }
     return { outgoing };
+  }
+
+  /** Where the round-2 conversion from `from` to `to` is signed. */
+  private conversionSlot(from: number, to: number): BroadcastSlot {
+    return { ...this.slot(2, from), to };
   }
 
   private round3(inbox: Inbox): RoundResult<Presignature> {
@@ -276,6 +307,8 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const rp = this.rpOf(this.self);
     const own = this.own;
     const sk = this.cfg.aux.paillier;
+    let delta = this.k * this.gamma;
+    let chi = this.k * this.w;
     for (const j of this.sendersOf()) {
       const opened = openBroadcast(this.cfg.identity, this.slot(2, j), inbox.broadcast.get(j)!);
       const { Gamma, echo } = decodeFrom(j, 'round-2 broadcast', () => {
@@ -288,58 +321,68 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       const Nj = this.keyOf(j);
       const m = decodeFrom(j, 'round-2 conversions', () => {
         const r = new Reader(inbox.direct.get(j)!);
-        const D = readResidue(r, own.n2);
-        const F = readResidue(r, Nj.n2);
-        const DHat = readResidue(r, own.n2);
-        const FHat = readResidue(r, Nj.n2);
-        const stA = { curve, verifierKey: own, proverKey: Nj, C: this.K, D, Y: F, X: Gamma };
-        const stB = { curve, verifierKey: own, proverKey: Nj, C: this.K, D: DHat, Y: FHat, X: this.W.get(j)! };
-        const psi = decodeAffGProof(level, stA, rp, r.varBytes(1 << 20));
-        const psiHat = decodeAffGProof(level, stB, rp, r.varBytes(1 << 20));
-        const psiPrime = decodeLogStarProof(level, { curve, paillier: Nj }, rp, r.varBytes(1 << 20));
+        const signed = r.varBytes(1 << 20);
+        const psi = r.varBytes(1 << 20);
+        const psiHat = r.varBytes(1 << 20);
+        const psiPrime = r.varBytes(1 << 20);
         r.end();
-        return { stA, stB, psi, psiHat, psiPrime };
+        return { signed, psi, psiHat, psiPrime };
       });
-      if (!verifyAffG(level, this.ctx(j), rp, m.stA, m.psi)) blame('bad-proof', j, 'Π^aff-g for γ does not verify');
-      if (!verifyAffG(level, this.ctx(j), rp, m.stB, m.psiHat)) blame('bad-proof', j, 'Π^aff-g for the key share does not verify');
+      const c = decodeFrom(j, 'round-2 conversions', () => decodeConversion(openBroadcast(this.cfg.identity, this.conversionSlot(j, this.self), m.signed).payload, own, Nj));
+      const stA = { curve, verifierKey: own, proverKey: Nj, C: this.K, D: c.D, Y: c.F, X: Gamma };
+      const stB = { curve, verifierKey: own, proverKey: Nj, C: this.K, D: c.DHat, Y: c.FHat, X: this.W.get(j)! };
+      const proofs = decodeFrom(j, 'round-2 proofs', () => ({
+        psi: decodeAffGProof(level, stA, rp, m.psi),
+        psiHat: decodeAffGProof(level, stB, rp, m.psiHat),
+        psiPrime: decodeLogStarProof(level, { curve, paillier: Nj }, rp, m.psiPrime),
+      }));
+      if (!verifyAffG(level, this.ctx(j), rp, stA, proofs.psi)) blame('bad-proof', j, 'Π^aff-g for γ does not verify');
+      if (!verifyAffG(level, this.ctx(j), rp, stB, proofs.psiHat)) blame('bad-proof', j, 'Π^aff-g for the key share does not verify');
       const G = this.r1.get(j)!.G;
-      if (!verifyLogStar(level, this.ctx(j), rp, { curve, paillier: Nj, ciphertext: G, base: curve.base, X: Gamma }, m.psiPrime)) {
+      if (!verifyLogStar(level, this.ctx(j), rp, { curve, paillier: Nj, ciphertext: G, base: curve.base, X: Gamma }, proofs.psiPrime)) {
         blame('bad-proof', j, 'Π^log* for Γ does not verify');
       }
       this.Gammas.set(j, Gamma);
-      this.alphas.set(j, { alpha: decryptSigned(sk, m.stA.D), alphaHat: decryptSigned(sk, m.stB.D) });
+      this.signedConversionsIn.set(j, m.signed);
+      this.conversionsIn.set(j, c);
+      const sent = this.conversionsOut.get(j)!;
+      delta += decryptSigned(sk, c.D) - sent.y;
+      chi += decryptSigned(sk, c.DHat) - sent.yHat;
     }
     const Gamma = this.signers.reduce((acc, j) => acc.add(this.Gammas.get(j)!), curve.identity);
     if (Gamma.is0()) blame('presign-inconsistent', [], 'Γ is the identity');
     this.Gamma = Gamma;
-    let delta = this.k * this.gamma;
-    let chi = this.k * this.w;
-    for (const j of this.sendersOf()) {
-      const { alpha, alphaHat } = this.alphas.get(j)!;
-      const { y, yHat } = this.y.get(j)!;
-      delta += alpha - y;
-      chi += alphaHat - yHat;
-    }
     this.delta = mod(delta, q);
     this.chi = mod(chi, q);
     // χᵢ = 0 happens with probability 2⁻²⁵⁶ and no peer can force it without kᵢ.
     if (this.chi === 0n) blame('presign-inconsistent', [], 'degenerate χ');
-    this.Delta = Gamma.multiply(this.k);
-    const S = Gamma.multiply(this.chi);
-    const bw = new Writer().scalar(curve, this.delta).point(curve, this.Delta).point(curve, S);
-    const outgoing: Outgoing[] = [{ to: null, payload: signBroadcast(this.cfg.identity.secretKey, this.slot(3, this.self), bw.finish()) }];
+    const announced = this.announce({ delta: this.delta, Delta: Gamma.multiply(this.k), S: Gamma.multiply(this.chi) });
+    const bw = new Writer().scalar(curve, announced.delta).point(curve, announced.Delta).point(curve, announced.S);
+    const signed = signBroadcast(this.cfg.identity.secretKey, this.slot(3, this.self), bw.finish());
+    this.seen3.set(this.self, ownBroadcast(signed, this.self));
+    const outgoing: Outgoing[] = [{ to: null, payload: signed }];
     for (const j of this.sendersOf()) {
       const rpj = this.rpOf(j);
-      const proof = proveLogStar(level, this.ctx(this.self), rpj, { curve, paillier: own, ciphertext: this.K, base: Gamma, X: this.Delta }, { x: this.k, rho: this.rhoK }, this.cfg.rng);
+      const st = { curve, paillier: own, ciphertext: this.K, base: Gamma, X: announced.Delta };
+      const proof = proveLogStar(level, this.ctx(this.self), rpj, st, { x: this.k, rho: this.rhoK }, this.cfg.rng);
       outgoing.push({ to: j, payload: encodeLogStarProof({ curve, paillier: own }, rpj, proof) });
     }
-    this.deltaShares.set(this.self, this.delta);
-    this.Deltas.set(this.self, this.Delta);
-    this.Ss.set(this.self, S);
+    this.deltaShares.set(this.self, announced.delta);
+    this.Deltas.set(this.self, announced.Delta);
+    this.Ss.set(this.self, announced.S);
     return { outgoing };
   }
 
-  private finish(inbox: Inbox): RoundResult<Presignature> {
+  /**
+   * The round-3 values this party announces: δᵢ, Δᵢ = kᵢ·Γ, Sᵢ = χᵢ·Γ as computed. A seam for
+   * adversarial tests, whose cheating party announces other values (signed and with its other
+   * proofs as an honest party makes them) to show that identification convicts it.
+   */
+  protected announce(values: Round3Values): Round3Values {
+    return values;
+  }
+
+  private round4(inbox: Inbox): RoundResult<Presignature> {
     const { level } = this;
     const rp = this.rpOf(this.self);
     const Gamma = this.Gamma!;
@@ -356,23 +399,33 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       if (!verifyLogStar(level, this.ctx(j), rp, { curve, paillier: Nj, ciphertext: this.r1.get(j)!.K, base: Gamma, X: b.Delta }, proof)) {
         blame('bad-proof', j, 'Π^log* for Δ does not verify');
       }
+      this.seen3.set(j, opened);
       this.deltaShares.set(j, b.delta);
       this.Deltas.set(j, b.Delta);
       this.Ss.set(j, b.S);
     }
+    return { outgoing: [{ to: null, payload: encodeEcho(this.seen3) }] };
+  }
+
+  private decide(inbox: Inbox): RoundResult<Presignature> {
+    for (const j of this.sendersOf()) checkEcho(this.cfg.identity, (id) => this.slot(3, id), this.seen3, j, inbox.broadcast.get(j)!);
+    const Gamma = this.Gamma!;
     const delta = this.signers.reduce((acc, j) => mod(acc + this.deltaShares.get(j)!, q), 0n);
     const DeltaSum = this.signers.reduce((acc, j) => acc.add(this.Deltas.get(j)!), curve.identity);
-    if (delta === 0n || !curve.mulBase(delta).equals(DeltaSum)) {
-      blame('presign-inconsistent', [], 'δ·G does not match ΣΔ (identification of the culprit is not built yet)');
-    }
     const SSum = this.signers.reduce((acc, j) => acc.add(this.Ss.get(j)!), curve.identity);
-    if (!SSum.equals(this.cfg.key.publicKey.multiply(delta))) {
-      blame('presign-inconsistent', [], 'ΣS does not match δ·X (identification of the culprit is not built yet)');
+    if (delta === 0n || !curve.mulBase(delta).equals(DeltaSum)) this.failure = 'δ·G does not match ΣΔ';
+    else if (!SSum.equals(this.cfg.key.publicKey.multiply(delta))) this.failure = 'ΣS does not match δ·X';
+    if (this.failure) {
+      // Every honest party saw the same round-3 values (round 4), so all of them go on to identify.
+      const matrix = new Map<number, Map<number, Conversion>>([[this.self, this.conversionsIn]]);
+      for (const [r, c] of this.conversionsOut) matrix.set(r, new Map([[this.self, c]]));
+      const outgoing = proveIdentification(this.transcript(), matrix, this.identificationSecrets(), this.cfg.rng);
+      return { outgoing };
     }
     const R = Gamma.multiply(invert(delta, q));
     const k = this.k;
     const chi = this.chi;
-    this.k = this.gamma = this.rhoK = this.nuG = this.chi = this.delta = 0n;
+    this.erase();
     return {
       output: new Presignature(
         this.self,
@@ -381,5 +434,87 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
         chi,
       ),
     };
+  }
+
+  private identify(inbox: Inbox): RoundResult<Presignature> {
+    const t = this.transcript();
+    const broadcasts = new Map<number, IdentificationBroadcast>();
+    for (const j of this.sendersOf()) {
+      broadcasts.set(
+        j,
+        decodeFrom(j, 'identification broadcast', () => decodeIdentificationBroadcast(t, j, inbox.broadcast.get(j)!)),
+      );
+    }
+    // The full matrix of round-2 conversions: this party's own view, and what every other
+    // receiver shows with the sender's signature (a forwarded forgery convicts the forwarder).
+    const culprits = new Map<number, string>();
+    const matrix = new Map<number, Map<number, Conversion>>([[this.self, this.conversionsIn]]);
+    for (const [r, b] of broadcasts) {
+      const row = new Map<number, Conversion>();
+      for (const [s, signed] of b.forwarded) {
+        const opened = openForwarded(this.cfg.identity, this.conversionSlot(s, r), signed);
+        let conversion: Conversion | undefined;
+        try {
+          conversion = opened && decodeConversion(opened.payload, this.keyOf(r), this.keyOf(s));
+        } catch {
+          // a validly signed but malformed conversion: its signer sent garbage
+          culprits.set(s, `signed a malformed conversion for party ${r}`);
+        }
+        if (!opened) culprits.set(r, `forwarded a conversion that party ${s} did not sign`);
+        if (conversion) row.set(s, conversion);
+      }
+      matrix.set(r, row);
+    }
+    // A party's proofs are about its row (what it received) and its column (what it sent); a
+    // missing entry means a culprit already found, and the party is judged by the rest.
+    const known = (r: number, s: number) => matrix.get(r)!.has(s);
+    for (const j of this.sendersOf()) {
+      if (culprits.has(j) || !this.signers.every((x) => x === j || (known(j, x) && known(x, j)))) continue;
+      const why = decodeFrom(j, 'identification proofs', () => checkIdentification(t, matrix, this.self, j, broadcasts.get(j)!, inbox.direct.get(j)!));
+      if (why) culprits.set(j, why);
+    }
+    this.erase();
+    const ids = [...culprits.keys()].sort((a, b) => a - b);
+    const found = ids.map((id) => `party ${id}: ${culprits.get(id)}`).join('; ');
+    blame('presign-inconsistent', ids, `${this.failure}; identification ${ids.length ? `convicts ${found}` : 'convicts nobody'}`);
+  }
+
+  /** The public values of this run, as the identification step needs them. */
+  private transcript(): PresignTranscript {
+    return {
+      level: this.level,
+      signers: this.signers,
+      ctx: (j) => this.ctx(j),
+      paillier: (j) => this.keyOf(j),
+      ringPedersen: (j) => this.rpOf(j),
+      K: new Map([[this.self, this.K], ...[...this.r1].map(([j, r]) => [j, r.K] as const)]),
+      G: new Map([[this.self, this.G], ...[...this.r1].map(([j, r]) => [j, r.G] as const)]),
+      Gammas: this.Gammas,
+      Gamma: this.Gamma!,
+      W: this.W,
+      deltas: this.deltaShares,
+      S: this.Ss,
+    };
+  }
+
+  private identificationSecrets() {
+    return {
+      self: this.self,
+      paillier: this.cfg.aux.paillier,
+      k: this.k,
+      rhoK: this.rhoK,
+      gamma: this.gamma,
+      w: this.w,
+      delta: this.delta,
+      chi: this.chi,
+      sent: this.conversionsOut,
+      receivedSigned: this.signedConversionsIn,
+    };
+  }
+
+  /** Forgets the ephemeral secrets once they are no longer needed. */
+  private erase(): void {
+    this.k = this.gamma = this.rhoK = this.nuG = this.chi = this.delta = 0n;
+    this.conversionsOut.clear();
   }
 }

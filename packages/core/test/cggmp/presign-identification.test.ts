@@ -1,0 +1,179 @@
+/**
+ * Presigning's identification step: a signer that announces a wrong δᵢ or Sᵢ (signed, with every
+ * earlier proof valid) makes the consistency check fail at every signer; the honest ones then run
+ * identification and convict exactly the liars. Also: equivocation in round 3 is caught by the
+ * round-4 echo, a forged forwarded conversion convicts its forwarder, and an honest run never
+ * sends an identification message.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
+import { type Presignature, PresignProtocol, type PresignConfig, type Round3Values } from '../../src/protocols/cggmp/presign.js';
+import { seededRng } from '../../src/engine/rng.js';
+import { type SimulatorFaults, simulate } from '../../src/engine/simulator.js';
+import { Reader, Writer } from '../../src/engine/codec.js';
+import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
+import { SECP256K1, mod } from '../../src/math/curve.js';
+import { concatBytes } from '../../src/bytes.js';
+import { byteLengthOf } from '../../src/bigint/codec.js';
+import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
+import { type Committee, runDkg } from '../helpers.js';
+
+const curve = SECP256K1;
+const level = FIXTURE_2048.level;
+const primes = [FIXTURE_2048.keys[0]!, FIXTURE_2048.keys[1]!, { p: FIXTURE_2048.ringPedersen.p, q: FIXTURE_2048.ringPedersen.q }];
+const signers = [1, 2, 3];
+
+let committee: Committee;
+let aux: Map<number, AuxInfo>;
+
+beforeAll(() => {
+  committee = runDkg('secp256k1', 2, 3, 'identification-dkg');
+  const rng = seededRng('identification-aux');
+  const session = new TextEncoder().encode('identification-aux');
+  const result = simulate(
+    signers.map((self, i) => new AuxInfoProtocol({ session, self, parties: signers, identity: committee.identities.get(self)!, level, primes: primes[i]!, rng })),
+    rng,
+  );
+  expect(result.aborts.size).toBe(0);
+  aux = result.outputs as Map<number, AuxInfo>;
+}, 120_000);
+
+/** A signer that announces altered round-3 values; everything else it does honestly. */
+class LyingPresign extends PresignProtocol {
+  constructor(
+    cfg: PresignConfig,
+    private readonly lie: (v: Round3Values) => Round3Values,
+  ) {
+    super(cfg);
+  }
+
+  protected override announce(values: Round3Values): Round3Values {
+    return this.lie(values);
+  }
+}
+
+const liars = {
+  delta: (v: Round3Values) => ({ ...v, delta: mod(v.delta + 1n, curve.order) }),
+  S: (v: Round3Values) => ({ ...v, S: v.S.add(curve.base) }),
+};
+
+function run(seed: string, lies: Record<number, (v: Round3Values) => Round3Values> = {}, faults: SimulatorFaults = {}) {
+  const rng = seededRng(seed);
+  const session = new TextEncoder().encode(`identification-${seed}`);
+  const parties = signers.map((self) => {
+    const cfg = { key: committee.shares.get(self)!, aux: aux.get(self)!, signers, session, identity: committee.identities.get(self)!, rng };
+    const lie = lies[self];
+    return lie ? new LyingPresign(cfg, lie) : new PresignProtocol(cfg);
+  });
+  return simulate(parties, rng, faults);
+}
+
+/** Counts deliveries of identification (round-5) messages. */
+function countRound5(): { faults: SimulatorFaults; count: () => number } {
+  let n = 0;
+  return {
+    faults: {
+      tamper: (m) => {
+        if (m.round === 5) n++;
+        return m;
+      },
+    },
+    count: () => n,
+  };
+}
+
+describe('CGGMP presigning: identification of the culprit', () => {
+  it('an honest run outputs after the round-3 echo and sends no identification message', () => {
+    const probe = countRound5();
+    const result = run('honest', {}, probe.faults);
+    expect(result.aborts.size).toBe(0);
+    expect(result.outputs.size).toBe(3);
+    const R = [...result.outputs.values()].map((p) => (p as Presignature).pub.R);
+    expect(R.every((r) => r.equals(R[0]!))).toBe(true);
+    expect(probe.count()).toBe(0);
+  });
+
+  it('a signer announcing a wrong δᵢ is convicted by Π^dec at every honest signer', () => {
+    const probe = countRound5();
+    const result = run('lie-delta', { 2: liars.delta }, probe.faults);
+    expect(result.outputs.size).toBe(0);
+    for (const honest of [1, 3]) {
+      const abort = result.aborts.get(honest)!;
+      expect(abort.code).toBe('presign-inconsistent');
+      expect([...abort.culprits]).toEqual([2]);
+      expect(abort.reason).toMatch(/^δ·G does not match ΣΔ; identification convicts party 2: Π\^dec/);
+    }
+    expect(probe.count()).toBeGreaterThan(0);
+  });
+
+  it('a signer announcing a wrong Sᵢ is convicted by Π^log* at every honest signer', () => {
+    const result = run('lie-S', { 3: liars.S });
+    for (const honest of [1, 2]) {
+      const abort = result.aborts.get(honest)!;
+      expect(abort.code).toBe('presign-inconsistent');
+      expect([...abort.culprits]).toEqual([3]);
+      expect(abort.reason).toMatch(/^ΣS does not match δ·X; identification convicts party 3: Π\^log\*/);
+    }
+  });
+
+  it('two liars are both convicted, and only they', () => {
+    const result = run('two-liars', { 1: liars.delta, 3: liars.S });
+    const abort = result.aborts.get(2)!;
+    expect(abort.code).toBe('presign-inconsistent');
+    expect([...abort.culprits]).toEqual([1, 3]);
+  });
+
+  it('a liar about Δᵢ is caught earlier, by Π^log* for Δ (bad-proof)', () => {
+    const result = run('lie-Delta', { 2: (v) => ({ ...v, Delta: v.Delta.add(curve.base) }) });
+    for (const honest of [1, 3]) {
+      expect(result.aborts.get(honest)!.code).toBe('bad-proof');
+      expect([...result.aborts.get(honest)!.culprits]).toEqual([2]);
+    }
+  });
+
+  it('a signer that forwards a conversion its sender did not sign is convicted with the liar', () => {
+    // party 2 lies about δ₂; in identification party 3 alters the conversion it forwards from party 1
+    const result = run(
+      'forged-forward',
+      { 2: liars.delta },
+      {
+        tamper: (m) => {
+          if (m.round !== 5 || m.from !== 3 || m.to !== null) return m;
+          const payload = m.payload.slice();
+          const width = byteLengthOf(aux.get(3)!.paillier.publicKey.n2); // H and Ĥ, then Π^mul
+          const mulLength = new DataView(payload.buffer, 2 * width, 4).getUint32(0);
+          const forwarded = 2 * width + 4 + mulLength; // the first forwarded conversion: party 1's
+          payload[forwarded + 4 + 4 + 20]! ^= 1; // inside its signed D
+          return { ...m, payload };
+        },
+      },
+    );
+    const abort = result.aborts.get(1)!;
+    expect(abort.code).toBe('presign-inconsistent');
+    expect([...abort.culprits]).toEqual([2, 3]);
+    expect(abort.reason).toMatch(/party 3: forwarded a conversion that party 1 did not sign/);
+  });
+
+  it('different round-3 broadcasts to different signers are caught by the round-4 echo (equivocation)', () => {
+    const result = run('equivocate', {}, {
+      equivocate: {
+        from: 2,
+        recipients: [3],
+        variant: (m) => {
+          if (m.round !== 3) return m.payload;
+          const { payload } = unwrapSigned(2, m.payload);
+          const r = new Reader(payload);
+          const delta = r.scalar(curve);
+          const rest = payload.subarray(32);
+          const altered = concatBytes(new Writer().scalar(curve, mod(delta + 1n, curve.order)).finish(), rest);
+          return signBroadcast(committee.identities.get(2)!.secretKey, { protocol: m.protocol, session: m.session, round: 3, from: 2 }, altered);
+        },
+      },
+    });
+    for (const honest of [1, 3]) {
+      const abort = result.aborts.get(honest)!;
+      expect(abort.code).toBe('equivocation');
+      expect([...abort.culprits]).toEqual([2]);
+    }
+  });
+});
