@@ -3,14 +3,34 @@
  * fixtures (generating them takes minutes): every party ends with every other party's proven
  * Paillier modulus and ring-Pedersen parameters, and each kind of misbehaviour is named.
  */
+import { sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
-import { generateIdentities, signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
+import {
+  type OpenedBroadcast,
+  type PartyIdentity,
+  encodeEcho,
+  generateIdentities,
+  openBroadcast,
+  ownBroadcast,
+  signBroadcast,
+  unwrapSigned,
+} from '../../src/engine/identity.js';
 import { seededRng } from '../../src/engine/rng.js';
-import { simulate } from '../../src/engine/simulator.js';
-import { Writer } from '../../src/engine/codec.js';
+import { type SimulationResult, simulate } from '../../src/engine/simulator.js';
+import { type ProtocolMessage, Reader, Writer } from '../../src/engine/codec.js';
+import type { Outcome, Protocol, Rng } from '../../src/engine/protocol.js';
+import { equalBytes, utf8 } from '../../src/bytes.js';
+import { crt, jacobi, modInverse, randomBelow, randomUnit } from '../../src/bigint/arith.js';
+import { readSigned, writeSigned } from '../../src/bigint/codec.js';
+import { modPow } from '../../src/bigint/node-crypto.js';
 import { decrypt, encryptRandom } from '../../src/paillier/paillier.js';
-import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
+import { type RingPedersenParams, type RingPedersenSecret, generateRingPedersen } from '../../src/paillier/ring-pedersen.js';
+import { type ModProof, type ModRepetition, encodeModProof, modChallenges, proveModulus } from '../../src/proofs/paillier-blum-modulus.js';
+import { type PrmProof, encodePrmProof, proveRingPedersen } from '../../src/proofs/ring-pedersen-params.js';
+import { type FacProof, encodeFacProof, proveNoSmallFactor, verifyNoSmallFactor } from '../../src/proofs/no-small-factor.js';
+import type { ProofContext } from '../../src/proofs/paillier-context.js';
+import { FIXTURE_2048, NON_BLUM } from '../fixtures/paillier-fixtures.js';
 
 const level = FIXTURE_2048.level;
 const primes = [FIXTURE_2048.keys[0]!, FIXTURE_2048.keys[1]!, { p: FIXTURE_2048.ringPedersen.p, q: FIXTURE_2048.ringPedersen.q }];
@@ -92,5 +112,307 @@ describe('CGGMP auxiliary information', () => {
       () =>
         new AuxInfoProtocol({ session: new Uint8Array(8), self: 1, parties, identity: identities.get(1)!, level, primes: FIXTURE_2048.smallFactor, rng: seededRng('y') }),
     ).toThrow();
+  });
+});
+
+/*
+ * A malicious party 3 against honest parties 1 and 2. Party 3 holds its own identity key, so
+ * everything it sends is validly signed and consistently committed; what it publishes and proves
+ * is what a cheating party would publish and prove. The honest AuxInfoProtocol refuses
+ * non-safe primes, so party 3 is a small hand-written state machine speaking aux-info's wire
+ * format (MaliciousAuxParty below). Every run is a real 3-party run at the 2048-bit level.
+ */
+
+const PROTOCOL = `cggmp-aux/${level.name}`;
+const HONEST = [1, 2];
+const MALICIOUS = 3;
+const committee = generateIdentities(parties, seededRng('aux-adversary/identities'));
+
+function proofContext(session: Uint8Array): ProofContext {
+  return { sessionId: session, prover: MALICIOUS, keyId: new Uint8Array(0) };
+}
+
+/** What party 3 publishes in round 2 and sends in round 3. */
+interface Lie {
+  /** (N, s, t) of its reveal; N is also its Paillier modulus. */
+  params: RingPedersenParams;
+  mod: ModProof;
+  prm: PrmProof;
+  /** Its Π^fac for verifier `to`, whose ring-Pedersen parameters (read from `to`'s own reveal) are `aux`. */
+  fac: (to: number, aux: RingPedersenParams) => FacProof;
+}
+
+/** (N̂, s, t) from a party's signed round-2 broadcast. */
+function revealedParams(from: number, signed: Uint8Array): RingPedersenParams {
+  const reveal = new Reader(unwrapSigned(from, signed).payload).varBytes(1 << 20);
+  const r = new Reader(reveal);
+  const max = level.paillierBits / 8 + 1;
+  return { n: readSigned(r, max), s: readSigned(r, max), t: readSigned(r, max) };
+}
+
+/**
+ * Party 3: round 1 its signed commitment to the reveal (the hash aux-info.ts computes), round 2
+ * the signed reveal with an echo of the round-1 commitments it received, round 3 a Π^fac to each
+ * peer against the parameters that peer revealed. It ignores complaints and never finishes.
+ */
+class MaliciousAuxParty implements Protocol<AuxInfo> {
+  readonly protocol = PROTOCOL;
+  readonly self = MALICIOUS;
+  private readonly reveal: Uint8Array;
+  private readonly received = new Map<string, Uint8Array>();
+  private commitment: OpenedBroadcast | undefined;
+  private sentRound = 0;
+
+  constructor(
+    readonly session: Uint8Array,
+    private readonly identity: PartyIdentity,
+    private readonly lie: Lie,
+  ) {
+    const { n, s, t } = lie.params;
+    const w = new Writer();
+    for (const x of [n, s, t]) writeSigned(w, x);
+    this.reveal = w.varBytes(encodeModProof(n, lie.mod)).varBytes(encodePrmProof(lie.params, lie.prm)).finish();
+  }
+
+  private signed(round: number, payload: Uint8Array): Uint8Array {
+    return signBroadcast(this.identity.secretKey, { protocol: this.protocol, session: this.session, round, from: this.self }, payload);
+  }
+
+  private message(round: number, to: number | null, payload: Uint8Array): ProtocolMessage {
+    return { protocol: this.protocol, session: this.session, round, from: this.self, to, payload };
+  }
+
+  start(): Outcome<AuxInfo> {
+    const commitment = sha512(
+      new Writer().varBytes(utf8('mpc-wallet/v1/cggmp-aux/commit')).varBytes(this.session).u16(this.self).varBytes(this.reveal).finish(),
+    );
+    const signed = this.signed(1, commitment);
+    this.commitment = ownBroadcast(signed, this.self);
+    this.sentRound = 1;
+    return { status: 'continue', outgoing: [this.message(1, null, signed)] };
+  }
+
+  receive(msg: ProtocolMessage): Outcome<AuxInfo> {
+    if (msg.protocol === this.protocol && equalBytes(msg.session, this.session) && msg.to === null && (msg.round === 1 || msg.round === 2)) {
+      this.received.set(`${msg.round}/${msg.from}`, msg.payload);
+    }
+    const all = (round: number) => HONEST.every((j) => this.received.has(`${round}/${j}`));
+    const outgoing: ProtocolMessage[] = [];
+    if (this.sentRound === 1 && all(1)) {
+      const seen = new Map<number, OpenedBroadcast>([[this.self, this.commitment!]]);
+      for (const j of HONEST) {
+        seen.set(j, openBroadcast(this.identity, { protocol: this.protocol, session: this.session, round: 1, from: j }, this.received.get(`1/${j}`)!));
+      }
+      outgoing.push(this.message(2, null, this.signed(2, new Writer().varBytes(this.reveal).varBytes(encodeEcho(seen)).finish())));
+      this.sentRound = 2;
+    }
+    if (this.sentRound === 2 && all(2)) {
+      for (const j of HONEST) {
+        const aux = revealedParams(j, this.received.get(`2/${j}`)!);
+        outgoing.push(this.message(3, j, encodeFacProof(aux, this.lie.fac(j, aux))));
+      }
+      this.sentRound = 3;
+    }
+    return { status: 'continue', outgoing };
+  }
+
+  waitingFor(): number[] {
+    return [];
+  }
+}
+
+/**
+ * One run: parties 1 and 2 honest with their fixture primes and per-party seeds, party 3 as
+ * `lie` says (made for this run's session).
+ */
+function runAgainst(label: string, lie: (session: Uint8Array) => Lie): SimulationResult<AuxInfo> {
+  const session = utf8(`aux-adversary/${label}`);
+  const honest = HONEST.map(
+    (self) => new AuxInfoProtocol({ session, self, parties, identity: committee.get(self)!, level, primes: primes[self - 1]!, rng: seededRng(`aux-adversary/${self}`) }),
+  );
+  return simulate<AuxInfo>([...honest, new MaliciousAuxParty(session, committee.get(MALICIOUS)!, lie(session))], seededRng(label));
+}
+
+/** Each of `by` aborted with `code`, naming exactly party 3, for a reason that names `proof`. */
+function expectNamed(result: SimulationResult<AuxInfo>, by: readonly number[], code: string, proof: 'Π^mod' | 'Π^prm' | 'Π^fac'): void {
+  for (const id of by) {
+    const abort = result.aborts.get(id);
+    expect(abort, `party ${id} aborts`).toBeDefined();
+    expect({ party: id, code: abort!.code, culprits: [...abort!.culprits] }).toEqual({ party: id, code, culprits: [MALICIOUS] });
+    expect(abort!.reason).toContain(proof);
+    expect(result.outputs.has(id)).toBe(false);
+  }
+}
+
+/** Ring-Pedersen parameters t = τ², s = t^λ on any N = p·q (generateRingPedersen insists on safe primes). */
+function ringPedersenOn(p: bigint, q: bigint, rng: Rng): RingPedersenSecret {
+  const n = p * q;
+  const phi = (p - 1n) * (q - 1n);
+  const tau = randomUnit(n, rng);
+  const t = (tau * tau) % n;
+  const lambda = randomBelow(phi, rng);
+  return { params: { n, s: modPow(t, lambda, n), t }, lambda, phi, p, q };
+}
+
+/** A square root of the quadratic residue a modulo the odd prime p (Tonelli–Shanks). */
+function sqrtModPrime(a: bigint, p: bigint): bigint {
+  let q = p - 1n;
+  let e = 0n;
+  while ((q & 1n) === 0n) {
+    q >>= 1n;
+    e++;
+  }
+  let z = 2n;
+  while (jacobi(z, p) !== -1) z++;
+  let c = modPow(z, q, p);
+  let x = modPow(a, (q + 1n) / 2n, p);
+  let b = modPow(a, q, p);
+  let m = e;
+  while (b !== 1n) {
+    let i = 0n;
+    for (let b2 = b; b2 !== 1n; b2 = (b2 * b2) % p) i++;
+    const g = modPow(c, 1n << (m - i - 1n), p);
+    x = (x * g) % p;
+    c = (g * g) % p;
+    b = (b * c) % p;
+    m = i;
+  }
+  return x;
+}
+
+/**
+ * Π^mod as far as it can be made for N = p·q with p ≡ 1 (mod 4) and q a Blum prime. −1 is a
+ * square mod p, but with w a non-square mod p and a square mod q the signs (a, b) still make
+ * every challenge a square mod both primes, and N-th roots exist (gcd(N, φ(N)) = 1); a square
+ * mod p is a fourth power only half of the time, though. There the cheater sends a square root.
+ */
+function cheatModulus(ctx: ProofContext, p: bigint, q: bigint, rng: Rng): ModProof {
+  const n = p * q;
+  let w: bigint;
+  do w = randomUnit(n, rng);
+  while (jacobi(w, p) !== -1 || jacobi(w, q) !== 1);
+  const d = modInverse(n, (p - 1n) * (q - 1n));
+  const rootQ = ((q + 1n) / 4n) ** 2n % (q - 1n);
+  const reps = modChallenges(level, ctx, n, w).map((y): ModRepetition => {
+    const b = jacobi(y, p) === 1 ? 0 : 1;
+    const wy = b ? (w * y) % n : y;
+    const a = jacobi(wy, q) === 1 ? 0 : 1;
+    const target = a ? n - wy : wy;
+    const root = sqrtModPrime(target % p, p);
+    const xp = jacobi(root, p) === 1 ? sqrtModPrime(root, p) : root;
+    return { x: crt(xp, p, modPow(target, rootQ, q), q), a, b, z: modPow(y, d, n) };
+  });
+  return { w, reps };
+}
+
+describe('CGGMP auxiliary information against a malicious party 3 (2048-bit level)', () => {
+  // Party 3's own safe primes (no honest party uses them) with honest ring-Pedersen parameters.
+  const good = FIXTURE_2048.keys[2]!;
+  const goodRp = generateRingPedersen(good.p, good.q, seededRng('adv/party-3'));
+  const goodN = goodRp.params.n;
+  const honestFac =
+    (ctx: ProofContext, rng: Rng) =>
+    (_to: number, aux: RingPedersenParams): FacProof =>
+      proveNoSmallFactor(level, ctx, good.p, good.q, aux, rng);
+
+  it('(a) a modulus with a small factor: its Π^mod and Π^prm pass, its Π^fac is refused', () => {
+    const { p: small, q: big } = FIXTURE_2048.smallFactor;
+    expect(small < 1n << BigInt(level.ell)).toBe(true);
+    const other = FIXTURE_2048.keys[3]!;
+    const rng = seededRng('adv/small-factor');
+    const secret = ringPedersenOn(small, big, rng);
+    const result = runAgainst('small-factor', (session) => {
+      const ctx = proofContext(session);
+      return {
+        params: secret.params,
+        // N = small·big is a Blum integer: Π^mod and Π^prm are made honestly and are valid.
+        mod: proveModulus(level, ctx, small, big, rng),
+        prm: proveRingPedersen(level, ctx, secret, rng),
+        // To party 1 the prover's output for the real factors; to party 2 a well-formed Π^fac
+        // of a modulus it does not publish (other fixture primes), the best it can do in range.
+        fac: (to, aux) =>
+          to === 1 ? proveNoSmallFactor(level, ctx, small, big, aux, rng) : proveNoSmallFactor(level, ctx, other.p, other.q, aux, rng),
+      };
+    });
+    // Both reached round 3, so both accepted Π^mod and Π^prm. The prover's z₂ = β + e·big is
+    // longer than the Π^fac wire format allows (a bound of 2^(ℓ+ε)·√N in bytes), so party 1
+    // refuses it while decoding, as malformed rather than as a failed proof.
+    expectNamed(result, [1], 'malformed-message', 'Π^fac');
+    expectNamed(result, [2], 'bad-proof', 'Π^fac');
+  });
+
+  it('(b) a non-Blum modulus: Π^mod cannot be made, and what can be made fails', () => {
+    const { p, q } = NON_BLUM;
+    expect([p % 4n, q % 4n]).toEqual([1n, 3n]);
+    const rng = seededRng('adv/non-blum');
+    const secret = ringPedersenOn(p, q, rng);
+    let ctx!: ProofContext;
+    let mod!: ModProof;
+    const result = runAgainst('non-blum', (session) => {
+      ctx = proofContext(session);
+      expect(() => proveModulus(level, ctx, p, q, rng)).toThrow(/Blum/);
+      mod = cheatModulus(ctx, p, q, rng);
+      return { params: secret.params, mod, prm: proveRingPedersen(level, ctx, secret, rng), fac: (_to, aux) => proveNoSmallFactor(level, ctx, p, q, aux, rng) };
+    });
+    expectNamed(result, HONEST, 'bad-proof', 'Π^mod');
+    // The cheater really answered what it could: about half of the fourth roots are right.
+    const n = p * q;
+    const ys = modChallenges(level, ctx, n, mod.w);
+    const right = mod.reps.filter(({ x, a, b }, i) => {
+      const wy = b ? (mod.w * ys[i]!) % n : ys[i]!;
+      return modPow(x, 4n, n) === (a ? n - wy : wy);
+    }).length;
+    expect(right).toBeGreaterThan(32);
+    expect(right).toBeLessThan(level.repetitions);
+  });
+
+  it('(c) ring-Pedersen parameters with s outside ⟨t⟩: Π^prm fails', () => {
+    const rng = seededRng('adv/bad-s');
+    const { t } = goodRp.params;
+    let s: bigint;
+    do s = randomUnit(goodN, rng);
+    while (jacobi(s, goodN) !== -1);
+    // t = τ² has Jacobi symbol 1 and so has every power of it; s has −1, so s ∉ ⟨t⟩.
+    expect(jacobi(t, goodN)).toBe(1);
+    // The project's prover, run for the bad parameters with a λ that does not exist.
+    const bad: RingPedersenSecret = { ...goodRp, params: { n: goodN, s, t } };
+    const result = runAgainst('bad-s', (session) => {
+      const ctx = proofContext(session);
+      return { params: bad.params, mod: proveModulus(level, ctx, good.p, good.q, rng), prm: proveRingPedersen(level, ctx, bad, rng), fac: honestFac(ctx, rng) };
+    });
+    expectNamed(result, HONEST, 'bad-proof', 'Π^prm');
+  });
+
+  describe('(d) proofs replayed from another aux-info session', () => {
+    // Session A: party 3 published (N, s, t) = goodRp.params; in session B it publishes the same
+    // parameters and replays its session-A Π^fac. (Replays of Π^mod and Π^prm are refused the
+    // same way; test/proofs shows their session binding without two more protocol runs.)
+    const rng = seededRng('adv/replay');
+    const ctxA = proofContext(utf8('aux-adversary/session-A'));
+
+    it('Π^fac from session A', () => {
+      // For each verifier, party 3's Π^fac made in session A for exactly this statement: its own
+      // N against the parameters that verifier publishes (valid there, checked below).
+      const replayed: { to: number; aux: RingPedersenParams; proof: FacProof }[] = [];
+      const result = runAgainst('replay-fac', (session) => {
+        const ctx = proofContext(session);
+        return {
+          params: goodRp.params,
+          mod: proveModulus(level, ctx, good.p, good.q, rng),
+          prm: proveRingPedersen(level, ctx, goodRp, rng),
+          fac: (to, aux) => {
+            const proof = proveNoSmallFactor(level, ctxA, good.p, good.q, aux, rng);
+            replayed.push({ to, aux, proof });
+            return proof;
+          },
+        };
+      });
+      expectNamed(result, HONEST, 'bad-proof', 'Π^fac');
+      expect(replayed).toHaveLength(2);
+      for (const { to, aux, proof } of replayed) {
+        expect(aux.n).toBe(primes[to - 1]!.p * primes[to - 1]!.q); // the verifier's own modulus
+        expect(verifyNoSmallFactor(level, ctxA, goodN, aux, proof)).toBe(true);
+      }
+    });
   });
 });
