@@ -25,3 +25,17 @@ export class ProtocolAbort extends Error {
 export function blame(code: string, culprits: number | readonly number[], reason: string, evidence?: Uint8Array): never {
   throw new ProtocolAbort(code, typeof culprits === 'number' ? [culprits] : culprits, reason, evidence);
 }
+
+/**
+ * Runs a check of a message; when the check aborts, the abort carries `evidence` (signed material
+ * with which every peer can repeat the check, see `RoundBasedProtocol.judgeComplaint`) unless it
+ * already has its own.
+ */
+export function withEvidence<V>(evidence: Uint8Array, check: () => V): V {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ProtocolAbort && e.evidence === undefined) throw new ProtocolAbort(e.code, e.culprits, e.reason, evidence);
+    throw e;
+  }
+}

@@ -166,11 +166,17 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
     return this.state === 'running' ? this.step(() => undefined) : this.idle();
   }
 
-  /** Aborts when this party waits for a message that a complainer will no longer send. */
+  /**
+   * Aborts when this party waits for a message that a complainer will no longer send: on the
+   * complaint's evidence if it can check it now (it may have arrived before this party held what
+   * checking needs), otherwise as 'peer-aborted'.
+   */
   private checkStalledOnComplainer(): void {
     for (const id of this.waitingFor()) {
       const c = this.complaints.get(id);
       if (c && this.current > c.sentThrough) {
+        const verdict = this.judgeComplaint(id, c);
+        if (verdict) blame(verdict.code, verdict.culprits, verdict.reason);
         blame('peer-aborted', [], `party ${id} aborted (${c.code}, blaming ${c.culprits.join(', ') || 'nobody'}); unverified here`);
       }
     }

@@ -19,7 +19,7 @@ import {
 import { seededRng } from '../../src/engine/rng.js';
 import { type SimulationResult, simulate } from '../../src/engine/simulator.js';
 import { type ProtocolMessage, Reader, Writer } from '../../src/engine/codec.js';
-import type { Outcome, Protocol, Rng } from '../../src/engine/protocol.js';
+import { COMPLAINT_ROUND, type Outcome, type Protocol, type Rng, encodeComplaint } from '../../src/engine/protocol.js';
 import { equalBytes, utf8 } from '../../src/bytes.js';
 import { crt, jacobi, modInverse, randomBelow, randomUnit } from '../../src/bigint/arith.js';
 import { readSigned, writeSigned } from '../../src/bigint/codec.js';
@@ -81,15 +81,45 @@ describe('CGGMP auxiliary information', () => {
     }
   });
 
-  it('a Π^fac made for another verifier is refused and its prover named (bad-proof)', () => {
-    const { rng, instances } = setup('fac-swap');
+  it('a Π^fac made for another verifier is refused, and the party that did not see it convicts the prover on the evidence', () => {
+    const { rng, identities, instances } = setup('fac-swap');
+    let party2Params: RingPedersenParams | undefined;
     const result = simulate(instances, rng, {
-      // the relay hands party 1 the proof party 3 made against party 2's parameters
-      tamper: (m) => (m.from === 3 && m.round === 3 ? (m.to === 1 ? null : { ...m, to: 1 }) : m),
+      // party 3 signs for party 1 a proof made against party 2's parameters; party 2 gets a good one
+      tamper: (m) => {
+        if (m.from === 2 && m.round === 2) party2Params = revealedParams(2, m.payload);
+        if (m.from !== 3 || m.round !== 3 || m.to !== 1) return m;
+        const ctx = { sessionId: m.session, prover: 3, keyId: new Uint8Array(0) };
+        const proof = proveNoSmallFactor(level, ctx, primes[2]!.p, primes[2]!.q, party2Params!, rng);
+        const slot = { protocol: m.protocol, session: m.session, round: 3, from: 3, to: 1 };
+        return { ...m, payload: signBroadcast(identities.get(3)!.secretKey, slot, encodeFacProof(party2Params!, proof)) };
+      },
     });
     expect(result.aborts.get(1)!.code).toBe('bad-proof');
     expect([...result.aborts.get(1)!.culprits]).toEqual([3]);
-    expect(result.outputs.has(1)).toBe(false);
+    // party 2 accepted its own Π^fac from party 3 and waited for party 1's confirmation; party 1's
+    // complaint carries party 3's signed proof, which party 2 checks against party 1's parameters
+    expect(result.aborts.get(2)!.code).toBe('bad-proof');
+    expect([...result.aborts.get(2)!.culprits]).toEqual([3]);
+    expect(result.aborts.get(2)!.reason).toMatch(/reported by 1, checked here/);
+    expect(result.outputs.size).toBe(0);
+  });
+
+  it('a false accusation about a valid Π^fac convicts the accuser (false-complaint)', () => {
+    const { rng, instances } = setup('fac-false-accusation');
+    let evidence: Uint8Array | undefined;
+    const result = simulate(instances, rng, {
+      // party 1 keeps party 3's valid signed Π^fac and, instead of confirming, claims it fails
+      tamper: (m) => {
+        if (m.from === 3 && m.round === 3 && m.to === 1) evidence = m.payload;
+        if (m.from !== 1 || m.round !== 4) return m;
+        return { ...m, round: COMPLAINT_ROUND, payload: encodeComplaint({ code: 'bad-proof', culprits: [3], evidence: evidence!, sentThrough: 3 }) };
+      },
+    });
+    for (const id of [2, 3]) {
+      expect(result.aborts.get(id)!.code).toBe('false-complaint');
+      expect([...result.aborts.get(id)!.culprits]).toEqual([1]);
+    }
   });
 
   it('garbage in place of the commitment is named (malformed-message)', () => {
@@ -209,7 +239,8 @@ class MaliciousAuxParty implements Protocol<AuxInfo> {
     if (this.sentRound === 2 && all(2)) {
       for (const j of HONEST) {
         const aux = revealedParams(j, this.received.get(`2/${j}`)!);
-        outgoing.push(this.message(3, j, encodeFacProof(aux, this.lie.fac(j, aux))));
+        const slot = { protocol: this.protocol, session: this.session, round: 3, from: this.self, to: j };
+        outgoing.push(this.message(3, j, signBroadcast(this.identity.secretKey, slot, encodeFacProof(aux, this.lie.fac(j, aux)))));
       }
       this.sentRound = 3;
     }

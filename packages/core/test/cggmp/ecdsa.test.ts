@@ -12,10 +12,11 @@ import { PresignProtocol, type Presignature, PresignatureReuseError } from '../.
 import { EcdsaSignProtocol } from '../../src/protocols/cggmp/sign.js';
 import { seededRng } from '../../src/engine/rng.js';
 import { simulate, type SimulatorFaults } from '../../src/engine/simulator.js';
-import { Reader, Writer } from '../../src/engine/codec.js';
+import { type ProtocolMessage, Writer } from '../../src/engine/codec.js';
+import { COMPLAINT_ROUND, encodeComplaint } from '../../src/engine/protocol.js';
 import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
 import { SECP256K1 } from '../../src/math/curve.js';
-import { bytesToHex, concatBytes } from '../../src/bytes.js';
+import { bytesToHex } from '../../src/bytes.js';
 import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
 import { type Committee, runDkg } from '../helpers.js';
 import { createRefresh } from '../../src/protocols/reshare/index.js';
@@ -140,18 +141,29 @@ describe('CGGMP threshold ECDSA', () => {
     expect([...stale.aborts.get(1)!.culprits]).toEqual([2]);
   });
 
-  it('a forged Π^enc in round 1 is named (bad-proof)', () => {
-    const pre = presign([1, 2], 'bad-enc', {
-      tamper: (m) => {
-        if (m.from !== 2 || m.round !== 1 || m.to === null) return m;
-        const payload = m.payload.slice();
-        payload[payload.length - 5]! ^= 1; // inside the last response
-        return { ...m, payload };
-      },
+  /** What a malicious signer holding its identity key sends instead of its direct message `m`. */
+  function resignDirect(m: ProtocolMessage, mutate: (payload: Uint8Array) => Uint8Array): ProtocolMessage {
+    const payload = mutate(unwrapSigned(m.from, m.payload).payload.slice());
+    const slot = { protocol: m.protocol, session: m.session, round: m.round, from: m.from, to: m.to! };
+    return { ...m, payload: signBroadcast(committee.identities.get(m.from)!.secretKey, slot, payload) };
+  }
+
+  it('a forged Π^enc sent to one signer is named by it, and by the third signer on the complaint’s evidence', () => {
+    const pre = presign([1, 2, 3], 'bad-enc', {
+      tamper: (m) =>
+        m.from === 2 && m.round === 1 && m.to === 1
+          ? resignDirect(m, (p) => {
+              p[p.length - 5]! ^= 1; // inside the last response
+              return p;
+            })
+          : m,
     });
-    const abort = pre.aborts.get(1)!;
-    expect(['bad-proof', 'malformed-message']).toContain(abort.code);
-    expect([...abort.culprits]).toEqual([2]);
+    expect(['bad-proof', 'malformed-message']).toContain(pre.aborts.get(1)!.code);
+    expect([...pre.aborts.get(1)!.culprits]).toEqual([2]);
+    // party 3 received a good proof from party 2; it checks party 2's signed proof for party 1
+    expect(pre.aborts.get(3)!.code).toBe(pre.aborts.get(1)!.code);
+    expect([...pre.aborts.get(3)!.culprits]).toEqual([2]);
+    expect(pre.aborts.get(3)!.reason).toMatch(/reported by 1, checked here/);
   });
 
   it('a conversion altered on the wire is named by its signature (bad-signature)', () => {
@@ -168,25 +180,41 @@ describe('CGGMP threshold ECDSA', () => {
     expect([...abort.culprits]).toEqual([3]);
   });
 
-  it('a conversion its sender signed but that does not match its Π^aff-g is named (bad-proof)', () => {
-    const pre = presign([1, 3], 'bad-affg', {
+  it('a signed conversion that does not match its Π^aff-g is named by its receiver and, on the evidence, by the third signer', () => {
+    const pre = presign([1, 2, 3], 'bad-affg', {
+      tamper: (m) =>
+        m.from === 3 && m.round === 2 && m.to === 1
+          ? resignDirect(m, (p) => {
+              p[4 + 10]! ^= 1; // inside D, the first field of the conversion
+              return p;
+            })
+          : m,
+    });
+    for (const id of [1, 2]) {
+      const abort = pre.aborts.get(id)!;
+      expect(abort.code).toBe('bad-proof');
+      expect(abort.reason).toMatch(/Π\^aff-g for γ/);
+      expect([...abort.culprits]).toEqual([3]);
+    }
+    expect(pre.aborts.get(2)!.reason).toMatch(/reported by 1, checked here/);
+  });
+
+  it('a signer that falsely accuses a peer of a bad Π^log* for Δ is convicted (false-complaint)', () => {
+    let evidence: Uint8Array | undefined;
+    let broadcast: Uint8Array | undefined;
+    const pre = presign([1, 2, 3], 'false-accusation', {
       tamper: (m) => {
-        if (m.from !== 3 || m.round !== 2 || m.to === null) return m;
-        // party 3 holds its identity key: it signs a conversion whose D its proof does not cover
-        const r = new Reader(m.payload);
-        const signed = r.varBytes(1 << 20);
-        const rest = m.payload.subarray(4 + signed.length);
-        const conversion = unwrapSigned(3, signed).payload.slice();
-        conversion[10]! ^= 1;
-        const slot = { protocol: m.protocol, session: m.session, round: 2, from: 3, to: m.to };
-        const resigned = signBroadcast(committee.identities.get(3)!.secretKey, slot, conversion);
-        return { ...m, payload: concatBytes(new Writer().varBytes(resigned).finish(), rest) };
+        // party 1 keeps party 2's valid round-3 messages and, instead of its echo, complains about them
+        if (m.from === 2 && m.round === 3 && m.to === null) broadcast = m.payload;
+        if (m.from === 2 && m.round === 3 && m.to === 1) evidence = new Writer().u8(3).varBytes(broadcast!).varBytes(m.payload).finish();
+        if (m.from !== 1 || m.round !== 4) return m;
+        return { ...m, round: COMPLAINT_ROUND, payload: encodeComplaint({ code: 'bad-proof', culprits: [2], evidence: evidence!, sentThrough: 3 }) };
       },
     });
-    const abort = pre.aborts.get(1)!;
-    expect(abort.code).toBe('bad-proof');
-    expect(abort.reason).toMatch(/Π\^aff-g for γ/);
-    expect([...abort.culprits]).toEqual([3]);
+    for (const id of [2, 3]) {
+      expect(pre.aborts.get(id)!.code).toBe('false-complaint');
+      expect([...pre.aborts.get(id)!.culprits]).toEqual([1]);
+    }
   });
 
   it('a wrong signature share is named (bad-signature-share)', () => {

@@ -9,8 +9,11 @@
  *
  * Round 1: broadcast a commitment to the round-2 payload (so no party chooses its modulus after
  *   seeing the others'). Round 2: broadcast the payload (Nᵢ, sᵢ, tᵢ, Π^mod, Π^prm) and echo the
- *   round-1 commitments. Round 3: send Π^fac to each peer. Broadcasts are signed (identity.ts);
- *   every failure names its sender.
+ *   round-1 commitments. Round 3: send Π^fac to each peer, signed. Round 4: an empty broadcast
+ *   saying "every Π^fac I received verifies" — without it a party could finish while a peer
+ *   rejected a Π^fac only that peer saw. Broadcasts are signed (identity.ts); every failure names
+ *   its sender, and a complaint about a Π^fac carries the signed proof, so every peer checks it
+ *   and convicts the prover or, if the proof verifies, the accuser.
  *
  * Safe primes take seconds to minutes, so the caller supplies them (from a pool filled in the
  * background); this state machine only does arithmetic.
@@ -20,9 +23,19 @@ import { equalBytes, utf8 } from '../../bytes.js';
 import { readSigned, writeSigned } from '../../bigint/codec.js';
 import type { SecurityLevel } from '../../cggmp/security-level.js';
 import { Reader, Writer } from '../../engine/codec.js';
-import { blame } from '../../engine/errors.js';
-import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, ownBroadcast, signBroadcast } from '../../engine/identity.js';
-import { type Inbox, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
+import { ProtocolAbort, blame, withEvidence } from '../../engine/errors.js';
+import {
+  type BroadcastSlot,
+  type OpenedBroadcast,
+  type PartyIdentity,
+  checkEcho,
+  encodeEcho,
+  openBroadcast,
+  openForwarded,
+  ownBroadcast,
+  signBroadcast,
+} from '../../engine/identity.js';
+import { type Complaint, type Inbox, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
 import { type PaillierPublicKey, type PaillierSecretKey, paillierPublicKey, paillierSecretKey } from '../../paillier/paillier.js';
 import { type RingPedersenParams, type RingPedersenSecret, generateRingPedersen, isWellFormedRingPedersen } from '../../paillier/ring-pedersen.js';
 import { decodeModProof, encodeModProof, proveModulus, verifyModulus } from '../../proofs/paillier-blum-modulus.js';
@@ -61,6 +74,7 @@ const ROUNDS = [
   { broadcast: true, direct: false }, // commitment
   { broadcast: true, direct: false }, // reveal + echo of the commitments
   { broadcast: false, direct: true }, // Π^fac
+  { broadcast: true, direct: false }, // every Π^fac verified
 ] as const;
 
 export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
@@ -91,8 +105,8 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
     return this.parties.filter((id) => id !== this.self);
   }
 
-  private slot(round: number, from: number): BroadcastSlot {
-    return { protocol: this.protocol, session: this.session, round, from };
+  private slot(round: number, from: number, to?: number): BroadcastSlot {
+    return { protocol: this.protocol, session: this.session, round, from, to };
   }
 
   private ctx(prover: number): ProofContext {
@@ -126,7 +140,8 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
   protected onRound(round: number, inbox: Inbox): RoundResult<AuxInfo> {
     if (round === 1) return this.onCommitments(inbox);
     if (round === 2) return this.onReveals(inbox);
-    return this.onFactorProofs(inbox);
+    if (round === 3) return this.onFactorProofs(inbox);
+    return this.onConfirmations(inbox);
   }
 
   private onCommitments(inbox: Inbox): RoundResult<AuxInfo> {
@@ -175,21 +190,50 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
     const outgoing = this.sendersOf().map((j) => {
       const aux = this.peers.get(j)!.ringPedersen;
       const proof = proveNoSmallFactor(level, this.ctx(this.self), this.paillier.p, this.paillier.q, aux, cfg.rng);
-      return { to: j, payload: encodeFacProof(aux, proof) };
+      return { to: j, payload: signBroadcast(cfg.identity.secretKey, this.slot(3, this.self, j), encodeFacProof(aux, proof)) };
     });
     return { outgoing };
   }
 
   private onFactorProofs(inbox: Inbox): RoundResult<AuxInfo> {
-    const { level } = this.cfg;
-    const own = this.ringPedersen!.params;
-    for (const [from, bytes] of inbox.direct) {
-      const n0 = this.peers.get(from)!.paillier.n;
-      const proof = decodeFrom(from, 'Π^fac', () => decodeFacProof(level, n0, own, bytes));
-      if (!verifyNoSmallFactor(level, this.ctx(from), n0, own, proof)) blame('bad-proof', from, 'Π^fac does not verify');
+    for (const [from, signed] of inbox.direct) {
+      const { payload } = openBroadcast(this.cfg.identity, this.slot(3, from, this.self), signed);
+      withEvidence(signed, () => this.checkFactorProof(from, this.self, payload));
     }
+    return { outgoing: [{ to: null, payload: new Uint8Array(0) }] };
+  }
+
+  /** Π^fac of `prover`'s modulus against `verifier`'s ring-Pedersen parameters. */
+  private checkFactorProof(prover: number, verifier: number, bytes: Uint8Array): void {
+    const { level } = this.cfg;
+    const n0 = this.peers.get(prover)!.paillier.n;
+    const aux = this.peers.get(verifier)!.ringPedersen;
+    const proof = decodeFrom(prover, 'Π^fac', () => decodeFacProof(level, n0, aux, bytes));
+    if (!verifyNoSmallFactor(level, this.ctx(prover), n0, aux, proof)) blame('bad-proof', prover, 'Π^fac does not verify');
+  }
+
+  private onConfirmations(inbox: Inbox): RoundResult<AuxInfo> {
+    for (const [from, payload] of inbox.broadcast) if (payload.length !== 0) blame('malformed-message', from, 'malformed confirmation');
     return {
-      output: { level, self: this.self, paillier: this.paillier, ringPedersen: this.ringPedersen!, parties: new Map([...this.peers].sort((a, b) => a[0] - b[0])) },
+      output: { level: this.cfg.level, self: this.self, paillier: this.paillier, ringPedersen: this.ringPedersen!, parties: new Map([...this.peers].sort((a, b) => a[0] - b[0])) },
     };
+  }
+
+  /** A complaint about a Π^fac, with the prover's signed proof as evidence, is checked here. */
+  protected override judgeComplaint(from: number, complaint: Complaint): Verdict | undefined {
+    const [accused] = complaint.culprits;
+    if (complaint.culprits.length !== 1 || accused === undefined || accused === from || complaint.evidence.length === 0) return undefined;
+    // Both parties' parameters are needed; before round 2 is in, the complaint waits.
+    if (!this.peers.has(accused) || !this.peers.has(from)) return undefined;
+    const falseComplaint: Verdict = { code: 'false-complaint', culprits: [from], reason: `party ${from} accused party ${accused} on evidence that clears it` };
+    const opened = openForwarded(this.cfg.identity, this.slot(3, accused, from), complaint.evidence);
+    if (!opened) return falseComplaint;
+    try {
+      this.checkFactorProof(accused, from, opened.payload);
+    } catch (e) {
+      if (e instanceof ProtocolAbort) return { code: e.code, culprits: [accused], reason: `${e.reason} (reported by ${from}, checked here)` };
+      throw e;
+    }
+    return falseComplaint;
   }
 }

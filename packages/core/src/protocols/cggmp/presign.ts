@@ -24,9 +24,9 @@ import { randomSymmetric, randomUnit } from '../../bigint/arith.js';
 import { readResidue, writeResidue } from '../../bigint/codec.js';
 import { modPow } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
-import { blame } from '../../engine/errors.js';
+import { ProtocolAbort, blame, withEvidence } from '../../engine/errors.js';
 import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, openForwarded, ownBroadcast, signBroadcast } from '../../engine/identity.js';
-import { type Inbox, type Outgoing, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
+import { type Complaint, type Inbox, type Outgoing, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1, invert, mod, randomScalar } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
 import { sharedKeyPoint } from '../../math/key-table.js';
@@ -123,6 +123,14 @@ export interface Round3Values {
   S: GroupPoint;
 }
 
+/** The fields of a round-2 direct message (inside its signature). */
+function round2Fields(payload: Uint8Array): { conversion: Uint8Array; psi: Uint8Array; psiHat: Uint8Array; psiPrime: Uint8Array } {
+  const r = new Reader(payload);
+  const out = { conversion: r.varBytes(1 << 20), psi: r.varBytes(1 << 20), psiHat: r.varBytes(1 << 20), psiPrime: r.varBytes(1 << 20) };
+  r.end();
+  return out;
+}
+
 interface PeerRound1 {
   K: bigint;
   G: bigint;
@@ -187,8 +195,8 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     return this.signers.filter((j) => j !== this.self);
   }
 
-  private slot(round: number, from: number): BroadcastSlot {
-    return { protocol: this.protocol, session: this.session, round, from };
+  private slot(round: number, from: number, to?: number): BroadcastSlot {
+    return { protocol: this.protocol, session: this.session, round, from, to };
   }
 
   private ctx(prover: number): ProofContext {
@@ -228,7 +236,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const outgoing: Outgoing[] = [{ to: null, payload: signed }];
     for (const j of this.sendersOf()) {
       const proof = proveEnc(this.level, this.ctx(this.self), this.rpOf(j), { paillier: this.own, ciphertext: this.K }, { k: this.k, rho: this.rhoK }, rng);
-      outgoing.push({ to: j, payload: encodeEncProof(this.own, this.rpOf(j), proof) });
+      outgoing.push({ to: j, payload: this.signDirect(1, j, encodeEncProof(this.own, this.rpOf(j), proof)) });
     }
     return { outgoing };
   }
@@ -241,22 +249,60 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     return this.identify(inbox);
   }
 
+  /**
+   * Direct messages are signed for their recipient, so that a recipient that finds one wrong can
+   * show it to every peer (see judgeComplaint): its complaint carries the sender's signed
+   * broadcast and direct message of that round.
+   */
+  private signDirect(round: number, to: number, payload: Uint8Array): Uint8Array {
+    return signBroadcast(this.cfg.identity.secretKey, this.slot(round, this.self, to), payload);
+  }
+
+  /**
+   * Opens the round's signed messages from j and runs `check` on their payloads; a failure
+   * carries both signed messages as evidence. Returns the check's result and j's opened broadcast.
+   */
+  private checked<V>(round: number, j: number, inbox: Inbox, check: (broadcast: Uint8Array, direct: Uint8Array) => V): { value: V; opened: OpenedBroadcast } {
+    const broadcast = inbox.broadcast.get(j)!;
+    const direct = inbox.direct.get(j)!;
+    const opened = openBroadcast(this.cfg.identity, this.slot(round, j), broadcast);
+    const { payload } = openBroadcast(this.cfg.identity, this.slot(round, j, this.self), direct);
+    const evidence = new Writer().u8(round).varBytes(broadcast).varBytes(direct).finish();
+    return { value: withEvidence(evidence, () => check(opened.payload, payload)), opened };
+  }
+
+  /** Kⱼ, this party's own included. */
+  private K_(j: number): bigint {
+    return j === this.self ? this.K : this.r1.get(j)!.K;
+  }
+
+  private decodeRound1(j: number, payload: Uint8Array): PeerRound1 {
+    const Nj = this.keyOf(j);
+    return decodeFrom(j, 'round-1 ciphertexts', () => {
+      const r = new Reader(payload);
+      const out = { K: readResidue(r, Nj.n2), G: readResidue(r, Nj.n2) };
+      r.end();
+      return out;
+    });
+  }
+
+  /** Round 1 from j as verifier v sees it: Π^enc for Kⱼ against v's parameters. */
+  private checkRound1(j: number, v: number, broadcast: Uint8Array, direct: Uint8Array): PeerRound1 {
+    const { level } = this;
+    const rp = this.rpOf(v);
+    const Nj = this.keyOf(j);
+    const r1 = this.decodeRound1(j, broadcast);
+    const proof = decodeFrom(j, 'Π^enc', () => decodeEncProof(level, Nj, rp, direct));
+    if (!verifyEnc(level, this.ctx(j), rp, { paillier: Nj, ciphertext: r1.K }, proof)) blame('bad-proof', j, 'Π^enc does not verify');
+    return r1;
+  }
+
   private round2(inbox: Inbox): RoundResult<Presignature> {
     const { level } = this;
-    const rp = this.rpOf(this.self);
     for (const j of this.sendersOf()) {
-      const opened = openBroadcast(this.cfg.identity, this.slot(1, j), inbox.broadcast.get(j)!);
+      const { value, opened } = this.checked(1, j, inbox, (b, d) => this.checkRound1(j, this.self, b, d));
       this.seen1.set(j, opened);
-      const Nj = this.keyOf(j);
-      const r1 = decodeFrom(j, 'round-1 ciphertexts', () => {
-        const r = new Reader(opened.payload);
-        const out = { K: readResidue(r, Nj.n2), G: readResidue(r, Nj.n2) };
-        r.end();
-        return out;
-      });
-      const proof = decodeFrom(j, 'Π^enc', () => decodeEncProof(level, Nj, rp, inbox.direct.get(j)!));
-      if (!verifyEnc(level, this.ctx(j), rp, { paillier: Nj, ciphertext: r1.K }, proof)) blame('bad-proof', j, 'Π^enc does not verify');
-      this.r1.set(j, r1);
+      this.r1.set(j, value);
     }
 
     const GammaI = curve.mulBase(this.gamma);
@@ -290,60 +336,70 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
         { x: this.gamma, rho: this.nuG },
         rng,
       );
-      const conversion = signBroadcast(this.cfg.identity.secretKey, this.conversionSlot(this.self, j), encodeConversion(sent, Nj, this.own));
-      const d = new Writer().varBytes(conversion).varBytes(a.proof).varBytes(b.proof).varBytes(encodeLogStarProof({ curve, paillier: this.own }, rpj, logStar));
-      outgoing.push({ to: j, payload: d.finish() });
+      const d = new Writer()
+        .varBytes(encodeConversion(sent, Nj, this.own))
+        .varBytes(a.proof)
+        .varBytes(b.proof)
+        .varBytes(encodeLogStarProof({ curve, paillier: this.own }, rpj, logStar));
+      outgoing.push({ to: j, payload: this.signDirect(2, j, d.finish()) });
     }
     return { outgoing };
   }
 
-  /** Where the round-2 conversion from `from` to `to` is signed. */
-  private conversionSlot(from: number, to: number): BroadcastSlot {
-    return { ...this.slot(2, from), to };
+  private decodeRound2(j: number, payload: Uint8Array): { Gamma: GroupPoint; echo: Uint8Array } {
+    return decodeFrom(j, 'round-2 broadcast', () => {
+      const r = new Reader(payload);
+      const out = { Gamma: r.point(curve), echo: r.varBytes(1 << 16) };
+      r.end();
+      return out;
+    });
+  }
+
+  /**
+   * Round 2 from j as verifier v sees it: j's echo of round 1, then the conversions j sent v,
+   * with both Π^aff-g against Kᵥ and Π^log* that Gⱼ encrypts the discrete log of Γⱼ.
+   */
+  private checkRound2(j: number, v: number, broadcast: Uint8Array, direct: Uint8Array): { Gamma: GroupPoint; conversion: Conversion } {
+    const { level } = this;
+    const rp = this.rpOf(v);
+    const Nv = this.keyOf(v);
+    const Nj = this.keyOf(j);
+    const Kv = this.K_(v);
+    const { Gamma, echo } = this.decodeRound2(j, broadcast);
+    checkEcho(this.cfg.identity, (id) => this.slot(1, id), this.seen1, j, echo);
+    const m = decodeFrom(j, 'round-2 conversions', () => {
+      const fields = round2Fields(direct);
+      const c = decodeConversion(fields.conversion, Nv, Nj);
+      const stA = { curve, verifierKey: Nv, proverKey: Nj, C: Kv, D: c.D, Y: c.F, X: Gamma };
+      const stB = { curve, verifierKey: Nv, proverKey: Nj, C: Kv, D: c.DHat, Y: c.FHat, X: this.W.get(j)! };
+      return {
+        c,
+        stA,
+        stB,
+        psi: decodeAffGProof(level, stA, rp, fields.psi),
+        psiHat: decodeAffGProof(level, stB, rp, fields.psiHat),
+        psiPrime: decodeLogStarProof(level, { curve, paillier: Nj }, rp, fields.psiPrime),
+      };
+    });
+    if (!verifyAffG(level, this.ctx(j), rp, m.stA, m.psi)) blame('bad-proof', j, 'Π^aff-g for γ does not verify');
+    if (!verifyAffG(level, this.ctx(j), rp, m.stB, m.psiHat)) blame('bad-proof', j, 'Π^aff-g for the key share does not verify');
+    const G = j === this.self ? this.G : this.r1.get(j)!.G;
+    if (!verifyLogStar(level, this.ctx(j), rp, { curve, paillier: Nj, ciphertext: G, base: curve.base, X: Gamma }, m.psiPrime)) {
+      blame('bad-proof', j, 'Π^log* for Γ does not verify');
+    }
+    return { Gamma, conversion: m.c };
   }
 
   private round3(inbox: Inbox): RoundResult<Presignature> {
     const { level } = this;
-    const rp = this.rpOf(this.self);
     const own = this.own;
     const sk = this.cfg.aux.paillier;
     let delta = this.k * this.gamma;
     let chi = this.k * this.w;
     for (const j of this.sendersOf()) {
-      const opened = openBroadcast(this.cfg.identity, this.slot(2, j), inbox.broadcast.get(j)!);
-      const { Gamma, echo } = decodeFrom(j, 'round-2 broadcast', () => {
-        const r = new Reader(opened.payload);
-        const out = { Gamma: r.point(curve), echo: r.varBytes(1 << 16) };
-        r.end();
-        return out;
-      });
-      checkEcho(this.cfg.identity, (id) => this.slot(1, id), this.seen1, j, echo);
-      const Nj = this.keyOf(j);
-      const m = decodeFrom(j, 'round-2 conversions', () => {
-        const r = new Reader(inbox.direct.get(j)!);
-        const signed = r.varBytes(1 << 20);
-        const psi = r.varBytes(1 << 20);
-        const psiHat = r.varBytes(1 << 20);
-        const psiPrime = r.varBytes(1 << 20);
-        r.end();
-        return { signed, psi, psiHat, psiPrime };
-      });
-      const c = decodeFrom(j, 'round-2 conversions', () => decodeConversion(openBroadcast(this.cfg.identity, this.conversionSlot(j, this.self), m.signed).payload, own, Nj));
-      const stA = { curve, verifierKey: own, proverKey: Nj, C: this.K, D: c.D, Y: c.F, X: Gamma };
-      const stB = { curve, verifierKey: own, proverKey: Nj, C: this.K, D: c.DHat, Y: c.FHat, X: this.W.get(j)! };
-      const proofs = decodeFrom(j, 'round-2 proofs', () => ({
-        psi: decodeAffGProof(level, stA, rp, m.psi),
-        psiHat: decodeAffGProof(level, stB, rp, m.psiHat),
-        psiPrime: decodeLogStarProof(level, { curve, paillier: Nj }, rp, m.psiPrime),
-      }));
-      if (!verifyAffG(level, this.ctx(j), rp, stA, proofs.psi)) blame('bad-proof', j, 'Π^aff-g for γ does not verify');
-      if (!verifyAffG(level, this.ctx(j), rp, stB, proofs.psiHat)) blame('bad-proof', j, 'Π^aff-g for the key share does not verify');
-      const G = this.r1.get(j)!.G;
-      if (!verifyLogStar(level, this.ctx(j), rp, { curve, paillier: Nj, ciphertext: G, base: curve.base, X: Gamma }, proofs.psiPrime)) {
-        blame('bad-proof', j, 'Π^log* for Γ does not verify');
-      }
+      const { Gamma, conversion: c } = this.checked(2, j, inbox, (b, d) => this.checkRound2(j, this.self, b, d)).value;
       this.Gammas.set(j, Gamma);
-      this.signedConversionsIn.set(j, m.signed);
+      this.signedConversionsIn.set(j, inbox.direct.get(j)!);
       this.conversionsIn.set(j, c);
       const sent = this.conversionsOut.get(j)!;
       delta += decryptSigned(sk, c.D) - sent.y;
@@ -365,7 +421,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       const rpj = this.rpOf(j);
       const st = { curve, paillier: own, ciphertext: this.K, base: Gamma, X: announced.Delta };
       const proof = proveLogStar(level, this.ctx(this.self), rpj, st, { x: this.k, rho: this.rhoK }, this.cfg.rng);
-      outgoing.push({ to: j, payload: encodeLogStarProof({ curve, paillier: own }, rpj, proof) });
+      outgoing.push({ to: j, payload: this.signDirect(3, j, encodeLogStarProof({ curve, paillier: own }, rpj, proof)) });
     }
     this.deltaShares.set(this.self, announced.delta);
     this.Deltas.set(this.self, announced.Delta);
@@ -382,23 +438,31 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     return values;
   }
 
-  private round4(inbox: Inbox): RoundResult<Presignature> {
+  private decodeRound3(j: number, payload: Uint8Array): Round3Values {
+    return decodeFrom(j, 'round-3 broadcast', () => {
+      const r = new Reader(payload);
+      const out = { delta: r.scalar(curve), Delta: r.point(curve), S: r.point(curve) };
+      r.end();
+      return out;
+    });
+  }
+
+  /** Round 3 from j as verifier v sees it: Π^log* that Kⱼ encrypts the discrete log of Δⱼ to base Γ. */
+  private checkRound3(j: number, v: number, broadcast: Uint8Array, direct: Uint8Array): Round3Values {
     const { level } = this;
-    const rp = this.rpOf(this.self);
-    const Gamma = this.Gamma!;
+    const rp = this.rpOf(v);
+    const Nj = this.keyOf(j);
+    const b = this.decodeRound3(j, broadcast);
+    const proof = decodeFrom(j, 'Π^log*', () => decodeLogStarProof(level, { curve, paillier: Nj }, rp, direct));
+    if (!verifyLogStar(level, this.ctx(j), rp, { curve, paillier: Nj, ciphertext: this.K_(j), base: this.Gamma!, X: b.Delta }, proof)) {
+      blame('bad-proof', j, 'Π^log* for Δ does not verify');
+    }
+    return b;
+  }
+
+  private round4(inbox: Inbox): RoundResult<Presignature> {
     for (const j of this.sendersOf()) {
-      const opened = openBroadcast(this.cfg.identity, this.slot(3, j), inbox.broadcast.get(j)!);
-      const b = decodeFrom(j, 'round-3 broadcast', () => {
-        const r = new Reader(opened.payload);
-        const out = { delta: r.scalar(curve), Delta: r.point(curve), S: r.point(curve) };
-        r.end();
-        return out;
-      });
-      const Nj = this.keyOf(j);
-      const proof = decodeFrom(j, 'Π^log*', () => decodeLogStarProof(level, { curve, paillier: Nj }, rp, inbox.direct.get(j)!));
-      if (!verifyLogStar(level, this.ctx(j), rp, { curve, paillier: Nj, ciphertext: this.r1.get(j)!.K, base: Gamma, X: b.Delta }, proof)) {
-        blame('bad-proof', j, 'Π^log* for Δ does not verify');
-      }
+      const { value: b, opened } = this.checked(3, j, inbox, (bc, d) => this.checkRound3(j, this.self, bc, d));
       this.seen3.set(j, opened);
       this.deltaShares.set(j, b.delta);
       this.Deltas.set(j, b.Delta);
@@ -452,10 +516,10 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     for (const [r, b] of broadcasts) {
       const row = new Map<number, Conversion>();
       for (const [s, signed] of b.forwarded) {
-        const opened = openForwarded(this.cfg.identity, this.conversionSlot(s, r), signed);
+        const opened = openForwarded(this.cfg.identity, this.slot(2, s, r), signed);
         let conversion: Conversion | undefined;
         try {
-          conversion = opened && decodeConversion(opened.payload, this.keyOf(r), this.keyOf(s));
+          conversion = opened && decodeConversion(round2Fields(opened.payload).conversion, this.keyOf(r), this.keyOf(s));
         } catch {
           // a validly signed but malformed conversion: its signer sent garbage
           culprits.set(s, `signed a malformed conversion for party ${r}`);
@@ -477,6 +541,50 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const ids = [...culprits.keys()].sort((a, b) => a - b);
     const found = ids.map((id) => `party ${id}: ${culprits.get(id)}`).join('; ');
     blame('presign-inconsistent', ids, `${this.failure}; identification ${ids.length ? `convicts ${found}` : 'convicts nobody'}`);
+  }
+
+  /**
+   * A complaint about a round-1, -2 or -3 message carries the accused's signed broadcast and
+   * direct message of that round; this party repeats the complainer's check as the complainer
+   * (against its parameters) and convicts the accused, or the complainer if the check passes.
+   * The check needs what this party learned up to that round; until then the complaint waits.
+   */
+  protected override judgeComplaint(from: number, complaint: Complaint): Verdict | undefined {
+    const [accused] = complaint.culprits;
+    if (complaint.culprits.length !== 1 || accused === undefined || accused === from || !this.signers.includes(accused) || complaint.evidence.length === 0) {
+      return undefined;
+    }
+    const falseComplaint: Verdict = { code: 'false-complaint', culprits: [from], reason: `party ${from} accused party ${accused} on evidence that clears it` };
+    let round: number;
+    let broadcast: OpenedBroadcast | undefined;
+    let direct: OpenedBroadcast | undefined;
+    try {
+      const r = new Reader(complaint.evidence);
+      round = r.u8();
+      const b = r.varBytes(complaint.evidence.length);
+      const d = r.varBytes(complaint.evidence.length);
+      r.end();
+      if (round < 1 || round > 3) return falseComplaint;
+      broadcast = openForwarded(this.cfg.identity, this.slot(round, accused), b);
+      direct = openForwarded(this.cfg.identity, this.slot(round, accused, from), d);
+    } catch {
+      return falseComplaint;
+    }
+    if (!broadcast || !direct) return falseComplaint;
+    const ready = round === 1 || (round === 2 ? this.seen1.size === this.signers.length : this.Gamma !== undefined);
+    if (!ready) return undefined;
+    const check = [
+      () => this.checkRound1(accused, from, broadcast.payload, direct.payload),
+      () => this.checkRound2(accused, from, broadcast.payload, direct.payload),
+      () => this.checkRound3(accused, from, broadcast.payload, direct.payload),
+    ][round - 1]!;
+    try {
+      check();
+    } catch (e) {
+      if (e instanceof ProtocolAbort) return { code: e.code, culprits: [...e.culprits], reason: `${e.reason} (reported by ${from}, checked here)` };
+      throw e;
+    }
+    return falseComplaint;
   }
 
   /** The public values of this run, as the identification step needs them. */
