@@ -122,6 +122,29 @@ describe('CGGMP auxiliary information', () => {
     }
   });
 
+  it('a commitment equivocated to one party is convicted on the echo, also by a party that only sees the complaint', () => {
+    const { rng, identities, instances } = setup('equivocated-commitment');
+    const result = simulate(instances, rng, {
+      equivocate: {
+        from: 3,
+        recipients: [2],
+        variant: (m) => {
+          if (m.round !== 1) return m.payload;
+          const other = unwrapSigned(3, m.payload).payload.slice();
+          other[0]! ^= 1;
+          return signBroadcast(identities.get(3)!.secretKey, { protocol: m.protocol, session: m.session, round: 1, from: 3 }, other);
+        },
+      },
+      // party 2 never gets party 3's reveal, so it cannot compare echoes itself: party 1's complaint tells it
+      tamper: (m, to) => (m.from === 3 && m.round === 2 && to === 2 ? null : m),
+    });
+    for (const id of [1, 2]) {
+      expect(result.aborts.get(id)!.code).toBe('equivocation');
+      expect([...result.aborts.get(id)!.culprits]).toEqual([3]);
+    }
+    expect(result.aborts.get(2)!.reason).toMatch(/reported by 1/);
+  });
+
   it('garbage in place of the commitment is named (malformed-message)', () => {
     const { rng, identities, instances } = setup('garbage');
     const result = simulate(instances, rng, {

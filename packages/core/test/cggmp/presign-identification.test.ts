@@ -10,7 +10,7 @@ import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-inf
 import { type Presignature, PresignProtocol, type PresignConfig, type Round3Values } from '../../src/protocols/cggmp/presign.js';
 import { seededRng } from '../../src/engine/rng.js';
 import { type SimulatorFaults, simulate } from '../../src/engine/simulator.js';
-import { Reader, Writer } from '../../src/engine/codec.js';
+import { type ProtocolMessage, Reader, Writer } from '../../src/engine/codec.js';
 import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
 import { SECP256K1, mod } from '../../src/math/curve.js';
 import { concatBytes } from '../../src/bytes.js';
@@ -66,6 +66,14 @@ function run(seed: string, lies: Record<number, (v: Round3Values) => Round3Value
     return lie ? new LyingPresign(cfg, lie) : new PresignProtocol(cfg);
   });
   return simulate(parties, rng, faults);
+}
+
+/** Party 2's round-3 broadcast with δ₂ + 1, signed with party 2's key (it equivocates). */
+function alterDelta(m: ProtocolMessage): Uint8Array {
+  const { payload } = unwrapSigned(2, m.payload);
+  const delta = new Reader(payload).scalar(curve);
+  const altered = concatBytes(new Writer().scalar(curve, mod(delta + 1n, curve.order)).finish(), payload.subarray(32));
+  return signBroadcast(committee.identities.get(2)!.secretKey, { protocol: m.protocol, session: m.session, round: 3, from: 2 }, altered);
 }
 
 /** Counts deliveries of identification (round-5) messages. */
@@ -156,24 +164,24 @@ describe('CGGMP presigning: identification of the culprit', () => {
 
   it('different round-3 broadcasts to different signers are caught by the round-4 echo (equivocation)', () => {
     const result = run('equivocate', {}, {
-      equivocate: {
-        from: 2,
-        recipients: [3],
-        variant: (m) => {
-          if (m.round !== 3) return m.payload;
-          const { payload } = unwrapSigned(2, m.payload);
-          const r = new Reader(payload);
-          const delta = r.scalar(curve);
-          const rest = payload.subarray(32);
-          const altered = concatBytes(new Writer().scalar(curve, mod(delta + 1n, curve.order)).finish(), rest);
-          return signBroadcast(committee.identities.get(2)!.secretKey, { protocol: m.protocol, session: m.session, round: 3, from: 2 }, altered);
-        },
-      },
+      equivocate: { from: 2, recipients: [3], variant: (m) => (m.round === 3 ? alterDelta(m) : m.payload) },
     });
     for (const honest of [1, 3]) {
       const abort = result.aborts.get(honest)!;
       expect(abort.code).toBe('equivocation');
       expect([...abort.culprits]).toEqual([2]);
     }
+  });
+
+  it('a signer that cannot see the equivocation itself convicts on the complaint’s evidence', () => {
+    // as above, but party 2 withholds its echo from party 3, so only party 1's complaint tells it
+    const result = run('equivocate-judged', {}, {
+      equivocate: { from: 2, recipients: [3], variant: (m) => (m.round === 3 ? alterDelta(m) : m.payload) },
+      tamper: (m, to) => (m.from === 2 && m.round === 4 && to === 3 ? null : m),
+    });
+    const abort = result.aborts.get(3)!;
+    expect(abort.code).toBe('equivocation');
+    expect([...abort.culprits]).toEqual([2]);
+    expect(abort.reason).toMatch(/reported by 1/);
   });
 });

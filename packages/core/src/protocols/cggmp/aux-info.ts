@@ -33,6 +33,7 @@ import {
   openBroadcast,
   openForwarded,
   ownBroadcast,
+  provesEquivocation,
   signBroadcast,
 } from '../../engine/identity.js';
 import { type Complaint, type Inbox, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
@@ -223,9 +224,15 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
   protected override judgeComplaint(from: number, complaint: Complaint): Verdict | undefined {
     const [accused] = complaint.culprits;
     if (complaint.culprits.length !== 1 || accused === undefined || accused === from || complaint.evidence.length === 0) return undefined;
-    // Both parties' parameters are needed; before round 2 is in, the complaint waits.
-    if (!this.peers.has(accused) || !this.peers.has(from)) return undefined;
     const falseComplaint: Verdict = { code: 'false-complaint', culprits: [from], reason: `party ${from} accused party ${accused} on evidence that clears it` };
+    if (complaint.code === 'equivocation') {
+      // from the echo of the round-1 commitments
+      return provesEquivocation(this.cfg.identity, this.slot(1, accused), complaint.evidence)
+        ? { code: 'equivocation', culprits: [accused], reason: `party ${accused} signed two different round-1 commitments (reported by ${from})` }
+        : falseComplaint;
+    }
+    // A Π^fac is checked with both parties' parameters; before round 2 is in, the complaint waits.
+    if (!this.peers.has(accused) || !this.peers.has(from)) return undefined;
     const opened = openForwarded(this.cfg.identity, this.slot(3, accused, from), complaint.evidence);
     if (!opened) return falseComplaint;
     try {

@@ -25,7 +25,7 @@ import { readResidue, writeResidue } from '../../bigint/codec.js';
 import { modPow } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { ProtocolAbort, blame, withEvidence } from '../../engine/errors.js';
-import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, openForwarded, ownBroadcast, signBroadcast } from '../../engine/identity.js';
+import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, openForwarded, ownBroadcast, provesEquivocation, signBroadcast } from '../../engine/identity.js';
 import { type Complaint, type Inbox, type Outgoing, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1, invert, mod, randomScalar } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
@@ -555,6 +555,11 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       return undefined;
     }
     const falseComplaint: Verdict = { code: 'false-complaint', culprits: [from], reason: `party ${from} accused party ${accused} on evidence that clears it` };
+    if (complaint.code === 'equivocation') {
+      // from an echo check: of the round-1 broadcasts (in round 3) or the round-3 ones (in round 5)
+      const proven = [1, 3].some((round) => provesEquivocation(this.cfg.identity, this.slot(round, accused), complaint.evidence));
+      return proven ? { code: 'equivocation', culprits: [accused], reason: `party ${accused} signed two different broadcasts for one round (reported by ${from})` } : falseComplaint;
+    }
     let round: number;
     let broadcast: OpenedBroadcast | undefined;
     let direct: OpenedBroadcast | undefined;
