@@ -18,6 +18,10 @@
  *   N₀ odd, at least the level's modulus size (and ≥ 4ℓ bits, the statement's premise), every
  *   commitment a unit mod N̂, and (N̂, s, t) well formed.
  * √N₀ is ⌊√N₀⌋ on both sides so prover and verifier use the same bound.
+ *
+ * The challenge range only sets the soundness error (2^−challengeBits): a factor extracted from
+ * two accepting transcripts is (z₁ − z₁′)/(e − e′), bounded by the z range whatever e's range.
+ * LFDT-Lockness' paillier-zk draws e from ±2^ℓ instead; both are sound at κ = 128.
  */
 import type { Rng } from '../engine/protocol.js';
 import { bitLength, gcd, isqrt, inSymmetricRange, randomSymmetric } from '../bigint/arith.js';

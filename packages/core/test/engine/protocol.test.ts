@@ -14,7 +14,7 @@ import {
   openBroadcast,
   signBroadcast,
 } from '../../src/engine/identity.js';
-import { type Outcome, decodeFrom } from '../../src/engine/protocol.js';
+import { COMPLAINT_ROUND, type Complaint, type Inbox, type Outcome, type RoundResult, type Verdict, decodeFrom, encodeComplaint } from '../../src/engine/protocol.js';
 import { seededRng } from '../../src/engine/rng.js';
 import { TOY_PROTOCOL, type ToyConfig, type ToyOutput, ToyProtocol, frame, toySession, xor } from './toy.js';
 
@@ -80,7 +80,35 @@ function setupForParty1() {
   return { parties, p1: parties.get(1)!, b, d21: d(out2), d31: d(out3) };
 }
 
+/** A toy that can check complaints only once it has processed round 1. */
+class JudgingToy extends ToyProtocol {
+  private ready = false;
+
+  protected override onRound(round: number, inbox: Inbox): RoundResult<ToyOutput> {
+    const result = super.onRound(round, inbox);
+    if (round === 1) this.ready = true;
+    return result;
+  }
+
+  protected override judgeComplaint(from: number, c: Complaint): Verdict | undefined {
+    return this.ready ? { code: c.code, culprits: c.culprits, reason: `checked after round 1 (reported by ${from})` } : undefined;
+  }
+}
+
 describe('RoundBasedProtocol', () => {
+  it('a complaint that arrives before it can be checked is judged once the party stalls on the complainer', () => {
+    const [p1, p2, p3] = PARTIES.map((self) => new JudgingToy({ session: SESSION, self, parties: PARTIES, rng: seededRng(`judging-toy-${self}`) }));
+    const b1 = p1!.start().outgoing[0]!;
+    const b2 = p2!.start().outgoing[0]!;
+    p3!.start();
+    const payload = encodeComplaint({ code: 'bad-proof', culprits: [2], evidence: Uint8Array.of(1), sentThrough: 1 });
+    expect(p3!.receive({ protocol: TOY_PROTOCOL, session: SESSION, round: COMPLAINT_ROUND, from: 1, to: null, payload }).status).toBe('continue');
+    expect(p3!.receive(b1).status).toBe('continue');
+    // round 1 complete: round 2 needs party 1, which stopped after round 1; now the complaint is checked
+    const abort = expectAbort(p3!.receive(b2), 'bad-proof', [2]);
+    expect(abort.reason).toMatch(/reported by 1/);
+  });
+
   it('runs to completion and produces correct envelopes', () => {
     const parties = makeParties();
     const r1 = startAll(parties);

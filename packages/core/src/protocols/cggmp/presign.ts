@@ -151,7 +151,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   private readonly seen1 = new Map<number, OpenedBroadcast>();
   /** Round-2 conversions this party sent (with their witnesses) and received (signed, and opened). */
   private readonly conversionsOut = new Map<number, SentConversion>();
-  private readonly signedConversionsIn = new Map<number, Uint8Array>();
+  private readonly signedRound2In = new Map<number, Uint8Array>();
   private readonly conversionsIn = new Map<number, Conversion>();
   private readonly Gammas = new Map<number, GroupPoint>();
   private Gamma: GroupPoint | undefined;
@@ -272,7 +272,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   }
 
   /** Kⱼ, this party's own included. */
-  private K_(j: number): bigint {
+  private kCiphertext(j: number): bigint {
     return j === this.self ? this.K : this.r1.get(j)!.K;
   }
 
@@ -364,7 +364,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const rp = this.rpOf(v);
     const Nv = this.keyOf(v);
     const Nj = this.keyOf(j);
-    const Kv = this.K_(v);
+    const Kv = this.kCiphertext(v);
     const { Gamma, echo } = this.decodeRound2(j, broadcast);
     checkEcho(this.cfg.identity, (id) => this.slot(1, id), this.seen1, j, echo);
     const m = decodeFrom(j, 'round-2 conversions', () => {
@@ -399,7 +399,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     for (const j of this.sendersOf()) {
       const { Gamma, conversion: c } = this.checked(2, j, inbox, (b, d) => this.checkRound2(j, this.self, b, d)).value;
       this.Gammas.set(j, Gamma);
-      this.signedConversionsIn.set(j, inbox.direct.get(j)!);
+      this.signedRound2In.set(j, inbox.direct.get(j)!);
       this.conversionsIn.set(j, c);
       const sent = this.conversionsOut.get(j)!;
       delta += decryptSigned(sk, c.D) - sent.y;
@@ -454,7 +454,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const Nj = this.keyOf(j);
     const b = this.decodeRound3(j, broadcast);
     const proof = decodeFrom(j, 'Π^log*', () => decodeLogStarProof(level, { curve, paillier: Nj }, rp, direct));
-    if (!verifyLogStar(level, this.ctx(j), rp, { curve, paillier: Nj, ciphertext: this.K_(j), base: this.Gamma!, X: b.Delta }, proof)) {
+    if (!verifyLogStar(level, this.ctx(j), rp, { curve, paillier: Nj, ciphertext: this.kCiphertext(j), base: this.Gamma!, X: b.Delta }, proof)) {
       blame('bad-proof', j, 'Π^log* for Δ does not verify');
     }
     return b;
@@ -556,7 +556,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     }
     const falseComplaint: Verdict = { code: 'false-complaint', culprits: [from], reason: `party ${from} accused party ${accused} on evidence that clears it` };
     if (complaint.code === 'equivocation') {
-      // from an echo check: of the round-1 broadcasts (in round 3) or the round-3 ones (in round 5)
+      // from an echo check: of the round-1 broadcasts (on the round-2 echoes) or of the round-3 ones (on the round-4 echoes)
       const proven = [1, 3].some((round) => provesEquivocation(this.cfg.identity, this.slot(round, accused), complaint.evidence));
       return proven ? { code: 'equivocation', culprits: [accused], reason: `party ${accused} signed two different broadcasts for one round (reported by ${from})` } : falseComplaint;
     }
@@ -621,7 +621,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       delta: this.delta,
       chi: this.chi,
       sent: this.conversionsOut,
-      receivedSigned: this.signedConversionsIn,
+      receivedSigned: this.signedRound2In,
     };
   }
 
