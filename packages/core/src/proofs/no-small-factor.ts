@@ -10,13 +10,17 @@
  * v = r − e·ν·p. The verifier checks
  *   s^z₁·t^w₁ = A·P^e,  s^z₂·t^w₂ = B·Q^e,  Q^z₁·t^v = T·R^e with R = s^N₀,
  * and the range checks, all of which it must make before any exponentiation:
- *   z₁, z₂ ∈ ±2^(ℓ+ε)·√N₀ — the check that actually bounds the factors (leaving it out, as in
- *     the implementation flaws behind CVE-2025-66016 / GHSA-m95p-425x-x889, lets a prover with
- *     a tiny factor pass);
+ *   z₁, z₂ ∈ ±2^(ℓ+ε)·√N₀ — the check that actually bounds the factors (leaving it out lets a
+ *     prover with a tiny factor pass);
  *   w₁, w₂ ∈ ±2^(ℓ+ε+1)·N̂ and v ∈ ±2^(ℓ+ε+1)·N₀·N̂ — what an honest prover produces; they bound
  *     the verifier's work against oversized exponents;
- *   N₀ odd, at least the level's modulus size (and ≥ 4ℓ bits, the statement's premise), every
- *   commitment a unit mod N̂, and (N̂, s, t) well formed.
+ *   N₀ odd, at least the level's modulus size and ≥ 4ℓ bits — the statement's premise: below
+ *     2^(2(ℓ+ε)) the z bound exceeds N₀ itself and admits any factors, and a small modulus lets
+ *     MtA plaintexts wrap and leak the peers' shares. LFDT-Lockness' patched paillier-zk (the
+ *     cggmp24 v0.7.0-alpha.2 release that fixes CVE-2025-66016 / GHSA-m95p-425x-x889, an
+ *     advisory that names only "a missing check in the ZK proof") has this "range check for
+ *     N_i"; its earlier releases did not;
+ *   every commitment a unit mod N̂, and (N̂, s, t) well formed.
  * √N₀ is ⌊√N₀⌋ on both sides so prover and verifier use the same bound.
  *
  * The challenge range only sets the soundness error (2^−challengeBits): a factor extracted from

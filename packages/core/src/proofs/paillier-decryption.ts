@@ -84,7 +84,8 @@ function isScalar(curve: Curve, x: bigint): boolean {
   return typeof x === 'bigint' && x >= 0n && x < curve.order;
 }
 
-function challenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: DecStatement, p: Pick<DecProof, 'S' | 'T' | 'A' | 'gamma'>): bigint {
+/** e from the transcript over context, statement and commitments (exported for tests that play a cheating prover). */
+export function decChallenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: DecStatement, p: Pick<DecProof, 'S' | 'T' | 'A' | 'gamma'>): bigint {
   const t = proofTranscript(DOMAIN, level, ctx)
     .appendBytes('curve', new TextEncoder().encode(st.curve.name))
     .appendBigInt('N0', st.paillier.n)
@@ -118,7 +119,7 @@ export function proveDec(level: SecurityLevel, ctx: ProofContext, rp: RingPeders
     A: encrypt(st.paillier, alpha, r),
     gamma: mod(alpha, st.curve.order),
   };
-  const e = challenge(level, ctx, rp, st, commitments);
+  const e = decChallenge(level, ctx, rp, st, commitments);
   return { ...commitments, z1: alpha + e * w.y, z2: nu + e * mu, w: mod(r * modPow(w.rho, e, N0), N0) };
 }
 
@@ -129,7 +130,7 @@ export function verifyDec(level: SecurityLevel, ctx: ProofContext, rp: RingPeder
   if (!isUnit(p.S, rp.n) || !isUnit(p.T, rp.n)) return false;
   if (!isScalar(st.curve, st.x) || !isScalar(st.curve, p.gamma)) return false;
   if (!inSymmetricRange(p.z1, pow2(st.plaintextBits + level.epsilon))) return false;
-  const e = challenge(level, ctx, rp, st, p);
+  const e = decChallenge(level, ctx, rp, st, p);
   if (encrypt(st.paillier, p.z1, p.w) !== (p.A * modPow(st.ciphertext, e, N02)) % N02) return false;
   if (mod(p.z1 - p.gamma - e * st.x, st.curve.order) !== 0n) return false;
   return ringPedersenCommit(rp, p.z1, p.z2) === (p.T * modPow(p.S, e, rp.n)) % rp.n;
