@@ -31,9 +31,8 @@ import { type PrmProof, encodePrmProof, proveRingPedersen } from '../../src/proo
 import { type FacProof, encodeFacProof, proveNoSmallFactor, verifyNoSmallFactor } from '../../src/proofs/no-small-factor.js';
 import type { ProofContext } from '../../src/proofs/paillier-context.js';
 import { FIXTURE_2048, NON_BLUM } from '../fixtures/paillier-fixtures.js';
+import { level, primes } from './ecdsa-setup.js';
 
-const level = FIXTURE_2048.level;
-const primes = [FIXTURE_2048.keys[0]!, FIXTURE_2048.keys[1]!, { p: FIXTURE_2048.ringPedersen.p, q: FIXTURE_2048.ringPedersen.q }];
 const parties = [1, 2, 3];
 
 function setup(seed: string) {

@@ -17,28 +17,18 @@ import { COMPLAINT_ROUND, encodeComplaint } from '../../src/engine/protocol.js';
 import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
 import { SECP256K1 } from '../../src/math/curve.js';
 import { bytesToHex } from '../../src/bytes.js';
-import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
+import { ecdsaCommittee, level, primes } from './ecdsa-setup.js';
 import { type Committee, runDkg } from '../helpers.js';
 import { createRefresh } from '../../src/protocols/reshare/index.js';
 import type { KeyShare } from '../../src/protocols/key-share.js';
 
-const level = FIXTURE_2048.level;
-const primes = [FIXTURE_2048.keys[0]!, FIXTURE_2048.keys[1]!, { p: FIXTURE_2048.ringPedersen.p, q: FIXTURE_2048.ringPedersen.q }];
 const digest = secp256k1.utils.randomSecretKey(); // any 32 bytes
 
 let committee: Committee;
 let aux: Map<number, AuxInfo>;
 
 beforeAll(() => {
-  committee = runDkg('secp256k1', 2, 3, 'ecdsa-dkg');
-  const rng = seededRng('ecdsa-aux');
-  const session = new TextEncoder().encode('ecdsa-aux');
-  const result = simulate(
-    [1, 2, 3].map((self, i) => new AuxInfoProtocol({ session, self, parties: [1, 2, 3], identity: committee.identities.get(self)!, level, primes: primes[i]!, rng })),
-    rng,
-  );
-  expect(result.aborts.size).toBe(0);
-  aux = result.outputs as Map<number, AuxInfo>;
+  ({ committee, aux } = ecdsaCommittee('ecdsa'));
 }, 120_000);
 
 function presign(signers: number[], seed: string, faults: SimulatorFaults = {}) {

@@ -6,7 +6,7 @@
  * sends an identification message.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
+import type { AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
 import { type Presignature, PresignProtocol, type PresignConfig, type Round3Values } from '../../src/protocols/cggmp/presign.js';
 import { seededRng } from '../../src/engine/rng.js';
 import { type SimulatorFaults, simulate } from '../../src/engine/simulator.js';
@@ -15,27 +15,17 @@ import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
 import { SECP256K1, mod } from '../../src/math/curve.js';
 import { concatBytes } from '../../src/bytes.js';
 import { byteLengthOf } from '../../src/bigint/codec.js';
-import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
-import { type Committee, runDkg } from '../helpers.js';
+import { ecdsaCommittee } from './ecdsa-setup.js';
+import type { Committee } from '../helpers.js';
 
 const curve = SECP256K1;
-const level = FIXTURE_2048.level;
-const primes = [FIXTURE_2048.keys[0]!, FIXTURE_2048.keys[1]!, { p: FIXTURE_2048.ringPedersen.p, q: FIXTURE_2048.ringPedersen.q }];
 const signers = [1, 2, 3];
 
 let committee: Committee;
 let aux: Map<number, AuxInfo>;
 
 beforeAll(() => {
-  committee = runDkg('secp256k1', 2, 3, 'identification-dkg');
-  const rng = seededRng('identification-aux');
-  const session = new TextEncoder().encode('identification-aux');
-  const result = simulate(
-    signers.map((self, i) => new AuxInfoProtocol({ session, self, parties: signers, identity: committee.identities.get(self)!, level, primes: primes[i]!, rng })),
-    rng,
-  );
-  expect(result.aborts.size).toBe(0);
-  aux = result.outputs as Map<number, AuxInfo>;
+  ({ committee, aux } = ecdsaCommittee('identification'));
 }, 120_000);
 
 /** A signer that announces altered round-3 values; everything else it does honestly. */
