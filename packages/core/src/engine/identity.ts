@@ -11,7 +11,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { equalBytes, u32be, utf8 } from '../bytes.js';
 import { Reader, Writer } from './codec.js';
 import { blame } from './errors.js';
-import { decodeFrom, type Rng } from './protocol.js';
+import { type Rng, type Verdict, decodeFrom, falseComplaint } from './protocol.js';
 
 export interface PartyIdentity {
   /** This party's Ed25519 secret key (32-byte seed). */
@@ -169,6 +169,16 @@ export function checkEcho(
 /** Two signed digests for one slot: self-contained proof that the slot's sender equivocated. */
 function encodeEquivocation(a: { digest: Uint8Array; signature: Uint8Array }, b: { digest: Uint8Array; signature: Uint8Array }): Uint8Array {
   return new Writer().bytes(a.digest).bytes(a.signature).bytes(b.digest).bytes(b.signature).finish();
+}
+
+/**
+ * The verdict on an equivocation complaint: the accused if the evidence proves two signed
+ * broadcasts for one of `slots` (the accused's), otherwise the complainer.
+ */
+export function judgeEquivocation(identity: PartyIdentity, slots: readonly BroadcastSlot[], complainer: number, evidence: Uint8Array): Verdict {
+  const slot = slots.find((s) => provesEquivocation(identity, s, evidence));
+  if (!slot) return falseComplaint(complainer, slots[0]!.from);
+  return { code: 'equivocation', culprits: [slot.from], reason: `party ${slot.from} signed two different round-${slot.round} broadcasts (reported by ${complainer})` };
 }
 
 /** Checks equivocation evidence for `slot`: true when both signatures verify over different digests. */

@@ -274,6 +274,25 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
   }
 }
 
+/** The verdict on a complaint whose evidence clears the accused: the complainer is convicted. */
+export function falseComplaint(complainer: number, accused: number): Verdict {
+  return { code: 'false-complaint', culprits: [complainer], reason: `party ${complainer} accused party ${accused} on evidence that clears it` };
+}
+
+/**
+ * Repeats a complainer's check on its evidence: whom the check blames is convicted, or the
+ * complainer when the check passes.
+ */
+export function recheck(complainer: number, accused: number, check: () => void): Verdict {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof ProtocolAbort) return { code: e.code, culprits: [...e.culprits], reason: `${e.reason} (reported by ${complainer}, checked here)` };
+    throw e;
+  }
+  return falseComplaint(complainer, accused);
+}
+
 /**
  * Decodes a payload from `from`; any decoding failure is that sender's fault.
  */

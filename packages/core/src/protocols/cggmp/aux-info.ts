@@ -23,7 +23,7 @@ import { equalBytes, utf8 } from '../../bytes.js';
 import { readSigned, writeSigned } from '../../bigint/codec.js';
 import type { SecurityLevel } from '../../cggmp/security-level.js';
 import { Reader, Writer } from '../../engine/codec.js';
-import { ProtocolAbort, blame, withEvidence } from '../../engine/errors.js';
+import { blame, withEvidence } from '../../engine/errors.js';
 import {
   type BroadcastSlot,
   type OpenedBroadcast,
@@ -32,11 +32,11 @@ import {
   encodeEcho,
   openBroadcast,
   openForwarded,
+  judgeEquivocation,
   ownBroadcast,
-  provesEquivocation,
   signBroadcast,
 } from '../../engine/identity.js';
-import { type Complaint, type Inbox, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
+import { type Complaint, type Inbox, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
 import { type PaillierPublicKey, type PaillierSecretKey, paillierPublicKey, paillierSecretKey } from '../../paillier/paillier.js';
 import { type RingPedersenParams, type RingPedersenSecret, generateRingPedersen, isWellFormedRingPedersen } from '../../paillier/ring-pedersen.js';
 import { decodeModProof, encodeModProof, proveModulus, verifyModulus } from '../../proofs/paillier-blum-modulus.js';
@@ -224,23 +224,13 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
   protected override judgeComplaint(from: number, complaint: Complaint): Verdict | undefined {
     const [accused] = complaint.culprits;
     if (complaint.culprits.length !== 1 || accused === undefined || accused === from || complaint.evidence.length === 0) return undefined;
-    const falseComplaint: Verdict = { code: 'false-complaint', culprits: [from], reason: `party ${from} accused party ${accused} on evidence that clears it` };
-    if (complaint.code === 'equivocation') {
-      // from the echo of the round-1 commitments
-      return provesEquivocation(this.cfg.identity, this.slot(1, accused), complaint.evidence)
-        ? { code: 'equivocation', culprits: [accused], reason: `party ${accused} signed two different round-1 commitments (reported by ${from})` }
-        : falseComplaint;
-    }
+    // from the echo of the round-1 commitments
+    if (complaint.code === 'equivocation') return judgeEquivocation(this.cfg.identity, [this.slot(1, accused)], from, complaint.evidence);
     // A Π^fac is checked with both parties' parameters; before round 2 is in, the complaint waits.
     if (!this.peers.has(accused) || !this.peers.has(from)) return undefined;
     const opened = openForwarded(this.cfg.identity, this.slot(3, accused, from), complaint.evidence);
-    if (!opened) return falseComplaint;
-    try {
-      this.checkFactorProof(accused, from, opened.payload);
-    } catch (e) {
-      if (e instanceof ProtocolAbort) return { code: e.code, culprits: [accused], reason: `${e.reason} (reported by ${from}, checked here)` };
-      throw e;
-    }
-    return falseComplaint;
+    if (!opened) return falseComplaint(from, accused);
+    // checkFactorProof blames only the prover
+    return recheck(from, accused, () => this.checkFactorProof(accused, from, opened.payload));
   }
 }

@@ -24,9 +24,9 @@ import { randomSymmetric, randomUnit } from '../../bigint/arith.js';
 import { readResidue, writeResidue } from '../../bigint/codec.js';
 import { modPow } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
-import { ProtocolAbort, blame, withEvidence } from '../../engine/errors.js';
-import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, openBroadcast, openForwarded, ownBroadcast, provesEquivocation, signBroadcast } from '../../engine/identity.js';
-import { type Complaint, type Inbox, type Outgoing, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
+import { blame, withEvidence } from '../../engine/errors.js';
+import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, judgeEquivocation, openBroadcast, openForwarded, ownBroadcast, signBroadcast } from '../../engine/identity.js';
+import { type Complaint, type Inbox, type Outgoing, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1, invert, mod, randomScalar } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
 import { sharedKeyPoint } from '../../math/key-table.js';
@@ -554,42 +554,31 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     if (complaint.culprits.length !== 1 || accused === undefined || accused === from || !this.signers.includes(accused) || complaint.evidence.length === 0) {
       return undefined;
     }
-    const falseComplaint: Verdict = { code: 'false-complaint', culprits: [from], reason: `party ${from} accused party ${accused} on evidence that clears it` };
     if (complaint.code === 'equivocation') {
       // from an echo check: of the round-1 broadcasts (on the round-2 echoes) or of the round-3 ones (on the round-4 echoes)
-      const proven = [1, 3].some((round) => provesEquivocation(this.cfg.identity, this.slot(round, accused), complaint.evidence));
-      return proven ? { code: 'equivocation', culprits: [accused], reason: `party ${accused} signed two different broadcasts for one round (reported by ${from})` } : falseComplaint;
+      return judgeEquivocation(this.cfg.identity, [this.slot(1, accused), this.slot(3, accused)], from, complaint.evidence);
     }
-    let round: number;
-    let broadcast: OpenedBroadcast | undefined;
-    let direct: OpenedBroadcast | undefined;
+    let evidence: { round: number; broadcast: Uint8Array; direct: Uint8Array };
     try {
       const r = new Reader(complaint.evidence);
-      round = r.u8();
-      const b = r.varBytes(complaint.evidence.length);
-      const d = r.varBytes(complaint.evidence.length);
+      evidence = { round: r.u8(), broadcast: r.varBytes(complaint.evidence.length), direct: r.varBytes(complaint.evidence.length) };
       r.end();
-      if (round < 1 || round > 3) return falseComplaint;
-      broadcast = openForwarded(this.cfg.identity, this.slot(round, accused), b);
-      direct = openForwarded(this.cfg.identity, this.slot(round, accused, from), d);
     } catch {
-      return falseComplaint;
+      return falseComplaint(from, accused);
     }
-    if (!broadcast || !direct) return falseComplaint;
+    const { round } = evidence;
+    if (round < 1 || round > 3) return falseComplaint(from, accused);
+    const broadcast = openForwarded(this.cfg.identity, this.slot(round, accused), evidence.broadcast);
+    const direct = openForwarded(this.cfg.identity, this.slot(round, accused, from), evidence.direct);
+    if (!broadcast || !direct) return falseComplaint(from, accused);
     const ready = round === 1 || (round === 2 ? this.seen1.size === this.signers.length : this.Gamma !== undefined);
     if (!ready) return undefined;
-    const check = [
-      () => this.checkRound1(accused, from, broadcast.payload, direct.payload),
-      () => this.checkRound2(accused, from, broadcast.payload, direct.payload),
-      () => this.checkRound3(accused, from, broadcast.payload, direct.payload),
-    ][round - 1]!;
-    try {
-      check();
-    } catch (e) {
-      if (e instanceof ProtocolAbort) return { code: e.code, culprits: [...e.culprits], reason: `${e.reason} (reported by ${from}, checked here)` };
-      throw e;
-    }
-    return falseComplaint;
+    const args = [accused, from, broadcast.payload, direct.payload] as const;
+    return recheck(from, accused, () => {
+      if (round === 1) this.checkRound1(...args);
+      else if (round === 2) this.checkRound2(...args);
+      else this.checkRound3(...args);
+    });
   }
 
   /** The public values of this run, as the identification step needs them. */

@@ -30,8 +30,8 @@ import {
   checkEcho,
   encodeEcho,
   openBroadcast,
+  judgeEquivocation,
   ownBroadcast,
-  provesEquivocation,
   signBroadcast,
   unwrapSigned,
 } from '../../engine/identity.js';
@@ -44,7 +44,9 @@ import {
   type Verdict,
   RoundBasedProtocol,
   decodeFrom,
+  falseComplaint,
   partySet,
+  recheck,
 } from '../../engine/protocol.js';
 import { CURVES, type Curve, type CurveName, type GroupPoint, mod } from '../../math/curve.js';
 import {
@@ -277,12 +279,7 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
     if (complaint.culprits.length !== 1 || accused === undefined || !this.dealers.includes(accused) || accused === from) return undefined;
     // Without evidence there is nothing to check; the complaint stands unverified.
     if (complaint.evidence.length === 0) return undefined;
-    const falseComplaint: Verdict = { code: 'false-complaint', culprits: [from], reason: `party ${from} accused party ${accused} on evidence that clears it` };
-    if (complaint.code === 'equivocation') {
-      return provesEquivocation(this.cfg.identity, this.slot(1, accused), complaint.evidence)
-        ? { code: 'equivocation', culprits: [accused], reason: `party ${accused} signed two different round-1 broadcasts (reported by ${from})` }
-        : falseComplaint;
-    }
+    if (complaint.code === 'equivocation') return judgeEquivocation(this.cfg.identity, [this.slot(1, accused)], from, complaint.evidence);
     if (!['bad-share', 'bad-proof', 'bad-commitment', 'malformed-message'].includes(complaint.code) || !this.receivers.includes(from)) return undefined;
     try {
       const r = new Reader(complaint.evidence);
@@ -291,16 +288,11 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
       r.end();
       const dealing = openBroadcast(this.cfg.identity, this.slot(1, accused), signedBroadcast).payload;
       const share = openBroadcast(this.cfg.identity, this.slot(1, accused, from), signedShare).payload;
-      try {
-        this.checkDealing(accused, dealing, share, from);
-      } catch (e) {
-        if (e instanceof ProtocolAbort) return { code: e.code, culprits: [accused], reason: `${e.reason} (reported by ${from}, checked here)` };
-        throw e;
-      }
-      return falseComplaint;
+      // checkDealing blames only the dealer
+      return recheck(from, accused, () => this.checkDealing(accused, dealing, share, from));
     } catch {
       // Evidence that is malformed or not signed by the accused clears the accused.
-      return falseComplaint;
+      return falseComplaint(from, accused);
     }
   }
 
