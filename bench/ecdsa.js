@@ -14,6 +14,7 @@ import {
   generateSafePrime,
   seededRng,
   simulate,
+  MemorySessionRegistry,
 } from '../packages/core/dist/index.js';
 import { median, paillierFixture, runIfMain } from './lib.js';
 
@@ -61,18 +62,18 @@ export async function benchEcdsa({ measure, report }) {
     const rng = seededRng(`bench-ecdsa-${label}`);
     const identities = generateIdentities(ids, rng);
     const dkgSession = rng(32);
-    const dkg = run(ids.map((self) => createDkg({ curve: 'secp256k1', session: dkgSession, self, parties: ids, threshold: t, identity: identities.get(self), rng })), rng, 'dkg');
+    const dkg = run(ids.map((self) => createDkg({ sessions: new MemorySessionRegistry(), curve: 'secp256k1', session: dkgSession, self, parties: ids, threshold: t, identity: identities.get(self), rng })), rng, 'dkg');
     const sets = primeSets(level);
     let aux;
     // Auxiliary info among the signers (what presigning needs); one run, it takes seconds.
     const auxMs = timeRuns(() => {
       const session = rng(32);
-      aux = run(signers.map((self, i) => new AuxInfoProtocol({ session, self, parties: signers, identity: identities.get(self), level, primes: sets[i], rng })), rng, 'aux');
+      aux = run(signers.map((self, i) => new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session, self, parties: signers, identity: identities.get(self), level, primes: sets[i], rng })), rng, 'aux');
     }, 1);
     report('ecdsa', `aux info ${signers.length} signers, ${level.name} (all parties)`, auxMs, baseline);
     const presign = () => {
       const session = rng(32);
-      return run(signers.map((self) => new PresignProtocol({ key: dkg.get(self), aux: aux.get(self), signers, session, identity: identities.get(self), rng })), rng, 'presign');
+      return run(signers.map((self) => new PresignProtocol({ sessions: new MemorySessionRegistry(), key: dkg.get(self), aux: aux.get(self), signers, session, identity: identities.get(self), rng })), rng, 'presign');
     };
     const ready = [];
     // Each presignature signs once: as many as the online median needs (more where they are cheap).
@@ -81,7 +82,7 @@ export async function benchEcdsa({ measure, report }) {
     report('ecdsa', `presign ${label} (per party)`, presignMs / signers.length, baseline);
     const sign = (presigs) => {
       const session = rng(16);
-      run(signers.map((self) => new EcdsaSignProtocol({ presignature: presigs.get(self), digest, session })), rng, 'sign');
+      run(signers.map((self) => new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature: presigs.get(self), digest, session })), rng, 'sign');
     };
     // The first signature warms the code paths up (a signer node is a long-running process).
     sign(ready.shift());

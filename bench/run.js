@@ -18,6 +18,7 @@ import {
   signShare,
   simulate,
   systemRng,
+  MemorySessionRegistry,
 } from '../packages/core/dist/index.js';
 import { QUICK, makeReport, measure } from './lib.js';
 
@@ -49,7 +50,7 @@ function keygen(curve, t, n, rng) {
   const identities = generateIdentities(ids, rng);
   const session = rng(32);
   const run = simulate(
-    ids.map((self) => createDkg({ curve, session, self, parties: ids, threshold: t, identity: identities.get(self), rng })),
+    ids.map((self) => createDkg({ sessions: new MemorySessionRegistry(), curve, session, self, parties: ids, threshold: t, identity: identities.get(self), rng })),
     rng,
   );
   if (run.aborts.size || run.outputs.size !== n) throw new Error('DKG failed');

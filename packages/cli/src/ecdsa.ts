@@ -26,6 +26,8 @@ import {
   generateSafePrime,
   importTssLibEcdsa,
   publicPackageOf,
+  type SessionRegistry,
+  sessionRegistries,
 } from '@mpc-wallet/core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { type SimulateSignResult, runToCompletion } from './simulate.js';
@@ -57,6 +59,7 @@ function signWith(
   shares: Map<number, KeyShare>,
   signers: readonly number[],
   identities: Map<number, PartyIdentity>,
+  sessions: Map<number, SessionRegistry>,
   primes: Map<number, { p: bigint; q: bigint }>,
   digest: Uint8Array,
   rng: Rng,
@@ -64,19 +67,19 @@ function signWith(
   const auxSession = rng(32);
   const aux = runToCompletion(
     'auxiliary info',
-    signers.map((self) => new AuxInfoProtocol({ session: auxSession, self, parties: signers, identity: identities.get(self)!, level: LEVEL, primes: primes.get(self)!, rng })),
+    signers.map((self) => new AuxInfoProtocol({ session: auxSession, self, parties: signers, identity: identities.get(self)!, sessions: sessions.get(self)!, level: LEVEL, primes: primes.get(self)!, rng })),
     rng,
   ) as Map<number, AuxInfo>;
   const presignSession = rng(32);
   const presigs = runToCompletion(
     'presigning',
-    signers.map((self) => new PresignProtocol({ key: shares.get(self)!, aux: aux.get(self)!, signers, session: presignSession, identity: identities.get(self)!, rng })),
+    signers.map((self) => new PresignProtocol({ key: shares.get(self)!, aux: aux.get(self)!, signers, session: presignSession, identity: identities.get(self)!, sessions: sessions.get(self)!, rng })),
     rng,
   ) as Map<number, Presignature>;
   const signSession = rng(32);
   const sigs = runToCompletion(
     'signing',
-    signers.map((self) => new EcdsaSignProtocol({ presignature: presigs.get(self)!, digest, session: signSession })),
+    signers.map((self) => new EcdsaSignProtocol({ presignature: presigs.get(self)!, digest, session: signSession, sessions: sessions.get(self)! })),
     rng,
   );
   const sig = sigs.get(signers[0]!)!;
@@ -89,18 +92,19 @@ export async function simulateEcdsa(opts: { threshold: number; parties: number; 
   const { rng } = opts;
   const ids = Array.from({ length: opts.parties }, (_, i) => i + 1);
   const identities = generateIdentities(ids, rng);
+  const sessions = sessionRegistries(ids);
   const dkgSession = rng(32);
   let shares = runToCompletion(
     'key generation',
-    ids.map((self) => createDkg({ curve: 'secp256k1', session: dkgSession, self, parties: ids, threshold: opts.threshold, identity: identities.get(self)!, rng })),
+    ids.map((self) => createDkg({ curve: 'secp256k1', session: dkgSession, self, parties: ids, threshold: opts.threshold, identity: identities.get(self)!, sessions: sessions.get(self)!, rng })),
     rng,
   ) as Map<number, KeyShare>;
   if (opts.refresh) {
     const session = rng(32);
-    shares = runToCompletion('refresh', [...shares.values()].map((share) => createRefresh({ share, session, identity: identities.get(share.self)!, rng })), rng) as Map<number, KeyShare>;
+    shares = runToCompletion('refresh', [...shares.values()].map((share) => createRefresh({ share, session, identity: identities.get(share.self)!, sessions: sessions.get(share.self)!, rng })), rng) as Map<number, KeyShare>;
   }
   const signers = [...opts.signers].sort((a, b) => a - b);
-  const { sig, publicKey } = signWith(shares, signers, identities, await freshPrimes(signers), opts.message, rng);
+  const { sig, publicKey } = signWith(shares, signers, identities, sessions, await freshPrimes(signers), opts.message, rng);
   return {
     scheme: 'ecdsa-secp256k1',
     threshold: opts.threshold,
@@ -126,18 +130,19 @@ export async function simulateEcdsaFromTssLib(opts: { dir: string; fileIndices: 
   const present = imported.map((p) => p.share.self).sort((a, b) => a - b);
   if (present.length < first.threshold) throw new Error(`the key needs ${first.threshold} of its ${first.parties.length} parties; ${present.length} given`);
   const identities = generateIdentities(present, rng);
+  const sessions = sessionRegistries(present);
   const old = publicPackageOf(first);
   const session = rng(32);
   const shares = runToCompletion(
     'reshare of the imported key',
     imported.map((p) =>
-      createReshare({ old, oldShare: p.share, self: p.share.self, session, identity: identities.get(p.share.self)!, dealers: present, receivers: present, threshold: first.threshold, rng }),
+      createReshare({ old, oldShare: p.share, self: p.share.self, session, identity: identities.get(p.share.self)!, sessions: sessions.get(p.share.self)!, dealers: present, receivers: present, threshold: first.threshold, rng }),
     ),
     rng,
   ) as Map<number, KeyShare>;
   // tss-lib's Paillier primes are safe primes: they carry the CGGMP modulus of each party.
   const primes = new Map(imported.map((p) => [p.share.self, { p: p.paillier.p, q: p.paillier.q }] as const));
-  const { sig, publicKey } = signWith(shares, present, identities, primes, opts.message, rng);
+  const { sig, publicKey } = signWith(shares, present, identities, sessions, primes, opts.message, rng);
   return {
     scheme: 'ecdsa-secp256k1',
     threshold: first.threshold,

@@ -12,6 +12,7 @@ import {
   createRefresh,
   frostSigningKey,
   generateIdentities,
+  sessionRegistries,
   simulate,
   verifySignature,
   bytesToHex,
@@ -64,11 +65,12 @@ export function simulateSign(opts: SimulateSignOptions): SimulateSignResult {
   const suite = FROST_SUITES[SCHEMES[opts.scheme]];
   const ids = Array.from({ length: opts.parties }, (_, i) => i + 1);
   const identities: Map<number, PartyIdentity> = generateIdentities(ids, opts.rng);
+  const sessions = sessionRegistries(ids);
   const dkgSession = sessionId(opts.rng);
   let shares = runToCompletion(
     'key generation',
     ids.map((self) =>
-      createDkg({ curve: suite.curve.name, session: dkgSession, self, parties: ids, threshold: opts.threshold, identity: identities.get(self)!, rng: opts.rng }),
+      createDkg({ curve: suite.curve.name, session: dkgSession, self, parties: ids, threshold: opts.threshold, identity: identities.get(self)!, sessions: sessions.get(self)!, rng: opts.rng }),
     ),
     opts.rng,
   ) as Map<number, KeyShare | null>;
@@ -76,7 +78,7 @@ export function simulateSign(opts: SimulateSignOptions): SimulateSignResult {
     const refreshSession = sessionId(opts.rng);
     shares = runToCompletion(
       'refresh',
-      [...shares.values()].map((share) => createRefresh({ share: share!, session: refreshSession, identity: identities.get(share!.self)!, rng: opts.rng })),
+      [...shares.values()].map((share) => createRefresh({ share: share!, session: refreshSession, identity: identities.get(share!.self)!, sessions: sessions.get(share!.self)!, rng: opts.rng })),
       opts.rng,
     );
   }
@@ -90,6 +92,7 @@ export function simulateSign(opts: SimulateSignOptions): SimulateSignResult {
           session: signSession,
           signers: opts.signers,
           message: opts.message,
+          sessions: sessions.get(self)!,
           rng: opts.rng,
         }),
     ),

@@ -1,4 +1,5 @@
 /** Shared fixtures for protocol tests: keys made by a real DKG over the simulator. */
+import { MemorySessionRegistry } from '../src/engine/protocol.js';
 import { expect } from 'vitest';
 import {
   type CurveName,
@@ -32,7 +33,7 @@ export function runDkg(curve: CurveName, t: number, n: number, seed = `dkg-${cur
   const rng = seededRng(seed);
   const identities = generateIdentities([...ids(n), ...extraIdentities], rng);
   const result = simulate(
-    ids(n).map((self) => createDkg({ curve, session: session(seed), self, parties: ids(n), threshold: t, identity: identities.get(self)!, rng })),
+    ids(n).map((self) => createDkg({ sessions: new MemorySessionRegistry(), curve, session: session(seed), self, parties: ids(n), threshold: t, identity: identities.get(self)!, rng })),
     rng,
   );
   expect(result.aborts.size).toBe(0);

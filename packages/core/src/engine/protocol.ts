@@ -7,7 +7,7 @@
  * of early messages, duplicate suppression, equivocation detection on one channel, and the
  * terminal states. Subclasses only say who sends in each round and what a round computes.
  */
-import { equalBytes } from '../bytes.js';
+import { bytesToHex, equalBytes } from '../bytes.js';
 import { type ProtocolMessage, Reader, Writer } from './codec.js';
 import { ProtocolAbort, blame } from './errors.js';
 
@@ -55,6 +55,44 @@ export interface Verdict {
 
 /** Source of randomness: returns `n` fresh uniformly random bytes. */
 export type Rng = (n: number) => Uint8Array;
+
+/**
+ * The session ids one party has used (DESIGN §5). A party that ran two instances of one protocol
+ * under one session id would sign two different messages for the same slot, and any peer could
+ * then have it convicted of equivocation; so an instance claims its (protocol, session) here before
+ * it produces anything, and a claimed id is refused for good. Core does no I/O: the signer node
+ * injects a registry backed by its own store (claim must be atomic there); tests and simulations
+ * use `MemorySessionRegistry`, one per party.
+ */
+export interface SessionRegistry {
+  /** Marks (protocol, session) as used by this party; false when it was already used. */
+  claim(protocol: string, session: Uint8Array): boolean;
+}
+
+/** An in-memory registry: single use for the lifetime of the object. */
+export class MemorySessionRegistry implements SessionRegistry {
+  private readonly used = new Set<string>();
+
+  claim(protocol: string, session: Uint8Array): boolean {
+    const id = `${protocol}\u0000${bytesToHex(session)}`;
+    if (this.used.has(id)) return false;
+    this.used.add(id);
+    return true;
+  }
+}
+
+/** One fresh in-memory registry per party (simulations and tests). */
+export function sessionRegistries(ids: readonly number[]): Map<number, MemorySessionRegistry> {
+  return new Map(ids.map((id) => [id, new MemorySessionRegistry()] as const));
+}
+
+/** `start()` of an instance whose session id this party has used before. Nothing was sent. */
+export class SessionReuseError extends Error {
+  constructor(protocol: string) {
+    super(`session id already used for ${protocol}; refusing to run it again`);
+    this.name = 'SessionReuseError';
+  }
+}
 
 export type Outcome<T> =
   | { status: 'continue'; outgoing: ProtocolMessage[] }
@@ -107,6 +145,7 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
     readonly session: Uint8Array,
     readonly self: number,
     rounds: readonly RoundSpec[],
+    private readonly sessions: SessionRegistry,
   ) {
     if (session.length === 0 || session.length > 64) throw new RangeError('session id must be 1..64 bytes');
     this.rounds = rounds;
@@ -131,6 +170,8 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
 
   start(): Outcome<T> {
     if (this.state !== 'new') throw new Error('protocol already started');
+    // Claimed before anything is computed or signed: a reused id produces nothing to convict.
+    if (!this.sessions.claim(this.protocol, this.session)) throw new SessionReuseError(this.protocol);
     this.state = 'running';
     return this.step(() => this.onStart());
   }

@@ -3,6 +3,7 @@
  * fixtures (generating them takes minutes): every party ends with every other party's proven
  * Paillier modulus and ring-Pedersen parameters, and each kind of misbehaviour is named.
  */
+import { MemorySessionRegistry } from '../../src/engine/protocol.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
@@ -39,7 +40,7 @@ function setup(seed: string) {
   const rng = seededRng(seed);
   const identities = generateIdentities(parties, rng);
   const session = new TextEncoder().encode(`aux-${seed}`);
-  const instances = parties.map((self, i) => new AuxInfoProtocol({ session, self, parties, identity: identities.get(self)!, level, primes: primes[i]!, rng }));
+  const instances = parties.map((self, i) => new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session, self, parties, identity: identities.get(self)!, level, primes: primes[i]!, rng }));
   return { rng, identities, instances };
 }
 
@@ -162,7 +163,7 @@ describe('CGGMP auxiliary information', () => {
     const identities = generateIdentities(parties, seededRng('x'));
     expect(
       () =>
-        new AuxInfoProtocol({ session: new Uint8Array(8), self: 1, parties, identity: identities.get(1)!, level, primes: FIXTURE_2048.smallFactor, rng: seededRng('y') }),
+        new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session: new Uint8Array(8), self: 1, parties, identity: identities.get(1)!, level, primes: FIXTURE_2048.smallFactor, rng: seededRng('y') }),
     ).toThrow();
   });
 });
@@ -281,7 +282,7 @@ class MaliciousAuxParty implements Protocol<AuxInfo> {
 function runAgainst(label: string, lie: (session: Uint8Array) => Lie): SimulationResult<AuxInfo> {
   const session = utf8(`aux-adversary/${label}`);
   const honest = HONEST.map(
-    (self) => new AuxInfoProtocol({ session, self, parties, identity: committee.get(self)!, level, primes: primes[self - 1]!, rng: seededRng(`aux-adversary/${self}`) }),
+    (self) => new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session, self, parties, identity: committee.get(self)!, level, primes: primes[self - 1]!, rng: seededRng(`aux-adversary/${self}`) }),
   );
   return simulate<AuxInfo>([...honest, new MaliciousAuxParty(session, committee.get(MALICIOUS)!, lie(session))], seededRng(label));
 }

@@ -1,4 +1,5 @@
 /** Shared setup of the threshold-ECDSA tests: 2048-bit fixture primes, a DKG'd committee and its auxiliary info. */
+import { MemorySessionRegistry } from '../../src/engine/protocol.js';
 import { expect } from 'vitest';
 import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
 import { seededRng } from '../../src/engine/rng.js';
@@ -18,7 +19,7 @@ export function ecdsaCommittee(seed: string): { committee: Committee; aux: Map<n
   const session = new TextEncoder().encode(`${seed}-aux`);
   const parties = [1, 2, 3];
   const result = simulate(
-    parties.map((self, i) => new AuxInfoProtocol({ session, self, parties, identity: committee.identities.get(self)!, level, primes: primes[i]!, rng })),
+    parties.map((self, i) => new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session, self, parties, identity: committee.identities.get(self)!, level, primes: primes[i]!, rng })),
     rng,
   );
   expect(result.aborts.size).toBe(0);

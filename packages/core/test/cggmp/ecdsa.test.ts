@@ -3,6 +3,7 @@
  * presigning, signing. Signatures are checked with @noble/curves and, through viem, recover the
  * key's Ethereum address. Adversarial cases name the culprit; presignatures are single-use.
  */
+import { MemorySessionRegistry } from '../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { recoverAddress, serializeSignature, toHex } from 'viem';
@@ -35,7 +36,7 @@ function presign(signers: number[], seed: string, faults: SimulatorFaults = {}) 
   const rng = seededRng(seed);
   const session = new TextEncoder().encode(`presign-${seed}`);
   return simulate(
-    signers.map((self) => new PresignProtocol({ key: committee.shares.get(self)!, aux: aux.get(self)!, signers, session, identity: committee.identities.get(self)!, rng })),
+    signers.map((self) => new PresignProtocol({ sessions: new MemorySessionRegistry(), key: committee.shares.get(self)!, aux: aux.get(self)!, signers, session, identity: committee.identities.get(self)!, rng })),
     rng,
     faults,
   );
@@ -43,7 +44,7 @@ function presign(signers: number[], seed: string, faults: SimulatorFaults = {}) 
 
 function sign(presignatures: Presignature[], seed: string, faults: SimulatorFaults = {}) {
   const session = new TextEncoder().encode(`sign-${seed}`);
-  return simulate(presignatures.map((presignature) => new EcdsaSignProtocol({ presignature, digest, session })), seededRng(seed), faults);
+  return simulate(presignatures.map((presignature) => new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature, digest, session })), seededRng(seed), faults);
 }
 
 describe('CGGMP threshold ECDSA', () => {
@@ -76,7 +77,7 @@ describe('CGGMP threshold ECDSA', () => {
     expect(run.aborts.size).toBe(0);
     expect(presigs.every((p) => p.used)).toBe(true);
     expect(() => presigs[0]!.take()).toThrow(PresignatureReuseError);
-    expect(() => new EcdsaSignProtocol({ presignature: presigs[0]!, digest, session: new Uint8Array(4) })).toThrow(/already used/);
+    expect(() => new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature: presigs[0]!, digest, session: new Uint8Array(4) })).toThrow(/already used/);
   });
 
   it('3-of-5: signers 1, 3 and 5 presign and sign (auxiliary info among the signers)', () => {
@@ -85,42 +86,42 @@ describe('CGGMP threshold ECDSA', () => {
     const rng = seededRng('ecdsa-3-5');
     const auxSession = new TextEncoder().encode('aux-3-5');
     const aux35 = simulate(
-      signers.map((self, i) => new AuxInfoProtocol({ session: auxSession, self, parties: signers, identity: big.identities.get(self)!, level, primes: primes[i]!, rng })),
+      signers.map((self, i) => new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session: auxSession, self, parties: signers, identity: big.identities.get(self)!, level, primes: primes[i]!, rng })),
       rng,
     ).outputs as Map<number, AuxInfo>;
     const pre = simulate(
-      signers.map((self) => new PresignProtocol({ key: big.shares.get(self)!, aux: aux35.get(self)!, signers, session: new TextEncoder().encode('pre-3-5'), identity: big.identities.get(self)!, rng })),
+      signers.map((self) => new PresignProtocol({ sessions: new MemorySessionRegistry(), key: big.shares.get(self)!, aux: aux35.get(self)!, signers, session: new TextEncoder().encode('pre-3-5'), identity: big.identities.get(self)!, rng })),
       rng,
     );
     expect(pre.aborts.size).toBe(0);
     const run = simulate(
-      signers.map((self) => new EcdsaSignProtocol({ presignature: pre.outputs.get(self) as Presignature, digest, session: new TextEncoder().encode('sign-3-5') })),
+      signers.map((self) => new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature: pre.outputs.get(self) as Presignature, digest, session: new TextEncoder().encode('sign-3-5') })),
       rng,
     );
     const sig = run.outputs.get(5)!;
     expect(secp256k1.verify(sig.compact, digest, SECP256K1.encodePoint(big.shares.get(1)!.publicKey), { prehash: false, lowS: true })).toBe(true);
     // two signers of a 3-of-5 key cannot presign
-    expect(() => new PresignProtocol({ key: big.shares.get(1)!, aux: aux35.get(1)!, signers: [1, 3], session: new Uint8Array(4), identity: big.identities.get(1)!, rng })).toThrow(/threshold/);
+    expect(() => new PresignProtocol({ sessions: new MemorySessionRegistry(), key: big.shares.get(1)!, aux: aux35.get(1)!, signers: [1, 3], session: new Uint8Array(4), identity: big.identities.get(1)!, rng })).toThrow(/threshold/);
   }, 120_000);
 
   it('after a refresh the new shares sign under the same key, and a party presigning with its old share is named', () => {
     const rng = seededRng('ecdsa-refresh');
     const session = new TextEncoder().encode('refresh-ecdsa');
     const refreshed = simulate(
-      [...committee.shares.values()].map((share) => createRefresh({ share, session, identity: committee.identities.get(share.self)!, rng })),
+      [...committee.shares.values()].map((share) => createRefresh({ sessions: new MemorySessionRegistry(), share, session, identity: committee.identities.get(share.self)!, rng })),
       rng,
     ).outputs as Map<number, KeyShare>;
     expect(refreshed.get(1)!.publicKey.equals(committee.shares.get(1)!.publicKey)).toBe(true);
     const signers = [1, 2];
     const run = (keyOf: (id: number) => KeyShare, seed: string) =>
       simulate(
-        signers.map((self) => new PresignProtocol({ key: keyOf(self), aux: aux.get(self)!, signers, session: new TextEncoder().encode(seed), identity: committee.identities.get(self)!, rng })),
+        signers.map((self) => new PresignProtocol({ sessions: new MemorySessionRegistry(), key: keyOf(self), aux: aux.get(self)!, signers, session: new TextEncoder().encode(seed), identity: committee.identities.get(self)!, rng })),
         rng,
       );
     const fresh = run((id) => refreshed.get(id)!, 'presign-refreshed');
     expect(fresh.aborts.size).toBe(0);
     const sigs = simulate(
-      signers.map((self) => new EcdsaSignProtocol({ presignature: fresh.outputs.get(self) as Presignature, digest, session: new TextEncoder().encode('sign-refreshed') })),
+      signers.map((self) => new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature: fresh.outputs.get(self) as Presignature, digest, session: new TextEncoder().encode('sign-refreshed') })),
       rng,
     );
     const pk = SECP256K1.encodePoint(committee.shares.get(1)!.publicKey);

@@ -5,6 +5,7 @@
  * round-4 echo, a forged forwarded conversion convicts its forwarder, and an honest run never
  * sends an identification message.
  */
+import { MemorySessionRegistry } from '../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
 import { type Presignature, PresignProtocol, type PresignConfig, type Round3Values } from '../../src/protocols/cggmp/presign.js';
@@ -51,7 +52,7 @@ function run(seed: string, lies: Record<number, (v: Round3Values) => Round3Value
   const rng = seededRng(seed);
   const session = new TextEncoder().encode(`identification-${seed}`);
   const parties = signers.map((self) => {
-    const cfg = { key: committee.shares.get(self)!, aux: aux.get(self)!, signers, session, identity: committee.identities.get(self)!, rng };
+    const cfg = { key: committee.shares.get(self)!, aux: aux.get(self)!, signers, session, identity: committee.identities.get(self)!, sessions: new MemorySessionRegistry(), rng };
     const lie = lies[self];
     return lie ? new LyingPresign(cfg, lie) : new PresignProtocol(cfg);
   });

@@ -1,3 +1,4 @@
+import { MemorySessionRegistry } from '../../src/engine/protocol.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -27,7 +28,7 @@ const CURVE_NAMES: CurveName[] = ['secp256k1', 'ed25519'];
 function dkgParties(curve: CurveName, t: number, n: number, seed: string) {
   const rng = seededRng(seed);
   const identities = generateIdentities(ids(n), rng);
-  const parties = ids(n).map((self) => createDkg({ curve, session: session(seed), self, parties: ids(n), threshold: t, identity: identities.get(self)!, rng }));
+  const parties = ids(n).map((self) => createDkg({ sessions: new MemorySessionRegistry(), curve, session: session(seed), self, parties: ids(n), threshold: t, identity: identities.get(self)!, rng }));
   return { rng, identities, parties };
 }
 
@@ -98,11 +99,11 @@ describe('DKG', () => {
   it('rejects bad configurations', () => {
     const identities = generateIdentities(ids(3), seededRng('cfg'));
     const base = { curve: 'ed25519' as const, session: session('cfg'), self: 1, parties: ids(3), identity: identities.get(1)!, rng: seededRng('r') };
-    expect(() => createDkg({ ...base, threshold: 4 })).toThrow(RangeError);
-    expect(() => createDkg({ ...base, threshold: 0 })).toThrow(RangeError);
-    expect(() => createDkg({ ...base, threshold: 2, self: 4 })).toThrow(RangeError);
-    expect(() => createDkg({ ...base, threshold: 2, parties: [1, 1, 2] })).toThrow(RangeError);
-    expect(() => createDkg({ ...base, threshold: 2, session: new Uint8Array(0) })).toThrow(RangeError);
+    expect(() => createDkg({ sessions: new MemorySessionRegistry(), ...base, threshold: 4 })).toThrow(RangeError);
+    expect(() => createDkg({ sessions: new MemorySessionRegistry(), ...base, threshold: 0 })).toThrow(RangeError);
+    expect(() => createDkg({ sessions: new MemorySessionRegistry(), ...base, threshold: 2, self: 4 })).toThrow(RangeError);
+    expect(() => createDkg({ sessions: new MemorySessionRegistry(), ...base, threshold: 2, parties: [1, 1, 2] })).toThrow(RangeError);
+    expect(() => createDkg({ sessions: new MemorySessionRegistry(), ...base, threshold: 2, session: new Uint8Array(0) })).toThrow(RangeError);
   });
 });
 
@@ -153,8 +154,8 @@ describe('DKG adversaries are named', () => {
       // Party 2's twin in another session, fed the same randomness: same polynomial, proof bound to the other session.
       const twinRng = seededRng('twin');
       const honestRng = seededRng('twin');
-      const honest2 = createDkg({ curve, session: session(seed), self: 2, parties: ids(3), threshold: 2, identity: identities.get(2)!, rng: honestRng });
-      const twin = createDkg({ curve, session: session('another session'), self: 2, parties: ids(3), threshold: 2, identity: identities.get(2)!, rng: twinRng });
+      const honest2 = createDkg({ sessions: new MemorySessionRegistry(), curve, session: session(seed), self: 2, parties: ids(3), threshold: 2, identity: identities.get(2)!, rng: honestRng });
+      const twin = createDkg({ sessions: new MemorySessionRegistry(), curve, session: session('another session'), self: 2, parties: ids(3), threshold: 2, identity: identities.get(2)!, rng: twinRng });
       const twinOut = twin.start();
       parties[1] = honest2;
       const proofLength = CURVES[curve].pointLength + CURVES[curve].scalarLength;
@@ -177,7 +178,7 @@ describe('DKG adversaries are named', () => {
     it(`${curve}: equivocation (two validly signed dealings) → caught in the echo round, 2 blamed`, () => {
       const seed = `equivocate-${curve}`;
       const { rng, identities, parties } = dkgParties(curve, 2, 3, seed);
-      const other = createDkg({ curve, session: session(seed), self: 2, parties: ids(3), threshold: 2, identity: identities.get(2)!, rng: seededRng('other') });
+      const other = createDkg({ sessions: new MemorySessionRegistry(), curve, session: session(seed), self: 2, parties: ids(3), threshold: 2, identity: identities.get(2)!, rng: seededRng('other') });
       const alternative = other.start().outgoing;
       const result = simulate(parties, rng, {
         tamper: (m, to) => {
@@ -192,7 +193,7 @@ describe('DKG adversaries are named', () => {
     it(`${curve}: simulator equivocation of a broadcast → 2 blamed by everyone (echo or share check)`, () => {
       const seed = `equivocate-sim-${curve}`;
       const { rng, identities, parties } = dkgParties(curve, 2, 4, seed);
-      const other = createDkg({ curve, session: session(seed), self: 2, parties: ids(4), threshold: 2, identity: identities.get(2)!, rng: seededRng('other') });
+      const other = createDkg({ sessions: new MemorySessionRegistry(), curve, session: session(seed), self: 2, parties: ids(4), threshold: 2, identity: identities.get(2)!, rng: seededRng('other') });
       const variant = other.start().outgoing.find((o) => o.to === null)!.payload;
       const result = simulate(parties, rng, { equivocate: { from: 2, recipients: [3, 4], variant: () => variant }, reorder: true });
       expect(result.outputs.size).toBe(0);

@@ -23,7 +23,7 @@ import {
   openBroadcast,
   signBroadcast,
 } from '../../src/engine/identity.js';
-import { type Inbox, type Outgoing, type Rng, type RoundResult, RoundBasedProtocol, decodeFrom } from '../../src/engine/protocol.js';
+import { type Inbox, type Outgoing, type Rng, type RoundResult, type SessionRegistry, MemorySessionRegistry, RoundBasedProtocol, decodeFrom } from '../../src/engine/protocol.js';
 
 export const TOY_PROTOCOL = 'toy/xor';
 export const ECHO_PROTOCOL = 'toy/echo';
@@ -72,6 +72,8 @@ export interface ToyConfig {
   /** Test hook: return outgoing messages from the last round instead of an output. */
   runPastEnd?: boolean;
   protocol?: string;
+  /** Default: a fresh registry (each toy instance is its own party). */
+  sessions?: SessionRegistry;
 }
 
 export class ToyProtocol extends RoundBasedProtocol<ToyOutput> {
@@ -83,7 +85,7 @@ export class ToyProtocol extends RoundBasedProtocol<ToyOutput> {
     super(cfg.protocol ?? TOY_PROTOCOL, cfg.session, cfg.self, [
       { broadcast: true, direct: false },
       { broadcast: false, direct: true },
-    ]);
+    ], cfg.sessions ?? new MemorySessionRegistry());
     this.cfg = cfg;
     this.value = cfg.rng(32);
   }
@@ -147,6 +149,7 @@ export interface EchoToyConfig {
   parties: readonly number[];
   rng: Rng;
   identity: PartyIdentity;
+  sessions?: SessionRegistry;
 }
 
 /** Signed broadcast + echo round: equivocation by a sender is detected and attributed. */
@@ -160,7 +163,7 @@ export class EchoToy extends RoundBasedProtocol<Uint8Array> {
     super(ECHO_PROTOCOL, cfg.session, cfg.self, [
       { broadcast: true, direct: false },
       { broadcast: true, direct: false },
-    ]);
+    ], cfg.sessions ?? new MemorySessionRegistry());
     this.cfg = cfg;
     this.value = cfg.rng(32);
   }

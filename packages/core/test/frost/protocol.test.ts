@@ -1,3 +1,4 @@
+import { MemorySessionRegistry } from '../../src/engine/protocol.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
@@ -56,7 +57,7 @@ describe('FROST signing protocol', () => {
         fc.property(fc.integer({ min: 0, max: 1e6 }), fc.subarray([1, 2, 3, 4, 5], { minLength: 3 }), (seed, signers) => {
           const rng = seededRng(`sign-${seed}`);
           const result = simulate(
-            signers.map((id) => new FrostSign({ key: frostSigningKey(suite, shares.get(id)!), session: session(`s${seed}`), signers, message, rng })),
+            signers.map((id) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, shares.get(id)!), session: session(`s${seed}`), signers, message, rng })),
             rng,
             { drop: 0.2, duplicate: 0.2, reorder: true },
           );
@@ -81,6 +82,7 @@ describe('FROST signing protocol', () => {
         const parties = [1, 3].map(
           (id, k) =>
             new FrostSign({
+              sessions: new MemorySessionRegistry(),
               key: keys.get(id)!,
               session: session(`pool-${name}-${i}`),
               signers: [1, 3],
@@ -104,7 +106,7 @@ describe('FROST signing protocol', () => {
       const rng = seededRng(`badshare-${name}`);
       const signers = [1, 2, 4];
       const result = simulate(
-        signers.map((id) => new FrostSign({ key: frostSigningKey(suite, shares.get(id)!), session: session('bad-share'), signers, message, rng })),
+        signers.map((id) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, shares.get(id)!), session: session('bad-share'), signers, message, rng })),
         rng,
         {
           tamper: (m) => {
@@ -125,7 +127,7 @@ describe('FROST signing protocol', () => {
       const { suite, shares } = committee(name);
       const rng = seededRng(`badR-${name}`);
       const result = simulate(
-        [1, 2].map((id) => new FrostSign({ key: frostSigningKey(suite, shares.get(id)!), session: session('bad-R'), signers: [1, 2], message, rng })),
+        [1, 2].map((id) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, shares.get(id)!), session: session('bad-R'), signers: [1, 2], message, rng })),
         rng,
         {
           tamper: (m) => {
@@ -142,7 +144,7 @@ describe('FROST signing protocol', () => {
       const { suite, shares } = committee(name);
       const rng = seededRng(`malformed-${name}`);
       const result = simulate(
-        [1, 2].map((id) => new FrostSign({ key: frostSigningKey(suite, shares.get(id)!), session: session('malformed'), signers: [1, 2], message, rng })),
+        [1, 2].map((id) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, shares.get(id)!), session: session('malformed'), signers: [1, 2], message, rng })),
         rng,
         { tamper: (m) => (m.from === 1 && m.round === 2 ? { ...m, payload: m.payload.subarray(1) } : m) },
       );

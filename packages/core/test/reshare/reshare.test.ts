@@ -1,3 +1,4 @@
+import { MemorySessionRegistry } from '../../src/engine/protocol.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -28,7 +29,7 @@ import { type Committee, expectBlame, ids, runDkg, secretOf, session } from '../
 function refresh(c: Committee, seed: string, faults = {}) {
   const rng = seededRng(seed);
   const result = simulate(
-    [...c.shares.values()].map((share) => createRefresh({ share, session: session(seed), identity: c.identities.get(share.self)!, rng })),
+    [...c.shares.values()].map((share) => createRefresh({ sessions: new MemorySessionRegistry(), share, session: session(seed), identity: c.identities.get(share.self)!, rng })),
     rng,
     faults,
   );
@@ -39,7 +40,7 @@ function sign(suite: FrostCiphersuite, shares: KeyShare[], message: Uint8Array, 
   const rng = seededRng(seed);
   const signers = shares.map((s) => s.self);
   return simulate(
-    shares.map((s) => new FrostSign({ key: frostSigningKey(suite, s), session: session(seed), signers, message, rng })),
+    shares.map((s) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, s), session: session(seed), signers, message, rng })),
     rng,
   );
 }
@@ -97,7 +98,7 @@ describe('proactive refresh', () => {
     const curve = CURVES.ed25519;
     // Party 2 shifts its dealt constant term by G (and signs what it sends).
     const result = simulate(
-      [...old.shares.values()].map((share) => createRefresh({ share, session: session(seed), identity: old.identities.get(share.self)!, rng })),
+      [...old.shares.values()].map((share) => createRefresh({ sessions: new MemorySessionRegistry(), share, session: session(seed), identity: old.identities.get(share.self)!, rng })),
       rng,
       {
         tamper: (m) => {
@@ -118,7 +119,7 @@ describe('proactive refresh', () => {
   it('a dealer cannot start with an old share that does not match its verification share', () => {
     const old = runDkg('ed25519', 2, 3);
     const cheat = { ...old.shares.get(2)!, secretShare: (old.shares.get(2)!.secretShare + 5n) % CURVES.ed25519.order };
-    expect(() => createRefresh({ share: cheat, session: session('x'), identity: old.identities.get(2)!, rng: seededRng('x') })).toThrow(/verification share/);
+    expect(() => createRefresh({ sessions: new MemorySessionRegistry(), share: cheat, session: session('x'), identity: old.identities.get(2)!, rng: seededRng('x') })).toThrow(/verification share/);
   });
 
   it('a dealer that sends a malformed commitment list is named (malformed-message)', () => {
@@ -126,7 +127,7 @@ describe('proactive refresh', () => {
     const seed = 'refresh-malformed';
     const rng = seededRng(seed);
     const result = simulate(
-      [...old.shares.values()].map((share) => createRefresh({ share, session: session(seed), identity: old.identities.get(share.self)!, rng })),
+      [...old.shares.values()].map((share) => createRefresh({ sessions: new MemorySessionRegistry(), share, session: session(seed), identity: old.identities.get(share.self)!, rng })),
       rng,
       {
         tamper: (m) => {
@@ -154,6 +155,7 @@ describe('resharing', () => {
     const receivers = ids(5);
     const parties = receivers.map((self) =>
       createReshare({
+        sessions: new MemorySessionRegistry(),
         old: pub,
         ...(self === 1 || self === 3 ? { oldShare: old.shares.get(self)! } : {}),
         self,
@@ -182,7 +184,7 @@ describe('resharing', () => {
     const sig = [...run.outputs.values()][0]!.signature;
     expect(ed25519.verify(sig, message, curve.encodePoint(pk))).toBe(true);
     // two signers are no longer enough
-    expect(() => new FrostSign({ key: frostSigningKey(FROST_ED25519, fresh[0]!), session: session('x'), signers: [1, 2], message, rng })).toThrow(/threshold/);
+    expect(() => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(FROST_ED25519, fresh[0]!), session: session('x'), signers: [1, 2], message, rng })).toThrow(/threshold/);
   });
 
   it('replace one party: {1,2,3} → {2,3,4}, dealers {1,2}; party 1 leaves with nothing', () => {
@@ -193,6 +195,7 @@ describe('resharing', () => {
     const everyone = [1, 2, 3, 4];
     const parties = everyone.map((self) =>
       createReshare({
+        sessions: new MemorySessionRegistry(),
         old: pub,
         ...(self <= 2 ? { oldShare: old.shares.get(self)! } : {}),
         self,
@@ -232,7 +235,7 @@ describe('resharing', () => {
     const seed = 'foreign-reshare';
     const result = simulate(
       ids(3).map((self) =>
-        createReshare({ old: publicPackageOf(imported(self)), oldShare: imported(self), self, session: session(seed), identity: identities.get(self)!, dealers: [1, 3], receivers: ids(3), threshold: 2, rng }),
+        createReshare({ sessions: new MemorySessionRegistry(), old: publicPackageOf(imported(self)), oldShare: imported(self), self, session: session(seed), identity: identities.get(self)!, dealers: [1, 3], receivers: ids(3), threshold: 2, rng }),
       ),
       rng,
     );
@@ -249,8 +252,8 @@ describe('resharing', () => {
     const pub = publicPackageOf(old.shares.get(1)!);
     const identities = generateIdentities(ids(4), seededRng('id'));
     const base = { old: pub, self: 1, oldShare: old.shares.get(1)!, session: session('bad'), identity: identities.get(1)!, receivers: ids(3), threshold: 2, rng: seededRng('r') };
-    expect(() => createReshare({ ...base, dealers: [1] })).toThrow(/old threshold/);
-    expect(() => createReshare({ ...base, dealers: [1, 4] })).toThrow(/old committee/);
-    expect(() => createReshare({ ...base, dealers: [1, 2], oldShare: old.shares.get(2)! })).toThrow(/another party/);
+    expect(() => createReshare({ sessions: new MemorySessionRegistry(), ...base, dealers: [1] })).toThrow(/old threshold/);
+    expect(() => createReshare({ sessions: new MemorySessionRegistry(), ...base, dealers: [1, 4] })).toThrow(/old committee/);
+    expect(() => createReshare({ sessions: new MemorySessionRegistry(), ...base, dealers: [1, 2], oldShare: old.shares.get(2)! })).toThrow(/another party/);
   });
 });

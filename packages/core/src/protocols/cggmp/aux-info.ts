@@ -36,7 +36,7 @@ import {
   ownBroadcast,
   signBroadcast,
 } from '../../engine/identity.js';
-import { type Complaint, type Inbox, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
+import { type Complaint, type Inbox, type RoundResult, type Rng, type SessionRegistry, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
 import { type PaillierPublicKey, type PaillierSecretKey, paillierPublicKey, paillierSecretKey } from '../../paillier/paillier.js';
 import { type RingPedersenParams, type RingPedersenSecret, generateRingPedersen, isWellFormedRingPedersen } from '../../paillier/ring-pedersen.js';
 import { decodeModProof, encodeModProof, proveModulus, verifyModulus } from '../../proofs/paillier-blum-modulus.js';
@@ -45,6 +45,8 @@ import { decodeFacProof, encodeFacProof, proveNoSmallFactor, verifyNoSmallFactor
 import type { ProofContext } from '../../proofs/paillier-context.js';
 
 export interface AuxInfoConfig {
+  /** This party's used-session registry; the instance refuses to start under a used id. */
+  sessions: SessionRegistry;
   session: Uint8Array;
   self: number;
   parties: readonly number[];
@@ -88,7 +90,7 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
   private readonly peers = new Map<number, PeerAuxInfo>();
 
   constructor(cfg: AuxInfoConfig) {
-    super(`cggmp-aux/${cfg.level.name}`, cfg.session, cfg.self, ROUNDS);
+    super(`cggmp-aux/${cfg.level.name}`, cfg.session, cfg.self, ROUNDS, cfg.sessions);
     this.cfg = cfg;
     this.parties = partySet(cfg.parties, 'parties');
     if (this.parties.length < 2) throw new RangeError('need at least two distinct parties');

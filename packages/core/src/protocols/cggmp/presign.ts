@@ -26,7 +26,7 @@ import { modPow } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame, withEvidence } from '../../engine/errors.js';
 import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, judgeEquivocation, openBroadcast, openForwarded, ownBroadcast, signBroadcast } from '../../engine/identity.js';
-import { type Complaint, type Inbox, type Outgoing, type RoundResult, type Rng, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
+import { type Complaint, type Inbox, type Outgoing, type RoundResult, type Rng, type SessionRegistry, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1, invert, mod, randomScalar } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
 import { sharedKeyPoint } from '../../math/key-table.js';
@@ -53,6 +53,8 @@ const curve = SECP256K1;
 const q = curve.order;
 
 export interface PresignConfig {
+  /** This party's used-session registry; the instance refuses to start under a used id. */
+  sessions: SessionRegistry;
   key: KeyShare;
   aux: AuxInfo;
   /** The signing set (at least the threshold), including this party. */
@@ -165,7 +167,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   private failure = '';
 
   constructor(cfg: PresignConfig) {
-    super(`cggmp-presign/${cfg.aux.level.name}`, cfg.session, cfg.key.self, ROUNDS);
+    super(`cggmp-presign/${cfg.aux.level.name}`, cfg.session, cfg.key.self, ROUNDS, cfg.sessions);
     this.cfg = cfg;
     const { key, aux } = cfg;
     if (key.curve !== 'secp256k1') throw new RangeError('CGGMP signs with secp256k1 keys');

@@ -8,7 +8,7 @@ import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { concatBytes } from '../../bytes.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame } from '../../engine/errors.js';
-import { type Inbox, type RoundResult, RoundBasedProtocol, decodeFrom } from '../../engine/protocol.js';
+import { type Inbox, type RoundResult, type SessionRegistry, RoundBasedProtocol, decodeFrom } from '../../engine/protocol.js';
 import { SECP256K1, mod } from '../../math/curve.js';
 import { mulSigned } from '../../proofs/integer-challenge.js';
 import { multiplyKey } from '../../math/key-table.js';
@@ -27,6 +27,8 @@ export interface EcdsaSignature {
 }
 
 export interface EcdsaSignConfig {
+  /** This party's used-session registry; the instance refuses to start under a used id. */
+  sessions: SessionRegistry;
   presignature: Presignature;
   /**
    * The 32-byte digest to sign (e.g. keccak256 of an Ethereum transaction).
@@ -46,7 +48,7 @@ export class EcdsaSignProtocol extends RoundBasedProtocol<EcdsaSignature> {
   private sigma = 0n;
 
   constructor(cfg: EcdsaSignConfig) {
-    super('cggmp-sign', cfg.session, cfg.presignature.self, [{ broadcast: true, direct: false }]);
+    super('cggmp-sign', cfg.session, cfg.presignature.self, [{ broadcast: true, direct: false }], cfg.sessions);
     if (cfg.digest.length !== 32) throw new RangeError('the digest must be 32 bytes');
     if (cfg.presignature.used) throw new RangeError('presignature already used');
     this.cfg = cfg;

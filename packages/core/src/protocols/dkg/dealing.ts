@@ -41,6 +41,7 @@ import {
   type Outgoing,
   type RoundResult,
   type Rng,
+  type SessionRegistry,
   type Verdict,
   RoundBasedProtocol,
   decodeFrom,
@@ -71,6 +72,8 @@ export type DealingMode =
     };
 
 export interface DealingConfig {
+  /** This party's used-session registry; the instance refuses to start under a used id. */
+  sessions: SessionRegistry;
   curve: CurveName;
   session: Uint8Array;
   self: number;
@@ -104,7 +107,7 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
 
   constructor(cfg: DealingConfig) {
     const name = `${cfg.mode.kind}/${cfg.curve}`;
-    super(name, cfg.session, cfg.self, ROUNDS);
+    super(name, cfg.session, cfg.self, ROUNDS, cfg.sessions);
     this.cfg = cfg;
     this.curve = CURVES[cfg.curve];
     this.dealers = partySet(cfg.dealers, 'dealers');

@@ -1,6 +1,6 @@
 /** Distributed key generation: every committee member deals; see `dealing.ts`. */
 import type { PartyIdentity } from '../../engine/identity.js';
-import type { Rng } from '../../engine/protocol.js';
+import type { Rng, SessionRegistry } from '../../engine/protocol.js';
 import type { CurveName } from '../../math/curve.js';
 import { Dealing } from './dealing.js';
 
@@ -11,6 +11,7 @@ export interface DkgConfig {
   parties: readonly number[];
   threshold: number;
   identity: PartyIdentity;
+  sessions: SessionRegistry;
   rng: Rng;
 }
 

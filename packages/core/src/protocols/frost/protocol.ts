@@ -6,10 +6,12 @@
  */
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame } from '../../engine/errors.js';
-import { type Inbox, type RoundResult, type Rng, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
+import { type Inbox, type RoundResult, type Rng, type SessionRegistry, RoundBasedProtocol, decodeFrom, partySet } from '../../engine/protocol.js';
 import { type AggregateResult, type FrostSigningKey, type NonceCommitment, type SignatureShare, type SigningNonces, aggregate, commit, signShare } from './sign.js';
 
 export interface FrostSignConfig {
+  /** This party's used-session registry; the instance refuses to start under a used id. */
+  sessions: SessionRegistry;
   key: FrostSigningKey;
   session: Uint8Array;
   /** The signing set (at least the threshold), including this party. */
@@ -32,7 +34,7 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
       { broadcast: true, direct: false },
       { broadcast: true, direct: false },
     ];
-    super(`frost-sign/${cfg.key.suite.name}`, cfg.session, Number(cfg.key.identifier), rounds);
+    super(`frost-sign/${cfg.key.suite.name}`, cfg.session, Number(cfg.key.identifier), rounds, cfg.sessions);
     this.cfg = cfg;
     this.signers = partySet(cfg.signers, 'signers');
     if (!this.signers.includes(this.self)) throw new RangeError('this party is not a signer');

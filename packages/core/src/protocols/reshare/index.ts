@@ -4,7 +4,7 @@
  * share is fresh, so old and new shares do not combine.
  */
 import type { PartyIdentity } from '../../engine/identity.js';
-import type { Rng } from '../../engine/protocol.js';
+import type { Rng, SessionRegistry } from '../../engine/protocol.js';
 import { Dealing } from '../dkg/dealing.js';
 import { type KeyShare, type PublicKeyPackage, publicPackageOf } from '../key-share.js';
 
@@ -12,6 +12,7 @@ export interface RefreshConfig {
   share: KeyShare;
   session: Uint8Array;
   identity: PartyIdentity;
+  sessions: SessionRegistry;
   rng: Rng;
 }
 
@@ -23,6 +24,7 @@ export function createRefresh(cfg: RefreshConfig): Dealing {
     session: cfg.session,
     self: share.self,
     identity: cfg.identity,
+    sessions: cfg.sessions,
     dealers: share.parties,
     receivers: share.parties,
     threshold: share.threshold,
@@ -45,6 +47,7 @@ export interface ReshareConfig {
   receivers: readonly number[];
   /** The new threshold. */
   threshold: number;
+  sessions: SessionRegistry;
   rng: Rng;
 }
 
@@ -56,6 +59,7 @@ export function createReshare(cfg: ReshareConfig): Dealing {
     session: cfg.session,
     self: cfg.self,
     identity: cfg.identity,
+    sessions: cfg.sessions,
     dealers: cfg.dealers,
     receivers: cfg.receivers,
     threshold: cfg.threshold,
