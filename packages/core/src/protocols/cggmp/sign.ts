@@ -112,7 +112,7 @@ abstract class EcdsaSigning extends RoundBasedProtocol<EcdsaSignature> {
 
   protected constructor(cfg: SignCommon, digest: Uint8Array) {
     super('cggmp-sign', cfg.session, cfg.presignature.self, [{ broadcast: true, direct: false }]);
-    if (digest.length !== 32) throw new RangeError('the digest must be 32 bytes');
+    if (!(digest instanceof Uint8Array) || digest.length !== 32) throw new RangeError('the digest must be 32 bytes');
     const pub = cfg.presignature.pub;
     if (pub.boundDigest && !equalBytes(pub.boundDigest, digest)) throw new RangeError('the presignature is bound to another digest');
     if (cfg.presignature.used) throw new RangeError('presignature already used');
