@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import {
   AuxInfoProtocol,
   type AuxInfo,
-  EcdsaSignProtocol,
+  EcdsaSignRawDigest,
   type KeyShare,
   type PartyIdentity,
   type Presignature,
@@ -54,7 +54,11 @@ async function freshPrimes(ids: readonly number[]): Promise<Map<number, { p: big
   return out;
 }
 
-/** Aux info among the signers, presigning, signing; the signature is checked before it is returned. */
+/**
+ * Aux info among the signers, presigning, signing; the signature is checked before it is returned.
+ * `--message` is a raw digest: the presignature is made for it (bound before presigning), the only
+ * way a raw digest may be signed (CVE-2025-66017).
+ */
 function signWith(
   shares: Map<number, KeyShare>,
   signers: readonly number[],
@@ -73,13 +77,15 @@ function signWith(
   const presignSession = rng(32);
   const presigs = runToCompletion(
     'presigning',
-    signers.map((self) => new PresignProtocol({ key: shares.get(self)!, aux: aux.get(self)!, signers, session: presignSession, identity: identities.get(self)!, sessions: sessions.get(self)!, rng })),
+    signers.map(
+      (self) => new PresignProtocol({ key: shares.get(self)!, aux: aux.get(self)!, signers, session: presignSession, identity: identities.get(self)!, sessions: sessions.get(self)!, rng, boundDigest: digest }),
+    ),
     rng,
   ) as Map<number, Presignature>;
   const signSession = rng(32);
   const sigs = runToCompletion(
     'signing',
-    signers.map((self) => new EcdsaSignProtocol({ presignature: presigs.get(self)!, digest, session: signSession, sessions: sessions.get(self)! })),
+    signers.map((self) => new EcdsaSignRawDigest({ presignature: presigs.get(self)!, digest, session: signSession, identity: identities.get(self)!, sessions: sessions.get(self)! })),
     rng,
   );
   const sig = sigs.get(signers[0]!)!;

@@ -3,8 +3,8 @@
  * shares into additive ones (wᵢ = λᵢ·xᵢ) and jointly produce a presignature (R, kᵢ, χᵢ) with
  * R = k⁻¹·G and Σχᵢ = k·x, without anyone learning k or x.
  *
- * Round 1: Kᵢ = encᵢ(kᵢ), Gᵢ = encᵢ(γᵢ) broadcast; Π^enc for Kᵢ to each peer (against the
- *   peer's ring-Pedersen parameters).
+ * Round 1: Kᵢ = encᵢ(kᵢ), Gᵢ = encᵢ(γᵢ) and the bound digest (if any) broadcast; Π^enc for Kᵢ
+ *   to each peer (against the peer's ring-Pedersen parameters).
  * Round 2: Γᵢ = γᵢ·G broadcast, with an echo of round 1. To each peer j, two multiplicative-to-
  *   additive conversions against Kⱼ — Dⱼᵢ = Kⱼ^γᵢ·encⱼ(yᵢⱼ), Fⱼᵢ = encᵢ(yᵢⱼ) and the same with wᵢ
  *   — signed (so that j can later show what it received), each with Π^aff-g, and Π^log* that
@@ -22,6 +22,7 @@
 import { decryptSigned, encrypt, encryptRandom, type PaillierPublicKey } from '../../paillier/paillier.js';
 import { randomSymmetric, randomUnit } from '../../bigint/arith.js';
 import { readResidue, writeResidue } from '../../bigint/codec.js';
+import { equalBytes } from '../../bytes.js';
 import { modPow } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame, withEvidence } from '../../engine/errors.js';
@@ -62,6 +63,12 @@ export interface PresignConfig {
   session: Uint8Array;
   identity: PartyIdentity;
   rng: Rng;
+  /**
+   * The only 32-byte digest the presignature may sign, fixed before R exists (EcdsaSignRawDigest);
+   * absent for a pooled presignature, which signs only through a hashing entry. Every signer
+   * must be given the same value: it is in the signed round-1 broadcast and compared there.
+   */
+  boundDigest?: Uint8Array;
 }
 
 /** Public part of a presignature, the same at every signer. */
@@ -73,6 +80,8 @@ export interface PresignaturePublic {
   /** Δⱼ = kⱼ·Γ and Sⱼ = χⱼ·Γ: what each signature share is checked against. */
   Delta: ReadonlyMap<number, GroupPoint>;
   S: ReadonlyMap<number, GroupPoint>;
+  /** The digest this presignature was bound to before presigning (PresignConfig.boundDigest). */
+  boundDigest?: Uint8Array;
 }
 
 /**
@@ -136,12 +145,15 @@ function round2Fields(payload: Uint8Array): { conversion: Uint8Array; psi: Uint8
 interface PeerRound1 {
   K: bigint;
   G: bigint;
+  /** The sender's bound digest, empty for a pooled presignature. */
+  bound: Uint8Array;
 }
 
 export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   private readonly cfg: PresignConfig;
   private readonly signers: number[];
   private readonly w: bigint;
+  private readonly bound: Uint8Array;
   private readonly W = new Map<number, GroupPoint>();
   private k = 0n;
   private gamma = 0n;
@@ -181,6 +193,8 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       if (!cfg.identity.publicKeys.has(j)) throw new RangeError(`no identity key for signer ${j}`);
     }
     if (aux.self !== this.self) throw new RangeError('auxiliary information of another party');
+    if (cfg.boundDigest && cfg.boundDigest.length !== 32) throw new RangeError('the bound digest must be 32 bytes');
+    this.bound = cfg.boundDigest?.slice() ?? new Uint8Array(0);
     const xs = this.signers.map((j) => evaluationPoint(key, j));
     for (const j of this.signers) {
       const lambda = lagrangeAtZero(curve, evaluationPoint(key, j), xs);
@@ -231,7 +245,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const w = new Writer();
     writeResidue(w, this.K, this.own.n2);
     writeResidue(w, this.G, this.own.n2);
-    const payload = w.finish();
+    const payload = w.varBytes(this.bound).finish();
     const signed = signBroadcast(this.cfg.identity.secretKey, this.slot(1, this.self), payload);
     // Our own round-1 broadcast, as the echo in round 2 reports it.
     this.seen1.set(this.self, ownBroadcast(signed, this.self));
@@ -282,7 +296,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const Nj = this.keyOf(j);
     return decodeFrom(j, 'round-1 ciphertexts', () => {
       const r = new Reader(payload);
-      const out = { K: readResidue(r, Nj.n2), G: readResidue(r, Nj.n2) };
+      const out = { K: readResidue(r, Nj.n2), G: readResidue(r, Nj.n2), bound: r.varBytes(32) };
       r.end();
       return out;
     });
@@ -305,6 +319,11 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       const { value, opened } = this.checked(1, j, inbox, (b, d) => this.checkRound1(j, this.self, b, d));
       this.seen1.set(j, opened);
       this.r1.set(j, value);
+    }
+    // Signers told different digests (or one pooled, one bound) must not presign: no culprit,
+    // since a coordinator may have told honest signers different things.
+    for (const [j, { bound }] of this.r1) {
+      if (!equalBytes(bound, this.bound)) blame('presign-disagreement', [], `party ${j} was given a different bound digest`);
     }
 
     const GammaI = curve.mulBase(this.gamma);
@@ -495,7 +514,15 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     return {
       output: new Presignature(
         this.self,
-        { R, Gamma, publicKey: sharedKeyPoint(curve, this.cfg.key.publicKey), signers: this.signers, Delta: new Map(this.Deltas), S: new Map(this.Ss) },
+        {
+          R,
+          Gamma,
+          publicKey: sharedKeyPoint(curve, this.cfg.key.publicKey),
+          signers: this.signers,
+          Delta: new Map(this.Deltas),
+          S: new Map(this.Ss),
+          boundDigest: this.bound.length ? this.bound.slice() : undefined,
+        },
         k,
         chi,
       ),
