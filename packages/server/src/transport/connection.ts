@@ -9,7 +9,7 @@
  *
  * The exact bytes are specified in docs/wire.md.
  */
-import { HandshakeState, type KeyPair, NoiseError, TAGLEN, MAX_NOISE_MESSAGE, type TransportPair, bytesToHex, concatBytes, utf8 } from '@mpc-wallet/core';
+import { HandshakeState, type KeyPair, type NoiseCrypto, NoiseError, TAGLEN, MAX_NOISE_MESSAGE, type TransportPair, bytesToHex, concatBytes, utf8 } from '@mpc-wallet/core';
 import type { FrameChannel } from './channel.js';
 import { type Logger, silentLogger } from '../log.js';
 
@@ -42,6 +42,8 @@ export interface SecureConnectionOptions {
   remoteStatic?: Uint8Array;
   /** Bytes bound into the handshake prologue (e.g. a relay session tag); both sides must agree. */
   context?: Uint8Array;
+  /** Noise primitives: native OpenSSL unless given (NOISE_NOBLE is the reference, for benchmarks). */
+  crypto?: NoiseCrypto;
   handshakeTimeoutMs?: number;
   /** Send a ping after this long without sending anything. */
   keepAliveMs?: number;
@@ -70,8 +72,8 @@ export class SecureConnection {
   private state: State = 'handshake';
   private handshake: HandshakeState | undefined;
   private transport: TransportPair | undefined;
-  private readonly opts: Required<Omit<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown'>> &
-    Pick<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown'>;
+  private readonly opts: Required<Omit<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown' | 'crypto'>> &
+    Pick<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown' | 'crypto'>;
   private fragments: Uint8Array[] = [];
   private fragmentBytes = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -187,6 +189,7 @@ export class SecureConnection {
       prologue: this.prologue(pattern),
       s: this.opts.staticKey,
       ...(this.opts.remoteStatic ? { rs: this.opts.remoteStatic } : {}),
+      ...(this.opts.crypto ? { crypto: this.opts.crypto } : {}),
     });
     // IK sends the hello in the first message (encrypted to the responder); XX in its third.
     const first = this.handshake.writeMessage(pattern === 'IK' ? this.hello() : new Uint8Array(0));
@@ -211,7 +214,13 @@ export class SecureConnection {
       const pattern = patternByte === PATTERN_BYTE.IK ? 'IK' : patternByte === PATTERN_BYTE.XX ? 'XX' : undefined;
       if (!pattern) throw new ProtocolViolation('unknown handshake pattern');
       this.pattern = pattern;
-      this.handshake = new HandshakeState({ pattern, initiator: false, prologue: this.prologue(pattern), s: this.opts.staticKey });
+      this.handshake = new HandshakeState({
+        pattern,
+        initiator: false,
+        prologue: this.prologue(pattern),
+        s: this.opts.staticKey,
+        ...(this.opts.crypto ? { crypto: this.opts.crypto } : {}),
+      });
       frame = frame.subarray(1);
     }
     const hs = this.handshake;
