@@ -45,6 +45,11 @@ export interface SecureConnectionOptions {
   /** Noise primitives: native OpenSSL unless given (NOISE_NOBLE is the reference, for benchmarks). */
   crypto?: NoiseCrypto;
   handshakeTimeoutMs?: number;
+  /**
+   * Responder only: close when no complete frame arrived within this long. Much shorter than the
+   * handshake timeout, so a connection that sends nothing holds a handshake slot only briefly.
+   */
+  firstFrameTimeoutMs?: number;
   /** Send a ping after this long without sending anything. */
   keepAliveMs?: number;
   /** Close after this long without receiving anything. */
@@ -79,7 +84,11 @@ export class SecureConnection {
   private timers: NodeJS.Timeout[] = [];
   private lastReceived = Date.now();
   private lastSent = Date.now();
+  /** Set when the connection opens (after key confirmation, for an IK responder). */
   private peerInfo: PeerInfo | undefined;
+  /** The peer the handshake revealed, while an IK responder waits for key confirmation. */
+  private unconfirmedPeer: PeerInfo | undefined;
+  private receivedAny = false;
   private closeReason: string | undefined;
   private pattern: keyof typeof PATTERN_BYTE | undefined;
   /** The peer's name, set when its hello passes the pin check. */
@@ -97,6 +106,7 @@ export class SecureConnection {
   ) {
     this.opts = {
       handshakeTimeoutMs: 5_000,
+      firstFrameTimeoutMs: 2_000,
       keepAliveMs: 15_000,
       idleTimeoutMs: 45_000,
       maxMessageBytes: 16 * 1024 * 1024,
@@ -110,9 +120,13 @@ export class SecureConnection {
     this.timers.push(
       setTimeout(() => (this.state === 'handshake' || this.state === 'confirming') && this.fail('handshake timeout'), this.opts.handshakeTimeoutMs).unref(),
     );
+    if (options.role === 'responder') {
+      this.timers.push(setTimeout(() => !this.receivedAny && this.fail('first frame timeout'), this.opts.firstFrameTimeoutMs).unref());
+    }
     if (options.role === 'initiator') this.startInitiator();
   }
 
+  /** The authenticated peer, once the connection is open (see `opened()`). */
   get peer(): PeerInfo | undefined {
     return this.peerInfo;
   }
@@ -134,7 +148,10 @@ export class SecureConnection {
     return this;
   }
 
-  /** Resolves with the peer once the handshake completes; rejects if the connection closes first. */
+  /**
+   * Resolves with the peer once the connection is open — for an IK responder, only after key
+   * confirmation (the initiator's first authenticated record); rejects if it closes first.
+   */
   opened(): Promise<PeerInfo> {
     if (this.peerInfo) return Promise.resolve(this.peerInfo);
     if (this.state === 'closed') return Promise.reject(new Error(this.closeReason));
@@ -199,6 +216,7 @@ export class SecureConnection {
   private onFrame(frame: Uint8Array): void {
     if (this.state === 'closed') return;
     this.lastReceived = Date.now();
+    this.receivedAny = true;
     try {
       if (this.state === 'handshake') this.onHandshakeFrame(frame);
       else this.onTransportFrame(frame);
@@ -260,10 +278,11 @@ export class SecureConnection {
   private openTransport(hs: HandshakeState): void {
     // Both patterns reveal the peer's static key, with its hello, before they complete.
     this.transport = hs.split();
-    this.peerInfo = { name: this.remoteName!, staticKey: hs.remoteStatic!, handshakeHash: hs.handshakeHash };
+    this.unconfirmedPeer = { name: this.remoteName!, staticKey: hs.remoteStatic!, handshakeHash: hs.handshakeHash };
     this.handshake = undefined;
     if (this.pattern === 'IK') {
       if (this.opts.role === 'responder') {
+        // Neither `peer` nor `opened()` may report a peer that a replayed message 1 names.
         this.state = 'confirming';
         return;
       }
@@ -275,6 +294,8 @@ export class SecureConnection {
 
   private announceOpen(): void {
     this.state = 'open';
+    this.peerInfo = this.unconfirmedPeer;
+    this.unconfirmedPeer = undefined;
     this.opts.logger.info('secure connection open', { remote: this.channel.remote, peer: this.peerInfo!.name });
     const tick = Math.max(10, Math.min(this.opts.keepAliveMs, this.opts.idleTimeoutMs) / 2);
     this.timers.push(
@@ -368,6 +389,7 @@ export class SecureConnection {
     this.timers = [];
     this.handshake = undefined;
     this.transport = undefined;
+    this.unconfirmedPeer = undefined;
     this.fragments = [];
     if (closeChannel) this.channel.close();
     this.releaseWaiters();
