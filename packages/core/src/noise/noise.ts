@@ -90,8 +90,9 @@ export class CipherState {
     this.n = n;
   }
 
-  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    if (!this.k) return plaintext.slice();
+  /** A plaintext given in parts is encrypted as their concatenation, without building it. */
+  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[]): Uint8Array {
+    if (!this.k) return plaintext instanceof Uint8Array ? plaintext.slice() : concatBytes(...plaintext);
     if (this.n >= MAX_NONCE) throw new NoiseError('nonce exhausted');
     const out = this.crypto.encrypt(this.k, nonceBytes(this.n), ad, plaintext);
     this.n++;

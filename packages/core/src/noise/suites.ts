@@ -22,8 +22,11 @@ export interface NoiseCrypto {
   publicKey(secretKey: Uint8Array): Uint8Array;
   /** X25519(secret, public); throws on an all-zero result. */
   dh(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
-  /** ChaCha20-Poly1305 with a 12-byte nonce; ciphertext ‖ 16-byte tag. */
-  encrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * ChaCha20-Poly1305 with a 12-byte nonce; ciphertext ‖ 16-byte tag. A plaintext given in
+   * parts is their concatenation (the native suite then never copies it into one array).
+   */
+  encrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[]): Uint8Array;
   /** Throws when the tag does not verify. */
   decrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array;
   /** BLAKE2s-256 of the concatenated parts. */
@@ -37,7 +40,7 @@ export const NOISE_NOBLE: NoiseCrypto = {
   publicKey: (secretKey) => x25519.getPublicKey(secretKey),
   // noble throws on a low-order public key (all-zero shared secret).
   dh: (secretKey, publicKey) => x25519.getSharedSecret(secretKey, publicKey),
-  encrypt: (key, nonce, ad, plaintext) => chacha20poly1305(key, nonce, ad).encrypt(plaintext),
+  encrypt: (key, nonce, ad, plaintext) => chacha20poly1305(key, nonce, ad).encrypt(plaintext instanceof Uint8Array ? plaintext : concatBytes(...plaintext)),
   decrypt: (key, nonce, ad, ciphertext) => chacha20poly1305(key, nonce, ad).decrypt(ciphertext),
   hash: (...parts) => blake2s(parts.length === 1 ? parts[0]! : concatBytes(...parts)),
   hmac: (key, ...parts) => hmac(blake2s, key, parts.length === 1 ? parts[0]! : concatBytes(...parts)),
@@ -81,11 +84,13 @@ export const NOISE_NATIVE: NoiseCrypto = {
     return u8(diffieHellman({ privateKey: privateKey(secretKey), publicKey: peer }));
   },
   encrypt(key, nonce, ad, plaintext) {
+    const parts = plaintext instanceof Uint8Array ? [plaintext] : plaintext;
     const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
-    c.setAAD(ad, { plaintextLength: plaintext.length });
-    const body = c.update(plaintext);
+    c.setAAD(ad, { plaintextLength: parts.reduce((n, p) => n + p.length, 0) });
+    const out = parts.map((p) => c.update(p));
     c.final();
-    return u8(Buffer.concat([body, c.getAuthTag()]));
+    out.push(c.getAuthTag());
+    return u8(Buffer.concat(out));
   },
   decrypt(key, nonce, ad, ciphertext) {
     if (ciphertext.length < 16) throw new Error('ciphertext shorter than its tag');

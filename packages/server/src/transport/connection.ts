@@ -354,7 +354,7 @@ export class SecureConnection {
   }
 
   private sendRecord(type: number, body: Uint8Array): void {
-    const frame = this.transport!.send.encryptWithAd(new Uint8Array(0), concatBytes(Uint8Array.of(type), body));
+    const frame = this.transport!.send.encryptWithAd(new Uint8Array(0), [Uint8Array.of(type), body]);
     this.channel.send(frame);
     this.lastSent = Date.now();
   }
