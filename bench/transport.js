@@ -1,20 +1,23 @@
 // Transport benchmark: Noise IK handshakes/s and MiB/s through an established secure channel,
-// each beside the same work over a plain (unencrypted) TCP socket in the same run, over loopback.
+// on the noble primitives (the reference, "before") and the native OpenSSL ones (the default,
+// "after"), each beside the same work over a plain (unencrypted) TCP socket in the same run,
+// over loopback.
 // bench/run.js calls benchTransport({ measure, report }); `node bench/transport.js` runs it alone.
 // Needs the built packages: npm run build.
 import { createServer, connect } from 'node:net';
 import { SecureServer, connectTcp } from '../packages/server/dist/index.js';
-import { bytesToHex, generateKeyPair } from '../packages/core/dist/index.js';
+import { NOISE_NATIVE, NOISE_NOBLE, bytesToHex, generateKeyPair } from '../packages/core/dist/index.js';
 import { QUICK, median, runIfMain } from './lib.js';
 
 const MiB = 1024 * 1024;
 
 /**
- * Median over 5 batches of ms per op for an async op, alternating batches with the baseline's,
- * so both figures come from the same stretch of time on this shared machine.
- * `op()` does `units` units of work (one handshake, or N MiB) and resolves when they are done.
+ * Median over 5 batches of ms per unit for each async op, the ops' batches alternating, so all
+ * figures come from the same stretch of time on this shared machine.
+ * Each op does some units of work (one handshake, or N MiB), resolves when they are done, and
+ * returns how many.
  */
-async function measureAsync(op, baselineOp, batchMs) {
+async function measureInterleaved(ops, batchMs) {
   const batch = async (fn) => {
     let units = 0;
     const start = performance.now();
@@ -25,15 +28,10 @@ async function measureAsync(op, baselineOp, batchMs) {
     }
     return elapsed / units;
   };
-  await op();
-  await baselineOp();
-  const own = [];
-  const base = [];
-  for (let b = 0; b < 5; b++) {
-    own.push(await batch(op));
-    base.push(await batch(baselineOp));
-  }
-  return { ms: median(own), baselineMs: median(base) };
+  for (const op of ops) await op();
+  const samples = ops.map(() => []);
+  for (let b = 0; b < 5; b++) for (const [i, op] of ops.entries()) samples[i].push(await batch(op));
+  return samples.map(median);
 }
 
 /** A plain TCP server with the same job as the secure one: 4-byte length-prefixed messages, reassembled, each acknowledged. */
@@ -83,79 +81,99 @@ async function plainClient(port) {
   };
 }
 
+/** A secure echo server and a dialler, both on one primitive suite. */
+async function secureSide(suite, coordinator, node, pin) {
+  let acks = 0;
+  let waiter;
+  const server = new SecureServer({
+    name: coordinator.name,
+    staticKey: coordinator.key,
+    trusted: pin(node),
+    crypto: suite,
+    onConnection: (conn) => conn.on('message', (m) => void conn.send(Uint8Array.of(m.length & 0xff)).catch(() => {})),
+  });
+  const { tcpPort } = await server.listen({ tcpPort: 0 });
+  const dial = { name: node.name, staticKey: node.key, trusted: pin(coordinator), remoteStatic: coordinator.key.publicKey, crypto: suite };
+  const conn = await connectTcp('127.0.0.1', tcpPort, { ...dial, highWaterMark: 4 * MiB });
+  conn.on('message', () => {
+    acks++;
+    if (waiter) waiter();
+  });
+  return {
+    server,
+    conn,
+    async handshake() {
+      const c = await connectTcp('127.0.0.1', tcpPort, dial);
+      c.close();
+      return 1;
+    },
+    /** Sends `count` messages, then waits until all are acknowledged. */
+    async burst(payload, count) {
+      const target = acks + count;
+      for (let i = 0; i < count; i++) await conn.send(payload);
+      while (acks < target) await new Promise((resolve) => (waiter = resolve));
+      waiter = undefined;
+    },
+  };
+}
+
+/**
+ * Handshakes and throughput on both Noise primitive suites — noble (the reference, "before") and
+ * native OpenSSL (the default, "after") — interleaved with plain TCP in the same batches.
+ */
 export async function benchTransport({ report }) {
   const batchMs = QUICK ? 100 : 500;
   const coordinator = { name: 'coordinator', key: generateKeyPair() };
   const node = { name: 'node-1', key: generateKeyPair() };
   const pin = (p) => new Map([[bytesToHex(p.key.publicKey), p.name]]);
-
-  let secureAcks = 0;
-  let secureWaiter;
-  const secure = new SecureServer({
-    name: coordinator.name,
-    staticKey: coordinator.key,
-    trusted: pin(node),
-    onConnection: (conn) => conn.on('message', (m) => void conn.send(Uint8Array.of(m.length & 0xff)).catch(() => {})),
-  });
-  const { tcpPort } = await secure.listen({ tcpPort: 0 });
+  const suites = [
+    { label: 'noble, before', side: await secureSide(NOISE_NOBLE, coordinator, node, pin) },
+    { label: 'native, after', side: await secureSide(NOISE_NATIVE, coordinator, node, pin) },
+  ];
   const plain = await plainServer();
-  const dial = { name: node.name, staticKey: node.key, trusted: pin(coordinator), remoteStatic: coordinator.key.publicKey };
+  const plainConn = await plainClient(plain.port);
 
   try {
     // ---- handshakes: connect + Noise IK + close, vs connect + close ----------------------------
-    const hs = await measureAsync(
-      async () => {
-        const conn = await connectTcp('127.0.0.1', tcpPort, dial);
-        conn.close();
-        return 1;
-      },
-      async () => {
-        const socket = connect({ host: '127.0.0.1', port: plain.port });
-        await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-        socket.destroy();
-        return 1;
-      },
-      batchMs,
-    );
-    report('noise', `Noise IK handshake over TCP (connect+handshake, ${(1000 / hs.ms).toFixed(0)}/s)`, hs.ms, { name: 'plain TCP connect', ms: hs.baselineMs });
+    const plainConnect = async () => {
+      const socket = connect({ host: '127.0.0.1', port: plain.port });
+      await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      socket.destroy();
+      return 1;
+    };
+    const hs = await measureInterleaved([...suites.map((s) => () => s.side.handshake()), plainConnect], batchMs);
+    const plainHs = hs.at(-1);
+    for (const [i, s] of suites.entries()) {
+      report('noise', `Noise IK handshake over TCP, ${s.label} (${(1000 / hs[i]).toFixed(0)}/s)`, hs[i], { name: 'plain TCP connect', ms: plainHs });
+    }
 
     // ---- throughput through an established channel ---------------------------------------------
-    const conn = await connectTcp('127.0.0.1', tcpPort, { ...dial, highWaterMark: 4 * MiB });
-    conn.on('message', () => {
-      secureAcks++;
-      if (secureWaiter) secureWaiter();
-    });
-    const plainConn = await plainClient(plain.port);
     for (const size of [64 * 1024, MiB]) {
       const payload = new Uint8Array(size).map((_, i) => i & 0xff);
       const count = Math.max(1, Math.round((4 * MiB) / size)); // 4 MiB per burst
       const mib = (size * count) / MiB;
       const label = size === MiB ? '1 MiB' : '64 KiB';
-      const t = await measureAsync(
-        async () => {
-          const target = secureAcks + count;
-          for (let i = 0; i < count; i++) await conn.send(payload);
-          while (secureAcks < target) await new Promise((resolve) => (secureWaiter = resolve));
-          secureWaiter = undefined;
-          return mib;
-        },
-        async () => {
-          await plainConn.burst(payload, count);
-          return mib;
-        },
-        batchMs,
-      );
-      report(
-        'noise',
-        `secure channel, ${label} messages, ms/MiB (${(1000 / t.ms).toFixed(1)} MiB/s)`,
-        t.ms,
-        { name: `plain TCP, ${label} messages (${(1000 / t.baselineMs).toFixed(0)} MiB/s)`, ms: t.baselineMs },
-      );
+      const burst = (send) => async () => {
+        await send(payload, count);
+        return mib;
+      };
+      const t = await measureInterleaved([...suites.map((s) => burst((p, c) => s.side.burst(p, c))), burst((p, c) => plainConn.burst(p, c))], batchMs);
+      const plainT = t.at(-1);
+      for (const [i, s] of suites.entries()) {
+        report(
+          'noise',
+          `secure channel, ${label} messages, ${s.label}, ms/MiB (${(1000 / t[i]).toFixed(1)} MiB/s, ${((100 * plainT) / t[i]).toFixed(0)} % of plain)`,
+          t[i],
+          { name: `plain TCP, ${label} messages (${(1000 / plainT).toFixed(0)} MiB/s)`, ms: plainT },
+        );
+      }
     }
-    conn.close();
-    plainConn.socket.destroy();
   } finally {
-    await secure.close();
+    plainConn.socket.destroy();
+    for (const s of suites) {
+      s.side.conn.close();
+      await s.side.server.close();
+    }
     await new Promise((resolve) => plain.server.close(resolve));
   }
 }

@@ -60,14 +60,15 @@ describe('back-pressure', () => {
     let received = 0;
     server.on('message', (m) => (received += m.length));
     ca.pause();
-    let done = false;
-    const sending = client.send(new Uint8Array(500_000)).then(() => (done = true));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(done).toBe(false); // blocked: 500 kB queued, more than the 100 kB mark
-    expect(ca.bufferedBytes).toBeGreaterThan(100_000);
+    let resumed = false;
+    const sending = client.send(new Uint8Array(500_000)).then(() => resumed);
+    // A send that did not wait would resolve within this turn of the event loop; only the
+    // drain after resume() can release it.
+    await new Promise((r) => setImmediate(r));
+    expect(ca.bufferedBytes).toBeGreaterThan(100_000); // 500 kB queued, more than the 100 kB mark
+    resumed = true;
     ca.resume();
-    await sending;
-    expect(done).toBe(true);
+    expect(await sending).toBe(true); // it resolved only after the resume
     expect(received).toBe(500_000);
     client.close();
     server.close();

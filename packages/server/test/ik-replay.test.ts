@@ -8,10 +8,10 @@
  * newer one of the same name, disconnect the genuine node.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { HandshakeState, concatBytes, utf8 } from '@mpc-wallet/core';
 import { MemoryLogger } from '../src/log.js';
-import { RelayHub, SecureServer, connectTcp, type PeerInfo } from '../src/index.js';
+import { ENVELOPE, RelayHub, SecureConnection, SecureServer, connectTcp, encodeEnvelope, tcpChannel, type PeerInfo } from '../src/index.js';
 import { party, pins } from './parties.js';
 
 const coordinator = party('coordinator');
@@ -70,9 +70,43 @@ describe('replayed IK message 1', () => {
     const server = new SecureServer({ name: coordinator.name, staticKey: coordinator.key, trusted: pins(node), onConnection: (_c, p) => opened.push(p) });
     cleanups.push(() => server.close());
     const { tcpPort } = await server.listen({ tcpPort: 0 });
-    await replay(tcpPort!, recordedMessage1());
-    await new Promise((r) => setTimeout(r, 100));
+    // The responder finishes its handshake and reports an open connection in the same step in
+    // which it writes message 2, so once message 2 has arrived, an early report would be there.
+    const socket = await replay(tcpPort!, recordedMessage1());
     expect(opened.map((p) => p.name)).toEqual([]); // before 39cb39b: ['node-1']
+    socket.write(Uint8Array.of(0, 17, ...new Uint8Array(17)));
+    await new Promise((r) => socket.once('close', r));
+    expect(opened).toEqual([]);
+  });
+
+  it('neither sets `peer` nor resolves `opened()` of the responder; only the genuine initiator does', async () => {
+    const responders: SecureConnection[] = [];
+    const tcp = createServer((socket) => {
+      responders.push(new SecureConnection(tcpChannel(socket), { role: 'responder', name: coordinator.name, staticKey: coordinator.key, trusted: pins(node) }));
+    });
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => tcp.close(r)));
+    const port = (tcp.address() as { port: number }).port;
+
+    const socket = await replay(port, recordedMessage1());
+    const victim = responders[0]!;
+    const outcome = victim.opened().then(
+      (p) => `opened as ${p.name}`,
+      (e: Error) => `closed: ${e.message}`,
+    );
+    expect(victim.peer).toBeUndefined(); // before this fix: node-1's PeerInfo
+    expect(victim.isOpen).toBe(false);
+    // The replayer's next frame fails authentication: the promise taken while it waited rejects.
+    socket.write(Uint8Array.of(0, 17, ...new Uint8Array(17)));
+    expect(await outcome).toMatch(/^closed: record authentication failed/);
+    expect(victim.peer).toBeUndefined();
+
+    // The genuine node, on the same responder code, is reported once it has confirmed its keys.
+    const genuine = await connectTcp('127.0.0.1', port, { name: node.name, staticKey: node.key, trusted: pins(coordinator), remoteStatic: coordinator.key.publicKey });
+    cleanups.push(() => genuine.close());
+    const peer = await responders[1]!.opened();
+    expect(peer.name).toBe('node-1');
+    expect(responders[1]!.peer?.name).toBe('node-1');
   });
 
   it('does not disconnect the genuine node from a RelayHub', async () => {
@@ -83,7 +117,14 @@ describe('replayed IK message 1', () => {
     const genuine = await connectTcp('127.0.0.1', tcpPort!, { name: node.name, staticKey: node.key, trusted: pins(coordinator), remoteStatic: coordinator.key.publicKey });
     cleanups.push(() => genuine.close());
     await replay(tcpPort!, recordedMessage1());
-    await new Promise((r) => setTimeout(r, 100));
-    expect(genuine.closedBecause).toBeUndefined(); // before 39cb39b: 'peer closed: replaced by a newer connection'
+    // Had the replay replaced it, the hub would have sent the genuine node a CLOSE before
+    // answering anything else; a round trip through the hub shows that none came.
+    const answer = new Promise<string>((resolve) => {
+      genuine.on('message', () => resolve('answered'));
+      genuine.on('close', (reason) => resolve(reason));
+    });
+    await genuine.send(encodeEnvelope({ type: ENVELOPE.FORWARD, peer: 'nobody', tag: new Uint8Array(16), frame: Uint8Array.of(1) }));
+    expect(await answer).toBe('answered'); // before 39cb39b: 'peer closed: replaced by a newer connection'
+    expect(genuine.closedBecause).toBeUndefined();
   });
 });

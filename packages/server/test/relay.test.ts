@@ -28,6 +28,7 @@ async function network(intercept?: RelayInterceptor) {
   const { tcpPort } = await server.listen({ tcpPort: 0 });
   cleanups.push(() => server.close());
   const inbound = new Map<string, SecureConnection[]>();
+  const inboundWaiters: (() => void)[] = [];
   const endpoints = new Map<string, RelayEndpoint>();
   const outer = new Map<string, SecureConnection>();
   for (const node of nodes) {
@@ -42,12 +43,16 @@ async function network(intercept?: RelayInterceptor) {
         staticKey: node.key,
         peers: pins(...nodes.filter((p) => p !== node)),
         logger,
-        onSession: (s) => inbound.get(node.name)!.push(s),
+        onSession: (s) => {
+          inbound.get(node.name)!.push(s);
+          for (const w of inboundWaiters.splice(0)) w();
+        },
       }),
     );
   }
+  /** The count-th inbound session of `name`, once its handshake completed (an event, not a poll). */
   const waitInbound = async (name: string, count = 1) => {
-    for (let i = 0; i < 100 && inbound.get(name)!.length < count; i++) await new Promise((r) => setTimeout(r, 10));
+    while (inbound.get(name)!.length < count) await new Promise<void>((r) => inboundWaiters.push(r));
     return inbound.get(name)![count - 1]!;
   };
   return { endpoints, outer, waitInbound, seen, logger };

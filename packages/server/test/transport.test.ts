@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { HandshakeState, bytesToHex, concatBytes, utf8 } from '@mpc-wallet/core';
 import { MemoryLogger } from '../src/log.js';
-import { SecureServer, connectTcp, connectWs, type SecureConnection } from '../src/index.js';
+import { SecureConnection, SecureServer, connectTcp, connectWs, tcpChannel, RECORD } from '../src/index.js';
 import { type Party, party, pins } from './parties.js';
 
 
@@ -26,8 +26,12 @@ async function echoServer(self: Party, trusted: Map<string, string>, logger = ne
   return { server, logger, ...ports };
 }
 
-/** Completes an IK handshake by hand over TCP (frames as in docs/wire.md), confirms, then stays silent. */
-async function rawHandshake(port: number, me: Party, server: Party) {
+/**
+ * Completes an IK handshake by hand over TCP (frames as in docs/wire.md), confirms, then stays
+ * silent unless `answerPings`: then it answers each PING with a PONG and sends nothing else.
+ * `pings` counts the PINGs the server sent it.
+ */
+async function rawHandshake(port: number, me: Party, server: Party, answerPings = false) {
   const socket = connect({ host: '127.0.0.1', port });
   await new Promise((r) => socket.once('connect', r));
   const hs = new HandshakeState({ pattern: 'IK', initiator: true, s: me.key, rs: server.key.publicKey, prologue: concatBytes(utf8('mpc-wallet/noise/v1'), Uint8Array.of(0x49)) });
@@ -37,8 +41,50 @@ async function rawHandshake(port: number, me: Party, server: Party) {
   const reply = await new Promise<Buffer>((r) => socket.once('data', r));
   hs.readMessage(new Uint8Array(reply.subarray(2, 2 + reply.readUInt16BE(0))));
   // key confirmation: the first record under the transport keys (a PING)
-  const ping = hs.split().send.encryptWithAd(new Uint8Array(0), Uint8Array.of(0x03));
-  socket.write(concatBytes(Uint8Array.of(ping.length >> 8, ping.length & 0xff), ping));
+  const keys = hs.split();
+  const write = (record: Uint8Array) => {
+    const frame = keys.send.encryptWithAd(new Uint8Array(0), record);
+    socket.write(concatBytes(Uint8Array.of(frame.length >> 8, frame.length & 0xff), frame));
+  };
+  write(Uint8Array.of(RECORD.PING));
+  const state = { socket, pings: 0 };
+  let pending = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+      const record = keys.receive.decryptWithAd(new Uint8Array(0), new Uint8Array(pending.subarray(2, 2 + pending.readUInt16BE(0))));
+      pending = pending.subarray(2 + pending.readUInt16BE(0));
+      if (record[0] !== RECORD.PING) continue;
+      state.pings++;
+      socket.emit('ping');
+      if (answerPings) write(Uint8Array.of(RECORD.PONG));
+    }
+  });
+  return state;
+}
+
+/** Resolves true when the socket closes, false if it is still open after `ms` (a generous bound, not a sleep). */
+const socketClosed = (socket: Socket, ms = 10_000) =>
+  new Promise<boolean>((resolve) => {
+    if (socket.destroyed) return resolve(true);
+    const t = setTimeout(() => resolve(false), ms);
+    socket.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+
+/** Bounded poll for a condition that a later event makes true. */
+async function until(cond: () => boolean, ms = 5_000): Promise<boolean> {
+  for (const end = Date.now() + ms; !cond() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
+  return cond();
+}
+
+/** A raw TCP socket that connects and sends nothing. */
+async function silentSocket(port: number, localAddress?: string): Promise<Socket> {
+  const socket = connect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) });
+  socket.on('error', () => {});
+  await new Promise((r) => socket.once('connect', r));
   return socket;
 }
 
@@ -84,8 +130,7 @@ describe('secure transport', () => {
     await expect(
       connectTcp('127.0.0.1', tcpPort!, { name: stranger.name, staticKey: stranger.key, trusted: pins(coordinator), remoteStatic: coordinator.key.publicKey }),
     ).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(logger.entries.some((e) => e.fields.reason === 'peer static key is not pinned')).toBe(true);
+    expect(await until(() => logger.entries.some((e) => e.fields.reason === 'peer static key is not pinned'))).toBe(true);
     const ok = await connectTcp('127.0.0.1', tcpPort!, { name: node1.name, staticKey: node1.key, trusted: pins(coordinator), remoteStatic: coordinator.key.publicKey });
     expect(ok.isOpen).toBe(true);
     ok.close();
@@ -103,7 +148,7 @@ describe('secure transport', () => {
     const conn = await connectTcp('127.0.0.1', tcpPort!, { name: newcomer.name, staticKey: newcomer.key, trusted: pins(coordinator) });
     expect(conn.isOpen).toBe(true);
     // the initiator finishes first (it sends XX's last message); let the server read it
-    for (let i = 0; i < 100 && asked.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await until(() => asked.length > 0)).toBe(true);
     expect(asked).toEqual([`node-new:${bytesToHex(newcomer.key.publicKey)}`]);
     conn.close();
     // In XX the initiator completes first; a refused initiator learns it when the responder hangs up.
@@ -152,20 +197,84 @@ describe('secure transport', () => {
     expect(await closed(conn)).toMatch(/message too large/);
   });
 
-  it('idle peers are dropped; keep-alive keeps a quiet connection open', async () => {
-    const { tcpPort, logger } = await echoServer(coordinator, pins(node1), new MemoryLogger(), { keepAliveMs: 40, idleTimeoutMs: 200 });
-    const live = await connectTcp('127.0.0.1', tcpPort!, { name: node1.name, staticKey: node1.key, trusted: pins(coordinator), remoteStatic: coordinator.key.publicKey, keepAliveMs: 40, idleTimeoutMs: 200 });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(live.isOpen).toBe(true);
-    live.close();
-    // a raw client that completes the handshake and then never answers a ping is dropped
-    const mute = await rawHandshake(tcpPort!, node1, coordinator);
-    const ended = await new Promise<boolean>((resolve) => {
-      mute.once('close', () => resolve(true));
-      setTimeout(() => resolve(false), 2000);
+  // Margins: the idle timeout is 40 keep-alive periods, so only a pause of over a second breaks
+  // the first test; the second waits for the close itself, not for a fixed time.
+  it('keep-alive: a peer that only answers PINGs outlives many idle timeouts, counted in PINGs observed', async () => {
+    const keepAliveMs = 25;
+    const idleTimeoutMs = 1_000;
+    const { tcpPort, logger } = await echoServer(coordinator, pins(node1), new MemoryLogger(), { keepAliveMs, idleTimeoutMs });
+    const polite = await rawHandshake(tcpPort!, node1, coordinator, true);
+    const start = Date.now();
+    // Everything the server receives from this peer is a PONG to the server's own PING.
+    const outcome = await new Promise<string>((resolve) => {
+      polite.socket.on('ping', () => Date.now() - start >= 2.5 * idleTimeoutMs && resolve('outlived'));
+      polite.socket.once('close', () => resolve('closed'));
     });
-    expect(ended).toBe(true);
+    expect(outcome).toBe('outlived');
+    expect(polite.pings).toBeGreaterThanOrEqual(5);
+    expect(logger.entries.some((e) => e.fields.reason === 'idle timeout')).toBe(false);
+    polite.socket.destroy();
+  });
+
+  it('idle timeout: a peer that completes the handshake and never answers a PING is dropped', async () => {
+    const { tcpPort, logger } = await echoServer(coordinator, pins(node1), new MemoryLogger(), { keepAliveMs: 25, idleTimeoutMs: 300 });
+    const mute = await rawHandshake(tcpPort!, node1, coordinator);
+    expect(await socketClosed(mute.socket)).toBe(true);
+    expect(mute.pings).toBeGreaterThan(0);
     expect(logger.entries.some((e) => e.fields.reason === 'idle timeout')).toBe(true);
+  });
+
+  it('a connection that sends nothing is closed by the first-frame timeout, long before the handshake timeout', async () => {
+    const { tcpPort, logger } = await echoServer(coordinator, pins(node1), new MemoryLogger(), { firstFrameTimeoutMs: 100, handshakeTimeoutMs: 60_000 });
+    const socket = await silentSocket(tcpPort!);
+    expect(await socketClosed(socket)).toBe(true);
+    expect(logger.entries.map((e) => e.fields.reason)).toContain('first frame timeout');
+    // A partial first frame is no frame either.
+    const slow = await silentSocket(tcpPort!);
+    slow.write(Uint8Array.of(0, 40, 0x49));
+    expect(await socketClosed(slow)).toBe(true);
+    expect(logger.entries.filter((e) => e.fields.reason === 'first frame timeout')).toHaveLength(2);
+  });
+
+  it('handshakes in progress have their own cap; open connections do not count against it', async () => {
+    const { server, tcpPort, logger } = await echoServer(coordinator, pins(node1), new MemoryLogger(), { maxHandshakes: 2 });
+    const dial = { name: node1.name, staticKey: node1.key, trusted: pins(coordinator), remoteStatic: coordinator.key.publicKey };
+    // Two open connections leave both handshake slots free.
+    const open = [await connectTcp('127.0.0.1', tcpPort!, dial), await connectTcp('127.0.0.1', tcpPort!, dial)];
+    expect(await until(() => server.handshakeCount === 0)).toBe(true); // the responders' key confirmation
+    const silent = [await silentSocket(tcpPort!), await silentSocket(tcpPort!)];
+    expect(await until(() => server.handshakeCount === 2)).toBe(true);
+    // Both slots taken: the next connection is refused before any handshake.
+    await expect(connectTcp('127.0.0.1', tcpPort!, dial)).rejects.toThrow(/connection closed by peer/);
+    expect(logger.entries.map((e) => e.fields.reason)).toContain('too many handshakes in progress');
+    // A slot frees when a silent connection goes away.
+    silent[0]!.destroy();
+    expect(await until(() => server.handshakeCount === 1)).toBe(true);
+    const third = await connectTcp('127.0.0.1', tcpPort!, dial);
+    expect(third.isOpen).toBe(true);
+    expect(server.connectionCount).toBe(4);
+    for (const c of [...open, third]) c.close();
+    silent[1]!.destroy();
+  });
+
+  it('connections are limited per IP address; another address still gets in', async () => {
+    const { server, tcpPort, logger } = await echoServer(coordinator, pins(node1), new MemoryLogger(), { maxConnectionsPerIp: 2 });
+    const dial = { name: node1.name, staticKey: node1.key, trusted: pins(coordinator), remoteStatic: coordinator.key.publicKey };
+    const first = await connectTcp('127.0.0.1', tcpPort!, dial);
+    const silent = await silentSocket(tcpPort!); // handshaking connections count too
+    expect(await until(() => server.connectionCount === 2)).toBe(true);
+    await expect(connectTcp('127.0.0.1', tcpPort!, dial)).rejects.toThrow(/connection closed by peer/);
+    expect(logger.entries.map((e) => e.fields.reason)).toContain('too many connections from this address');
+    // 127.0.0.2 is another loopback address (Linux routes all of 127/8 to lo).
+    const other = await silentSocket(tcpPort!, '127.0.0.2');
+    const fromOther = new SecureConnection(tcpChannel(other), { role: 'initiator', ...dial });
+    expect((await fromOther.opened()).name).toBe('coordinator');
+    // Closing one connection from 127.0.0.1 frees its place.
+    silent.destroy();
+    expect(await until(() => server.connectionCount === 2)).toBe(true);
+    const again = await connectTcp('127.0.0.1', tcpPort!, dial);
+    expect(again.isOpen).toBe(true);
+    for (const c of [first, fromOther, again]) c.close();
   });
 
   it('ws: a text message or an oversized WebSocket frame closes that connection only', async () => {

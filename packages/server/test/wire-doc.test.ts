@@ -335,11 +335,13 @@ describe('docs/wire.md', () => {
     const patternByte = SPEC.patterns.get('IK')!;
     const hs = new HandshakeState({ pattern: 'IK', initiator: true, prologue: concatBytes(SPEC.prologuePrefix, Uint8Array.of(patternByte)), s: stranger.key, rs: coordinator.key.publicKey });
     c.send(concatBytes(Uint8Array.of(patternByte), hs.writeMessage(EMPTY)));
-    const answered = await c.next(1000).then(
+    // The responder refuses by closing the carrier; every frame sent before that is queued.
+    await c.ended;
+    const answered = await c.next().then(
       () => true,
       () => false,
     );
-    expect(answered).toBe(false); // today: message 2 arrives, carrying "coordinator"
+    expect(answered).toBe(false); // before the fix: message 2 arrives, carrying "coordinator"
   });
 
   it('the bytes matter: a prologue without the pattern byte, a hello with another magic, a wrong record type are refused', async () => {

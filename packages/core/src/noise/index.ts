@@ -1,1 +1,2 @@
 export * from './noise.js';
+export * from './suites.js';

@@ -1,17 +1,15 @@
 /**
  * The Noise Protocol Framework (revision 34) for one cipher suite: 25519, ChaChaPoly, BLAKE2s —
  * CipherState, SymmetricState and HandshakeState (§5), with the IK, XX and NK patterns (§7).
- * Pure: no I/O; randomness (ephemeral keys) comes from an injected RNG.
+ * Pure: no I/O; randomness (ephemeral keys) comes from an injected RNG, and the primitives from
+ * an injected `NoiseCrypto` suite (native OpenSSL by default, noble as the reference; suites.ts).
  *
  * Every failure is a `NoiseError`; a HandshakeState or CipherState that failed a decryption
  * must be discarded (the caller closes the connection), as §5.1 asks.
  */
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { x25519 } from '@noble/curves/ed25519.js';
-import { blake2s } from '@noble/hashes/blake2.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { concatBytes, utf8 } from '../bytes.js';
+import { NOISE_NATIVE, type NoiseCrypto } from './suites.js';
 
 export class NoiseError extends Error {
   constructor(message: string) {
@@ -33,20 +31,22 @@ export interface KeyPair {
   publicKey: Uint8Array;
 }
 
-export function generateKeyPair(rng: (n: number) => Uint8Array = randomBytes): KeyPair {
+export function generateKeyPair(rng: (n: number) => Uint8Array = randomBytes, crypto: NoiseCrypto = NOISE_NATIVE): KeyPair {
   const secretKey = rng(32);
-  return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
+  if (secretKey.length !== DHLEN) throw new NoiseError('the RNG must return 32 bytes');
+  return { secretKey, publicKey: crypto.publicKey(secretKey) };
 }
 
-export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
+export function keyPairFromSecret(secretKey: Uint8Array, crypto: NoiseCrypto = NOISE_NATIVE): KeyPair {
   if (secretKey.length !== DHLEN) throw new NoiseError('static key must be 32 bytes');
-  return { secretKey: secretKey.slice(), publicKey: x25519.getPublicKey(secretKey) };
+  const own = secretKey.slice();
+  return { secretKey: own, publicKey: crypto.publicKey(own) };
 }
 
-function dh(kp: KeyPair, publicKey: Uint8Array): Uint8Array {
+function dh(crypto: NoiseCrypto, kp: KeyPair, publicKey: Uint8Array): Uint8Array {
   try {
-    // noble rejects low-order public keys (an all-zero shared secret), which Noise permits to reject.
-    return x25519.getSharedSecret(kp.secretKey, publicKey);
+    // Both suites reject low-order public keys (an all-zero shared secret), which Noise permits.
+    return crypto.dh(kp.secretKey, publicKey);
   } catch {
     throw new NoiseError('invalid Diffie-Hellman public key');
   }
@@ -63,7 +63,10 @@ export class CipherState {
   private k: Uint8Array | undefined;
   private n = 0n;
 
-  constructor(key?: Uint8Array) {
+  constructor(
+    key?: Uint8Array,
+    private readonly crypto: NoiseCrypto = NOISE_NATIVE,
+  ) {
     if (key) this.initializeKey(key);
   }
 
@@ -87,10 +90,11 @@ export class CipherState {
     this.n = n;
   }
 
-  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    if (!this.k) return plaintext.slice();
+  /** A plaintext given in parts is encrypted as their concatenation, without building it. */
+  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[]): Uint8Array {
+    if (!this.k) return plaintext instanceof Uint8Array ? plaintext.slice() : concatBytes(...plaintext);
     if (this.n >= MAX_NONCE) throw new NoiseError('nonce exhausted');
-    const out = chacha20poly1305(this.k, nonceBytes(this.n), ad).encrypt(plaintext);
+    const out = this.crypto.encrypt(this.k, nonceBytes(this.n), ad, plaintext);
     this.n++;
     return out;
   }
@@ -101,7 +105,7 @@ export class CipherState {
     if (ciphertext.length < TAGLEN) throw new NoiseError('ciphertext shorter than its tag');
     let out: Uint8Array;
     try {
-      out = chacha20poly1305(this.k, nonceBytes(this.n), ad).decrypt(ciphertext);
+      out = this.crypto.decrypt(this.k, nonceBytes(this.n), ad, ciphertext);
     } catch {
       throw new NoiseError('decryption failed');
     }
@@ -112,42 +116,45 @@ export class CipherState {
   /** REKEY(k) = first 32 bytes of ENCRYPT(k, 2^64−1, ε, zeros) (§4.2); the nonce is kept. */
   rekey(): void {
     if (!this.k) throw new NoiseError('no key to rekey');
-    this.k = chacha20poly1305(this.k, nonceBytes(MAX_NONCE), new Uint8Array(0)).encrypt(new Uint8Array(32)).subarray(0, 32);
+    this.k = this.crypto.encrypt(this.k, nonceBytes(MAX_NONCE), new Uint8Array(0), new Uint8Array(32)).slice(0, 32);
   }
 }
 
-function hkdf(chainingKey: Uint8Array, ikm: Uint8Array, outputs: 2 | 3): Uint8Array[] {
-  const tempKey = hmac(blake2s, chainingKey, ikm);
-  const out1 = hmac(blake2s, tempKey, Uint8Array.of(1));
-  const out2 = hmac(blake2s, tempKey, concatBytes(out1, Uint8Array.of(2)));
-  if (outputs === 2) return [out1, out2];
-  return [out1, out2, hmac(blake2s, tempKey, concatBytes(out2, Uint8Array.of(3)))];
+/** HKDF of Noise §4.3 with two outputs (the only count these patterns use: no PSK). */
+function hkdf(crypto: NoiseCrypto, chainingKey: Uint8Array, ikm: Uint8Array): [Uint8Array, Uint8Array] {
+  const tempKey = crypto.hmac(chainingKey, ikm);
+  const out1 = crypto.hmac(tempKey, Uint8Array.of(1));
+  return [out1, crypto.hmac(tempKey, out1, Uint8Array.of(2))];
 }
 
 export class SymmetricState {
-  readonly cipher = new CipherState();
+  readonly cipher: CipherState;
   private ck: Uint8Array;
   private h: Uint8Array;
 
-  constructor(protocolName: string) {
+  constructor(
+    protocolName: string,
+    private readonly crypto: NoiseCrypto = NOISE_NATIVE,
+  ) {
+    this.cipher = new CipherState(undefined, crypto);
     const name = utf8(protocolName);
     if (name.length <= HASHLEN) {
       this.h = new Uint8Array(HASHLEN);
       this.h.set(name);
     } else {
-      this.h = blake2s(name);
+      this.h = crypto.hash(name);
     }
     this.ck = this.h.slice();
   }
 
   mixKey(ikm: Uint8Array): void {
-    const [ck, tempK] = hkdf(this.ck, ikm, 2);
-    this.ck = ck!;
-    this.cipher.initializeKey(tempK!);
+    const [ck, tempK] = hkdf(this.crypto, this.ck, ikm);
+    this.ck = ck;
+    this.cipher.initializeKey(tempK);
   }
 
   mixHash(data: Uint8Array): void {
-    this.h = blake2s(concatBytes(this.h, data));
+    this.h = this.crypto.hash(this.h, data);
   }
 
   get handshakeHash(): Uint8Array {
@@ -167,8 +174,8 @@ export class SymmetricState {
   }
 
   split(): [CipherState, CipherState] {
-    const [k1, k2] = hkdf(this.ck, new Uint8Array(0), 2);
-    return [new CipherState(k1), new CipherState(k2)];
+    const [k1, k2] = hkdf(this.crypto, this.ck, new Uint8Array(0));
+    return [new CipherState(k1, this.crypto), new CipherState(k2, this.crypto)];
   }
 }
 
@@ -203,6 +210,8 @@ export interface HandshakeOptions {
   /** Fixed ephemeral key pair: test vectors only. */
   e?: KeyPair;
   rng?: (n: number) => Uint8Array;
+  /** The primitives; NOISE_NATIVE unless given (NOISE_NOBLE is the reference). */
+  crypto?: NoiseCrypto;
 }
 
 export interface TransportPair {
@@ -219,6 +228,7 @@ export class HandshakeState {
   private rs: Uint8Array | undefined;
   private re: Uint8Array | undefined;
   private readonly rng: (n: number) => Uint8Array;
+  private readonly crypto: NoiseCrypto;
   private index = 0;
   private failed = false;
   private result: TransportPair | undefined;
@@ -232,7 +242,8 @@ export class HandshakeState {
     this.e = opts.e;
     this.rs = opts.rs?.slice();
     this.rng = opts.rng ?? randomBytes;
-    this.ss = new SymmetricState(protocolName(opts.pattern));
+    this.crypto = opts.crypto ?? NOISE_NATIVE;
+    this.ss = new SymmetricState(protocolName(opts.pattern), this.crypto);
     this.ss.mixHash(opts.prologue ?? new Uint8Array(0));
     if (pattern.responderStaticKnown) {
       if (this.initiator) {
@@ -274,7 +285,7 @@ export class HandshakeState {
     try {
       for (const token of this.pattern.messages[this.index]!) {
         if (token === 'e') {
-          this.e ??= generateKeyPair(this.rng);
+          this.e ??= generateKeyPair(this.rng, this.crypto);
           parts.push(this.e.publicKey);
           this.ss.mixHash(this.e.publicKey);
         } else if (token === 's') {
@@ -345,17 +356,17 @@ export class HandshakeState {
     };
     switch (token) {
       case 'ee':
-        return dh(need(this.e, 'ephemeral key') as KeyPair, need(this.re, 'remote ephemeral key') as Uint8Array);
+        return dh(this.crypto, need(this.e, 'ephemeral key') as KeyPair, need(this.re, 'remote ephemeral key') as Uint8Array);
       case 'ss':
-        return dh(need(this.s, 'static key') as KeyPair, need(this.rs, 'remote static key') as Uint8Array);
+        return dh(this.crypto, need(this.s, 'static key') as KeyPair, need(this.rs, 'remote static key') as Uint8Array);
       case 'es':
         return this.initiator
-          ? dh(need(this.e, 'ephemeral key') as KeyPair, need(this.rs, 'remote static key') as Uint8Array)
-          : dh(need(this.s, 'static key') as KeyPair, need(this.re, 'remote ephemeral key') as Uint8Array);
+          ? dh(this.crypto, need(this.e, 'ephemeral key') as KeyPair, need(this.rs, 'remote static key') as Uint8Array)
+          : dh(this.crypto, need(this.s, 'static key') as KeyPair, need(this.re, 'remote ephemeral key') as Uint8Array);
       case 'se':
         return this.initiator
-          ? dh(need(this.s, 'static key') as KeyPair, need(this.re, 'remote ephemeral key') as Uint8Array)
-          : dh(need(this.e, 'ephemeral key') as KeyPair, need(this.rs, 'remote static key') as Uint8Array);
+          ? dh(this.crypto, need(this.s, 'static key') as KeyPair, need(this.re, 'remote ephemeral key') as Uint8Array)
+          : dh(this.crypto, need(this.e, 'ephemeral key') as KeyPair, need(this.rs, 'remote static key') as Uint8Array);
     }
   }
 

@@ -1,11 +1,12 @@
 /**
  * Official Noise vectors (cacophony and snow): every Noise_IK_25519_ChaChaPoly_BLAKE2s and
  * Noise_XX_25519_ChaChaPoly_BLAKE2s entry — and NK, which costs nothing more — must produce the
- * same handshake and transport ciphertexts, and the same handshake hash where one is given.
+ * same handshake and transport ciphertexts, and the same handshake hash where one is given —
+ * on both primitive suites: native (OpenSSL, the default) and noble (the reference).
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { HandshakeState, type PatternName, keyPairFromSecret, protocolName } from '../../src/noise/index.js';
+import { HandshakeState, NOISE_NATIVE, NOISE_NOBLE, type NoiseCrypto, type PatternName, keyPairFromSecret, protocolName } from '../../src/noise/index.js';
 import { bytesToHex, hexToBytes } from '../../src/bytes.js';
 import { vectorPath } from '../vectors.js';
 
@@ -33,23 +34,25 @@ function load(file: string): NoiseVector[] {
   return (JSON.parse(readFileSync(p, 'utf8')) as { vectors: NoiseVector[] }).vectors;
 }
 
-function run(v: NoiseVector, pattern: PatternName) {
+function run(v: NoiseVector, pattern: PatternName, crypto: NoiseCrypto) {
   const hex = (s?: string) => (s === undefined ? undefined : hexToBytes(s));
   const init = new HandshakeState({
     pattern,
     initiator: true,
     prologue: hex(v.init_prologue)!,
-    ...(v.init_static ? { s: keyPairFromSecret(hex(v.init_static)!) } : {}),
+    ...(v.init_static ? { s: keyPairFromSecret(hex(v.init_static)!, crypto) } : {}),
     ...(v.init_remote_static ? { rs: hex(v.init_remote_static)! } : {}),
-    e: keyPairFromSecret(hex(v.init_ephemeral)!),
+    e: keyPairFromSecret(hex(v.init_ephemeral)!, crypto),
+    crypto,
   });
   const resp = new HandshakeState({
     pattern,
     initiator: false,
     prologue: hex(v.resp_prologue)!,
-    ...(v.resp_static ? { s: keyPairFromSecret(hex(v.resp_static)!) } : {}),
+    ...(v.resp_static ? { s: keyPairFromSecret(hex(v.resp_static)!, crypto) } : {}),
     ...(v.resp_remote_static ? { rs: hex(v.resp_remote_static)! } : {}),
-    e: keyPairFromSecret(hex(v.resp_ephemeral)!),
+    e: keyPairFromSecret(hex(v.resp_ephemeral)!, crypto),
+    crypto,
   });
   let i = 0;
   for (; !init.isComplete; i++) {
@@ -74,18 +77,20 @@ function run(v: NoiseVector, pattern: PatternName) {
   return i;
 }
 
-for (const file of files) {
-  const all = load(file);
-  for (const pattern of PATTERN_NAMES) {
-    const name = protocolName(pattern);
-    const selected = all.filter((v) => v.protocol_name === name && !(v.init_psks?.length));
-    describe.skipIf(selected.length === 0)(`${name} (${file})`, () => {
-      selected.forEach((v, k) => {
-        it(`vector ${k}: handshake and transport ciphertexts${v.handshake_hash ? ', handshake hash' : ''}`, () => {
-          expect(run(v, pattern)).toBe(v.messages.length);
+for (const crypto of [NOISE_NATIVE, NOISE_NOBLE]) {
+  for (const file of files) {
+    const all = load(file);
+    for (const pattern of PATTERN_NAMES) {
+      const name = protocolName(pattern);
+      const selected = all.filter((v) => v.protocol_name === name && !(v.init_psks?.length));
+      describe.skipIf(selected.length === 0)(`${name} (${file}, ${crypto.name} primitives)`, () => {
+        selected.forEach((v, k) => {
+          it(`vector ${k}: handshake and transport ciphertexts${v.handshake_hash ? ', handshake hash' : ''}`, () => {
+            expect(run(v, pattern, crypto)).toBe(v.messages.length);
+          });
         });
       });
-    });
+    }
   }
 }
 

@@ -2,19 +2,45 @@
  * A node's data folder: the sealer descriptor and the node's Noise static key, created on first
  * start and sealed like every other secret. Files are written atomically with mode 0600.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { generateKeyPair, keyPairFromSecret, type KeyPair } from '@mpc-wallet/core';
-import { PassphraseSealer, type PassphraseSealerDescriptor, type Sealer, DEFAULT_SCRYPT } from './passphrase-sealer.js';
+import { PassphraseSealer, type PassphraseSealerDescriptor, type Sealer, DEFAULT_SCRYPT, MIN_SCRYPT_N } from './passphrase-sealer.js';
 
 const SEALER_FILE = 'sealer.json';
 const STATIC_KEY_FILE = 'noise-static-key.sealed';
 const STATIC_KEY_LABEL = 'noise-static-key';
 
-async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, data, { mode: 0o600 });
-  await rename(tmp, path);
+/**
+ * Write to a fresh temporary file, fsync it, rename it over `path`, then fsync the folder: after
+ * a crash the path holds either the old bytes or all of the new ones, and a completed write
+ * survives power loss (the rename itself lives in the folder's metadata).
+ */
+export async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const file = await open(tmp, 'wx', 0o600);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } catch (e) {
+    await file.close();
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await file.close();
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }
 
 async function readIfExists(path: string): Promise<Buffer | undefined> {
@@ -26,12 +52,15 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
   }
 }
 
-/** Opens (or, on first start, creates) the sealer of a data folder. */
-export async function openSealer(dir: string, passphrase: string, params = DEFAULT_SCRYPT): Promise<Sealer> {
+/**
+ * Opens (or, on first start, creates) the sealer of a data folder. A descriptor asking for less
+ * scrypt work than `floor` is refused (only tests lower the floor).
+ */
+export async function openSealer(dir: string, passphrase: string, params = DEFAULT_SCRYPT, floor = MIN_SCRYPT_N): Promise<Sealer> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const existing = await readIfExists(join(dir, SEALER_FILE));
-  if (existing) return PassphraseSealer.open(passphrase, JSON.parse(existing.toString('utf8')) as PassphraseSealerDescriptor);
-  const { sealer, descriptor } = await PassphraseSealer.create(passphrase, params);
+  if (existing) return PassphraseSealer.open(passphrase, JSON.parse(existing.toString('utf8')) as PassphraseSealerDescriptor, floor);
+  const { sealer, descriptor } = await PassphraseSealer.create(passphrase, params, floor);
   await writeAtomically(join(dir, SEALER_FILE), `${JSON.stringify(descriptor, null, 2)}\n`);
   return sealer;
 }

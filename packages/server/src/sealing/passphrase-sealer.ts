@@ -34,33 +34,56 @@ export interface PassphraseSealerDescriptor {
 const SEALED_VERSION = 1;
 const NONCE_LENGTH = 12;
 
-export const DEFAULT_SCRYPT = { N: 2 ** 15, r: 8, p: 1 } as const;
+/** scrypt cost: N = 2^17 (128 MiB with r = 8), the floor OWASP gives for scrypt. */
+export const DEFAULT_SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const;
+/**
+ * The lowest N a sealer is created or opened with. The descriptor is a file an attacker may
+ * rewrite; refusing a cheaper N keeps it from downgrading the passphrase's protection. Only
+ * tests pass a lower floor, to stay fast.
+ */
+export const MIN_SCRYPT_N = 2 ** 17;
 
-async function deriveMaster(passphrase: string, salt: Uint8Array, params: { N: number; r: number; p: number }): Promise<Uint8Array> {
+export type ScryptParams = { N: number; r: number; p: number };
+
+function checkScrypt(params: ScryptParams, floor: number): void {
+  const { N, r, p } = params;
+  for (const v of [N, r, p]) if (!Number.isSafeInteger(v) || v < 1) throw new UnsealError('bad scrypt parameters');
+  if (N > 2 ** 20 || (N & (N - 1)) !== 0) throw new UnsealError('bad scrypt parameters');
+  if (N < floor || r < 8) throw new UnsealError(`scrypt parameters below the floor (N ≥ ${floor}, r ≥ 8)`);
+}
+
+async function deriveMaster(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
   if (passphrase.length < 8) throw new RangeError('passphrase must have at least 8 characters');
-  return scryptAsync(utf8(passphrase.normalize('NFKC')), salt, { ...params, dkLen: 32 });
+  return scryptAsync(utf8(passphrase.normalize('NFKC')), salt, { N: params.N, r: params.r, p: params.p, dkLen: 32 });
 }
 
 export class PassphraseSealer implements Sealer {
   private constructor(private readonly master: Uint8Array) {}
 
-  static async create(passphrase: string, params: { N: number; r: number; p: number } = DEFAULT_SCRYPT): Promise<{ sealer: PassphraseSealer; descriptor: PassphraseSealerDescriptor }> {
+  static async create(
+    passphrase: string,
+    params: ScryptParams = DEFAULT_SCRYPT,
+    floor = MIN_SCRYPT_N,
+  ): Promise<{ sealer: PassphraseSealer; descriptor: PassphraseSealerDescriptor }> {
+    checkScrypt(params, floor);
     const salt = randomBytes(16);
     const master = await deriveMaster(passphrase, salt, params);
     const descriptor: PassphraseSealerDescriptor = {
       version: 1,
       kdf: 'scrypt',
-      ...params,
+      N: params.N,
+      r: params.r,
+      p: params.p,
       salt: bytesToHex(salt),
       check: bytesToHex(hmac(sha256, master, utf8('mpc-wallet/sealer/check'))),
     };
     return { sealer: new PassphraseSealer(master), descriptor };
   }
 
-  static async open(passphrase: string, d: PassphraseSealerDescriptor): Promise<PassphraseSealer> {
+  static async open(passphrase: string, d: PassphraseSealerDescriptor, floor = MIN_SCRYPT_N): Promise<PassphraseSealer> {
     if (d.version !== 1 || d.kdf !== 'scrypt') throw new UnsealError('unsupported sealer descriptor');
-    for (const v of [d.N, d.r, d.p]) if (!Number.isSafeInteger(v) || v < 1) throw new UnsealError('bad scrypt parameters');
-    if (d.N > 2 ** 20 || (d.N & (d.N - 1)) !== 0) throw new UnsealError('bad scrypt parameters');
+    // Before any derivation: a downgraded descriptor costs nothing and reveals nothing.
+    checkScrypt(d, floor);
     const master = await deriveMaster(passphrase, hexToBytes(d.salt), d);
     if (!equalBytes(hmac(sha256, master, utf8('mpc-wallet/sealer/check')), hexToBytes(d.check))) {
       throw new UnsealError('wrong passphrase');

@@ -28,7 +28,10 @@ export class FramingError extends Error {}
 export function tcpChannel(socket: Socket): FrameChannel {
   const frameListeners: ((f: Uint8Array) => void)[] = [];
   const closeListeners: ((why: string) => void)[] = [];
-  let pending: Buffer = Buffer.alloc(0);
+  // Chunks are kept apart until a whole frame is there, so a 64 KiB frame arriving in many
+  // chunks is copied once, not once per chunk.
+  let chunks: Buffer[] = [];
+  let buffered = 0;
   let closed = false;
   const fire = (why: string) => {
     if (closed) return;
@@ -37,17 +40,31 @@ export function tcpChannel(socket: Socket): FrameChannel {
   };
   socket.setNoDelay(true);
   socket.on('data', (chunk: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 2) {
-      const length = pending.readUInt16BE(0);
+    chunks.push(chunk);
+    buffered += chunk.length;
+    while (buffered >= 2) {
+      const first = chunks[0]!;
+      const length = first.length >= 2 ? first.readUInt16BE(0) : (first[0]! << 8) | chunks[1]![0]!;
       if (length === 0) {
         fire('empty frame');
         socket.destroy();
         return;
       }
-      if (pending.length < 2 + length) break;
-      const frame = new Uint8Array(pending.subarray(2, 2 + length));
-      pending = pending.subarray(2 + length);
+      if (buffered < 2 + length) break;
+      let frame: Uint8Array;
+      if (chunks.length === 1 || first.length >= 2 + length) {
+        // The frame lies in one socket chunk, which later frames may share: copy it out.
+        frame = new Uint8Array(first.subarray(2, 2 + length));
+      } else {
+        // Joined into a buffer of our own (large enough not to come from Node's shared pool).
+        const whole = Buffer.concat(chunks, buffered);
+        chunks = [whole];
+        frame = length >= 4096 ? new Uint8Array(whole.buffer, whole.byteOffset + 2, length) : new Uint8Array(whole.subarray(2, 2 + length));
+      }
+      const head = chunks[0]!;
+      if (head.length > 2 + length) chunks[0] = head.subarray(2 + length);
+      else chunks.shift();
+      buffered -= 2 + length;
       for (const l of frameListeners) l(frame);
       if (closed) return;
     }
@@ -63,7 +80,11 @@ export function tcpChannel(socket: Socket): FrameChannel {
       if (frame.length === 0 || frame.length > MAX_NOISE_MESSAGE) throw new FramingError('frame size out of range');
       const header = Buffer.alloc(2);
       header.writeUInt16BE(frame.length, 0);
-      socket.write(Buffer.concat([header, frame]));
+      // Two writes in one cork go out as one writev, without copying the frame.
+      socket.cork();
+      socket.write(header);
+      socket.write(frame);
+      socket.uncork();
     },
     close() {
       closed = true;

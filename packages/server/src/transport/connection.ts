@@ -9,7 +9,7 @@
  *
  * The exact bytes are specified in docs/wire.md.
  */
-import { HandshakeState, type KeyPair, NoiseError, TAGLEN, MAX_NOISE_MESSAGE, type TransportPair, bytesToHex, concatBytes, utf8 } from '@mpc-wallet/core';
+import { HandshakeState, type KeyPair, type NoiseCrypto, NoiseError, TAGLEN, MAX_NOISE_MESSAGE, type TransportPair, bytesToHex, concatBytes, utf8 } from '@mpc-wallet/core';
 import type { FrameChannel } from './channel.js';
 import { type Logger, silentLogger } from '../log.js';
 
@@ -42,7 +42,14 @@ export interface SecureConnectionOptions {
   remoteStatic?: Uint8Array;
   /** Bytes bound into the handshake prologue (e.g. a relay session tag); both sides must agree. */
   context?: Uint8Array;
+  /** Noise primitives: native OpenSSL unless given (NOISE_NOBLE is the reference, for benchmarks). */
+  crypto?: NoiseCrypto;
   handshakeTimeoutMs?: number;
+  /**
+   * Responder only: close when no complete frame arrived within this long. Much shorter than the
+   * handshake timeout, so a connection that sends nothing holds a handshake slot only briefly.
+   */
+  firstFrameTimeoutMs?: number;
   /** Send a ping after this long without sending anything. */
   keepAliveMs?: number;
   /** Close after this long without receiving anything. */
@@ -70,14 +77,18 @@ export class SecureConnection {
   private state: State = 'handshake';
   private handshake: HandshakeState | undefined;
   private transport: TransportPair | undefined;
-  private readonly opts: Required<Omit<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown'>> &
-    Pick<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown'>;
+  private readonly opts: Required<Omit<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown' | 'crypto'>> &
+    Pick<SecureConnectionOptions, 'remoteStatic' | 'context' | 'acceptUnknown' | 'crypto'>;
   private fragments: Uint8Array[] = [];
   private fragmentBytes = 0;
   private timers: NodeJS.Timeout[] = [];
   private lastReceived = Date.now();
   private lastSent = Date.now();
+  /** Set when the connection opens (after key confirmation, for an IK responder). */
   private peerInfo: PeerInfo | undefined;
+  /** The peer the handshake revealed, while an IK responder waits for key confirmation. */
+  private unconfirmedPeer: PeerInfo | undefined;
+  private receivedAny = false;
   private closeReason: string | undefined;
   private pattern: keyof typeof PATTERN_BYTE | undefined;
   /** The peer's name, set when its hello passes the pin check. */
@@ -95,6 +106,7 @@ export class SecureConnection {
   ) {
     this.opts = {
       handshakeTimeoutMs: 5_000,
+      firstFrameTimeoutMs: 2_000,
       keepAliveMs: 15_000,
       idleTimeoutMs: 45_000,
       maxMessageBytes: 16 * 1024 * 1024,
@@ -108,9 +120,13 @@ export class SecureConnection {
     this.timers.push(
       setTimeout(() => (this.state === 'handshake' || this.state === 'confirming') && this.fail('handshake timeout'), this.opts.handshakeTimeoutMs).unref(),
     );
+    if (options.role === 'responder') {
+      this.timers.push(setTimeout(() => !this.receivedAny && this.fail('first frame timeout'), this.opts.firstFrameTimeoutMs).unref());
+    }
     if (options.role === 'initiator') this.startInitiator();
   }
 
+  /** The authenticated peer, once the connection is open (see `opened()`). */
   get peer(): PeerInfo | undefined {
     return this.peerInfo;
   }
@@ -132,7 +148,10 @@ export class SecureConnection {
     return this;
   }
 
-  /** Resolves with the peer once the handshake completes; rejects if the connection closes first. */
+  /**
+   * Resolves with the peer once the connection is open — for an IK responder, only after key
+   * confirmation (the initiator's first authenticated record); rejects if it closes first.
+   */
   opened(): Promise<PeerInfo> {
     if (this.peerInfo) return Promise.resolve(this.peerInfo);
     if (this.state === 'closed') return Promise.reject(new Error(this.closeReason));
@@ -187,6 +206,7 @@ export class SecureConnection {
       prologue: this.prologue(pattern),
       s: this.opts.staticKey,
       ...(this.opts.remoteStatic ? { rs: this.opts.remoteStatic } : {}),
+      ...(this.opts.crypto ? { crypto: this.opts.crypto } : {}),
     });
     // IK sends the hello in the first message (encrypted to the responder); XX in its third.
     const first = this.handshake.writeMessage(pattern === 'IK' ? this.hello() : new Uint8Array(0));
@@ -196,6 +216,7 @@ export class SecureConnection {
   private onFrame(frame: Uint8Array): void {
     if (this.state === 'closed') return;
     this.lastReceived = Date.now();
+    this.receivedAny = true;
     try {
       if (this.state === 'handshake') this.onHandshakeFrame(frame);
       else this.onTransportFrame(frame);
@@ -211,7 +232,13 @@ export class SecureConnection {
       const pattern = patternByte === PATTERN_BYTE.IK ? 'IK' : patternByte === PATTERN_BYTE.XX ? 'XX' : undefined;
       if (!pattern) throw new ProtocolViolation('unknown handshake pattern');
       this.pattern = pattern;
-      this.handshake = new HandshakeState({ pattern, initiator: false, prologue: this.prologue(pattern), s: this.opts.staticKey });
+      this.handshake = new HandshakeState({
+        pattern,
+        initiator: false,
+        prologue: this.prologue(pattern),
+        s: this.opts.staticKey,
+        ...(this.opts.crypto ? { crypto: this.opts.crypto } : {}),
+      });
       frame = frame.subarray(1);
     }
     const hs = this.handshake;
@@ -251,10 +278,11 @@ export class SecureConnection {
   private openTransport(hs: HandshakeState): void {
     // Both patterns reveal the peer's static key, with its hello, before they complete.
     this.transport = hs.split();
-    this.peerInfo = { name: this.remoteName!, staticKey: hs.remoteStatic!, handshakeHash: hs.handshakeHash };
+    this.unconfirmedPeer = { name: this.remoteName!, staticKey: hs.remoteStatic!, handshakeHash: hs.handshakeHash };
     this.handshake = undefined;
     if (this.pattern === 'IK') {
       if (this.opts.role === 'responder') {
+        // Neither `peer` nor `opened()` may report a peer that a replayed message 1 names.
         this.state = 'confirming';
         return;
       }
@@ -266,6 +294,8 @@ export class SecureConnection {
 
   private announceOpen(): void {
     this.state = 'open';
+    this.peerInfo = this.unconfirmedPeer;
+    this.unconfirmedPeer = undefined;
     this.opts.logger.info('secure connection open', { remote: this.channel.remote, peer: this.peerInfo!.name });
     const tick = Math.max(10, Math.min(this.opts.keepAliveMs, this.opts.idleTimeoutMs) / 2);
     this.timers.push(
@@ -324,7 +354,7 @@ export class SecureConnection {
   }
 
   private sendRecord(type: number, body: Uint8Array): void {
-    const frame = this.transport!.send.encryptWithAd(new Uint8Array(0), concatBytes(Uint8Array.of(type), body));
+    const frame = this.transport!.send.encryptWithAd(new Uint8Array(0), [Uint8Array.of(type), body]);
     this.channel.send(frame);
     this.lastSent = Date.now();
   }
@@ -359,6 +389,7 @@ export class SecureConnection {
     this.timers = [];
     this.handshake = undefined;
     this.transport = undefined;
+    this.unconfirmedPeer = undefined;
     this.fragments = [];
     if (closeChannel) this.channel.close();
     this.releaseWaiters();
