@@ -7,7 +7,7 @@ export * from './engine/codec.js';
 export * from './engine/errors.js';
 export * from './engine/protocol.js';
 export * from './engine/identity.js';
-export * from './engine/rng.js';
+export * from './rng.js';
 export * from './engine/simulator.js';
 export * from './protocols/key-share.js';
 export * from './protocols/dkg/index.js';

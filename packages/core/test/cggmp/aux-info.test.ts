@@ -16,7 +16,7 @@ import {
   signBroadcast,
   unwrapSigned,
 } from '../../src/engine/identity.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { type SimulationResult, simulate } from '../../src/engine/simulator.js';
 import { type ProtocolMessage, Reader, Writer } from '../../src/engine/codec.js';
 import { COMPLAINT_ROUND, type Outcome, type Protocol, type Rng, encodeComplaint } from '../../src/engine/protocol.js';

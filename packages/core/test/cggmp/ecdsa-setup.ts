@@ -1,7 +1,7 @@
 /** Shared setup of the threshold-ECDSA tests: 2048-bit fixture primes, a DKG'd committee and its auxiliary info. */
 import { expect } from 'vitest';
 import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { simulate } from '../../src/engine/simulator.js';
 import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
 import { type Committee, runDkg } from '../helpers.js';

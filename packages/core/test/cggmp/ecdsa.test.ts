@@ -10,7 +10,7 @@ import { publicKeyToAddress } from 'viem/accounts';
 import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
 import { PresignProtocol, type Presignature, PresignatureReuseError } from '../../src/protocols/cggmp/presign.js';
 import { EcdsaSignProtocol } from '../../src/protocols/cggmp/sign.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { simulate, type SimulatorFaults } from '../../src/engine/simulator.js';
 import { type ProtocolMessage, Writer } from '../../src/engine/codec.js';
 import { COMPLAINT_ROUND, encodeComplaint } from '../../src/engine/protocol.js';

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
 import { type Presignature, PresignProtocol, type PresignConfig, type Round3Values } from '../../src/protocols/cggmp/presign.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { type SimulatorFaults, simulate } from '../../src/engine/simulator.js';
 import { type ProtocolMessage, Reader, Writer } from '../../src/engine/codec.js';
 import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';

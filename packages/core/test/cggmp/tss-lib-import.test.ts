@@ -17,7 +17,7 @@ import { decrypt, encryptRandom, paillierPublicKey } from '../../src/paillier/pa
 import { type RingPedersenSecret } from '../../src/paillier/ring-pedersen.js';
 import { modPow } from '../../src/bigint/node-crypto.js';
 import { proveRingPedersen, verifyRingPedersen } from '../../src/proofs/ring-pedersen-params.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { utf8 } from '../../src/bytes.js';
 import { vectorPath } from '../vectors.js';
 

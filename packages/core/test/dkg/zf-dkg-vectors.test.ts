@@ -46,7 +46,7 @@ import {
   xOnly,
 } from '../../src/protocols/frost/index.js';
 import { type KeyShare, checkKeyShare } from '../../src/protocols/key-share.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { readVector } from '../vectors.js';
 
 interface Participant {

@@ -15,7 +15,7 @@ import {
   signBroadcast,
 } from '../../src/engine/identity.js';
 import { COMPLAINT_ROUND, type Complaint, type Inbox, type Outcome, type RoundResult, type Verdict, decodeFrom, encodeComplaint } from '../../src/engine/protocol.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { TOY_PROTOCOL, type ToyConfig, type ToyOutput, ToyProtocol, frame, toySession, xor } from './toy.js';
 
 const SESSION = toySession('protocol-test');

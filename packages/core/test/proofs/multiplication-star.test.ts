@@ -11,7 +11,7 @@ import { byteLengthOf, writeResidue, writeSigned } from '../../src/bigint/codec.
 import { modPow } from '../../src/bigint/node-crypto.js';
 import { type SecurityLevel } from '../../src/cggmp/security-level.js';
 import { DecodeError, Writer } from '../../src/engine/codec.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { SECP256K1 } from '../../src/math/curve.js';
 import { decrypt, decryptSigned, encryptRandom, paillierSecretKey } from '../../src/paillier/paillier.js';
 import { pow2, responseBytes } from '../../src/proofs/integer-challenge.js';

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from '@noble/hashes/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes, u32be, utf8 } from '../bytes.js';
-import type { Rng } from './protocol.js';
+import { concatBytes, u32be, utf8 } from './bytes.js';
+import type { Rng } from './engine/protocol.js';
 
 export const systemRng: Rng = (n) => randomBytes(n);
 
