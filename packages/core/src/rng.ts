@@ -5,7 +5,9 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, u32be, utf8 } from './bytes.js';
-import type { Rng } from './engine/protocol.js';
+
+/** Source of randomness: returns `n` fresh uniformly random bytes. */
+export type Rng = (n: number) => Uint8Array;
 
 export const systemRng: Rng = (n) => randomBytes(n);
 

@@ -53,8 +53,8 @@ export interface Verdict {
   reason: string;
 }
 
-/** Source of randomness: returns `n` fresh uniformly random bytes. */
-export type Rng = (n: number) => Uint8Array;
+/** `Rng` lives in the bottom layer (bigint, Paillier and the proofs draw from it); protocols import it from here. */
+export type { Rng } from '../rng.js';
 
 export type Outcome<T> =
   | { status: 'continue'; outgoing: ProtocolMessage[] }

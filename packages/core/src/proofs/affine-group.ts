@@ -22,7 +22,7 @@ import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from
 import { modPow } from '../bigint/node-crypto.js';
 import type { SecurityLevel } from '../cggmp/security-level.js';
 import { Reader, Writer } from '../engine/codec.js';
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import type { Curve, GroupPoint } from '../math/curve.js';
 import { type PaillierPublicKey, encrypt } from '../paillier/paillier.js';
 import { type RingPedersenParams, ringPedersenCommit } from '../paillier/ring-pedersen.js';

@@ -27,7 +27,7 @@
  * two accepting transcripts is (z₁ − z₁′)/(e − e′), bounded by the z range whatever e's range.
  * LFDT-Lockness' paillier-zk draws e from ±2^ℓ instead; both are sound at κ = 128.
  */
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import { bitLength, gcd, isqrt, inSymmetricRange, randomSymmetric } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from '../bigint/codec.js';
 import { modPow } from '../bigint/node-crypto.js';

@@ -8,7 +8,7 @@
  * Without this proof a party could publish s outside ⟨t⟩ and make others' range-proof
  * commitments non-hiding, leaking their secrets.
  */
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import { crt, gcd, mod, modInverse, randomBelow } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, writeResidue } from '../bigint/codec.js';
 import { modPow } from '../bigint/node-crypto.js';
