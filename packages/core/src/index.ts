@@ -18,7 +18,7 @@ export * from './bigint/index.js';
 // math/curve re-exports the bigint layer's `mod`; name one source so the two stars do not clash.
 export { mod } from './math/curve.js';
 export * from './paillier/index.js';
-export * from './cggmp/security-level.js';
+export * from './paillier/security-level.js';
 export * from './proofs/paillier-context.js';
 export * from './proofs/paillier-blum-modulus.js';
 export * from './proofs/ring-pedersen-params.js';

@@ -25,7 +25,7 @@ import { bigIntToBytes, gcd, isqrt, mod } from '../bigint/arith.js';
 import { isProbablePrime, modPow } from '../bigint/node-crypto.js';
 import { type PaillierSecretKey, paillierPublicKey, paillierSecretKey } from '../paillier/paillier.js';
 import { type RingPedersenParams, type RingPedersenSecret, isWellFormedRingPedersen } from '../paillier/ring-pedersen.js';
-import { SECURITY_LEVEL_TSS_LIB_2048 } from './security-level.js';
+import { SECURITY_LEVEL_TSS_LIB_2048 } from '../paillier/security-level.js';
 
 // ---------------------------------------------------------------------------------------------
 // A strict JSON parser (RFC 8259) that keeps integers exact.

@@ -8,7 +8,7 @@
 import type { Rng } from '../rng.js';
 import { bitLength, crt, gcd, mod, modInverse, randomUnit } from '../bigint/arith.js';
 import { generateSafePrime, isProbablePrime, modPow } from '../bigint/node-crypto.js';
-import { type SecurityLevel, primeBits } from '../cggmp/security-level.js';
+import { type SecurityLevel, primeBits } from './security-level.js';
 
 export interface PaillierPublicKey {
   readonly n: bigint;

@@ -8,7 +8,7 @@
 import type { Rng } from '../rng.js';
 import { bitLength, gcd, randomBelow, randomUnit } from '../bigint/arith.js';
 import { isProbablePrime, modPow } from '../bigint/node-crypto.js';
-import { type SecurityLevel } from '../cggmp/security-level.js';
+import { type SecurityLevel } from './security-level.js';
 
 export interface RingPedersenParams {
   readonly n: bigint;

@@ -31,7 +31,7 @@ import type { Rng } from '../rng.js';
 import { bitLength, gcd, isqrt, inSymmetricRange, randomSymmetric } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from '../bigint/codec.js';
 import { modPow } from '../bigint/node-crypto.js';
-import { type SecurityLevel } from '../cggmp/security-level.js';
+import { type SecurityLevel } from '../paillier/security-level.js';
 import { DecodeError, Reader, Writer } from '../engine/codec.js';
 import { type RingPedersenParams, isWellFormedRingPedersen, ringPedersenCommit } from '../paillier/ring-pedersen.js';
 import { type ProofContext, challengeBelow, proofTranscript } from './paillier-context.js';

@@ -14,7 +14,7 @@ import type { Rng } from '../rng.js';
 import { bitLength, crt, gcd, isqrt, jacobi, modInverse, randomUnit } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, writeResidue } from '../bigint/codec.js';
 import { isProbablePrime, modPow } from '../bigint/node-crypto.js';
-import { type SecurityLevel } from '../cggmp/security-level.js';
+import { type SecurityLevel } from '../paillier/security-level.js';
 import { DecodeError, Reader, Writer } from '../engine/codec.js';
 import { type ProofContext, challengeBelow, proofTranscript } from './paillier-context.js';
 

@@ -10,7 +10,7 @@ import {
   parseJsonWithBigInts,
   parseTssLibEcdsaSaveData,
 } from '../../src/cggmp/tss-lib-import.js';
-import { SECURITY_LEVEL_TSS_LIB_2048 } from '../../src/cggmp/security-level.js';
+import { SECURITY_LEVEL_TSS_LIB_2048 } from '../../src/paillier/security-level.js';
 import { SECP256K1 } from '../../src/math/curve.js';
 import { interpolateAtZero } from '../../src/math/polynomial.js';
 import { decrypt, encryptRandom, paillierPublicKey } from '../../src/paillier/paillier.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type SecurityLevel } from '../../src/cggmp/security-level.js';
+import { type SecurityLevel } from '../../src/paillier/security-level.js';
 import { utf8 } from '../../src/bytes.js';
 import { DecodeError, Writer } from '../../src/engine/codec.js';
 import { seededRng } from '../../src/rng.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { bitLength, mod, modInverse, randomBelow, randomSymmetric, randomUnit } from '../../src/bigint/arith.js';
 import { byteLengthOf, writeResidue, writeSigned } from '../../src/bigint/codec.js';
 import { modPow } from '../../src/bigint/node-crypto.js';
-import { type SecurityLevel } from '../../src/cggmp/security-level.js';
+import { type SecurityLevel } from '../../src/paillier/security-level.js';
 import { DecodeError, Writer } from '../../src/engine/codec.js';
 import { seededRng } from '../../src/rng.js';
 import { ED25519, SECP256K1 } from '../../src/math/curve.js';
