@@ -30,7 +30,7 @@ export * from './proofs/affine-group.js';
 export * from './protocols/cggmp/aux-info.js';
 export * from './protocols/cggmp/presign.js';
 export * from './protocols/cggmp/sign.js';
-export * from './cggmp/tss-lib-import.js';
+export * from './protocols/cggmp/tss-lib-import.js';
 export * from './proofs/paillier-multiplication.js';
 export * from './proofs/paillier-decryption.js';
 export * from './proofs/multiplication-star.js';

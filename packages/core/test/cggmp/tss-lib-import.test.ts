@@ -9,7 +9,7 @@ import {
   importTssLibEcdsa,
   parseJsonWithBigInts,
   parseTssLibEcdsaSaveData,
-} from '../../src/cggmp/tss-lib-import.js';
+} from '../../src/protocols/cggmp/tss-lib-import.js';
 import { SECURITY_LEVEL_TSS_LIB_2048 } from '../../src/paillier/security-level.js';
 import { SECP256K1 } from '../../src/math/curve.js';
 import { interpolateAtZero } from '../../src/math/polynomial.js';

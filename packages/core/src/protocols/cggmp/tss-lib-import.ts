@@ -18,14 +18,14 @@
  *   is the secret of ECDSAPub; t + 1 parties sign.
  * Secret values are never part of an error message.
  */
-import { type GroupPoint, SECP256K1 } from '../math/curve.js';
-import { lagrangeAtZero, MAX_PARTIES } from '../math/polynomial.js';
-import type { KeyShare } from '../protocols/key-share.js';
-import { bigIntToBytes, gcd, isqrt, mod } from '../bigint/arith.js';
-import { isProbablePrime, modPow } from '../bigint/node-crypto.js';
-import { type PaillierSecretKey, paillierPublicKey, paillierSecretKey } from '../paillier/paillier.js';
-import { type RingPedersenParams, type RingPedersenSecret, isWellFormedRingPedersen } from '../paillier/ring-pedersen.js';
-import { SECURITY_LEVEL_TSS_LIB_2048 } from '../paillier/security-level.js';
+import { type GroupPoint, SECP256K1 } from '../../math/curve.js';
+import { lagrangeAtZero, MAX_PARTIES } from '../../math/polynomial.js';
+import type { KeyShare } from '../key-share.js';
+import { bigIntToBytes, gcd, isqrt, mod } from '../../bigint/arith.js';
+import { isProbablePrime, modPow } from '../../bigint/node-crypto.js';
+import { type PaillierSecretKey, paillierPublicKey, paillierSecretKey } from '../../paillier/paillier.js';
+import { type RingPedersenParams, type RingPedersenSecret, isWellFormedRingPedersen } from '../../paillier/ring-pedersen.js';
+import { SECURITY_LEVEL_TSS_LIB_2048 } from '../../paillier/security-level.js';
 
 // ---------------------------------------------------------------------------------------------
 // A strict JSON parser (RFC 8259) that keeps integers exact.
