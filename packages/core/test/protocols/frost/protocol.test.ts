@@ -23,8 +23,8 @@ import {
   tapTweak,
   verifySignature,
   xOnly,
-} from '../../src/index.js';
-import { expectBlame, runDkg, session } from '../helpers.js';
+} from '../../../src/index.js';
+import { expectBlame, runDkg, session } from '../../helpers.js';
 
 const SUITES: FrostSuiteName[] = ['ed25519', 'secp256k1', 'secp256k1-tr'];
 const message = new TextEncoder().encode('pay 0.5 BTC to bc1q…');

@@ -22,8 +22,8 @@ import {
   Reader,
   Writer,
   xOnly,
-} from '../../src/index.js';
-import { type Committee, expectBlame, ids, runDkg, secretOf, session } from '../helpers.js';
+} from '../../../src/index.js';
+import { type Committee, expectBlame, ids, runDkg, secretOf, session } from '../../helpers.js';
 
 function refresh(c: Committee, seed: string, faults = {}) {
   const rng = seededRng(seed);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type JsonValue, JsonNonInteger, TssLibImportError, parseJsonWithBigInts } from '../../src/protocols/cggmp/json-bigint.js';
+import { type JsonValue, JsonNonInteger, TssLibImportError, parseJsonWithBigInts } from '../../../src/protocols/cggmp/json-bigint.js';
 
 type Obj = Map<string, JsonValue>;
 

@@ -19,8 +19,8 @@ import {
   encodeComplaint,
   COMPLAINT_ROUND,
   Writer,
-} from '../../src/index.js';
-import { expectBlame, ids, runDkg, secretOf, session } from '../helpers.js';
+} from '../../../src/index.js';
+import { expectBlame, ids, runDkg, secretOf, session } from '../../helpers.js';
 
 const CURVE_NAMES: CurveName[] = ['secp256k1', 'ed25519'];
 
