@@ -4,6 +4,7 @@ export * from './math/polynomial.js';
 export * from './math/transcript.js';
 export * from './proofs/schnorr.js';
 export * from './engine/codec.js';
+export * from './engine/abort-codes.js';
 export * from './engine/errors.js';
 export * from './engine/protocol.js';
 export * from './engine/identity.js';

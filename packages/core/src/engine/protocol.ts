@@ -9,6 +9,7 @@
  */
 import { equalBytes } from '../bytes.js';
 import { type ProtocolMessage, Reader, Writer } from './codec.js';
+import { type AbortCode, isAbortCode } from './abort-codes.js';
 import { ProtocolAbort, blame } from './errors.js';
 
 /**
@@ -20,7 +21,7 @@ import { ProtocolAbort, blame } from './errors.js';
 export const COMPLAINT_ROUND = 0xffff;
 
 export interface Complaint {
-  code: string;
+  code: AbortCode;
   culprits: number[];
   evidence: Uint8Array;
   /** The complainer sent all its messages of rounds ≤ sentThrough before it stopped. */
@@ -39,6 +40,7 @@ export function decodeComplaint(bytes: Uint8Array): Complaint {
   const codeBytes = r.bytes(r.u8());
   if (!codeBytes.every((b) => (b >= 0x61 && b <= 0x7a) || b === 0x2d)) throw new RangeError('bad complaint code');
   const code = new TextDecoder().decode(codeBytes);
+  if (!isAbortCode(code)) throw new RangeError('unknown complaint code');
   const sentThrough = r.u16();
   const culprits = Array.from({ length: r.u16() }, () => r.u16());
   const evidence = r.varBytes(1 << 20);
@@ -48,7 +50,7 @@ export function decodeComplaint(bytes: Uint8Array): Complaint {
 
 /** A verdict on a complaint: whom the evidence convicts (possibly the complainer). */
 export interface Verdict {
-  code: string;
+  code: AbortCode;
   culprits: number[];
   reason: string;
 }
