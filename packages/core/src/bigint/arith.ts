@@ -4,7 +4,7 @@
  * Values at the boundary are validated (moduli > 1, exponents as documented) and errors carry
  * no operand values, since operands are often secret.
  */
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 
 /** Least non-negative residue of a modulo m (m > 0). */
 export function mod(a: bigint, m: bigint): bigint {

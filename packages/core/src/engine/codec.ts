@@ -8,7 +8,20 @@
  * every read checks bounds and whose `end()` rejects trailing bytes, so each encoding is
  * injective and every malformed input is an error, never a partial value.
  */
-import { type Curve, type GroupPoint } from '../math/curve.js';
+
+/**
+ * What the codec needs of a curve (`math/curve.ts`'s `Curve` has it, with `P = GroupPoint`).
+ * Declared here so that the codec imports nothing: the big-integer codec and the proofs below
+ * the engine encode with it.
+ */
+export interface CurveCodec<P> {
+  readonly scalarLength: number;
+  readonly pointLength: number;
+  encodeScalar(s: bigint): Uint8Array;
+  decodeScalar(bytes: Uint8Array): bigint;
+  encodePoint(p: P): Uint8Array;
+  decodePoint(bytes: Uint8Array, subgroupCheck?: boolean): P;
+}
 
 export const WIRE_VERSION = 1;
 
@@ -58,13 +71,13 @@ export class Writer {
   varBytes(b: Uint8Array): this {
     return this.u32(b.length).bytes(b);
   }
-  scalar(curve: Curve, s: bigint): this {
+  scalar(curve: CurveCodec<unknown>, s: bigint): this {
     return this.bytes(curve.encodeScalar(s));
   }
-  point(curve: Curve, p: GroupPoint): this {
+  point<P>(curve: CurveCodec<P>, p: P): this {
     return this.bytes(curve.encodePoint(p));
   }
-  points(curve: Curve, ps: readonly GroupPoint[]): this {
+  points<P>(curve: CurveCodec<P>, ps: readonly P[]): this {
     this.u16(ps.length);
     for (const p of ps) this.point(curve, p);
     return this;
@@ -106,7 +119,7 @@ export class Reader {
     if (n > max) throw new DecodeError('field too long');
     return this.bytes(n);
   }
-  scalar(curve: Curve): bigint {
+  scalar(curve: CurveCodec<unknown>): bigint {
     try {
       return curve.decodeScalar(this.bytes(curve.scalarLength));
     } catch (e) {
@@ -115,7 +128,7 @@ export class Reader {
     }
   }
   /** A point; `subgroupCheck: false` only where the caller checks subgroup membership itself. */
-  point(curve: Curve, subgroupCheck = true): GroupPoint {
+  point<P>(curve: CurveCodec<P>, subgroupCheck = true): P {
     try {
       return curve.decodePoint(this.bytes(curve.pointLength), subgroupCheck);
     } catch (e) {
@@ -123,7 +136,7 @@ export class Reader {
       throw new DecodeError('invalid point');
     }
   }
-  points(curve: Curve, expected: number, subgroupCheck = true): GroupPoint[] {
+  points<P>(curve: CurveCodec<P>, expected: number, subgroupCheck = true): P[] {
     const n = this.u16();
     if (n !== expected) throw new DecodeError(`expected ${expected} points, got ${n}`);
     const out = [];

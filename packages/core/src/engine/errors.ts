@@ -4,14 +4,16 @@
  * present, is protocol-specific signed material that lets any other party check the blame
  * itself (see `RoundBasedProtocol.judgeComplaint`); it never holds an honest party's secret.
  */
+import type { AbortCode } from './abort-codes.js';
+
 export class ProtocolAbort extends Error {
   readonly culprits: readonly number[];
-  readonly code: string;
+  readonly code: AbortCode;
   /** The sentence without the blame suffix. */
   readonly reason: string;
   readonly evidence: Uint8Array | undefined;
 
-  constructor(code: string, culprits: readonly number[], reason: string, evidence?: Uint8Array) {
+  constructor(code: AbortCode, culprits: readonly number[], reason: string, evidence?: Uint8Array) {
     super(`${reason}${culprits.length ? ` (blame: ${[...culprits].sort((a, b) => a - b).join(', ')})` : ''}`);
     this.name = 'ProtocolAbort';
     this.code = code;
@@ -22,7 +24,7 @@ export class ProtocolAbort extends Error {
 }
 
 /** Thrown inside a round handler to abort with the given parties blamed. */
-export function blame(code: string, culprits: number | readonly number[], reason: string, evidence?: Uint8Array): never {
+export function blame(code: AbortCode, culprits: number | readonly number[], reason: string, evidence?: Uint8Array): never {
   throw new ProtocolAbort(code, typeof culprits === 'number' ? [culprits] : culprits, reason, evidence);
 }
 

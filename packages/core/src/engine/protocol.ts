@@ -9,6 +9,7 @@
  */
 import { bytesToHex, equalBytes } from '../bytes.js';
 import { type ProtocolMessage, Reader, Writer } from './codec.js';
+import { type AbortCode, isAbortCode } from './abort-codes.js';
 import { ProtocolAbort, blame } from './errors.js';
 
 /**
@@ -20,7 +21,7 @@ import { ProtocolAbort, blame } from './errors.js';
 export const COMPLAINT_ROUND = 0xffff;
 
 export interface Complaint {
-  code: string;
+  code: AbortCode;
   culprits: number[];
   evidence: Uint8Array;
   /** The complainer sent all its messages of rounds ≤ sentThrough before it stopped. */
@@ -39,6 +40,7 @@ export function decodeComplaint(bytes: Uint8Array): Complaint {
   const codeBytes = r.bytes(r.u8());
   if (!codeBytes.every((b) => (b >= 0x61 && b <= 0x7a) || b === 0x2d)) throw new RangeError('bad complaint code');
   const code = new TextDecoder().decode(codeBytes);
+  if (!isAbortCode(code)) throw new RangeError('unknown complaint code');
   const sentThrough = r.u16();
   const culprits = Array.from({ length: r.u16() }, () => r.u16());
   const evidence = r.varBytes(1 << 20);
@@ -48,13 +50,13 @@ export function decodeComplaint(bytes: Uint8Array): Complaint {
 
 /** A verdict on a complaint: whom the evidence convicts (possibly the complainer). */
 export interface Verdict {
-  code: string;
+  code: AbortCode;
   culprits: number[];
   reason: string;
 }
 
-/** Source of randomness: returns `n` fresh uniformly random bytes. */
-export type Rng = (n: number) => Uint8Array;
+/** `Rng` lives in the bottom layer (bigint, Paillier and the proofs draw from it); protocols import it from here. */
+export type { Rng } from '../rng.js';
 
 /**
  * The session ids one party has used (DESIGN §5). A party that ran two instances of one protocol

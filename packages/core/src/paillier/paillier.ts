@@ -5,10 +5,10 @@
  * Every ciphertext from outside is checked (0 < c < N², gcd(c, N) = 1) before use: a
  * ciphertext sharing a factor with N would leak it, and out-of-range values are malformed.
  */
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import { bitLength, crt, gcd, mod, modInverse, randomUnit } from '../bigint/arith.js';
 import { generateSafePrime, isProbablePrime, modPow } from '../bigint/node-crypto.js';
-import { type SecurityLevel, primeBits } from '../cggmp/security-level.js';
+import { type SecurityLevel, primeBits } from './security-level.js';
 
 export interface PaillierPublicKey {
   readonly n: bigint;

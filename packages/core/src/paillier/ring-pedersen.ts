@@ -5,10 +5,10 @@
  * x statistically and bind it under the strong-RSA assumption. Whoever receives parameters
  * must check Π^prm (proofs/ring-pedersen-params.ts), which proves s ∈ ⟨t⟩.
  */
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import { bitLength, gcd, randomBelow, randomUnit } from '../bigint/arith.js';
 import { isProbablePrime, modPow } from '../bigint/node-crypto.js';
-import { type SecurityLevel } from '../cggmp/security-level.js';
+import { type SecurityLevel } from './security-level.js';
 
 export interface RingPedersenParams {
   readonly n: bigint;

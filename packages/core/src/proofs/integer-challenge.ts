@@ -5,7 +5,7 @@
  * satisfying a verification equation trivially.
  */
 import { gcd } from '../bigint/arith.js';
-import type { SecurityLevel } from '../cggmp/security-level.js';
+import type { SecurityLevel } from '../paillier/security-level.js';
 import type { Transcript } from '../math/transcript.js';
 import { type Curve, type GroupPoint, mod } from '../math/curve.js';
 import { challengeBelow } from './paillier-context.js';

@@ -17,9 +17,9 @@
 import { bitLength, inSymmetricRange, mod, randomSymmetric, randomUnit } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from '../bigint/codec.js';
 import { modPow } from '../bigint/node-crypto.js';
-import type { SecurityLevel } from '../cggmp/security-level.js';
+import type { SecurityLevel } from '../paillier/security-level.js';
 import { Reader, Writer } from '../engine/codec.js';
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import type { Curve, GroupPoint } from '../math/curve.js';
 import { type PaillierPublicKey, encrypt } from '../paillier/paillier.js';
 import { type RingPedersenParams, ringPedersenCommit } from '../paillier/ring-pedersen.js';

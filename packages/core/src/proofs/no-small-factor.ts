@@ -27,11 +27,11 @@
  * two accepting transcripts is (z₁ − z₁′)/(e − e′), bounded by the z range whatever e's range.
  * LFDT-Lockness' paillier-zk draws e from ±2^ℓ instead; both are sound at κ = 128.
  */
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import { bitLength, gcd, isqrt, inSymmetricRange, randomSymmetric } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from '../bigint/codec.js';
 import { modPow } from '../bigint/node-crypto.js';
-import { type SecurityLevel } from '../cggmp/security-level.js';
+import { type SecurityLevel } from '../paillier/security-level.js';
 import { DecodeError, Reader, Writer } from '../engine/codec.js';
 import { type RingPedersenParams, isWellFormedRingPedersen, ringPedersenCommit } from '../paillier/ring-pedersen.js';
 import { type ProofContext, challengeBelow, proofTranscript } from './paillier-context.js';

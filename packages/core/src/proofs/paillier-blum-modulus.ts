@@ -10,11 +10,11 @@
  * bugs reported against several libraries, and TSSHOCK); every x_i, z_i in [1, N); a_i, b_i bits. Challenges y_i are
  * derived per repetition from the transcript and are pairwise distinct by construction.
  */
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import { bitLength, crt, gcd, isqrt, jacobi, modInverse, randomUnit } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, writeResidue } from '../bigint/codec.js';
 import { isProbablePrime, modPow } from '../bigint/node-crypto.js';
-import { type SecurityLevel } from '../cggmp/security-level.js';
+import { type SecurityLevel } from '../paillier/security-level.js';
 import { DecodeError, Reader, Writer } from '../engine/codec.js';
 import { type ProofContext, challengeBelow, proofTranscript } from './paillier-context.js';
 

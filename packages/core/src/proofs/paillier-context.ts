@@ -7,7 +7,7 @@
  * or with bytes moved between fields — yields other challenges and fails.
  */
 import { bitLength, bytesToBigInt, mod } from '../bigint/arith.js';
-import { type SecurityLevel } from '../cggmp/security-level.js';
+import { type SecurityLevel } from '../paillier/security-level.js';
 import { Transcript } from '../math/transcript.js';
 import { utf8 } from '../bytes.js';
 

@@ -14,9 +14,9 @@
 import { mod, randomSymmetric, randomUnit, inSymmetricRange } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from '../bigint/codec.js';
 import { modPow } from '../bigint/node-crypto.js';
-import type { SecurityLevel } from '../cggmp/security-level.js';
+import type { SecurityLevel } from '../paillier/security-level.js';
 import { Reader, Writer } from '../engine/codec.js';
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import { type PaillierPublicKey, encrypt } from '../paillier/paillier.js';
 import { type RingPedersenParams, ringPedersenCommit } from '../paillier/ring-pedersen.js';
 import { type ProofContext, proofTranscript } from './paillier-context.js';

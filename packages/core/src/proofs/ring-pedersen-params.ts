@@ -8,11 +8,11 @@
  * Without this proof a party could publish s outside ⟨t⟩ and make others' range-proof
  * commitments non-hiding, leaking their secrets.
  */
-import type { Rng } from '../engine/protocol.js';
+import type { Rng } from '../rng.js';
 import { crt, gcd, mod, modInverse, randomBelow } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, writeResidue } from '../bigint/codec.js';
 import { modPow } from '../bigint/node-crypto.js';
-import { type SecurityLevel } from '../cggmp/security-level.js';
+import { type SecurityLevel } from '../paillier/security-level.js';
 import { DecodeError, Reader, Writer } from '../engine/codec.js';
 import { type RingPedersenParams, type RingPedersenSecret, isWellFormedRingPedersen } from '../paillier/ring-pedersen.js';
 import { type ProofContext, expandChallenge, proofTranscript } from './paillier-context.js';

@@ -15,7 +15,7 @@ import {
   randomUnit,
 } from '../../src/bigint/arith.js';
 import { isProbablePrime, modPow } from '../../src/bigint/node-crypto.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { FIXTURE_2048, FIXTURE_3072 } from '../fixtures/paillier-fixtures.js';
 
 /** A bigint of exactly `bits` bits (top bit set), optionally odd. */

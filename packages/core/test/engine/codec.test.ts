@@ -12,7 +12,7 @@ import {
   decodeMessage,
   encodeMessage,
 } from '../../src/engine/codec.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 
 const sample: ProtocolMessage = {
   protocol: 'dkg/ed25519',

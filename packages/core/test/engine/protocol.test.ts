@@ -14,8 +14,19 @@ import {
   openBroadcast,
   signBroadcast,
 } from '../../src/engine/identity.js';
-import { COMPLAINT_ROUND, type Complaint, type Inbox, type Outcome, type RoundResult, type Verdict, decodeFrom, encodeComplaint } from '../../src/engine/protocol.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { type AbortCode } from '../../src/engine/abort-codes.js';
+import {
+  COMPLAINT_ROUND,
+  type Complaint,
+  type Inbox,
+  type Outcome,
+  type RoundResult,
+  type Verdict,
+  decodeComplaint,
+  decodeFrom,
+  encodeComplaint,
+} from '../../src/engine/protocol.js';
+import { seededRng } from '../../src/rng.js';
 import { TOY_PROTOCOL, type ToyConfig, type ToyOutput, ToyProtocol, frame, toySession, xor } from './toy.js';
 
 const SESSION = toySession('protocol-test');
@@ -107,6 +118,17 @@ describe('RoundBasedProtocol', () => {
     // round 1 complete: round 2 needs party 1, which stopped after round 1; now the complaint is checked
     const abort = expectAbort(p3!.receive(b2), 'bad-proof', [2]);
     expect(abort.reason).toMatch(/reported by 1/);
+  });
+
+  it('a complaint naming a code outside the closed list is malformed: every receiver blames its sender', () => {
+    const payload = encodeComplaint({ code: 'no-such-code' as AbortCode, culprits: [2], evidence: Uint8Array.of(1), sentThrough: 1 });
+    expect(() => decodeComplaint(payload)).toThrow('unknown complaint code');
+    const parties = makeParties();
+    startAll(parties);
+    for (const id of [2, 3]) {
+      const outcome = parties.get(id)!.receive({ protocol: TOY_PROTOCOL, session: SESSION, round: COMPLAINT_ROUND, from: 1, to: null, payload });
+      expectAbort(outcome, 'malformed-message', [1]);
+    }
   });
 
   it('runs to completion and produces correct envelopes', () => {
@@ -396,22 +418,22 @@ describe('decodeFrom', () => {
 
 describe('ProtocolAbort and blame', () => {
   it('sorts culprits and names them in the message', () => {
-    const a = new ProtocolAbort('x', [3, 1, 2], 'reason');
+    const a = new ProtocolAbort('bad-share', [3, 1, 2], 'reason');
     expect([...a.culprits]).toEqual([1, 2, 3]);
-    expect(a.code).toBe('x');
+    expect(a.code).toBe('bad-share');
     expect(a.name).toBe('ProtocolAbort');
     expect(a.message).toContain('reason');
     expect(a).toBeInstanceOf(Error);
-    expect(new ProtocolAbort('y', [], 'no one').message).toBe('no one');
+    expect(new ProtocolAbort('peer-aborted', [], 'no one').message).toBe('no one');
   });
 
   it('blame throws a ProtocolAbort with one or several culprits', () => {
-    expect(() => blame('c', 5, 'r')).toThrow(ProtocolAbort);
+    expect(() => blame('bad-echo', 5, 'r')).toThrow(ProtocolAbort);
     try {
-      blame('c', [9, 4], 'r');
+      blame('bad-echo', [9, 4], 'r');
     } catch (e) {
       expect([...(e as ProtocolAbort).culprits]).toEqual([4, 9]);
-      expect((e as ProtocolAbort).code).toBe('c');
+      expect((e as ProtocolAbort).code).toBe('bad-echo');
     }
   });
 });

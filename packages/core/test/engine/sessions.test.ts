@@ -21,7 +21,7 @@ import {
   simulate,
 } from '../../src/index.js';
 import { ids, runDkg, session } from '../helpers.js';
-import { ecdsaCommittee } from '../cggmp/ecdsa-setup.js';
+import { ecdsaCommittee } from '../protocols/cggmp/ecdsa-setup.js';
 
 describe('MemorySessionRegistry', () => {
   it('grants a (protocol, session) once, and independently per protocol', () => {

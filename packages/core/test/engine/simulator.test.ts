@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { bytesToHex } from '../../src/bytes.js';
 import { type ProtocolMessage } from '../../src/engine/codec.js';
 import { generateIdentities, signBroadcast } from '../../src/engine/identity.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { type SimulationResult, type SimulatorFaults, simulate } from '../../src/engine/simulator.js';
 import { ECHO_PROTOCOL, EchoToy, type ToyConfig, type ToyOutput, ToyProtocol, frame, toySession, xor } from './toy.js';
 

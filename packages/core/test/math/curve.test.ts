@@ -5,7 +5,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { numberToBytesBE, numberToBytesLE } from '@noble/curves/utils.js';
 import { bytesToHex, concatBytes, hexToBytes } from '../../src/bytes.js';
 import { CURVES, ED25519, SECP256K1, type Curve, type GroupPoint, invert, mod, randomScalar } from '../../src/math/curve.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 
 const ED_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
 const SECP_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -13,7 +13,7 @@ import {
   validateThreshold,
   verifyShare,
 } from '../../src/math/polynomial.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 
 const BOTH: readonly Curve[] = [ED25519, SECP256K1];
 

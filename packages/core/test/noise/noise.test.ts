@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CipherState, HandshakeState, NoiseError, generateKeyPair, MAX_NOISE_MESSAGE } from '../../src/noise/index.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 
 const rng = seededRng('noise-unit');
 

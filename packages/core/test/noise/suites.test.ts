@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HandshakeState, NOISE_NATIVE, NOISE_NOBLE, keyPairFromSecret } from '../../src/noise/index.js';
 import { bytesToHex, hexToBytes } from '../../src/bytes.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 
 const hex = bytesToHex;
 const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });

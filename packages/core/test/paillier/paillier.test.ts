@@ -4,8 +4,8 @@ import { gcd, randomUnit } from '../../src/bigint/arith.js';
 import { generateSafePrime, isProbablePrime } from '../../src/bigint/node-crypto.js';
 import { utf8 } from '../../src/bytes.js';
 import { proveModulus, verifyModulus } from '../../src/proofs/paillier-blum-modulus.js';
-import { type SecurityLevel, SECURITY_LEVEL_128, SECURITY_LEVEL_TSS_LIB_2048 } from '../../src/cggmp/security-level.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { type SecurityLevel, SECURITY_LEVEL_128, SECURITY_LEVEL_TSS_LIB_2048 } from '../../src/paillier/security-level.js';
+import { seededRng } from '../../src/rng.js';
 import {
   addCiphertexts,
   decrypt,

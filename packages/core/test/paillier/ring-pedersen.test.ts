@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { modPowRef } from '../../src/bigint/arith.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { generateRingPedersen, isWellFormedRingPedersen, ringPedersenCommit } from '../../src/paillier/ring-pedersen.js';
 import { FIXTURE_2048, FIXTURE_3072, NON_BLUM } from '../fixtures/paillier-fixtures.js';
 

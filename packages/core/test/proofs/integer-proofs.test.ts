@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { SECP256K1 } from '../../src/math/curve.js';
 import { modPow } from '../../src/bigint/node-crypto.js';
-import { seededRng } from '../../src/engine/rng.js';
-import { type SecurityLevel } from '../../src/cggmp/security-level.js';
+import { seededRng } from '../../src/rng.js';
+import { type SecurityLevel } from '../../src/paillier/security-level.js';
 import { encryptRandom, paillierSecretKey } from '../../src/paillier/paillier.js';
 import { type ProofContext } from '../../src/proofs/paillier-context.js';
 import { decodeEncProof, encodeEncProof, proveEnc, verifyEnc } from '../../src/proofs/paillier-encryption-range.js';

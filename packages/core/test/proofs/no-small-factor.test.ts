@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type SecurityLevel } from '../../src/cggmp/security-level.js';
+import { type SecurityLevel } from '../../src/paillier/security-level.js';
 import { utf8 } from '../../src/bytes.js';
 import { DecodeError, Writer } from '../../src/engine/codec.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { writeResidue, writeSigned } from '../../src/bigint/codec.js';
 import { inSymmetricRange, isqrt } from '../../src/bigint/arith.js';
 import { isPlausibleBlumModulus } from '../../src/proofs/paillier-blum-modulus.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { jacobi, modPowRef, randomUnit } from '../../src/bigint/arith.js';
-import { type SecurityLevel } from '../../src/cggmp/security-level.js';
+import { type SecurityLevel } from '../../src/paillier/security-level.js';
 import { utf8 } from '../../src/bytes.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { DecodeError } from '../../src/engine/codec.js';
 import {
   type ModProof,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes, utf8 } from '../../src/bytes.js';
-import { SECURITY_LEVEL_128 } from '../../src/cggmp/security-level.js';
+import { SECURITY_LEVEL_128 } from '../../src/paillier/security-level.js';
 import { Transcript } from '../../src/math/transcript.js';
 import { modChallenges } from '../../src/proofs/paillier-blum-modulus.js';
 import { type ProofContext, assertProofContext, challengeBelow, expandChallenge, proofTranscript } from '../../src/proofs/paillier-context.js';

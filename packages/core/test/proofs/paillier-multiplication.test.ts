@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { modPow } from '../../src/bigint/node-crypto.js';
 import { randomUnit } from '../../src/bigint/arith.js';
 import { decrypt, encryptRandom, paillierSecretKey } from '../../src/paillier/paillier.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { randomBelow, randomUnit } from '../../src/bigint/arith.js';
 import { modPow } from '../../src/bigint/node-crypto.js';
-import { type SecurityLevel } from '../../src/cggmp/security-level.js';
+import { type SecurityLevel } from '../../src/paillier/security-level.js';
 import { utf8 } from '../../src/bytes.js';
 import { DecodeError } from '../../src/engine/codec.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 import { type RingPedersenSecret } from '../../src/paillier/ring-pedersen.js';
 import { type ProofContext } from '../../src/proofs/paillier-context.js';
 import { decodePrmProof, encodePrmProof, prmChallenges, proveRingPedersen, verifyRingPedersen } from '../../src/proofs/ring-pedersen-params.js';

@@ -6,7 +6,7 @@ import { bytesToHex, concatBytes, utf8 } from '../../src/bytes.js';
 import { ED25519, SECP256K1, type Curve, mod, randomScalar } from '../../src/math/curve.js';
 import { Transcript } from '../../src/math/transcript.js';
 import { type SchnorrProof, decodeSchnorrProof, encodeSchnorrProof, proveSchnorr, verifySchnorr } from '../../src/proofs/schnorr.js';
-import { seededRng } from '../../src/engine/rng.js';
+import { seededRng } from '../../src/rng.js';
 
 const BOTH: readonly Curve[] = [ED25519, SECP256K1];
 

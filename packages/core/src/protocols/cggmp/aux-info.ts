@@ -21,7 +21,7 @@
 import { sha512 } from '@noble/hashes/sha2.js';
 import { equalBytes, utf8 } from '../../bytes.js';
 import { readSigned, writeSigned } from '../../bigint/codec.js';
-import type { SecurityLevel } from '../../cggmp/security-level.js';
+import type { SecurityLevel } from '../../paillier/security-level.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame, withEvidence } from '../../engine/errors.js';
 import {

@@ -22,7 +22,7 @@
 import { bitLength, modInverse, randomUnit } from '../../bigint/arith.js';
 import { readResidue, writeResidue } from '../../bigint/codec.js';
 import { modPow } from '../../bigint/node-crypto.js';
-import type { SecurityLevel } from '../../cggmp/security-level.js';
+import type { SecurityLevel } from '../../paillier/security-level.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import type { Outgoing, Rng } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1 } from '../../math/curve.js';

@@ -5,19 +5,19 @@
  * round-4 echo, a forged forwarded conversion convicts its forwarder, and an honest run never
  * sends an identification message.
  */
-import { MemorySessionRegistry } from '../../src/engine/protocol.js';
+import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
-import { type Presignature, PresignProtocol, type PresignConfig, type Round3Values } from '../../src/protocols/cggmp/presign.js';
-import { seededRng } from '../../src/engine/rng.js';
-import { type SimulatorFaults, simulate } from '../../src/engine/simulator.js';
-import { type ProtocolMessage, Reader, Writer } from '../../src/engine/codec.js';
-import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
-import { SECP256K1, mod } from '../../src/math/curve.js';
-import { concatBytes } from '../../src/bytes.js';
-import { byteLengthOf } from '../../src/bigint/codec.js';
+import type { AuxInfo } from '../../../src/protocols/cggmp/aux-info.js';
+import { type Presignature, PresignProtocol, type PresignConfig, type Round3Values } from '../../../src/protocols/cggmp/presign.js';
+import { seededRng } from '../../../src/rng.js';
+import { type SimulatorFaults, simulate } from '../../../src/engine/simulator.js';
+import { type ProtocolMessage, Reader, Writer } from '../../../src/engine/codec.js';
+import { signBroadcast, unwrapSigned } from '../../../src/engine/identity.js';
+import { SECP256K1, mod } from '../../../src/math/curve.js';
+import { concatBytes } from '../../../src/bytes.js';
+import { byteLengthOf } from '../../../src/bigint/codec.js';
 import { ecdsaCommittee } from './ecdsa-setup.js';
-import type { Committee } from '../helpers.js';
+import type { Committee } from '../../helpers.js';
 
 const curve = SECP256K1;
 const signers = [1, 2, 3];

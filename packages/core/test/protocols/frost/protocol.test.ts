@@ -1,4 +1,4 @@
-import { MemorySessionRegistry } from '../../src/engine/protocol.js';
+import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
@@ -24,8 +24,8 @@ import {
   tapTweak,
   verifySignature,
   xOnly,
-} from '../../src/index.js';
-import { expectBlame, runDkg, session } from '../helpers.js';
+} from '../../../src/index.js';
+import { expectBlame, runDkg, session } from '../../helpers.js';
 
 const SUITES: FrostSuiteName[] = ['ed25519', 'secp256k1', 'secp256k1-tr'];
 const message = new TextEncoder().encode('pay 0.5 BTC to bc1q…');

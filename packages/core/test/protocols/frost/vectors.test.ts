@@ -20,10 +20,10 @@ import {
   verifySignature,
   verifySignatureShare,
   frostPublicKey,
-} from '../../src/protocols/frost/index.js';
-import { bytesToHex, hexToBytes } from '../../src/bytes.js';
-import type { GroupPoint } from '../../src/math/curve.js';
-import { readVector } from '../vectors.js';
+} from '../../../src/protocols/frost/index.js';
+import { bytesToHex, hexToBytes } from '../../../src/bytes.js';
+import type { GroupPoint } from '../../../src/math/curve.js';
+import { readVector } from '../../vectors.js';
 
 interface SigningVector {
   config: { MIN_PARTICIPANTS: string; MAX_PARTICIPANTS: string };

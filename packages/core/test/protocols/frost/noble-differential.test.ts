@@ -50,13 +50,13 @@ import {
   verifySignature,
   verifySignatureShare,
   xOnly,
-} from '../../src/protocols/frost/index.js';
-import { bytesToHex, concatBytes, hexToBytes, utf8 } from '../../src/bytes.js';
-import type { GroupPoint } from '../../src/math/curve.js';
-import { evaluateCommitment, verifyShare } from '../../src/math/polynomial.js';
-import { type KeyShare, checkKeyShare } from '../../src/protocols/key-share.js';
-import { seededRng } from '../../src/engine/rng.js';
-import type { Rng } from '../../src/engine/protocol.js';
+} from '../../../src/protocols/frost/index.js';
+import { bytesToHex, concatBytes, hexToBytes, utf8 } from '../../../src/bytes.js';
+import type { GroupPoint } from '../../../src/math/curve.js';
+import { evaluateCommitment, verifyShare } from '../../../src/math/polynomial.js';
+import { type KeyShare, checkKeyShare } from '../../../src/protocols/key-share.js';
+import { seededRng } from '../../../src/rng.js';
+import type { Rng } from '../../../src/engine/protocol.js';
 
 interface Pair {
   label: string;

@@ -1,25 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '@noble/curves/utils.js';
-import {
-  type ImportedTssLibParty,
-  type JsonValue,
-  JsonNonInteger,
-  TssLibImportError,
-  importTssLibEcdsa,
-  parseJsonWithBigInts,
-  parseTssLibEcdsaSaveData,
-} from '../../src/cggmp/tss-lib-import.js';
-import { SECURITY_LEVEL_TSS_LIB_2048 } from '../../src/cggmp/security-level.js';
-import { SECP256K1 } from '../../src/math/curve.js';
-import { interpolateAtZero } from '../../src/math/polynomial.js';
-import { decrypt, encryptRandom, paillierPublicKey } from '../../src/paillier/paillier.js';
-import { type RingPedersenSecret } from '../../src/paillier/ring-pedersen.js';
-import { modPow } from '../../src/bigint/node-crypto.js';
-import { proveRingPedersen, verifyRingPedersen } from '../../src/proofs/ring-pedersen-params.js';
-import { seededRng } from '../../src/engine/rng.js';
-import { utf8 } from '../../src/bytes.js';
-import { vectorPath } from '../vectors.js';
+import { type ImportedTssLibParty, TssLibImportError, importTssLibEcdsa, parseTssLibEcdsaSaveData } from '../../../src/protocols/cggmp/tss-lib-import.js';
+import { type JsonValue, JsonNonInteger, parseJsonWithBigInts } from '../../../src/protocols/cggmp/json-bigint.js';
+import { SECURITY_LEVEL_TSS_LIB_2048 } from '../../../src/paillier/security-level.js';
+import { SECP256K1 } from '../../../src/math/curve.js';
+import { interpolateAtZero } from '../../../src/math/polynomial.js';
+import { decrypt, encryptRandom, paillierPublicKey } from '../../../src/paillier/paillier.js';
+import { type RingPedersenSecret } from '../../../src/paillier/ring-pedersen.js';
+import { modPow } from '../../../src/bigint/node-crypto.js';
+import { proveRingPedersen, verifyRingPedersen } from '../../../src/proofs/ring-pedersen-params.js';
+import { seededRng } from '../../../src/rng.js';
+import { utf8 } from '../../../src/bytes.js';
+import { vectorPath } from '../../vectors.js';
 
 const EXPECTED_PUB = '02a89d4d9bf1e8c8689ff79e3aaa35375c5686829238b31cc605bd2b903a4bae85';
 const N_PARTIES = 5;
@@ -77,59 +70,6 @@ const expectRejected = (files: string[], pattern: RegExp) => {
   expect((err as Error).message).toMatch(pattern);
   return err as Error;
 };
-
-describe('strict big-integer JSON parser', () => {
-  it('keeps integers exact, strings untouched (digits inside strings are not numbers)', () => {
-    const big = '123456789012345678901234567890123456789012345678901234567890';
-    const v = parseJsonWithBigInts(
-      `{"a":"${big}","b":${big},"c":-${big},"d":[0,1.5,2e3,"x\\"${big}\\"y"],"e":"\\u0031\\n${big}","f":true,"g":null}`,
-    ) as Obj;
-    expect(v.get('a')).toBe(big);
-    expect(v.get('b')).toBe(BigInt(big));
-    expect(v.get('c')).toBe(-BigInt(big));
-    const d = v.get('d') as JsonValue[];
-    expect(d[0]).toBe(0n);
-    expect(d[1]).toBeInstanceOf(JsonNonInteger);
-    expect((d[1] as JsonNonInteger).text).toBe('1.5');
-    expect((d[2] as JsonNonInteger).text).toBe('2e3');
-    expect(d[3]).toBe(`x"${big}"y`);
-    expect(v.get('e')).toBe(`1\n${big}`);
-    expect(v.get('f')).toBe(true);
-    expect(v.get('g')).toBe(null);
-    // What the parser exists for: plain JSON.parse rounds.
-    expect(BigInt((JSON.parse(`{"b":${big}}`) as { b: number }).b)).not.toBe(BigInt(big));
-  });
-
-  it.each([
-    ['', /unexpected end/],
-    ['{', /unexpected end of input/],
-    ['{1:2}', /expected a member name/],
-    ['{"a":1,}', /member name/],
-    ['[1,2', /unexpected end of input/],
-    ['[1 2]', /expected ','/],
-    ['{"a":01}', /expected ','/],
-    ['{"a":1}x', /trailing content/],
-    ['{"a":1,"a":2}', /duplicate member name/],
-    ['{"a":"\u0001"}', /control character/],
-    ['{"a":"\\q"}', /bad escape/],
-    ['{"a":-}', /bad number/],
-    ['{"a":1.}', /bad number/],
-    ['{"a":tru}', /unexpected token/],
-    ['[' .repeat(100) + ']'.repeat(100), /too deep/],
-    ['not json', /unexpected token/],
-    ['garbage', /unexpected character/],
-    ['{"a":12', /offset 7: unexpected end of input/],
-  ])('rejects %j', (text, pattern) => {
-    expect(() => parseJsonWithBigInts(text)).toThrow(TssLibImportError);
-    expect(() => parseJsonWithBigInts(text)).toThrow(pattern);
-  });
-
-  it('__proto__ is an ordinary member name', () => {
-    const v = parseJsonWithBigInts('{"__proto__":1}') as Obj;
-    expect(v.get('__proto__')).toBe(1n);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
-});
 
 describe.skipIf(!available)('tss-lib ECDSA save data: parsing', () => {
   it('parses all five files; the group key is the documented one', () => {

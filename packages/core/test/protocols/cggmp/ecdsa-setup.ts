@@ -1,11 +1,11 @@
 /** Shared setup of the threshold-ECDSA tests: 2048-bit fixture primes, a DKG'd committee and its auxiliary info. */
-import { MemorySessionRegistry } from '../../src/engine/protocol.js';
+import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { expect } from 'vitest';
-import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
-import { seededRng } from '../../src/engine/rng.js';
-import { simulate } from '../../src/engine/simulator.js';
-import { FIXTURE_2048 } from '../fixtures/paillier-fixtures.js';
-import { type Committee, runDkg } from '../helpers.js';
+import { AuxInfoProtocol, type AuxInfo } from '../../../src/protocols/cggmp/aux-info.js';
+import { seededRng } from '../../../src/rng.js';
+import { simulate } from '../../../src/engine/simulator.js';
+import { FIXTURE_2048 } from '../../fixtures/paillier-fixtures.js';
+import { type Committee, runDkg } from '../../helpers.js';
 
 export const level = FIXTURE_2048.level;
 

@@ -4,8 +4,10 @@
  */
 import { randomBytes } from '@noble/hashes/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes, u32be, utf8 } from '../bytes.js';
-import type { Rng } from './protocol.js';
+import { concatBytes, u32be, utf8 } from './bytes.js';
+
+/** Source of randomness: returns `n` fresh uniformly random bytes. */
+export type Rng = (n: number) => Uint8Array;
 
 export const systemRng: Rng = (n) => randomBytes(n);
 

@@ -3,7 +3,7 @@
  * with a presignature bound to it before presigning, and the signature shares are signed and bind
  * (R, digest, signer set). Signatures are checked with @noble/curves and, for keccak256, viem.
  */
-import { MemorySessionRegistry } from '../../src/engine/protocol.js';
+import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
@@ -11,17 +11,17 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { recoverAddress, serializeSignature, toHex } from 'viem';
 import { publicKeyToAddress } from 'viem/accounts';
-import type { AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
-import { PresignProtocol, type Presignature } from '../../src/protocols/cggmp/presign.js';
-import { type EcdsaMessageHash, type EcdsaSignature, EcdsaSignProtocol, EcdsaSignRawDigest } from '../../src/protocols/cggmp/sign.js';
-import { seededRng } from '../../src/engine/rng.js';
-import { simulate, type SimulatorFaults } from '../../src/engine/simulator.js';
-import { type ProtocolMessage, Writer } from '../../src/engine/codec.js';
-import { COMPLAINT_ROUND, type Protocol, encodeComplaint } from '../../src/engine/protocol.js';
-import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
-import { SECP256K1, invert, mod } from '../../src/math/curve.js';
-import { bytesToHex, concatBytes, utf8 } from '../../src/bytes.js';
-import type { Committee } from '../helpers.js';
+import type { AuxInfo } from '../../../src/protocols/cggmp/aux-info.js';
+import { PresignProtocol, type Presignature } from '../../../src/protocols/cggmp/presign.js';
+import { type EcdsaMessageHash, type EcdsaSignature, EcdsaSignProtocol, EcdsaSignRawDigest } from '../../../src/protocols/cggmp/sign.js';
+import { seededRng } from '../../../src/rng.js';
+import { simulate, type SimulatorFaults } from '../../../src/engine/simulator.js';
+import { type ProtocolMessage, Writer } from '../../../src/engine/codec.js';
+import { COMPLAINT_ROUND, type Protocol, encodeComplaint } from '../../../src/engine/protocol.js';
+import { signBroadcast, unwrapSigned } from '../../../src/engine/identity.js';
+import { SECP256K1, invert, mod } from '../../../src/math/curve.js';
+import { bytesToHex, concatBytes, utf8 } from '../../../src/bytes.js';
+import type { Committee } from '../../helpers.js';
 import { ecdsaCommittee } from './ecdsa-setup.js';
 
 const q = SECP256K1.order;

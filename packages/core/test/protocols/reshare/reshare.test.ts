@@ -1,4 +1,4 @@
-import { MemorySessionRegistry } from '../../src/engine/protocol.js';
+import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -23,8 +23,8 @@ import {
   Reader,
   Writer,
   xOnly,
-} from '../../src/index.js';
-import { type Committee, expectBlame, ids, runDkg, secretOf, session } from '../helpers.js';
+} from '../../../src/index.js';
+import { type Committee, expectBlame, ids, runDkg, secretOf, session } from '../../helpers.js';
 
 function refresh(c: Committee, seed: string, faults = {}) {
   const rng = seededRng(seed);

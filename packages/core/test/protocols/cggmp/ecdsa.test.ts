@@ -4,26 +4,26 @@
  * through viem, recover the key's Ethereum address. Adversarial cases name the culprit;
  * presignatures are single-use. ecdsa-sign.test.ts covers the signing entry points and shares.
  */
-import { MemorySessionRegistry } from '../../src/engine/protocol.js';
+import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { recoverAddress, serializeSignature, toHex } from 'viem';
 import { publicKeyToAddress } from 'viem/accounts';
-import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
-import { PresignProtocol, type Presignature, PresignatureReuseError } from '../../src/protocols/cggmp/presign.js';
-import { EcdsaSignProtocol } from '../../src/protocols/cggmp/sign.js';
-import { seededRng } from '../../src/engine/rng.js';
-import { simulate, type SimulatorFaults } from '../../src/engine/simulator.js';
-import { type ProtocolMessage, Writer } from '../../src/engine/codec.js';
-import { COMPLAINT_ROUND, encodeComplaint } from '../../src/engine/protocol.js';
-import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
-import { SECP256K1 } from '../../src/math/curve.js';
-import { bytesToHex } from '../../src/bytes.js';
+import { AuxInfoProtocol, type AuxInfo } from '../../../src/protocols/cggmp/aux-info.js';
+import { PresignProtocol, type Presignature, PresignatureReuseError } from '../../../src/protocols/cggmp/presign.js';
+import { EcdsaSignProtocol } from '../../../src/protocols/cggmp/sign.js';
+import { seededRng } from '../../../src/rng.js';
+import { simulate, type SimulatorFaults } from '../../../src/engine/simulator.js';
+import { type ProtocolMessage, Writer } from '../../../src/engine/codec.js';
+import { COMPLAINT_ROUND, encodeComplaint } from '../../../src/engine/protocol.js';
+import { signBroadcast, unwrapSigned } from '../../../src/engine/identity.js';
+import { SECP256K1 } from '../../../src/math/curve.js';
+import { bytesToHex } from '../../../src/bytes.js';
 import { ecdsaCommittee, level, primes } from './ecdsa-setup.js';
-import { type Committee, runDkg } from '../helpers.js';
-import { createRefresh } from '../../src/protocols/reshare/index.js';
-import type { KeyShare } from '../../src/protocols/key-share.js';
+import { type Committee, runDkg } from '../../helpers.js';
+import { createRefresh } from '../../../src/protocols/reshare/index.js';
+import type { KeyShare } from '../../../src/protocols/key-share.js';
 
 const message = new TextEncoder().encode('an Ethereum transaction');
 const digest = keccak_256(message);

@@ -3,10 +3,10 @@
  * fixtures (generating them takes minutes): every party ends with every other party's proven
  * Paillier modulus and ring-Pedersen parameters, and each kind of misbehaviour is named.
  */
-import { MemorySessionRegistry } from '../../src/engine/protocol.js';
+import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { AuxInfoProtocol, type AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
+import { AuxInfoProtocol, type AuxInfo } from '../../../src/protocols/cggmp/aux-info.js';
 import {
   type OpenedBroadcast,
   type PartyIdentity,
@@ -16,22 +16,22 @@ import {
   ownBroadcast,
   signBroadcast,
   unwrapSigned,
-} from '../../src/engine/identity.js';
-import { seededRng } from '../../src/engine/rng.js';
-import { type SimulationResult, simulate } from '../../src/engine/simulator.js';
-import { type ProtocolMessage, Reader, Writer } from '../../src/engine/codec.js';
-import { COMPLAINT_ROUND, type Outcome, type Protocol, type Rng, encodeComplaint } from '../../src/engine/protocol.js';
-import { equalBytes, utf8 } from '../../src/bytes.js';
-import { crt, jacobi, modInverse, randomBelow, randomUnit } from '../../src/bigint/arith.js';
-import { readSigned, writeSigned } from '../../src/bigint/codec.js';
-import { modPow } from '../../src/bigint/node-crypto.js';
-import { decrypt, encryptRandom } from '../../src/paillier/paillier.js';
-import { type RingPedersenParams, type RingPedersenSecret, generateRingPedersen } from '../../src/paillier/ring-pedersen.js';
-import { type ModProof, type ModRepetition, encodeModProof, modChallenges, proveModulus } from '../../src/proofs/paillier-blum-modulus.js';
-import { type PrmProof, encodePrmProof, proveRingPedersen } from '../../src/proofs/ring-pedersen-params.js';
-import { type FacProof, encodeFacProof, proveNoSmallFactor, verifyNoSmallFactor } from '../../src/proofs/no-small-factor.js';
-import type { ProofContext } from '../../src/proofs/paillier-context.js';
-import { FIXTURE_2048, NON_BLUM } from '../fixtures/paillier-fixtures.js';
+} from '../../../src/engine/identity.js';
+import { seededRng } from '../../../src/rng.js';
+import { type SimulationResult, simulate } from '../../../src/engine/simulator.js';
+import { type ProtocolMessage, Reader, Writer } from '../../../src/engine/codec.js';
+import { COMPLAINT_ROUND, type Outcome, type Protocol, type Rng, encodeComplaint } from '../../../src/engine/protocol.js';
+import { equalBytes, utf8 } from '../../../src/bytes.js';
+import { crt, jacobi, modInverse, randomBelow, randomUnit } from '../../../src/bigint/arith.js';
+import { readSigned, writeSigned } from '../../../src/bigint/codec.js';
+import { modPow } from '../../../src/bigint/node-crypto.js';
+import { decrypt, encryptRandom } from '../../../src/paillier/paillier.js';
+import { type RingPedersenParams, type RingPedersenSecret, generateRingPedersen } from '../../../src/paillier/ring-pedersen.js';
+import { type ModProof, type ModRepetition, encodeModProof, modChallenges, proveModulus } from '../../../src/proofs/paillier-blum-modulus.js';
+import { type PrmProof, encodePrmProof, proveRingPedersen } from '../../../src/proofs/ring-pedersen-params.js';
+import { type FacProof, encodeFacProof, proveNoSmallFactor, verifyNoSmallFactor } from '../../../src/proofs/no-small-factor.js';
+import type { ProofContext } from '../../../src/proofs/paillier-context.js';
+import { FIXTURE_2048, NON_BLUM } from '../../fixtures/paillier-fixtures.js';
 import { level, primes } from './ecdsa-setup.js';
 
 const parties = [1, 2, 3];

@@ -26,9 +26,9 @@ import { schnorr, schnorr_FROST, secp256k1_FROST } from '@noble/curves/secp256k1
 import { hash_to_field } from '@noble/curves/abstract/hash-to-curve.js';
 import type { DKG_Round1, DKG_Round2, DKG_Secret, FROST } from '@noble/curves/abstract/frost.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { bytesToHex, concatBytes, hexToBytes, utf8 } from '../../src/bytes.js';
-import { type Curve, type GroupPoint, mod } from '../../src/math/curve.js';
-import { commitPolynomial, evaluateCommitment, evaluatePolynomial, verifyShare } from '../../src/math/polynomial.js';
+import { bytesToHex, concatBytes, hexToBytes, utf8 } from '../../../src/bytes.js';
+import { type Curve, type GroupPoint, mod } from '../../../src/math/curve.js';
+import { commitPolynomial, evaluateCommitment, evaluatePolynomial, verifyShare } from '../../../src/math/polynomial.js';
 import {
   FROST_ED25519,
   FROST_SECP256K1,
@@ -44,10 +44,10 @@ import {
   tapTweak,
   verifySignature,
   xOnly,
-} from '../../src/protocols/frost/index.js';
-import { type KeyShare, checkKeyShare } from '../../src/protocols/key-share.js';
-import { seededRng } from '../../src/engine/rng.js';
-import { readVector } from '../vectors.js';
+} from '../../../src/protocols/frost/index.js';
+import { type KeyShare, checkKeyShare } from '../../../src/protocols/key-share.js';
+import { seededRng } from '../../../src/rng.js';
+import { readVector } from '../../vectors.js';
 
 interface Participant {
   identifier: number;

@@ -1,4 +1,4 @@
-import { MemorySessionRegistry } from '../../src/engine/protocol.js';
+import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -20,8 +20,8 @@ import {
   encodeComplaint,
   COMPLAINT_ROUND,
   Writer,
-} from '../../src/index.js';
-import { expectBlame, ids, runDkg, secretOf, session } from '../helpers.js';
+} from '../../../src/index.js';
+import { expectBlame, ids, runDkg, secretOf, session } from '../../helpers.js';
 
 const CURVE_NAMES: CurveName[] = ['secp256k1', 'ed25519'];
 
