@@ -19,7 +19,7 @@
  *     uses the 33-byte compressed even-Y key, signatures are 64 bytes x(R) ‖ z;
  *   - tweak: noble applies NO tweak when signing a trusted-dealer key (nor do we without a
  *     merkleRoot); its DKG output is auto-tweaked with the empty BIP341 merkle root (as ZF's
- *     post_dkg). Our `frostSigningKey(..., { merkleRoot: new Uint8Array(0) })` over the untweaked
+ *     post_dkg). Our `frostSigningKey(..., { tweak: { kind: 'bip341' } })` (empty root: BIP86) over the untweaked
  *     DKG key signs byte-identically with noble over its tweaked DKG output.
  *   - one harmless difference: noble (like ZF) hashes the *raw* share into the nonces, our
  *     `commit(key)` hashes the even-Y-normalised share `key.share`. For an odd-Y key the nonces
@@ -171,7 +171,7 @@ function signBoth(
 ): RunResult {
   const { suite, noble } = pair;
   const curve = suite.curve;
-  const opts = merkleRoot ? { merkleRoot } : {};
+  const opts = merkleRoot ? { tweak: { kind: 'bip341' as const, merkleRoot } } : {};
   const nobleCommitments: NonceCommitments[] = [];
   const nobleNonces = new Map<number, { hiding: Uint8Array; binding: Uint8Array }>();
   const ourNonces = new Map<number, SigningNonces>();
