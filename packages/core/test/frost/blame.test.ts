@@ -210,5 +210,11 @@ describe('FROST blame that cannot frame an honest signer', () => {
       const framed = parties[1]!.receive(complaint(m3, 1, 'equivocation', [3], evidence(b.signature.map((x, i) => (i === 0 ? x ^ 1 : x)))));
       expect(framed.status === 'aborted' && [framed.abort.code, [...framed.abort.culprits]]).toEqual(['false-complaint', [1]]);
     });
+
+    it('an equivocation complaint without evidence (the engine’s same-channel check) convicts nobody on its own', () => {
+      const { parties, round1, from } = afterRoundOne('judge-no-evidence');
+      const out = parties[0]!.receive(complaint(from(3, round1), 2, 'equivocation', [3], new Uint8Array(0)));
+      expect(out.status).toBe('continue');
+    });
   });
 });

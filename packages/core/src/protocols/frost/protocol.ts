@@ -263,6 +263,8 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
   }
 
   protected override judgeComplaint(from: number, complaint: Complaint): Verdict | undefined {
+    // The engine's own equivocation abort (two messages on one channel) carries no evidence: not judged here.
+    if (complaint.code === 'equivocation' && complaint.evidence.length === 0) return undefined;
     if (complaint.code === 'equivocation' && complaint.culprits.length === 1) return this.judgeCommitmentEquivocation(from, complaint.culprits[0]!, complaint.evidence);
     if (complaint.code === 'bad-signature-share' && this.digest) return this.judgeShares(from, complaint);
     return undefined;
