@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CommitmentBook,
   ED25519,
+  FrostSign,
   type GroupPoint,
   type NonceCommitment,
   NoncePool,
@@ -26,7 +27,6 @@ import {
   unwrapSigned,
 } from '../../src/index.js';
 import { type FrostCommittee, committee, expectEveryHonestAbort, message, resign, twoRound } from './fixtures.js';
-import { FrostSign } from '../../src/index.js';
 import { session } from '../helpers.js';
 
 /** A point of order 8 on edwards25519 (torsion only). */

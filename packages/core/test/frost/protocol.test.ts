@@ -137,7 +137,7 @@ describe('FROST signing protocol', () => {
   it('nonces are single-use: the pool hands a nonce out once, then refuses', () => {
     const { suite, shares, identities } = committee('ed25519');
     const pool = new NoncePool(frostSigningKey(suite, shares.get(1)!), identities.get(1)!, seededRng('single-use'));
-    const [{ commitment: c }] = pool.generate(1) as [{ commitment: SigningNonces['commitment'] }];
+    const c = pool.generate(1)[0]!.commitment;
     const nonces: SigningNonces = pool.take(c);
     expect(nonces.commitment.hiding.equals(c.hiding)).toBe(true);
     expect(() => pool.take(c)).toThrow(NonceReuseError);

@@ -60,10 +60,10 @@ function signedBytes(pub: FrostPublicKey, sc: SignedCommitment): Uint8Array {
 }
 
 /** Whether the commitment's owner signed it for its slot (never throws). */
-export function commitmentSignatureValid(publicKeys: Pick<PartyIdentity, 'publicKeys'>, pub: FrostPublicKey, sc: SignedCommitment): boolean {
+export function commitmentSignatureValid(identity: Pick<PartyIdentity, 'publicKeys'>, pub: FrostPublicKey, sc: SignedCommitment): boolean {
   try {
     const signer = Number(sc.commitment.identifier);
-    return openForwarded(publicKeys, poolSlot(pub, signer, sc.epoch, sc.sequence), signedBytes(pub, sc)) !== undefined;
+    return openForwarded(identity, poolSlot(pub, signer, sc.epoch, sc.sequence), signedBytes(pub, sc)) !== undefined;
   } catch {
     return false;
   }
@@ -148,7 +148,7 @@ export class NoncePool {
       this.epoch = this.rng(EPOCH_LENGTH);
       this.sequence = 0;
     }
-    const { epoch, sequence } = { epoch: this.epoch, sequence: this.sequence++ };
+    const [epoch, sequence] = [this.epoch, this.sequence++];
     const slot = poolSlot(this.key, Number(this.key.identifier), epoch, sequence);
     const { signature } = unwrapSigned(slot.from, signBroadcast(this.identity.secretKey, slot, commitmentPayload(this.key.suite, commitment)));
     return { commitment, epoch, sequence, signature };
