@@ -80,7 +80,8 @@ for (const suiteName of ['ed25519', 'secp256k1', 'secp256k1-tr']) {
   };
   measureAgainst('frost', `FROST 2-of-3 ${suiteName}, two rounds (commit + sign)`, () => signOnce((k) => commit(k, systemRng)), base);
 
-  const pools = keys.map((k) => new NoncePool(k, systemRng));
+  const identities = generateIdentities(signers, systemRng);
+  const pools = keys.map((k, i) => new NoncePool(k, identities.get(signers[i]), systemRng));
   const POOL = QUICK ? 200 : 2000;
   const queues = pools.map((p) => p.generate(POOL));
   let used = 0;
@@ -93,7 +94,7 @@ for (const suiteName of ['ed25519', 'secp256k1', 'secp256k1-tr']) {
         used = 0;
       }
       used++;
-      return signOnce((_k, i) => pools[i].take(queues[i].shift()));
+      return signOnce((_k, i) => pools[i].take(queues[i].shift().commitment));
     },
     base,
   );

@@ -89,6 +89,7 @@ export function simulateSign(opts: SimulateSignOptions): SimulateSignResult {
       (self) =>
         new FrostSign({
           key: frostSigningKey(suite, shares.get(self)!),
+          identity: identities.get(self)!,
           session: signSession,
           signers: opts.signers,
           message: opts.message,

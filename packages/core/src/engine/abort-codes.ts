@@ -34,6 +34,8 @@ export const ABORT_CODES = {
   'bad-signing-package': { culprits: 'none', meaning: 'the local signing package is invalid (a caller error); names nobody' },
   'presign-inconsistent': { culprits: 'named-or-none', meaning: 'CGGMP presigning failed a consistency check; names whom identification convicts' },
   'presign-disagreement': { culprits: 'none', meaning: 'CGGMP presigners were given different bound digests (or pooled and bound mixed); names nobody' },
+  'signing-package-mismatch': { culprits: 'none', meaning: 'FROST signers hold different signing packages (message, tweak or commitment lists) and nobody signed conflicting commitments; names nobody' },
+  'bad-commitment-signature': { culprits: 'none', meaning: 'a pooled FROST commitment handed over by the coordinator carries a signature its owner did not make; names nobody' },
   'sign-disagreement': { culprits: 'none', meaning: 'ECDSA signers were asked to sign different digests with one presignature; names nobody' },
 } as const satisfies Record<string, AbortCodeInfo>;
 

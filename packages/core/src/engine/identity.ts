@@ -94,7 +94,7 @@ export function openBroadcast(identity: PartyIdentity, slot: BroadcastSlot, byte
  * Opens a signed message that a third party forwards (e.g. as evidence): undefined when the
  * framing or the signature is bad, which is then the forwarder's fault, not the signer's.
  */
-export function openForwarded(identity: PartyIdentity, slot: BroadcastSlot, bytes: Uint8Array): OpenedBroadcast | undefined {
+export function openForwarded(identity: Pick<PartyIdentity, 'publicKeys'>, slot: BroadcastSlot, bytes: Uint8Array): OpenedBroadcast | undefined {
   try {
     const { payload, signature } = splitSigned(bytes);
     return checkSigned(identity, slot, payload, signature);
@@ -103,7 +103,7 @@ export function openForwarded(identity: PartyIdentity, slot: BroadcastSlot, byte
   }
 }
 
-function checkSigned(identity: PartyIdentity, slot: BroadcastSlot, payload: Uint8Array, signature: Uint8Array): OpenedBroadcast | undefined {
+function checkSigned(identity: Pick<PartyIdentity, 'publicKeys'>, slot: BroadcastSlot, payload: Uint8Array, signature: Uint8Array): OpenedBroadcast | undefined {
   const key = identity.publicKeys.get(slot.from);
   const digest = sha512(payload);
   return key && verifySafe(signature, signedMessage(slot, digest), key) ? { payload, digest, signature } : undefined;
@@ -182,7 +182,7 @@ export function judgeEquivocation(identity: PartyIdentity, slots: readonly Broad
 }
 
 /** Checks equivocation evidence for `slot`: true when both signatures verify over different digests. */
-export function provesEquivocation(identity: PartyIdentity, slot: BroadcastSlot, evidence: Uint8Array): boolean {
+export function provesEquivocation(identity: Pick<PartyIdentity, 'publicKeys'>, slot: BroadcastSlot, evidence: Uint8Array): boolean {
   if (evidence.length !== 2 * (DIGEST_LENGTH + SIGNATURE_LENGTH)) return false;
   const r = new Reader(evidence);
   const [d1, s1, d2, s2] = [r.bytes(DIGEST_LENGTH), r.bytes(SIGNATURE_LENGTH), r.bytes(DIGEST_LENGTH), r.bytes(SIGNATURE_LENGTH)];

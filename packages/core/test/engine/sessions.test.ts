@@ -77,10 +77,10 @@ describe('reused session id', () => {
   });
 
   it('FROST signing refuses a reused id, so a second signature share under it is never made', () => {
-    const { shares } = runDkg('ed25519', 2, 3, 'reused-frost');
+    const { shares, identities } = runDkg('ed25519', 2, 3, 'reused-frost');
     const registry = new MemorySessionRegistry();
     const make = () =>
-      new FrostSign({ key: frostSigningKey(FROST_ED25519, shares.get(1)!), session: session('reused-frost'), signers: [1, 2], message: new Uint8Array([1]), rng: seededRng('f'), sessions: registry });
+      new FrostSign({ key: frostSigningKey(FROST_ED25519, shares.get(1)!), identity: identities.get(1)!, session: session('reused-frost'), signers: [1, 2], message: new Uint8Array([1]), rng: seededRng('f'), sessions: registry });
     expect(make().start().status).toBe('continue');
     expect(() => make().start()).toThrow(SessionReuseError);
   });

@@ -126,6 +126,7 @@ export const FROST_SUITES: Record<FrostSuiteName, FrostCiphersuite> = {
 
 /** BIP341 TapTweak scalar for an internal key and an optional script-tree merkle root. */
 export function tapTweak(internalKey: GroupPoint, merkleRoot: Uint8Array): bigint {
+  if (merkleRoot.length !== 0 && merkleRoot.length !== 32) throw new RangeError('a Taproot merkle root is empty or 32 bytes');
   const t = bytesToNumberBE(taggedHash('TapTweak', xOnly(internalKey), merkleRoot));
   if (t >= SECP256K1.order) throw new RangeError('TapTweak out of range');
   return t;

@@ -7,12 +7,19 @@
  * (coordinator side) holds the signers' published commitments; a signer that publishes a
  * commitment it has published before is named, and each commitment is handed to one session.
  * Persistence (so that single use survives restarts) belongs to the store that wraps these.
+ *
+ * Each pooled commitment is signed by its owner's identity key when it is made, for a pool slot
+ * (suite, group key, signer, a random pool epoch and a sequence number). Signers check these
+ * signatures, so a coordinator cannot slip in a commitment of its own; and an owner that signs two
+ * different commitments for one slot has signed the proof of its equivocation.
  */
-import { bytesToHex, concatBytes } from '../../bytes.js';
+import { bytesToHex, concatBytes, equalBytes } from '../../bytes.js';
+import { Reader, Writer } from '../../engine/codec.js';
 import { blame } from '../../engine/errors.js';
+import { type BroadcastSlot, type PartyIdentity, openForwarded, signBroadcast, unwrapSigned } from '../../engine/identity.js';
 import type { Rng } from '../../engine/protocol.js';
 import type { FrostCiphersuite } from './ciphersuite.js';
-import { type FrostSigningKey, type NonceCommitment, type SigningNonces, commit } from './sign.js';
+import { type FrostPublicKey, type FrostSigningKey, type NonceCommitment, type SigningNonces, checkCommitment, commit } from './sign.js';
 
 export class NonceReuseError extends Error {
   constructor(message: string) {
@@ -23,31 +30,128 @@ export class NonceReuseError extends Error {
 
 /** Stable identifier of a commitment: hex of enc(D) ‖ enc(E). */
 export function commitmentId(suite: FrostCiphersuite, c: NonceCommitment): string {
-  return bytesToHex(concatBytes(suite.curve.encodePoint(c.hiding), suite.curve.encodePoint(c.binding)));
+  return bytesToHex(commitmentPayload(suite, c));
+}
+
+function commitmentPayload(suite: FrostCiphersuite, c: NonceCommitment): Uint8Array {
+  return concatBytes(suite.curve.encodePoint(c.hiding), suite.curve.encodePoint(c.binding));
+}
+
+const EPOCH_LENGTH = 16;
+const SIGNATURE_LENGTH = 64;
+
+/** A pooled commitment with its owner's signature for its pool slot. */
+export interface SignedCommitment {
+  commitment: NonceCommitment;
+  /** Random per pool (so a restarted pool never reuses a slot), then a sequence number within it. */
+  epoch: Uint8Array;
+  sequence: number;
+  signature: Uint8Array;
+}
+
+/** The slot a pooled commitment is signed for: suite, group key, signer, epoch and sequence. */
+export function poolSlot(pub: FrostPublicKey, signer: number, epoch: Uint8Array, sequence: number): BroadcastSlot {
+  return { protocol: `frost-pool/${pub.suite.name}`, session: concatBytes(pub.suite.curve.encodePoint(pub.groupKey), epoch), round: sequence, from: signer };
+}
+
+/** The signed message a pooled commitment stands for, in the form `openForwarded` checks. */
+function signedBytes(pub: FrostPublicKey, sc: SignedCommitment): Uint8Array {
+  return new Writer().varBytes(commitmentPayload(pub.suite, sc.commitment)).bytes(sc.signature).finish();
+}
+
+/** Whether the commitment's owner signed it for its slot (never throws). */
+export function commitmentSignatureValid(identity: Pick<PartyIdentity, 'publicKeys'>, pub: FrostPublicKey, sc: SignedCommitment): boolean {
+  try {
+    const signer = Number(sc.commitment.identifier);
+    return openForwarded(identity, poolSlot(pub, signer, sc.epoch, sc.sequence), signedBytes(pub, sc)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+export function encodeSignedCommitment(suite: FrostCiphersuite, sc: SignedCommitment): Uint8Array {
+  const { curve } = suite;
+  return new Writer()
+    .u16(Number(sc.commitment.identifier))
+    .bytes(sc.epoch)
+    .u32(sc.sequence)
+    .point(curve, sc.commitment.hiding)
+    .point(curve, sc.commitment.binding)
+    .bytes(sc.signature)
+    .finish();
+}
+
+/** Strict decoding (points in the prime-order group); the signature is not checked here. */
+export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Array): SignedCommitment {
+  const { curve } = suite;
+  const r = new Reader(bytes);
+  const identifier = BigInt(r.u16());
+  const epoch = r.bytes(EPOCH_LENGTH);
+  const sequence = r.u32();
+  const hiding = r.point(curve);
+  const binding = r.point(curve);
+  const signature = r.bytes(SIGNATURE_LENGTH);
+  r.end();
+  return { commitment: { identifier, hiding, binding }, epoch, sequence, signature };
+}
+
+/**
+ * Two validly signed, different commitments of one signer for one pool slot: the evidence of an
+ * equivocation (slot session and sequence, then both signed digests), or undefined.
+ */
+export function pooledEquivocation(identity: Pick<PartyIdentity, 'publicKeys'>, pub: FrostPublicKey, a: SignedCommitment, b: SignedCommitment): Uint8Array | undefined {
+  if (a.commitment.identifier !== b.commitment.identifier || a.sequence !== b.sequence || !equalBytes(a.epoch, b.epoch)) return undefined;
+  const slot = poolSlot(pub, Number(a.commitment.identifier), a.epoch, a.sequence);
+  const [oa, ob] = [openForwarded(identity, slot, signedBytes(pub, a)), openForwarded(identity, slot, signedBytes(pub, b))];
+  if (!oa || !ob || equalBytes(oa.digest, ob.digest)) return undefined;
+  return new Writer().varBytes(slot.session).u32(slot.round).bytes(oa.digest).bytes(oa.signature).bytes(ob.digest).bytes(ob.signature).finish();
 }
 
 export class NoncePool {
   private readonly available = new Map<string, SigningNonces>();
   private readonly spent = new Set<string>();
+  private epoch: Uint8Array;
+  private sequence = 0;
 
   constructor(
     private readonly key: FrostSigningKey,
+    private readonly identity: PartyIdentity,
     private readonly rng: Rng,
-  ) {}
+  ) {
+    this.epoch = rng(EPOCH_LENGTH);
+  }
 
   get size(): number {
     return this.available.size;
   }
 
-  /** Makes `count` fresh nonce pairs and returns their public commitments for publication. */
-  generate(count: number): NonceCommitment[] {
-    const out: NonceCommitment[] = [];
+  /**
+   * Makes `count` fresh nonce pairs and returns their signed commitments for publication. A
+   * commitment this pool has made before (a repeating randomness source) is refused, and with it
+   * the whole batch: publishing it would hand out one nonce twice.
+   */
+  generate(count: number): SignedCommitment[] {
+    const made = new Map<string, SigningNonces>();
     for (let i = 0; i < count; i++) {
       const nonces = commit(this.key, this.rng);
-      this.available.set(commitmentId(this.key.suite, nonces.commitment), nonces);
-      out.push(nonces.commitment);
+      const id = commitmentId(this.key.suite, nonces.commitment);
+      if (made.has(id) || this.available.has(id) || this.spent.has(id)) throw new NonceReuseError('the randomness source repeated a nonce commitment');
+      made.set(id, nonces);
     }
+    const out = [...made.values()].map((nonces) => this.sign(nonces.commitment));
+    for (const [id, nonces] of made) this.available.set(id, nonces);
     return out;
+  }
+
+  private sign(commitment: NonceCommitment): SignedCommitment {
+    if (this.sequence > 0xffffffff) {
+      this.epoch = this.rng(EPOCH_LENGTH);
+      this.sequence = 0;
+    }
+    const [epoch, sequence] = [this.epoch, this.sequence++];
+    const slot = poolSlot(this.key, Number(this.key.identifier), epoch, sequence);
+    const { signature } = unwrapSigned(slot.from, signBroadcast(this.identity.secretKey, slot, commitmentPayload(this.key.suite, commitment)));
+    return { commitment, epoch, sequence, signature };
   }
 
   /** Hands out the secret nonces behind `commitment` once; any later request fails. */
@@ -64,21 +168,43 @@ export class NoncePool {
 }
 
 export class CommitmentBook {
-  private readonly fresh = new Map<number, NonceCommitment[]>();
+  private readonly fresh = new Map<number, SignedCommitment[]>();
   private readonly everSeen = new Set<string>();
+  /** Pool slots already filled, to catch two commitments signed for one slot. */
+  private readonly slots = new Set<string>();
 
-  constructor(private readonly suite: FrostCiphersuite) {}
+  constructor(
+    private readonly pub: FrostPublicKey,
+    private readonly identity: Pick<PartyIdentity, 'publicKeys'>,
+  ) {}
 
-  /** Records a signer's published commitments; a repeated commitment convicts the signer. */
-  publish(signer: number, commitments: readonly NonceCommitment[]): void {
-    const ids = commitments.map((c) => {
+  /**
+   * Records a signer's published commitments. The signer is named for a commitment under another
+   * identifier, an invalid point, a bad signature, a repeated commitment, or two commitments
+   * signed for one slot.
+   */
+  publish(signer: number, commitments: readonly SignedCommitment[]): void {
+    const { suite } = this.pub;
+    const ids = commitments.map((sc) => {
+      const c = sc.commitment;
       if (c.identifier !== BigInt(signer)) blame('bad-commitment', signer, 'commitment published under another identifier');
-      return commitmentId(this.suite, c);
+      try {
+        checkCommitment(suite, c);
+      } catch {
+        blame('bad-commitment', signer, 'nonce commitment is not a point of the prime-order group');
+      }
+      if (!commitmentSignatureValid(this.identity, this.pub, sc)) blame('bad-signature', signer, 'commitment signature does not verify');
+      return commitmentId(suite, c);
     });
     if (new Set(ids).size !== ids.length || ids.some((id) => this.everSeen.has(id))) {
       blame('nonce-reuse', signer, 'published a nonce commitment twice');
     }
+    const slotKeys = commitments.map((sc) => `${signer}/${bytesToHex(sc.epoch)}/${sc.sequence}`);
+    if (new Set(slotKeys).size !== slotKeys.length || slotKeys.some((k) => this.slots.has(k))) {
+      blame('equivocation', signer, 'signed two nonce commitments for one pool slot');
+    }
     ids.forEach((id) => this.everSeen.add(id));
+    slotKeys.forEach((k) => this.slots.add(k));
     const list = this.fresh.get(signer) ?? [];
     list.push(...commitments);
     this.fresh.set(signer, list);
@@ -89,7 +215,7 @@ export class CommitmentBook {
   }
 
   /** Removes and returns one unused commitment of each signer, for one signing session. */
-  take(signers: readonly number[]): NonceCommitment[] {
+  take(signers: readonly number[]): SignedCommitment[] {
     const empty = signers.filter((s) => this.available(s) === 0);
     if (empty.length) throw new RangeError(`no pooled commitments left for ${empty.join(', ')}`);
     return signers.map((s) => this.fresh.get(s)!.shift()!);

@@ -9,8 +9,9 @@
  * does it recompute R from the commitments and verify every share to name the culprit
  * ("optimistic aggregation"; the result is always a verified signature).
  */
+import { sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { concatBytes } from '../../bytes.js';
+import { concatBytes, u32be, utf8 } from '../../bytes.js';
 import { multiplyKey, sharedKeyPoint } from '../../math/key-table.js';
 import { blame } from '../../engine/errors.js';
 import type { Rng } from '../../engine/protocol.js';
@@ -38,6 +39,10 @@ export interface FrostPublicKey {
   threshold: number;
   publicKey: GroupPoint;
   verifyingShares: ReadonlyMap<bigint, GroupPoint>;
+  /** The group key as key generation made it (before normalisation and tweak). */
+  groupKey: GroupPoint;
+  /** The tweak applied to reach `publicKey`: undefined for none, else the BIP341 merkle root (empty: BIP86). */
+  merkleRoot: Uint8Array | undefined;
 }
 
 /** One signer's key in signing form. */
@@ -59,9 +64,26 @@ export interface SignatureShare {
   groupCommitment?: GroupPoint;
 }
 
+/**
+ * What a Taproot signature signs under: plain BIP340 under the x-only group key, or a BIP341
+ * key-path spend of the output key tweaked with a script-tree merkle root (no root: the BIP86
+ * tweak that wallets expect for a key without scripts).
+ */
+export type TaprootTweak = { kind: 'bip340' } | { kind: 'bip341'; merkleRoot?: Uint8Array };
+
 export interface KeyOptions {
-  /** Taproot only: apply the BIP341 tweak for this script-tree merkle root (empty array: key-path only). */
-  merkleRoot?: Uint8Array;
+  /** Taproot only (default: plain BIP340). Bound into every signing package, so signers configured differently disagree openly. */
+  tweak?: TaprootTweak;
+}
+
+/** The merkle root a tweak option stands for: undefined (no tweak), empty (BIP86) or 32 bytes. */
+function merkleRootOf(suite: FrostCiphersuite, opts: KeyOptions): Uint8Array | undefined {
+  if (!opts.tweak) return undefined;
+  if (!suite.evenY) throw new RangeError('a tweak applies to the Taproot suite only');
+  if (opts.tweak.kind === 'bip340') return undefined;
+  const root = opts.tweak.merkleRoot ?? new Uint8Array(0);
+  if (root.length !== 0 && root.length !== 32) throw new RangeError('a Taproot merkle root is empty or 32 bytes');
+  return root.slice();
 }
 
 /**
@@ -92,9 +114,9 @@ function normalise(
   opts: KeyOptions,
 ): { pub: FrostPublicKey; secret: bigint | undefined } {
   const n = suite.curve.order;
+  const merkleRoot = merkleRootOf(suite, opts);
   if (!suite.evenY) {
-    if (opts.merkleRoot) throw new RangeError('a merkle root applies to the Taproot suite only');
-    return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, publicKey), verifyingShares: shares }, secret };
+    return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, publicKey), verifyingShares: shares, groupKey: publicKey, merkleRoot }, secret };
   }
   let P = publicKey;
   let s = secret;
@@ -105,8 +127,8 @@ function normalise(
     Y = new Map([...Y].map(([id, p]) => [id, p.negate()] as const));
   };
   if (!hasEvenY(P)) negate();
-  if (opts.merkleRoot) {
-    const t = tapTweak(P, opts.merkleRoot);
+  if (merkleRoot) {
+    const t = tapTweak(P, merkleRoot);
     const tG = suite.curve.mulBase(t);
     P = P.add(tG);
     if (P.is0()) throw new RangeError('tweaked key is the identity');
@@ -114,7 +136,7 @@ function normalise(
     Y = new Map([...Y].map(([id, p]) => [id, p.add(tG)] as const));
     if (!hasEvenY(P)) negate();
   }
-  return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, P), verifyingShares: Y }, secret: s };
+  return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, P), verifyingShares: Y, groupKey: publicKey, merkleRoot }, secret: s };
 }
 
 /** RFC 9591 nonce_generate: H3(random_bytes(32) ‖ SerializeScalar(secret)). */
@@ -138,11 +160,51 @@ export function commitWithRandomness(
   const hiding = nonceFromRandomness(suite, hidingRandomness, secret);
   const binding = nonceFromRandomness(suite, bindingRandomness, secret);
   if (hiding === 0n || binding === 0n) throw new Error('zero nonce');
-  return {
-    hiding,
-    binding,
-    commitment: { identifier, hiding: suite.curve.mulBase(hiding), binding: suite.curve.mulBase(binding) },
-  };
+  const commitment = { identifier, hiding: suite.curve.mulBase(hiding), binding: suite.curve.mulBase(binding) };
+  // Multiples of the base point: in the prime-order group by construction.
+  checkedPoints.add(commitment.hiding).add(commitment.binding);
+  return { hiding, binding, commitment };
+}
+
+/** Commitment points already known to be non-identity points of the prime-order group. */
+const checkedPoints = new WeakSet<GroupPoint>();
+
+/**
+ * Checks that both points of a commitment are non-identity points of the prime-order group (a
+ * small-order or identity nonce commitment would let its owner bias R). On Ed25519 the subgroup
+ * check is a full multiplication, so each point object is checked once.
+ */
+export function checkCommitment(suite: FrostCiphersuite, c: NonceCommitment): void {
+  for (const p of [c.hiding, c.binding]) {
+    if (checkedPoints.has(p)) continue;
+    if (p.is0()) throw new RangeError('nonce commitment is the identity');
+    if (!suite.curve.inPrimeSubgroup(p)) throw new RangeError('nonce commitment is not in the prime-order group');
+    checkedPoints.add(p);
+  }
+}
+
+/**
+ * The digest every signature share binds: suite, group key, tweak, message and the full sorted
+ * commitment list. Two signers with different digests were given different packages; comparing
+ * digests tells them so before anyone's share is judged against the wrong package.
+ */
+export function signingPackageDigest(pub: FrostPublicKey, pkg: SigningPackage): Uint8Array {
+  const { suite } = pub;
+  const h = sha512.create();
+  const part = (b: Uint8Array) => h.update(u32be(b.length)).update(b);
+  part(utf8('mpc-wallet/v1/frost-signing-package'));
+  part(utf8(suite.name));
+  part(suite.curve.encodePoint(pub.groupKey));
+  part(pub.merkleRoot === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), pub.merkleRoot));
+  part(pkg.message);
+  for (const c of sortCommitments(pkg.commitments)) {
+    part(concatBytes(suite.curve.encodeScalar(c.identifier), suite.curve.encodePoint(c.hiding), suite.curve.encodePoint(c.binding)));
+  }
+  return h.digest();
+}
+
+function sortCommitments(commitments: readonly NonceCommitment[]): NonceCommitment[] {
+  return [...commitments].sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
 }
 
 /** Everything about a signing package that does not depend on who signs. */
@@ -154,7 +216,8 @@ interface PackageContext {
 }
 
 function packageContext(pub: FrostPublicKey, pkg: SigningPackage): PackageContext {
-  const sorted = [...pkg.commitments].sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
+  const sorted = sortCommitments(pkg.commitments);
+  for (const c of sorted) checkCommitment(pub.suite, c);
   const ids = sorted.map((c) => c.identifier);
   for (let i = 0; i < ids.length; i++) {
     if (i > 0 && ids[i] === ids[i - 1]) throw new RangeError('duplicate signer in signing package');
@@ -245,6 +308,8 @@ export function verifySignatureShare(pub: FrostPublicKey, pkg: SigningPackage, s
   const ctx = packageContext(pub, pkg);
   if (!ctx.ids.includes(share.identifier)) return false;
   const R = groupCommitment(pub, ctx);
+  // A wrong reported group commitment is blamed like a wrong share (see aggregate).
+  if (share.groupCommitment !== undefined && !share.groupCommitment.equals(R)) return false;
   return shareIsValid(pub, ctx, R, pub.suite.challenge(evenR(pub.suite, R), pub.publicKey, pkg.message), share);
 }
 

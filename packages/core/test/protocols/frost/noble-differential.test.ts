@@ -19,7 +19,7 @@
  *     uses the 33-byte compressed even-Y key, signatures are 64 bytes x(R) ‖ z;
  *   - tweak: noble applies NO tweak when signing a trusted-dealer key (nor do we without a
  *     merkleRoot); its DKG output is auto-tweaked with the empty BIP341 merkle root (as ZF's
- *     post_dkg). Our `frostSigningKey(..., { merkleRoot: new Uint8Array(0) })` over the untweaked
+ *     post_dkg). Our `frostSigningKey(..., { tweak: { kind: 'bip341' } })` (empty root: BIP86) over the untweaked
  *     DKG key signs byte-identically with noble over its tweaked DKG output.
  *   - one harmless difference: noble (like ZF) hashes the *raw* share into the nonces, our
  *     `commit(key)` hashes the even-Y-normalised share `key.share`. For an odd-Y key the nonces
@@ -30,7 +30,10 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ed25519_FROST } from '@noble/curves/ed25519.js';
-import { schnorr, schnorr_FROST, secp256k1_FROST } from '@noble/curves/secp256k1.js';
+import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js';
+import { hash_to_field } from '@noble/curves/abstract/hash-to-curve.js';
+import { bytesToNumberBE } from '@noble/curves/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { DealerShares, FROST, FrostPublic, FrostSecret, NonceCommitments, RNG } from '@noble/curves/abstract/frost.js';
 import {
   FROST_ED25519,
@@ -145,7 +148,23 @@ function nodeEd25519Verify(publicKey: Uint8Array, message: Uint8Array, signature
 function externalVerify(suite: FrostCiphersuite, publicKey: GroupPoint, message: Uint8Array, signature: Uint8Array): boolean {
   if (suite === FROST_ED25519) return nodeEd25519Verify(suite.curve.encodePoint(publicKey), message, signature);
   if (suite === FROST_SECP256K1_TR) return schnorr.verify(signature, message, xOnly(publicKey));
-  return true; // plain secp256k1 FROST has no other standard verifier than the two FROST ones
+  return secp256k1FrostVerify(publicKey.toBytes(true), message, signature);
+}
+
+/**
+ * FROST(secp256k1, SHA-256) verification written from RFC 9591 (§6.5 H2, §5.3 verify) on noble's
+ * own Point and hash-to-field, not through our ciphersuite: z·G = R + H2(enc(R) ‖ enc(PK) ‖ msg)·PK.
+ */
+function secp256k1FrostVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const { Point } = secp256k1;
+  const n = Point.Fn.ORDER;
+  if (signature.length !== 65) return false;
+  const R = Point.fromBytes(signature.subarray(0, 33));
+  const z = bytesToNumberBE(signature.subarray(33));
+  if (z >= n) return false;
+  const DST = utf8('FROST-secp256k1-SHA256-v1chal');
+  const [[c]] = hash_to_field(concatBytes(R.toBytes(true), publicKey, message), 1, { DST, p: n, m: 1, k: 128, expand: 'xmd', hash: sha256 }) as bigint[][];
+  return Point.BASE.multiply(z).equals(R.add(Point.fromBytes(publicKey).multiply(c!)));
 }
 
 interface RunResult {
@@ -171,7 +190,7 @@ function signBoth(
 ): RunResult {
   const { suite, noble } = pair;
   const curve = suite.curve;
-  const opts = merkleRoot ? { merkleRoot } : {};
+  const opts = merkleRoot ? { tweak: { kind: 'bip341' as const, merkleRoot } } : {};
   const nobleCommitments: NonceCommitments[] = [];
   const nobleNonces = new Map<number, { hiding: Uint8Array; binding: Uint8Array }>();
   const ourNonces = new Map<number, SigningNonces>();
@@ -240,7 +259,7 @@ function signBoth(
   expect(verifySignature(suite, nobleKey, message, nobleSig)).toBe(true);
   expect(verifySignature(suite, nobleKey, other, nobleSig)).toBe(false);
   expect(externalVerify(suite, nobleKey, message, nobleSig)).toBe(true);
-  if (suite !== FROST_SECP256K1) expect(externalVerify(suite, nobleKey, other, nobleSig)).toBe(false);
+  expect(externalVerify(suite, nobleKey, other, nobleSig)).toBe(false);
   if (suite === FROST_SECP256K1_TR) {
     // noble accepts the x-only (BIP340) key as well.
     expect(noble.verify(ourAgg.signature, message, xOnly(nobleKey))).toBe(true);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { schnorr } from '@noble/curves/secp256k1.js';
+import { schnorr, secp256k1_FROST } from '@noble/curves/secp256k1.js';
 import {
   CommitmentBook,
   FROST_SUITES,
@@ -14,29 +14,16 @@ import {
   ProtocolAbort,
   type SigningNonces,
   Writer,
-  aggregate,
-  frostPublicKey,
   frostSigningKey,
-  publicPackageOf,
   seededRng,
   signShare,
   simulate,
-  tapTweak,
-  verifySignature,
   xOnly,
 } from '../../../src/index.js';
-import { expectBlame, runDkg, session } from '../../helpers.js';
+import { expectBlame, session } from '../../helpers.js';
+import { SUITES, committee, message, resign, twoRound } from './fixtures.js';
 
-const SUITES: FrostSuiteName[] = ['ed25519', 'secp256k1', 'secp256k1-tr'];
-const message = new TextEncoder().encode('pay 0.5 BTC to bc1q…');
-
-function committee(name: FrostSuiteName, t = 2, n = 3) {
-  const suite = FROST_SUITES[name];
-  const c = runDkg(suite.curve.name, t, n, `frost-${name}-${t}-${n}`);
-  return { suite, ...c };
-}
-
-/** Independent verification: noble for each scheme, node:crypto too for Ed25519. */
+/** Independent verification: noble for each scheme (its FROST module for plain secp256k1), node:crypto too for Ed25519. */
 function verifyIndependently(name: FrostSuiteName, pk: Parameters<typeof xOnly>[0], msg: Uint8Array, sig: Uint8Array): boolean {
   const suite = FROST_SUITES[name];
   if (name === 'ed25519') {
@@ -46,18 +33,19 @@ function verifyIndependently(name: FrostSuiteName, pk: Parameters<typeof xOnly>[
     return nodeOk && ed25519.verify(sig, msg, raw);
   }
   if (name === 'secp256k1-tr') return schnorr.verify(sig, msg, xOnly(pk));
-  return verifySignature(suite, pk, msg, sig);
+  return secp256k1_FROST.verify(sig, msg, suite.curve.encodePoint(pk));
 }
 
 describe('FROST signing protocol', () => {
   for (const name of SUITES) {
     it(`${name}: two rounds under faults, every signer outputs the same verified signature`, () => {
-      const { suite, shares } = committee(name, 3, 5);
+      const c = committee(name, 3, 5);
+      const { shares } = c;
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 1e6 }), fc.subarray([1, 2, 3, 4, 5], { minLength: 3 }), (seed, signers) => {
           const rng = seededRng(`sign-${seed}`);
           const result = simulate(
-            signers.map((id) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, shares.get(id)!), session: session(`s${seed}`), signers, message, rng })),
+            twoRound(c, signers, `s${seed}`, rng),
             rng,
             { drop: 0.2, duplicate: 0.2, reorder: true },
           );
@@ -71,11 +59,11 @@ describe('FROST signing protocol', () => {
     });
 
     it(`${name}: one online round with pooled nonces`, () => {
-      const { suite, shares } = committee(name);
+      const { suite, shares, identities } = committee(name);
       const rng = seededRng(`pool-${name}`);
       const keys = new Map([1, 3].map((id) => [id, frostSigningKey(suite, shares.get(id)!)] as const));
-      const pools = new Map([...keys].map(([id, k]) => [id, new NoncePool(k, rng)] as const));
-      const book = new CommitmentBook(suite);
+      const pools = new Map([...keys].map(([id, k]) => [id, new NoncePool(k, identities.get(id)!, rng)] as const));
+      const book = new CommitmentBook(keys.get(1)!, identities.get(1)!);
       for (const [id, pool] of pools) book.publish(id, pool.generate(3));
       for (let i = 0; i < 3; i++) {
         const commitments = book.take([1, 3]);
@@ -84,11 +72,12 @@ describe('FROST signing protocol', () => {
             new FrostSign({
               sessions: new MemorySessionRegistry(),
               key: keys.get(id)!,
+              identity: identities.get(id)!,
               session: session(`pool-${name}-${i}`),
               signers: [1, 3],
               message,
               rng,
-              pooled: { commitments, nonces: pools.get(id)!.take(commitments[k]!) },
+              pooled: { commitments, nonces: pools.get(id)!.take(commitments[k]!.commitment) },
             }),
         );
         const result = simulate(parties, rng);
@@ -102,71 +91,67 @@ describe('FROST signing protocol', () => {
     });
 
     it(`${name}: a bad signature share is named (bad-signature-share)`, () => {
-      const { suite, shares } = committee(name, 3, 5);
+      const c = committee(name, 3, 5);
+      const { suite } = c;
       const rng = seededRng(`badshare-${name}`);
       const signers = [1, 2, 4];
-      const result = simulate(
-        signers.map((id) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, shares.get(id)!), session: session('bad-share'), signers, message, rng })),
-        rng,
-        {
-          tamper: (m) => {
-            if (m.from !== 4 || m.round !== 2) return m;
+      const result = simulate(twoRound(c, signers, 'bad-share', rng), rng, {
+        // party 4 signs a share message whose share is off by one
+        tamper: (m) => {
+          if (m.from !== 4 || m.round !== 2) return m;
+          return resign(c.identities, m, (payload) => {
             const curve = suite.curve;
-            const z = curve.decodeScalar(m.payload.subarray(0, curve.scalarLength));
-            const forged = new Writer().scalar(curve, (z + 1n) % curve.order).bytes(m.payload.subarray(curve.scalarLength)).finish();
-            return { ...m, payload: forged };
-          },
+            const z = curve.decodeScalar(payload.subarray(64, 64 + curve.scalarLength));
+            return new Writer().bytes(payload.subarray(0, 64)).scalar(curve, (z + 1n) % curve.order).bytes(payload.subarray(64 + curve.scalarLength)).finish();
+          });
         },
-      );
+      });
       // the honest signers received the forged share and refuse to output; only 4's own view completes
       expect([...result.outputs.keys()]).toEqual([4]);
       expectBlame(result, [4], 'bad-signature-share', [1, 2]);
     });
 
     it(`${name}: a signer reporting a wrong group commitment is named even though its share is right`, () => {
-      const { suite, shares } = committee(name);
+      const c = committee(name);
+      const { suite } = c;
       const rng = seededRng(`badR-${name}`);
-      const result = simulate(
-        [1, 2].map((id) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, shares.get(id)!), session: session('bad-R'), signers: [1, 2], message, rng })),
-        rng,
-        {
-          tamper: (m) => {
-            if (m.from !== 2 || m.round !== 2) return m;
-            const curve = suite.curve;
-            return { ...m, payload: new Writer().bytes(m.payload.subarray(0, curve.scalarLength)).point(curve, curve.base).finish() };
-          },
+      const result = simulate(twoRound(c, [1, 2], 'bad-R', rng), rng, {
+        tamper: (m) => {
+          if (m.from !== 2 || m.round !== 2) return m;
+          const curve = suite.curve;
+          const at = 64 + curve.scalarLength;
+          return resign(c.identities, m, (p) => new Writer().bytes(p.subarray(0, at)).point(curve, curve.base).bytes(p.subarray(at + curve.pointLength)).finish());
         },
-      );
+      });
       expectBlame(result, [2], 'bad-signature-share', [1]);
     });
 
     it(`${name}: a malformed share message is named (malformed-message)`, () => {
-      const { suite, shares } = committee(name);
+      const c = committee(name);
       const rng = seededRng(`malformed-${name}`);
-      const result = simulate(
-        [1, 2].map((id) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, shares.get(id)!), session: session('malformed'), signers: [1, 2], message, rng })),
-        rng,
-        { tamper: (m) => (m.from === 1 && m.round === 2 ? { ...m, payload: m.payload.subarray(1) } : m) },
-      );
+      const result = simulate(twoRound(c, [1, 2], 'malformed', rng), rng, {
+        tamper: (m) => (m.from === 1 && m.round === 2 ? resign(c.identities, m, (p) => p.subarray(1)) : m),
+      });
       expectBlame(result, [1], 'malformed-message', [2]);
     });
   }
 
   it('nonces are single-use: the pool hands a nonce out once, then refuses', () => {
-    const { suite, shares } = committee('ed25519');
-    const pool = new NoncePool(frostSigningKey(suite, shares.get(1)!), seededRng('single-use'));
-    const [c] = pool.generate(1);
-    const nonces: SigningNonces = pool.take(c!);
-    expect(nonces.commitment.hiding.equals(c!.hiding)).toBe(true);
-    expect(() => pool.take(c!)).toThrow(NonceReuseError);
-    expect(() => pool.take(c!)).toThrow(/already used/);
+    const { suite, shares, identities } = committee('ed25519');
+    const pool = new NoncePool(frostSigningKey(suite, shares.get(1)!), identities.get(1)!, seededRng('single-use'));
+    const c = pool.generate(1)[0]!.commitment;
+    const nonces: SigningNonces = pool.take(c);
+    expect(nonces.commitment.hiding.equals(c.hiding)).toBe(true);
+    expect(() => pool.take(c)).toThrow(NonceReuseError);
+    expect(() => pool.take(c)).toThrow(/already used/);
     expect(pool.size).toBe(0);
   });
 
   it('a signer that republishes a used commitment is named (nonce-reuse)', () => {
-    const { suite, shares } = committee('secp256k1');
-    const pool = new NoncePool(frostSigningKey(suite, shares.get(2)!), seededRng('republish'));
-    const book = new CommitmentBook(suite);
+    const { suite, shares, identities } = committee('secp256k1');
+    const key = frostSigningKey(suite, shares.get(2)!);
+    const pool = new NoncePool(key, identities.get(2)!, seededRng('republish'));
+    const book = new CommitmentBook(key, identities.get(2)!);
     const published = pool.generate(2);
     book.publish(2, published);
     book.take([2]);
@@ -184,34 +169,16 @@ describe('FROST signing protocol', () => {
   });
 
   it('a signing package that does not carry the signer’s own commitment is refused', () => {
-    const { suite, shares } = committee('ed25519');
+    const { suite, shares, identities } = committee('ed25519');
     const rng = seededRng('package');
     const k1 = frostSigningKey(suite, shares.get(1)!);
     const k2 = frostSigningKey(suite, shares.get(2)!);
-    const [a, b] = [new NoncePool(k1, rng), new NoncePool(k2, rng)];
-    const [c1, c1b] = a.generate(2);
-    const [c2] = b.generate(1);
+    const [a, b] = [new NoncePool(k1, identities.get(1)!, rng), new NoncePool(k2, identities.get(2)!, rng)];
+    const [c1, c1b] = a.generate(2).map((sc) => sc.commitment);
+    const [c2] = b.generate(1).map((sc) => sc.commitment);
     const n1 = a.take(c1!);
     expect(() => signShare(k1, n1, { message, commitments: [c1b!, c2!] })).toThrow(/different commitment/);
     expect(() => signShare(k1, n1, { message, commitments: [c2!] })).toThrow();
     expect(() => signShare(k1, n1, { message, commitments: [c1!, c1!, c2!] })).toThrow(/duplicate/);
-  });
-
-  it('BIP341 tweak: the tweaked output key verifies with noble schnorr, and only the tweaked key', () => {
-    const { suite, shares } = committee('secp256k1-tr');
-    const merkleRoot = new Uint8Array(32).fill(0xab);
-    const rng = seededRng('taproot');
-    const keys = [1, 3].map((id) => frostSigningKey(suite, shares.get(id)!, { merkleRoot }));
-    const noncesList = keys.map((k) => new NoncePool(k, rng)).map((p) => p.take(p.generate(1)[0]!));
-    const pkg = { message, commitments: noncesList.map((n) => n.commitment) };
-    const sigShares = keys.map((k, i) => signShare(k, noncesList[i]!, pkg));
-    const pub = frostPublicKey(suite, publicPackageOf(shares.get(1)!), { merkleRoot });
-    const { signature } = aggregate(pub, pkg, sigShares);
-    const P = shares.get(1)!.publicKey;
-    const internal = (P.toAffine().y & 1n) === 0n ? P : P.negate();
-    const outputKey = internal.add(suite.curve.mulBase(tapTweak(internal, merkleRoot)));
-    expect(schnorr.verify(signature, message, xOnly(outputKey))).toBe(true);
-    expect(schnorr.verify(signature, message, xOnly(P))).toBe(false);
-    expect(() => frostSigningKey(FROST_SUITES.ed25519, runDkg('ed25519', 2, 3).shares.get(1)!, { merkleRoot })).toThrow(/Taproot/);
   });
 });

@@ -39,8 +39,9 @@ function refresh(c: Committee, seed: string, faults = {}) {
 function sign(suite: FrostCiphersuite, shares: KeyShare[], message: Uint8Array, seed: string) {
   const rng = seededRng(seed);
   const signers = shares.map((s) => s.self);
+  const identities = generateIdentities(signers, rng);
   return simulate(
-    shares.map((s) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, s), session: session(seed), signers, message, rng })),
+    shares.map((s) => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(suite, s), identity: identities.get(s.self)!, session: session(seed), signers, message, rng })),
     rng,
   );
 }
@@ -184,7 +185,8 @@ describe('resharing', () => {
     const sig = [...run.outputs.values()][0]!.signature;
     expect(ed25519.verify(sig, message, curve.encodePoint(pk))).toBe(true);
     // two signers are no longer enough
-    expect(() => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(FROST_ED25519, fresh[0]!), session: session('x'), signers: [1, 2], message, rng })).toThrow(/threshold/);
+    const identity = generateIdentities([1, 2], rng).get(1)!;
+    expect(() => new FrostSign({ sessions: new MemorySessionRegistry(), key: frostSigningKey(FROST_ED25519, fresh[0]!), identity, session: session('x'), signers: [1, 2], message, rng })).toThrow(/threshold/);
   });
 
   it('replace one party: {1,2,3} → {2,3,4}, dealers {1,2}; party 1 leaves with nothing', () => {

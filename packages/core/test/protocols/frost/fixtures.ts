@@ -1,0 +1,70 @@
+/** Shared fixtures for the FROST protocol tests: committees with identity keys, adversaries that re-sign. */
+import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
+import { expect } from 'vitest';
+import {
+  type AggregateResult,
+  FROST_SUITES,
+  FrostSign,
+  type FrostSuiteName,
+  type KeyOptions,
+  type PartyIdentity,
+  type ProtocolMessage,
+  type Rng,
+  type SimulationResult,
+  frostSigningKey,
+  signBroadcast,
+  unwrapSigned,
+} from '../../../src/index.js';
+import { runDkg, session } from '../../helpers.js';
+
+export const SUITES: FrostSuiteName[] = ['ed25519', 'secp256k1', 'secp256k1-tr'];
+export const message = new TextEncoder().encode('pay 0.5 BTC to bc1q…');
+
+export function committee(name: FrostSuiteName, t = 2, n = 3) {
+  const suite = FROST_SUITES[name];
+  const c = runDkg(suite.curve.name, t, n, `frost-${name}-${t}-${n}`);
+  return { suite, ...c };
+}
+
+export type FrostCommittee = ReturnType<typeof committee>;
+
+/** Two-round signing instances for `signers`; `per` overrides the message or key options of one party. */
+export function twoRound(
+  c: FrostCommittee,
+  signers: number[],
+  label: string,
+  rng: Rng,
+  per: (id: number) => { message?: Uint8Array; options?: KeyOptions } = () => ({}),
+): FrostSign[] {
+  return signers.map(
+    (id) =>
+      new FrostSign({
+        sessions: new MemorySessionRegistry(),
+        key: frostSigningKey(c.suite, c.shares.get(id)!, per(id).options),
+        identity: c.identities.get(id)!,
+        session: session(label),
+        signers,
+        message: per(id).message ?? message,
+        rng,
+      }),
+  );
+}
+
+/** The message with its signed payload replaced by `edit(payload)`, signed again with the sender's own key (a cheating sender). */
+export function resign(identities: ReadonlyMap<number, PartyIdentity>, m: ProtocolMessage, edit: (payload: Uint8Array) => Uint8Array): ProtocolMessage {
+  const { payload } = unwrapSigned(m.from, m.payload);
+  const slot = { protocol: m.protocol, session: m.session, round: m.round, from: m.from };
+  return { ...m, payload: signBroadcast(identities.get(m.from)!.secretKey, slot, edit(payload)) };
+}
+
+/** Every honest party aborted with `code`, naming exactly `culprits` (none of them honest). */
+export function expectEveryHonestAbort(result: SimulationResult<AggregateResult>, honest: number[], code: string, culprits: number[]): void {
+  for (const id of honest) {
+    const abort = result.aborts.get(id);
+    expect(abort, `party ${id} aborted`).toBeDefined();
+    expect(abort!.code).toBe(code);
+    expect([...abort!.culprits]).toEqual(culprits);
+    expect(abort!.culprits.some((x) => honest.includes(x))).toBe(false);
+  }
+  expect(honest.some((id) => result.outputs.has(id))).toBe(false);
+}
