@@ -2,8 +2,9 @@
  * Presigning's identification step: a signer that announces a wrong δᵢ or Sᵢ (signed, with every
  * earlier proof valid) makes the consistency check fail at every signer; the honest ones then run
  * identification and convict exactly the liars. Also: equivocation in round 3 is caught by the
- * round-4 echo, a forged forwarded conversion convicts its forwarder, and an honest run never
- * sends an identification message.
+ * round-4 echo, a forged forwarded conversion convicts its forwarder, a signer that misses a
+ * round-5 echo agrees on the complaint's evidence, every abort erases the run's secrets, and an
+ * honest run never sends an identification message. (Four-party collusion: presign-collusion.test.ts.)
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuxInfo } from '../../src/protocols/cggmp/aux-info.js';
@@ -55,7 +56,7 @@ function run(seed: string, lies: Record<number, (v: Round3Values) => Round3Value
     const lie = lies[self];
     return lie ? new LyingPresign(cfg, lie) : new PresignProtocol(cfg);
   });
-  return simulate(parties, rng, faults);
+  return { ...simulate(parties, rng, faults), parties };
 }
 
 /** Party 2's round-3 broadcast with δ₂ + 1, signed with party 2's key (it equivocates). */
@@ -89,6 +90,7 @@ describe('CGGMP presigning: identification of the culprit', () => {
     const R = [...result.outputs.values()].map((p) => (p as Presignature).pub.R);
     expect(R.every((r) => r.equals(R[0]!))).toBe(true);
     expect(probe.count()).toBe(0);
+    expect(result.parties.some((p) => p.hasSecrets())).toBe(false);
   });
 
   it('a signer announcing a wrong δᵢ is convicted by Π^dec at every honest signer', () => {
@@ -102,6 +104,8 @@ describe('CGGMP presigning: identification of the culprit', () => {
       expect(abort.reason).toMatch(/^δ·G does not match ΣΔ; identification convicts party 2: Π\^dec/);
     }
     expect(probe.count()).toBeGreaterThan(0);
+    // every instance dropped k, γ, χ, w and the conversions' masks when it aborted
+    expect(result.parties.map((p) => p.hasSecrets())).toEqual([false, false, false]);
   });
 
   it('a signer announcing a wrong Sᵢ is convicted by Π^log* at every honest signer', () => {
@@ -130,19 +134,20 @@ describe('CGGMP presigning: identification of the culprit', () => {
   });
 
   it('a signer that forwards a conversion its sender did not sign is convicted with the liar', () => {
-    // party 2 lies about δ₂; in identification party 3 alters the conversion it forwards from party 1
+    // party 2 lies about δ₂; in identification party 3 alters the conversion it forwards from
+    // party 1, and signs its round-5 broadcast so altered with its own key
     const result = run(
       'forged-forward',
       { 2: liars.delta },
       {
         tamper: (m) => {
           if (m.round !== 5 || m.from !== 3 || m.to !== null) return m;
-          const payload = m.payload.slice();
+          const payload = unwrapSigned(3, m.payload).payload.slice();
           const width = byteLengthOf(aux.get(3)!.paillier.publicKey.n2); // H and Ĥ, then Π^mul
           const mulLength = new DataView(payload.buffer, 2 * width, 4).getUint32(0);
           const forwarded = 2 * width + 4 + mulLength; // the first forwarded conversion: party 1's
           payload[forwarded + 4 + 4 + 20]! ^= 1; // inside its signed D
-          return { ...m, payload };
+          return { ...m, payload: signBroadcast(committee.identities.get(3)!.secretKey, { protocol: m.protocol, session: m.session, round: 5, from: 3 }, payload) };
         },
       },
     );
