@@ -118,6 +118,12 @@ describe('CGGMP presigning identification with two colluders among four signers'
     expect(result.aborts.get(4)!.reason).toMatch(/party 3: .*\(proofs for party 1\)/);
   });
 
+  it('two colluders that both lie are both convicted, and only they, by every honest signer', () => {
+    const lieAboutS = (v: Round3Values) => ({ ...v, S: v.S.add(curve.base) });
+    const result = run('two-liars', { 2: lieAboutDelta, 3: lieAboutS });
+    expectVerdict(result, [1, 4], 'presign-inconsistent', [2, 3]);
+  });
+
   it('a colluder forwarding a corrupted copy of the liar’s conversion is convicted and does not shield the liar', () => {
     // party 2 lies about δ₂; party 3 forwards party 2's conversion to it with a bit flipped
     const result = run('shield-liar', { 2: lieAboutDelta }, {

@@ -16,7 +16,10 @@ import { signBroadcast, unwrapSigned } from '../../src/engine/identity.js';
 import { SECP256K1, mod } from '../../src/math/curve.js';
 import { concatBytes } from '../../src/bytes.js';
 import { byteLengthOf } from '../../src/bigint/codec.js';
-import { ecdsaCommittee } from './ecdsa-setup.js';
+import { encryptRandom } from '../../src/paillier/paillier.js';
+import { proveEnc, verifyEnc } from '../../src/proofs/paillier-encryption-range.js';
+import type { ProofContext } from '../../src/proofs/paillier-context.js';
+import { ecdsaCommittee, level } from './ecdsa-setup.js';
 import type { Committee } from '../helpers.js';
 
 const curve = SECP256K1;
@@ -178,5 +181,46 @@ describe('CGGMP presigning: identification of the culprit', () => {
     expect(abort.code).toBe('equivocation');
     expect([...abort.culprits]).toEqual([2]);
     expect(abort.reason).toMatch(/reported by 1/);
+  });
+
+  it('a signer that misses a round-6 echo repeats identification on the complaint’s evidence and agrees', () => {
+    // party 2 lies about δ₂ and withholds its echo of round 5 from party 3: only party 1's
+    // complaint, carrying every signed round-5 broadcast, can tell party 3 the verdict
+    const result = run('identification-judged', { 2: liars.delta }, { tamper: (m, to) => (m.from === 2 && m.round === 6 && to === 3 ? null : m) });
+    for (const honest of [1, 3]) {
+      const abort = result.aborts.get(honest)!;
+      expect(abort.code).toBe('presign-inconsistent');
+      expect([...abort.culprits]).toEqual([2]);
+    }
+    expect(result.aborts.get(3)!.reason).toMatch(/party 2: Π\^dec.*\(reported by 1, checked here\)$/);
+  });
+
+  it('an abort in round 1 erases k and γ too', () => {
+    const result = run('early-abort', {}, { corrupt: [2] });
+    for (const honest of [1, 3]) expect(result.aborts.has(honest)).toBe(true);
+    expect(result.parties.map((p) => p.hasSecrets())).toEqual([false, false, false]);
+  });
+
+  it('every proof binds a digest of all auxiliary information and of the signer set', () => {
+    const session = new TextEncoder().encode('setup-digest');
+    const rng = seededRng('setup-digest');
+    const make = (self: number, who: number[], a = aux.get(self)!) =>
+      new PresignProtocol({ key: committee.shares.get(self)!, aux: a, signers: who, session, identity: committee.identities.get(self)!, rng });
+    const ctx = (p: PresignProtocol) => (p as unknown as { ctx(prover: number): ProofContext }).ctx(1);
+    const a1 = aux.get(1)!;
+    const p3 = a1.parties.get(3)!;
+    const otherT = { ...a1, parties: new Map([...a1.parties, [3, { ...p3, ringPedersen: { ...p3.ringPedersen, t: p3.ringPedersen.s } }]]) };
+    const same = ctx(make(1, signers));
+    expect(ctx(make(2, signers)).setup).toEqual(same.setup); // the same at every signer
+    const others = [ctx(make(1, [1, 2])), ctx(make(1, signers, otherT))];
+    for (const other of others) expect(other.setup).not.toEqual(same.setup);
+    // a proof made under one setup does not verify under another
+    const rp = aux.get(2)!.parties.get(2)!.ringPedersen;
+    const paillier = a1.paillier.publicKey;
+    const k = 12345n;
+    const { ciphertext, nonce } = encryptRandom(paillier, k, rng);
+    const proof = proveEnc(level, same, rp, { paillier, ciphertext }, { k, rho: nonce }, rng);
+    expect(verifyEnc(level, same, rp, { paillier, ciphertext }, proof)).toBe(true);
+    for (const other of others) expect(verifyEnc(level, other, rp, { paillier, ciphertext }, proof)).toBe(false);
   });
 });
