@@ -2,9 +2,10 @@
  * Fiat–Shamir plumbing shared by the Paillier-side proofs (Π^mod, Π^prm, Π^fac): the context a
  * proof is bound to, and deterministic expansion of a transcript digest into per-repetition
  * challenges. Every proof transcript absorbs the proof's domain, the security level, the
- * context (session id, prover, key id) and the statement before any commitment, all through
- * the length-prefixed `Transcript`, so a proof from another session, party, key or level —
- * or with bytes moved between fields — yields other challenges and fails.
+ * context (session id, prover, key id, and the setup digest where a protocol has one) and the
+ * statement before any commitment, all through the length-prefixed `Transcript`, so a proof
+ * from another session, party, key, setup or level — or with bytes moved between fields —
+ * yields other challenges and fails.
  */
 import { bitLength, bytesToBigInt, mod } from '../bigint/arith.js';
 import { type SecurityLevel } from '../cggmp/security-level.js';
