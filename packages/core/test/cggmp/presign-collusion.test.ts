@@ -173,7 +173,7 @@ describe('CGGMP presigning identification with two colluders among four signers'
     expectVerdict(result, [1, 4], 'equivocation', [3]);
   });
 
-  it('a false identification complaint convicts the accuser at every honest signer', () => {
+  it('a false identification complaint convicts the accuser, and the liar, at every honest signer', () => {
     // party 2 lies about δ₂; instead of its round-6 echo, party 3 complains that identification
     // convicts honest party 1, with every genuine signed round-5 broadcast as its evidence
     const round5 = new Map<number, Uint8Array>();
@@ -188,6 +188,10 @@ describe('CGGMP presigning identification with two colluders among four signers'
         return { ...m, round: COMPLAINT_ROUND, payload };
       },
     });
-    expectVerdict(result, [1, 4], 'false-complaint', [3]);
+    // the accuser is convicted, and the liar is not let go
+    expectVerdict(result, [1, 4], 'presign-inconsistent', [2, 3]);
+    for (const id of [1, 4]) {
+      expect(result.aborts.get(id)!.reason).toMatch(/party 2: Π\^dec.*party 3: reported an identification verdict that its evidence does not give.*\(reported by 3, checked here\)$/);
+    }
   });
 });

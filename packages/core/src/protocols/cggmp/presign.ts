@@ -217,17 +217,26 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   }
 
   override start(): Outcome<Presignature> {
-    return this.eraseOnAbort(super.start());
+    return this.eraseOnAbort(() => super.start());
   }
 
   override receive(msg: ProtocolMessage): Outcome<Presignature> {
-    return this.eraseOnAbort(super.receive(msg));
+    return this.eraseOnAbort(() => super.receive(msg));
   }
 
-  /** Every abort path, whichever round or complaint it comes from, passes here. */
-  private eraseOnAbort(outcome: Outcome<Presignature>): Outcome<Presignature> {
-    if (outcome.status === 'aborted') this.erase();
-    return outcome;
+  /**
+   * Every abort path, whichever round or complaint it comes from, passes here; so does an
+   * unexpected error, after which the instance is not used again either.
+   */
+  private eraseOnAbort(run: () => Outcome<Presignature>): Outcome<Presignature> {
+    try {
+      const outcome = run();
+      if (outcome.status === 'aborted') this.erase();
+      return outcome;
+    } catch (e) {
+      this.erase();
+      throw e;
+    }
   }
 
   protected isParticipant(id: number): boolean {
@@ -591,9 +600,10 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
 
   /**
    * A `presign-inconsistent` complaint carries every signed identification broadcast. This party
-   * repeats identification on them: the same culprits confirm the complaint, others convict the
-   * complainer, and a broadcast that differs from the one this party holds convicts its signer of
-   * equivocation. Until this party has its own round-3 view (round 4 done), the complaint waits.
+   * repeats identification on them and convicts whom it convicts, and the complainer too if it
+   * reported other culprits; evidence that is not every signer's signed broadcast convicts the
+   * complainer alone, and a broadcast that differs from the one this party holds convicts its
+   * signer of equivocation. Until this party has decided (round 4), the complaint waits.
    */
   private judgeIdentification(from: number, complaint: Complaint): Verdict | undefined {
     if (!this.failure) return undefined;
@@ -620,9 +630,12 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const culprits = this.verdict(payloads);
     const ids = [...culprits.keys()].sort((a, b) => a - b);
     if (ids.length !== complaint.culprits.length || ids.some((id, i) => id !== complaint.culprits[i])) {
-      return { code: 'false-complaint', culprits: [from], reason: `party ${from} reported an identification verdict that its evidence does not give` };
+      // A false report convicts its sender, but the verdict stays the one every honest party
+      // computes from these broadcasts: a false complaint must not let the true culprits go.
+      // (A party that computed the verdict itself before the complaint came names only those.)
+      culprits.set(from, 'reported an identification verdict that its evidence does not give');
     }
-    return { code: 'presign-inconsistent', culprits: ids, reason: `${this.reason(culprits)} (reported by ${from}, checked here)` };
+    return { code: 'presign-inconsistent', culprits: [...culprits.keys()], reason: `${this.reason(culprits)} (reported by ${from}, checked here)` };
   }
 
   /**
