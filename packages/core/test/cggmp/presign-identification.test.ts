@@ -197,6 +197,21 @@ describe('CGGMP presigning: identification of the culprit', () => {
     expect(result.aborts.get(3)!.reason).toMatch(/party 2: Π\^dec.*\(reported by 1, checked here\)$/);
   });
 
+  it('an identification broadcast whose signature does not verify is blamed on its sender', () => {
+    // party 2 lies about δ₂; party 3's round-5 broadcast reaches party 1 altered after signing
+    const result = run('unsigned-5', { 2: liars.delta }, {
+      tamper: (m, to) => {
+        if (m.round !== 5 || m.from !== 3 || to !== 1) return m;
+        const payload = m.payload.slice();
+        payload[100]! ^= 1;
+        return { ...m, payload };
+      },
+    });
+    const abort = result.aborts.get(1)!;
+    expect(abort.code).toBe('bad-signature');
+    expect([...abort.culprits]).toEqual([3]);
+  });
+
   it('an abort in round 1 erases k and γ too', () => {
     const result = run('early-abort', {}, { corrupt: [2] });
     for (const honest of [1, 3]) expect(result.aborts.has(honest)).toBe(true);
