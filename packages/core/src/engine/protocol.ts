@@ -8,7 +8,7 @@
  * terminal states. Subclasses only say who sends in each round and what a round computes.
  */
 import { bytesToHex, equalBytes } from '../bytes.js';
-import { type ProtocolMessage, Reader, Writer } from './codec.js';
+import { MAX_PAYLOAD, type ProtocolMessage, Reader, Writer } from './codec.js';
 import { type AbortCode, isAbortCode } from './abort-codes.js';
 import { ProtocolAbort, blame } from './errors.js';
 
@@ -43,7 +43,8 @@ export function decodeComplaint(bytes: Uint8Array): Complaint {
   if (!isAbortCode(code)) throw new RangeError('unknown complaint code');
   const sentThrough = r.u16();
   const culprits = Array.from({ length: r.u16() }, () => r.u16());
-  const evidence = r.varBytes(1 << 20);
+  // Bounded by the message itself: presigning's identification evidence is every signer's proofs.
+  const evidence = r.varBytes(MAX_PAYLOAD);
   r.end();
   return { code, culprits, evidence, sentThrough };
 }

@@ -2,9 +2,10 @@
  * Fiat–Shamir plumbing shared by the Paillier-side proofs (Π^mod, Π^prm, Π^fac): the context a
  * proof is bound to, and deterministic expansion of a transcript digest into per-repetition
  * challenges. Every proof transcript absorbs the proof's domain, the security level, the
- * context (session id, prover, key id) and the statement before any commitment, all through
- * the length-prefixed `Transcript`, so a proof from another session, party, key or level —
- * or with bytes moved between fields — yields other challenges and fails.
+ * context (session id, prover, key id, and the setup digest where a protocol has one) and the
+ * statement before any commitment, all through the length-prefixed `Transcript`, so a proof
+ * from another session, party, key, setup or level — or with bytes moved between fields —
+ * yields other challenges and fails.
  */
 import { bitLength, bytesToBigInt, mod } from '../bigint/arith.js';
 import { type SecurityLevel } from '../paillier/security-level.js';
@@ -18,6 +19,12 @@ export interface ProofContext {
   readonly prover: number;
   /** Identifier of the key the proof is about, 0..64 bytes (empty before the key exists). */
   readonly keyId: Uint8Array;
+  /**
+   * Digest of the public setup the proof is made in, 0..64 bytes, where a protocol has one (e.g.
+   * presigning: every party's N, s, t and the signer set), so that a proof made for one set of
+   * parameters or signers never verifies for another. Absent: the transcript is as before.
+   */
+  readonly setup?: Uint8Array;
 }
 
 export function assertProofContext(ctx: ProofContext): void {
@@ -26,16 +33,19 @@ export function assertProofContext(ctx: ProofContext): void {
   }
   if (!Number.isInteger(ctx.prover) || ctx.prover < 1 || ctx.prover > 0xffff) throw new RangeError('bad prover index');
   if (!(ctx.keyId instanceof Uint8Array) || ctx.keyId.length > 64) throw new RangeError('bad key id');
+  if (ctx.setup !== undefined && (!(ctx.setup instanceof Uint8Array) || ctx.setup.length > 64)) throw new RangeError('bad setup digest');
 }
 
 /** A transcript opened with the domain, level and context; the caller appends the rest. */
 export function proofTranscript(domain: string, level: SecurityLevel, ctx: ProofContext): Transcript {
   assertProofContext(ctx);
-  return new Transcript(domain)
+  const t = new Transcript(domain)
     .appendBytes('level', utf8(level.name))
     .appendBytes('session', ctx.sessionId)
     .appendU32('prover', ctx.prover)
     .appendBytes('key', ctx.keyId);
+  // Only when present, so that the transcripts of proofs without a setup stay what they were.
+  return ctx.setup === undefined ? t : t.appendBytes('setup', ctx.setup);
 }
 
 /**

@@ -21,7 +21,8 @@
 import { sha512 } from '@noble/hashes/sha2.js';
 import { equalBytes, utf8 } from '../../bytes.js';
 import { readSigned, writeSigned } from '../../bigint/codec.js';
-import type { SecurityLevel } from '../../paillier/security-level.js';
+import { bitLength } from '../../bigint/arith.js';
+import { type SecurityLevel, primeBits } from '../../paillier/security-level.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame, withEvidence } from '../../engine/errors.js';
 import {
@@ -73,6 +74,20 @@ export interface AuxInfo {
   parties: ReadonlyMap<number, PeerAuxInfo>;
 }
 
+/**
+ * A party's own primes are checked for size before anything is sent: peers only check that N is
+ * not too small, so a party given short or lopsided primes (a bad pool, a wrong level) would
+ * otherwise publish a modulus weaker than the level promises, and prove things about it.
+ */
+function checkOwnPrimes({ p, q }: { p: bigint; q: bigint }, level: SecurityLevel): void {
+  if (typeof p !== 'bigint' || typeof q !== 'bigint') throw new RangeError('Paillier primes must be bigints');
+  if (p === q) throw new RangeError('Paillier primes must be distinct');
+  const bits = primeBits(level);
+  // Two primes of exactly k bits make an N of 2k − 1 or 2k bits: the level's size, which is what
+  // peers accept (minPaillierBits), and neither factor shorter than the level promises.
+  if (bitLength(p) !== bits || bitLength(q) !== bits) throw new RangeError(`Paillier primes must have ${bits} bits each`);
+}
+
 const ROUNDS = [
   { broadcast: true, direct: false }, // commitment
   { broadcast: true, direct: false }, // reveal + echo of the commitments
@@ -96,6 +111,7 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
     if (this.parties.length < 2) throw new RangeError('need at least two distinct parties');
     if (!this.parties.includes(cfg.self)) throw new RangeError('this party is not in the party set');
     for (const id of this.parties) if (!cfg.identity.publicKeys.has(id)) throw new RangeError(`no identity key for party ${id}`);
+    checkOwnPrimes(cfg.primes, cfg.level);
     // Safe primes are required: the same modulus carries the ring-Pedersen parameters.
     this.paillier = paillierSecretKey(cfg.primes.p, cfg.primes.q, { requireSafe: true, level: cfg.level });
   }

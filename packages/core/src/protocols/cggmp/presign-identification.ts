@@ -15,16 +15,26 @@
  *
  * If all of a party's proofs verify, its δⱼ and Sⱼ are what honest arithmetic gives, so when the
  * checks failed some party's proofs fail: at least one culprit is always found and an honest
- * party never is. The conversions Dⱼₛ were direct messages, so the round-2 sender signed them and
- * each receiver now publishes the signed copies it received: no one can disown what it sent, and
- * a receiver who forwards a forgery is itself convicted.
+ * party never is.
+ *
+ * Everything is published in one broadcast per party, which presigning signs and echoes, so that
+ * the verdict is a function of the same bytes at every honest party (`identifyCulprits`), and a
+ * complaint carrying those broadcasts lets any peer repeat it:
+ *   - the proofs for every verifier (they are zero-knowledge, so publishing them costs nothing;
+ *     a prover cannot show one verifier a valid proof and another an invalid one);
+ *   - the signed round-2 conversions the party received, as received: no one can disown what it
+ *     sent, and a receiver who forwards a forgery is itself convicted;
+ *   - the conversions the party sent, re-published under its round-5 signature: where a receiver
+ *     forwards no valid copy, the sender's own copy is used instead of leaving a gap a colluding
+ *     receiver could open to shield the sender; a sender whose copy differs from the one it signed
+ *     in round 2 is convicted.
  */
 import { bitLength, modInverse, randomUnit } from '../../bigint/arith.js';
 import { readResidue, writeResidue } from '../../bigint/codec.js';
 import { modPow } from '../../bigint/node-crypto.js';
 import type { SecurityLevel } from '../../paillier/security-level.js';
 import { Reader, Writer } from '../../engine/codec.js';
-import type { Outgoing, Rng } from '../../engine/protocol.js';
+import type { Rng } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1 } from '../../math/curve.js';
 import { type PaillierPublicKey, type PaillierSecretKey, decryptSigned, isValidCiphertext, nonceOf } from '../../paillier/paillier.js';
 import type { RingPedersenParams } from '../../paillier/ring-pedersen.js';
@@ -145,10 +155,10 @@ export interface IdentificationSecrets {
 }
 
 /**
- * This party's identification messages: a broadcast (Hᵢ, Ĥᵢ, Π^mul and the signed conversions
- * it received) and, to each peer, the proofs made against that peer's ring-Pedersen parameters.
+ * This party's identification broadcast: Hᵢ, Ĥᵢ, Π^mul, the signed conversions it received, the
+ * conversions it sent, and for each verifier the proofs made against its ring-Pedersen parameters.
  */
-export function proveIdentification(t: PresignTranscript, conversions: ConversionMatrix, me: IdentificationSecrets, rng: Rng): Outgoing[] {
+export function proveIdentification(t: PresignTranscript, conversions: ConversionMatrix, me: IdentificationSecrets, rng: Rng): Uint8Array {
   const { level } = t;
   const i = me.self;
   const own = me.paillier.publicKey;
@@ -168,20 +178,19 @@ export function proveIdentification(t: PresignTranscript, conversions: Conversio
   const rhoC = nonceOf(me.paillier, C);
   const rhoCHat = nonceOf(me.paillier, CHat);
   const S = t.Gamma.multiply(me.chi);
+  const peers = t.signers.filter((x) => x !== i);
 
   const b = new Writer();
   writeResidue(b, H, own.n2);
   writeResidue(b, HHat, own.n2);
   b.varBytes(encodeMulProof(own, mul));
-  for (const s of t.signers) if (s !== i) b.varBytes(me.receivedSigned.get(s)!);
-  const outgoing: Outgoing[] = [{ to: null, payload: b.finish() }];
-
-  for (const l of t.signers) {
-    if (l === i) continue;
+  for (const s of peers) b.varBytes(me.receivedSigned.get(s)!);
+  for (const r of peers) b.varBytes(encodeConversion(me.sent.get(r)!, t.paillier(r), own));
+  for (const l of peers) {
     const rp = t.ringPedersen(l);
     const d = new Writer();
-    for (const r of t.signers) {
-      if (r === i || r === l) continue;
+    for (const r of peers) {
+      if (r === l) continue;
       const sent = me.sent.get(r)!;
       const [stGamma, stW] = affStatements(t, conversions, i, r);
       d.varBytes(encodeAffGProof(stGamma, rp, proveAffG(level, ctx, rp, stGamma, { x: me.gamma, y: sent.y, rho: sent.s, rhoY: sent.r }, rng)));
@@ -193,9 +202,9 @@ export function proveIdentification(t: PresignTranscript, conversions: Conversio
     d.varBytes(encodeMulStarProof(mulStarSt, rp, proveMulStar(level, ctx, rp, mulStarSt, { x: me.w, rho: rhoHHat }, rng)));
     const logSt = { curve, paillier: own, ciphertext: CHat, base: t.Gamma, X: S, rangeBits: bits };
     d.varBytes(encodeLogStarProof(logSt, rp, proveLogStar(level, ctx, rp, logSt, { x: zHat, rho: rhoCHat }, rng)));
-    outgoing.push({ to: l, payload: d.finish() });
+    b.varBytes(d.finish());
   }
-  return outgoing;
+  return b.finish();
 }
 
 /** A party's identification broadcast, decoded; `forwarded` still carries the senders' signatures. */
@@ -203,49 +212,126 @@ export interface IdentificationBroadcast {
   H: bigint;
   HHat: bigint;
   mul: Uint8Array;
-  /** The signed conversion messages the party says it received, by sender. */
+  /** The signed round-2 messages the party says it received, by sender. */
   forwarded: Map<number, Uint8Array>;
+  /** The conversions the party says it sent, by receiver. */
+  sent: Map<number, Conversion>;
+  /** The proofs made against each verifier's ring-Pedersen parameters, by verifier. */
+  proofs: Map<number, Uint8Array>;
 }
 
 export function decodeIdentificationBroadcast(t: PresignTranscript, from: number, bytes: Uint8Array): IdentificationBroadcast {
   const key = t.paillier(from);
+  const peers = t.signers.filter((x) => x !== from);
   const r = new Reader(bytes);
   const H = readResidue(r, key.n2);
   const HHat = readResidue(r, key.n2);
   const mul = r.varBytes(1 << 20);
-  const forwarded = new Map<number, Uint8Array>();
-  for (const s of t.signers) if (s !== from) forwarded.set(s, r.varBytes(1 << 20));
+  const forwarded = new Map(peers.map((s) => [s, r.varBytes(1 << 20)] as const));
+  const sent = new Map(peers.map((to) => [to, decodeConversion(r.varBytes(1 << 20), t.paillier(to), key)] as const));
+  const proofs = new Map(peers.map((l) => [l, r.varBytes(1 << 22)] as const));
   r.end();
-  return { H, HHat, mul, forwarded };
+  return { H, HHat, mul, forwarded, sent, proofs };
 }
 
 /**
- * Verifies party j's identification proofs as verifier `self`; returns why j is convicted, or
- * undefined when every proof holds. `conversions` must be complete (every receiver's published
- * or own view); malformed encodings throw, which the caller attributes to j.
+ * Opens a forwarded round-2 message from `sender` to `receiver`: the conversion's bytes, or
+ * undefined when the sender's signature does not verify; throws when the signed payload is malformed.
+ */
+export type OpenConversion = (sender: number, receiver: number, signed: Uint8Array) => Uint8Array | undefined;
+
+function sameConversion(a: Conversion, b: Conversion): boolean {
+  return a.D === b.D && a.F === b.F && a.DHat === b.DHat && a.FHat === b.FHat;
+}
+
+/**
+ * The verdict of identification, from every signer's identification broadcast (payloads, the
+ * same at every honest party after the echo): each culprit with why. `skip` is a party whose
+ * proofs need no check (the caller itself, whose proofs are honest). Deterministic, so every
+ * honest party, and every peer that repeats it on a complaint's evidence, names the same set.
+ */
+export function identifyCulprits(t: PresignTranscript, payloads: ReadonlyMap<number, Uint8Array>, open: OpenConversion, skip: number): Map<number, string> {
+  const culprits = new Map<number, string>();
+  const broadcasts = new Map<number, IdentificationBroadcast>();
+  for (const j of t.signers) {
+    try {
+      broadcasts.set(j, decodeIdentificationBroadcast(t, j, payloads.get(j)!));
+    } catch {
+      culprits.set(j, 'malformed identification broadcast');
+    }
+  }
+  // Without every broadcast there is no full matrix; the malformed ones are the verdict.
+  if (culprits.size > 0) return culprits;
+  const matrix = new Map<number, Map<number, Conversion>>();
+  for (const r of t.signers) {
+    const row = new Map<number, Conversion>();
+    for (const s of t.signers) {
+      if (s === r) continue;
+      const own = broadcasts.get(s)!.sent.get(r)!;
+      let received: Conversion | undefined;
+      try {
+        const bytes = open(s, r, broadcasts.get(r)!.forwarded.get(s)!);
+        if (bytes) received = decodeConversion(bytes, t.paillier(r), t.paillier(s));
+        else culprits.set(r, `forwarded a conversion that party ${s} did not sign`);
+      } catch {
+        // validly signed but malformed: only its signer can have made it
+        culprits.set(s, `signed a malformed conversion for party ${r}`);
+      }
+      if (received && !sameConversion(received, own)) culprits.set(s, `re-published a conversion for party ${r} other than the one it signed`);
+      row.set(s, received ?? own);
+    }
+    matrix.set(r, row);
+  }
+  for (const j of t.signers) {
+    if (j === skip || culprits.has(j)) continue;
+    const why = checkProver(t, matrix, j, broadcasts.get(j)!);
+    if (why) culprits.set(j, why);
+  }
+  return culprits;
+}
+
+/** Every proof of party j, for every verifier: why j is convicted, or undefined. */
+function checkProver(t: PresignTranscript, matrix: ConversionMatrix, j: number, b: IdentificationBroadcast): string | undefined {
+  const key = t.paillier(j);
+  try {
+    if (!isValidCiphertext(key, b.H) || !isValidCiphertext(key, b.HHat)) return 'Hⱼ or Ĥⱼ is not a ciphertext';
+    if (!verifyMul(t.level, t.ctx(j), { paillier: key, X: t.K.get(j)!, Y: t.G.get(j)!, C: b.H }, decodeMulProof(t.level, key, b.mul))) {
+      return 'Π^mul for Hⱼ does not verify';
+    }
+    for (const l of t.signers) {
+      if (l === j) continue;
+      const why = checkIdentification(t, matrix, l, j, b, b.proofs.get(l)!);
+      if (why) return `${why} (proofs for party ${l})`;
+    }
+  } catch {
+    return 'malformed identification proofs';
+  }
+  return undefined;
+}
+
+/**
+ * Verifies party j's identification proofs for verifier `verifier` (against its ring-Pedersen
+ * parameters); returns why j is convicted, or undefined when every proof holds. `conversions`
+ * must be complete; malformed encodings throw, which the caller attributes to j.
  */
 export function checkIdentification(
   t: PresignTranscript,
   conversions: ConversionMatrix,
-  self: number,
+  verifier: number,
   j: number,
   broadcast: IdentificationBroadcast,
-  direct: Uint8Array,
+  proofs: Uint8Array,
 ): string | undefined {
   const { level } = t;
   const key = t.paillier(j);
-  const rp = t.ringPedersen(self);
+  const rp = t.ringPedersen(verifier);
   const ctx = t.ctx(j);
   const bits = identificationBits(level, t.signers.length);
   const Kj = t.K.get(j)!;
   const { H, HHat } = broadcast;
-  if (!isValidCiphertext(key, H) || !isValidCiphertext(key, HHat)) return 'Hⱼ or Ĥⱼ is not a ciphertext';
-  if (!verifyMul(level, ctx, { paillier: key, X: Kj, Y: t.G.get(j)!, C: H }, decodeMulProof(level, key, broadcast.mul))) {
-    return 'Π^mul for Hⱼ does not verify';
-  }
-  const r = new Reader(direct);
+  const r = new Reader(proofs);
   for (const receiver of t.signers) {
-    if (receiver === j || receiver === self) continue;
+    if (receiver === j || receiver === verifier) continue;
     const [stGamma, stW] = affStatements(t, conversions, j, receiver);
     if (!verifyAffG(level, ctx, rp, stGamma, decodeAffGProof(level, stGamma, rp, r.varBytes(1 << 20)))) {
       return `Π^aff-g for the γ conversion sent to party ${receiver} does not verify`;

@@ -13,21 +13,28 @@
  *   broadcast; Π^log* that Kᵢ encrypts the discrete log of Δᵢ to base Γ, to each peer.
  * Round 4: an echo of round 3, so that every honest party decides on the same δⱼ, Δⱼ, Sⱼ.
  * Output: δ = Σδⱼ with δ·G = ΣΔⱼ and ΣSⱼ = δ·X checked; R = δ⁻¹·Γ.
- * Round 5, only when a check fails: the identification step (presign-identification.ts), after
- *   which every honest party names the parties whose proofs fail.
+ * Round 5, only when a check fails: the identification step (presign-identification.ts), one
+ *   signed broadcast per party. Round 6: an echo of round 5, after which every honest party
+ *   computes the same verdict from the same bytes; the abort carries those signed broadcasts, so
+ *   a peer that did not see them all repeats identification on the complaint and agrees.
+ *
+ * Every proof is bound to the session, the prover, the key, and a digest of the setup: every
+ * party's auxiliary information (N, s, t) and the signer set.
  *
  * Every proof failure and malformed message names its sender. Round 4 costs one message
  * exchange on every run; presignatures are made ahead of time, so it costs no signing latency.
  */
 import { decryptSigned, encrypt, encryptRandom, type PaillierPublicKey } from '../../paillier/paillier.js';
 import { randomSymmetric, randomUnit } from '../../bigint/arith.js';
-import { readResidue, writeResidue } from '../../bigint/codec.js';
-import { equalBytes } from '../../bytes.js';
+import { readResidue, writeResidue, writeSigned } from '../../bigint/codec.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { equalBytes, utf8 } from '../../bytes.js';
 import { modPow } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame, withEvidence } from '../../engine/errors.js';
 import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, judgeEquivocation, openBroadcast, openForwarded, ownBroadcast, signBroadcast } from '../../engine/identity.js';
-import { type Complaint, type Inbox, type Outgoing, type RoundResult, type Rng, type SessionRegistry, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
+import { type Complaint, type Inbox, type Outcome, type Outgoing, type RoundResult, type Rng, type SessionRegistry, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
+import type { ProtocolMessage } from '../../engine/codec.js';
 import { type GroupPoint, SECP256K1, invert, mod, randomScalar } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
 import { sharedKeyPoint } from '../../math/key-table.js';
@@ -40,13 +47,11 @@ import { type KeyShare, evaluationPoint } from '../key-share.js';
 import type { AuxInfo } from './aux-info.js';
 import {
   type Conversion,
-  type IdentificationBroadcast,
   type PresignTranscript,
   type SentConversion,
-  checkIdentification,
   decodeConversion,
-  decodeIdentificationBroadcast,
   encodeConversion,
+  identifyCulprits,
   proveIdentification,
 } from './presign-identification.js';
 
@@ -124,7 +129,8 @@ const ROUNDS = [
   { broadcast: true, direct: true },
   { broadcast: true, direct: true },
   { broadcast: true, direct: false }, // echo of round 3
-  { broadcast: true, direct: true }, // identification, only after a failed check
+  { broadcast: true, direct: false }, // identification, only after a failed check
+  { broadcast: true, direct: false }, // echo of round 5
 ] as const;
 
 /** What each signer broadcasts in round 3. */
@@ -142,6 +148,22 @@ function round2Fields(payload: Uint8Array): { conversion: Uint8Array; psi: Uint8
   return out;
 }
 
+/**
+ * What every proof of a presigning run binds besides session, prover and key: each party's
+ * auxiliary information (N, s, t) and the signer set, so that a proof never verifies for another
+ * set of parameters or signers.
+ */
+function setupDigest(aux: AuxInfo, signers: readonly number[]): Uint8Array {
+  const w = new Writer().varBytes(utf8('mpc-wallet/v1/cggmp-presign/setup')).varBytes(utf8(aux.level.name)).u16(aux.parties.size);
+  for (const [id, p] of [...aux.parties].sort((a, b) => a[0] - b[0])) {
+    w.u16(id);
+    for (const x of [p.ringPedersen.n, p.ringPedersen.s, p.ringPedersen.t, p.paillier.n]) writeSigned(w, x);
+  }
+  w.u16(signers.length);
+  for (const j of signers) w.u16(j);
+  return sha512(w.finish());
+}
+
 interface PeerRound1 {
   K: bigint;
   G: bigint;
@@ -152,7 +174,7 @@ interface PeerRound1 {
 export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   private readonly cfg: PresignConfig;
   private readonly signers: number[];
-  private readonly w: bigint;
+  private w: bigint;
   private readonly bound: Uint8Array;
   private readonly W = new Map<number, GroupPoint>();
   private k = 0n;
@@ -177,6 +199,11 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   private readonly Ss = new Map<number, GroupPoint>();
   /** Why the consistency check failed, for the verdict after identification. */
   private failure = '';
+  /** The signed identification broadcasts (this party's own included), and what the echo reports. */
+  private readonly signed5 = new Map<number, Uint8Array>();
+  private readonly seen5 = new Map<number, OpenedBroadcast>();
+  /** Digest of every party's auxiliary information and of the signer set, bound into every proof. */
+  private readonly setup: Uint8Array;
 
   constructor(cfg: PresignConfig) {
     super(`cggmp-presign/${cfg.aux.level.name}`, cfg.session, cfg.key.self, ROUNDS, cfg.sessions);
@@ -201,6 +228,30 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       this.W.set(j, key.verificationShares.get(j)!.multiplyUnsafe(lambda));
     }
     this.w = mod(lagrangeAtZero(curve, evaluationPoint(key, this.self), xs) * key.secretShare, q);
+    this.setup = setupDigest(aux, this.signers);
+  }
+
+  override start(): Outcome<Presignature> {
+    return this.eraseOnAbort(() => super.start());
+  }
+
+  override receive(msg: ProtocolMessage): Outcome<Presignature> {
+    return this.eraseOnAbort(() => super.receive(msg));
+  }
+
+  /**
+   * Every abort path, whichever round or complaint it comes from, passes here; so does an
+   * unexpected error, after which the instance is not used again either.
+   */
+  private eraseOnAbort(run: () => Outcome<Presignature>): Outcome<Presignature> {
+    try {
+      const outcome = run();
+      if (outcome.status === 'aborted') this.erase();
+      return outcome;
+    } catch (e) {
+      this.erase();
+      throw e;
+    }
   }
 
   protected isParticipant(id: number): boolean {
@@ -216,7 +267,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
   }
 
   private ctx(prover: number): ProofContext {
-    return { sessionId: this.session, prover, keyId: curve.encodePoint(this.cfg.key.publicKey) };
+    return { sessionId: this.session, prover, keyId: curve.encodePoint(this.cfg.key.publicKey), setup: this.setup };
   }
 
   private keyOf(j: number): PaillierPublicKey {
@@ -262,6 +313,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     if (round === 2) return this.round3(inbox);
     if (round === 3) return this.round4(inbox);
     if (round === 4) return this.decide(inbox);
+    if (round === 5) return this.echoIdentification(inbox);
     return this.identify(inbox);
   }
 
@@ -504,8 +556,13 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       // Every honest party saw the same round-3 values (round 4), so all of them go on to identify.
       const matrix = new Map<number, Map<number, Conversion>>([[this.self, this.conversionsIn]]);
       for (const [r, c] of this.conversionsOut) matrix.set(r, new Map([[this.self, c]]));
-      const outgoing = proveIdentification(this.transcript(), matrix, this.identificationSecrets(), this.cfg.rng);
-      return { outgoing };
+      const payload = proveIdentification(this.transcript(), matrix, this.identificationSecrets(), this.cfg.rng);
+      // The proofs are made: no secret of this run is needed any more.
+      this.erase();
+      const signed = signBroadcast(this.cfg.identity.secretKey, this.slot(5, this.self), payload);
+      this.signed5.set(this.self, signed);
+      this.seen5.set(this.self, ownBroadcast(signed, this.self));
+      return { outgoing: [{ to: null, payload: signed }] };
     }
     const R = Gamma.multiply(invert(delta, q));
     const k = this.k;
@@ -529,47 +586,84 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     };
   }
 
+  /** Round 5: the identification broadcasts, signed; echoed so that every honest party judges the same bytes. */
+  private echoIdentification(inbox: Inbox): RoundResult<Presignature> {
+    for (const j of this.sendersOf()) {
+      const signed = inbox.broadcast.get(j)!;
+      this.seen5.set(j, openBroadcast(this.cfg.identity, this.slot(5, j), signed));
+      this.signed5.set(j, signed);
+    }
+    return { outgoing: [{ to: null, payload: encodeEcho(this.seen5) }] };
+  }
+
   private identify(inbox: Inbox): RoundResult<Presignature> {
-    const t = this.transcript();
-    const broadcasts = new Map<number, IdentificationBroadcast>();
-    for (const j of this.sendersOf()) {
-      broadcasts.set(
-        j,
-        decodeFrom(j, 'identification broadcast', () => decodeIdentificationBroadcast(t, j, inbox.broadcast.get(j)!)),
-      );
-    }
-    // The full matrix of round-2 conversions: this party's own view, and what every other
-    // receiver shows with the sender's signature (a forwarded forgery convicts the forwarder).
-    const culprits = new Map<number, string>();
-    const matrix = new Map<number, Map<number, Conversion>>([[this.self, this.conversionsIn]]);
-    for (const [r, b] of broadcasts) {
-      const row = new Map<number, Conversion>();
-      for (const [s, signed] of b.forwarded) {
-        const opened = openForwarded(this.cfg.identity, this.slot(2, s, r), signed);
-        let conversion: Conversion | undefined;
-        try {
-          conversion = opened && decodeConversion(round2Fields(opened.payload).conversion, this.keyOf(r), this.keyOf(s));
-        } catch {
-          // a validly signed but malformed conversion: its signer sent garbage
-          culprits.set(s, `signed a malformed conversion for party ${r}`);
-        }
-        if (!opened) culprits.set(r, `forwarded a conversion that party ${s} did not sign`);
-        if (conversion) row.set(s, conversion);
-      }
-      matrix.set(r, row);
-    }
-    // A party's proofs are about its row (what it received) and its column (what it sent); a
-    // missing entry means a culprit already found, and the party is judged by the rest.
-    const known = (r: number, s: number) => matrix.get(r)!.has(s);
-    for (const j of this.sendersOf()) {
-      if (culprits.has(j) || !this.signers.every((x) => x === j || (known(j, x) && known(x, j)))) continue;
-      const why = decodeFrom(j, 'identification proofs', () => checkIdentification(t, matrix, this.self, j, broadcasts.get(j)!, inbox.direct.get(j)!));
-      if (why) culprits.set(j, why);
-    }
-    this.erase();
+    for (const j of this.sendersOf()) checkEcho(this.cfg.identity, (id) => this.slot(5, id), this.seen5, j, inbox.broadcast.get(j)!);
+    const payloads = new Map([...this.seen5].map(([j, b]) => [j, b.payload] as const));
+    const culprits = this.verdict(payloads);
+    const ids = [...culprits.keys()].sort((a, b) => a - b);
+    blame('presign-inconsistent', ids, this.reason(culprits), this.encodeIdentificationEvidence());
+  }
+
+  /** Identification's verdict on the round-5 payloads (presign-identification.ts). */
+  private verdict(payloads: ReadonlyMap<number, Uint8Array>): Map<number, string> {
+    const open = (s: number, r: number, signed: Uint8Array) => {
+      const opened = openForwarded(this.cfg.identity, this.slot(2, s, r), signed);
+      return opened && round2Fields(opened.payload).conversion;
+    };
+    return identifyCulprits(this.transcript(), payloads, open, this.self);
+  }
+
+  private reason(culprits: ReadonlyMap<number, string>): string {
     const ids = [...culprits.keys()].sort((a, b) => a - b);
     const found = ids.map((id) => `party ${id}: ${culprits.get(id)}`).join('; ');
-    blame('presign-inconsistent', ids, `${this.failure}; identification ${ids.length ? `convicts ${found}` : 'convicts nobody'}`);
+    return `${this.failure}; identification ${ids.length ? `convicts ${found}` : 'convicts nobody'}`;
+  }
+
+  /** Every signer's signed identification broadcast: what a peer needs to repeat identification. */
+  private encodeIdentificationEvidence(): Uint8Array {
+    const w = new Writer().u16(this.signers.length);
+    for (const j of this.signers) w.u16(j).varBytes(this.signed5.get(j)!);
+    return w.finish();
+  }
+
+  /**
+   * A `presign-inconsistent` complaint carries every signed identification broadcast. This party
+   * repeats identification on them and convicts whom it convicts, and the complainer too if it
+   * reported other culprits; evidence that is not every signer's signed broadcast convicts the
+   * complainer alone, and a broadcast that differs from the one this party holds convicts its
+   * signer of equivocation. Until this party has decided (round 4), the complaint waits.
+   */
+  private judgeIdentification(from: number, complaint: Complaint): Verdict | undefined {
+    if (!this.failure) return undefined;
+    const payloads = new Map<number, Uint8Array>();
+    try {
+      const r = new Reader(complaint.evidence);
+      const n = r.u16();
+      if (n !== this.signers.length) throw new RangeError('wrong number of broadcasts');
+      for (const j of this.signers) {
+        if (r.u16() !== j) throw new RangeError('broadcasts out of order');
+        const signed = r.varBytes(complaint.evidence.length);
+        const opened = openForwarded(this.cfg.identity, this.slot(5, j), signed);
+        if (!opened) throw new RangeError('bad signature');
+        const mine = this.seen5.get(j);
+        if (mine && !equalBytes(mine.digest, opened.digest)) {
+          return { code: 'equivocation', culprits: [j], reason: `party ${j} signed two different round-5 broadcasts (reported by ${from})` };
+        }
+        payloads.set(j, opened.payload);
+      }
+      r.end();
+    } catch {
+      return falseComplaint(from, complaint.culprits[0] ?? from);
+    }
+    const culprits = this.verdict(payloads);
+    const ids = [...culprits.keys()].sort((a, b) => a - b);
+    if (ids.length !== complaint.culprits.length || ids.some((id, i) => id !== complaint.culprits[i])) {
+      // A false report convicts its sender, but the verdict stays the one every honest party
+      // computes from these broadcasts: a false complaint must not let the true culprits go.
+      // (A party that computed the verdict itself before the complaint came names only those.)
+      culprits.set(from, 'reported an identification verdict that its evidence does not give');
+    }
+    return { code: 'presign-inconsistent', culprits: [...culprits.keys()], reason: `${this.reason(culprits)} (reported by ${from}, checked here)` };
   }
 
   /**
@@ -579,13 +673,14 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
    * The check needs what this party learned up to that round; until then the complaint waits.
    */
   protected override judgeComplaint(from: number, complaint: Complaint): Verdict | undefined {
+    if (complaint.code === 'presign-inconsistent' && complaint.evidence.length > 0) return this.judgeIdentification(from, complaint);
     const [accused] = complaint.culprits;
     if (complaint.culprits.length !== 1 || accused === undefined || accused === from || !this.signers.includes(accused) || complaint.evidence.length === 0) {
       return undefined;
     }
     if (complaint.code === 'equivocation') {
-      // from an echo check: of the round-1 broadcasts (on the round-2 echoes) or of the round-3 ones (on the round-4 echoes)
-      return judgeEquivocation(this.cfg.identity, [this.slot(1, accused), this.slot(3, accused)], from, complaint.evidence);
+      // from an echo check: of the round-1, -3 or -5 broadcasts (on the round-2, -4 or -6 echoes)
+      return judgeEquivocation(this.cfg.identity, [this.slot(1, accused), this.slot(3, accused), this.slot(5, accused)], from, complaint.evidence);
     }
     let evidence: { round: number; broadcast: Uint8Array; direct: Uint8Array };
     try {
@@ -643,9 +738,18 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     };
   }
 
-  /** Forgets the ephemeral secrets once they are no longer needed. */
+  /**
+   * Forgets the ephemeral secrets once they are no longer needed: on output, once the
+   * identification proofs are made, and on every abort. JS cannot overwrite a bigint in place:
+   * this drops the references, and the values stay in the heap until the collector reuses it.
+   */
   private erase(): void {
-    this.k = this.gamma = this.rhoK = this.nuG = this.chi = this.delta = 0n;
+    this.k = this.gamma = this.rhoK = this.nuG = this.chi = this.delta = this.w = 0n;
     this.conversionsOut.clear();
+  }
+
+  /** Whether this instance still holds any secret of its run (a test seam for the erasure). */
+  hasSecrets(): boolean {
+    return [this.k, this.gamma, this.rhoK, this.nuG, this.chi, this.delta, this.w].some((x) => x !== 0n) || this.conversionsOut.size > 0;
   }
 }

@@ -31,7 +31,7 @@ import { type ModProof, type ModRepetition, encodeModProof, modChallenges, prove
 import { type PrmProof, encodePrmProof, proveRingPedersen } from '../../../src/proofs/ring-pedersen-params.js';
 import { type FacProof, encodeFacProof, proveNoSmallFactor, verifyNoSmallFactor } from '../../../src/proofs/no-small-factor.js';
 import type { ProofContext } from '../../../src/proofs/paillier-context.js';
-import { FIXTURE_2048, NON_BLUM } from '../../fixtures/paillier-fixtures.js';
+import { FIXTURE_2048, FIXTURE_3072, NON_BLUM } from '../../fixtures/paillier-fixtures.js';
 import { level, primes } from './ecdsa-setup.js';
 
 const parties = [1, 2, 3];
@@ -165,6 +165,25 @@ describe('CGGMP auxiliary information', () => {
       () =>
         new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session: new Uint8Array(8), self: 1, parties, identity: identities.get(1)!, level, primes: FIXTURE_2048.smallFactor, rng: seededRng('y') }),
     ).toThrow();
+  });
+
+  it('refuses own primes of the wrong size before sending anything (short, lopsided, equal)', () => {
+    const identities = generateIdentities(parties, seededRng('x'));
+    const make = (p: bigint, q: bigint) => () =>
+      new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session: new Uint8Array(8), self: 1, parties, identity: identities.get(1)!, level, primes: { p, q }, rng: seededRng('y') });
+    const [a, b] = [FIXTURE_2048.keys[0]!, FIXTURE_2048.keys[1]!];
+    const big = FIXTURE_3072.keys[0]!; // safe primes of 1536 bits, too long for the 2048-bit level
+    expect(make(big.p, big.q)).toThrow(new RangeError('Paillier primes must have 1024 bits each'));
+    expect(make(a.p, big.q)).toThrow(new RangeError('Paillier primes must have 1024 bits each'));
+    expect(make(big.p, a.q)).toThrow(new RangeError('Paillier primes must have 1024 bits each'));
+    expect(make(a.p, a.p)).toThrow(new RangeError('Paillier primes must be distinct'));
+    // The same primes of the right size are accepted, in either order and mixed between pairs.
+    expect(make(a.q, b.p)).not.toThrow();
+    // A 3072-bit party handed 1024-bit primes is refused too.
+    expect(
+      () =>
+        new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session: new Uint8Array(8), self: 1, parties, identity: identities.get(1)!, level: FIXTURE_3072.level, primes: a, rng: seededRng('y') }),
+    ).toThrow(new RangeError('Paillier primes must have 1536 bits each'));
   });
 });
 

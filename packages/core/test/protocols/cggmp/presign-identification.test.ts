@@ -2,8 +2,9 @@
  * Presigning's identification step: a signer that announces a wrong δᵢ or Sᵢ (signed, with every
  * earlier proof valid) makes the consistency check fail at every signer; the honest ones then run
  * identification and convict exactly the liars. Also: equivocation in round 3 is caught by the
- * round-4 echo, a forged forwarded conversion convicts its forwarder, and an honest run never
- * sends an identification message.
+ * round-4 echo, a forged forwarded conversion convicts its forwarder, a signer that misses a
+ * round-5 echo agrees on the complaint's evidence, every abort erases the run's secrets, and an
+ * honest run never sends an identification message. (Four-party collusion: presign-collusion.test.ts.)
  */
 import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,10 @@ import { signBroadcast, unwrapSigned } from '../../../src/engine/identity.js';
 import { SECP256K1, mod } from '../../../src/math/curve.js';
 import { concatBytes } from '../../../src/bytes.js';
 import { byteLengthOf } from '../../../src/bigint/codec.js';
-import { ecdsaCommittee } from './ecdsa-setup.js';
+import { encryptRandom } from '../../../src/paillier/paillier.js';
+import { proveEnc, verifyEnc } from '../../../src/proofs/paillier-encryption-range.js';
+import type { ProofContext } from '../../../src/proofs/paillier-context.js';
+import { ecdsaCommittee, level } from './ecdsa-setup.js';
 import type { Committee } from '../../helpers.js';
 
 const curve = SECP256K1;
@@ -56,7 +60,7 @@ function run(seed: string, lies: Record<number, (v: Round3Values) => Round3Value
     const lie = lies[self];
     return lie ? new LyingPresign(cfg, lie) : new PresignProtocol(cfg);
   });
-  return simulate(parties, rng, faults);
+  return { ...simulate(parties, rng, faults), parties };
 }
 
 /** Party 2's round-3 broadcast with δ₂ + 1, signed with party 2's key (it equivocates). */
@@ -90,6 +94,7 @@ describe('CGGMP presigning: identification of the culprit', () => {
     const R = [...result.outputs.values()].map((p) => (p as Presignature).pub.R);
     expect(R.every((r) => r.equals(R[0]!))).toBe(true);
     expect(probe.count()).toBe(0);
+    expect(result.parties.some((p) => p.hasSecrets())).toBe(false);
   });
 
   it('a signer announcing a wrong δᵢ is convicted by Π^dec at every honest signer', () => {
@@ -103,6 +108,8 @@ describe('CGGMP presigning: identification of the culprit', () => {
       expect(abort.reason).toMatch(/^δ·G does not match ΣΔ; identification convicts party 2: Π\^dec/);
     }
     expect(probe.count()).toBeGreaterThan(0);
+    // every instance dropped k, γ, χ, w and the conversions' masks when it aborted
+    expect(result.parties.map((p) => p.hasSecrets())).toEqual([false, false, false]);
   });
 
   it('a signer announcing a wrong Sᵢ is convicted by Π^log* at every honest signer', () => {
@@ -131,19 +138,20 @@ describe('CGGMP presigning: identification of the culprit', () => {
   });
 
   it('a signer that forwards a conversion its sender did not sign is convicted with the liar', () => {
-    // party 2 lies about δ₂; in identification party 3 alters the conversion it forwards from party 1
+    // party 2 lies about δ₂; in identification party 3 alters the conversion it forwards from
+    // party 1, and signs its round-5 broadcast so altered with its own key
     const result = run(
       'forged-forward',
       { 2: liars.delta },
       {
         tamper: (m) => {
           if (m.round !== 5 || m.from !== 3 || m.to !== null) return m;
-          const payload = m.payload.slice();
+          const payload = unwrapSigned(3, m.payload).payload.slice();
           const width = byteLengthOf(aux.get(3)!.paillier.publicKey.n2); // H and Ĥ, then Π^mul
           const mulLength = new DataView(payload.buffer, 2 * width, 4).getUint32(0);
           const forwarded = 2 * width + 4 + mulLength; // the first forwarded conversion: party 1's
           payload[forwarded + 4 + 4 + 20]! ^= 1; // inside its signed D
-          return { ...m, payload };
+          return { ...m, payload: signBroadcast(committee.identities.get(3)!.secretKey, { protocol: m.protocol, session: m.session, round: 5, from: 3 }, payload) };
         },
       },
     );
@@ -174,5 +182,63 @@ describe('CGGMP presigning: identification of the culprit', () => {
     expect(abort.code).toBe('equivocation');
     expect([...abort.culprits]).toEqual([2]);
     expect(abort.reason).toMatch(/reported by 1/);
+  });
+
+  it('a signer that misses a round-6 echo repeats identification on the complaint’s evidence and agrees', () => {
+    // party 2 lies about δ₂ and withholds its echo of round 5 (and its complaint) from party 3:
+    // only party 1's complaint, carrying every signed round-5 broadcast, can tell party 3 the verdict
+    const result = run('identification-judged', { 2: liars.delta }, {
+      tamper: (m, to) => (m.from === 2 && m.round >= 6 && to === 3 ? null : m),
+    });
+    for (const honest of [1, 3]) {
+      const abort = result.aborts.get(honest)!;
+      expect(abort.code).toBe('presign-inconsistent');
+      expect([...abort.culprits]).toEqual([2]);
+    }
+    expect(result.aborts.get(3)!.reason).toMatch(/party 2: Π\^dec.*\(reported by 1, checked here\)$/);
+  });
+
+  it('an identification broadcast whose signature does not verify is blamed on its sender', () => {
+    // party 2 lies about δ₂; party 3's round-5 broadcast reaches party 1 altered after signing
+    const result = run('unsigned-5', { 2: liars.delta }, {
+      tamper: (m, to) => {
+        if (m.round !== 5 || m.from !== 3 || to !== 1) return m;
+        const payload = m.payload.slice();
+        payload[100]! ^= 1;
+        return { ...m, payload };
+      },
+    });
+    const abort = result.aborts.get(1)!;
+    expect(abort.code).toBe('bad-signature');
+    expect([...abort.culprits]).toEqual([3]);
+  });
+
+  it('an abort in round 1 erases k and γ too', () => {
+    const result = run('early-abort', {}, { corrupt: [2] });
+    for (const honest of [1, 3]) expect(result.aborts.has(honest)).toBe(true);
+    expect(result.parties.map((p) => p.hasSecrets())).toEqual([false, false, false]);
+  });
+
+  it('every proof binds a digest of all auxiliary information and of the signer set', () => {
+    const session = new TextEncoder().encode('setup-digest');
+    const rng = seededRng('setup-digest');
+    const make = (self: number, who: number[], a = aux.get(self)!) =>
+      new PresignProtocol({ sessions: new MemorySessionRegistry(), key: committee.shares.get(self)!, aux: a, signers: who, session, identity: committee.identities.get(self)!, rng });
+    const ctx = (p: PresignProtocol) => (p as unknown as { ctx(prover: number): ProofContext }).ctx(1);
+    const a1 = aux.get(1)!;
+    const p3 = a1.parties.get(3)!;
+    const otherT = { ...a1, parties: new Map([...a1.parties, [3, { ...p3, ringPedersen: { ...p3.ringPedersen, t: p3.ringPedersen.s } }]]) };
+    const same = ctx(make(1, signers));
+    expect(ctx(make(2, signers)).setup).toEqual(same.setup); // the same at every signer
+    const others = [ctx(make(1, [1, 2])), ctx(make(1, signers, otherT))];
+    for (const other of others) expect(other.setup).not.toEqual(same.setup);
+    // a proof made under one setup does not verify under another
+    const rp = aux.get(2)!.parties.get(2)!.ringPedersen;
+    const paillier = a1.paillier.publicKey;
+    const k = 12345n;
+    const { ciphertext, nonce } = encryptRandom(paillier, k, rng);
+    const proof = proveEnc(level, same, rp, { paillier, ciphertext }, { k, rho: nonce }, rng);
+    expect(verifyEnc(level, same, rp, { paillier, ciphertext }, proof)).toBe(true);
+    for (const other of others) expect(verifyEnc(level, other, rp, { paillier, ciphertext }, proof)).toBe(false);
   });
 });
