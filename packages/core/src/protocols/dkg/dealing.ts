@@ -327,8 +327,9 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
       r.end();
       return { commitment: c, proof: p };
     });
-    // The proof of knowledge is sound only in the prime-order subgroup (a small-order component
-    // passes it for one challenge in eight); higher coefficients are checked in the sum, see onEchoes.
+    // The proof of knowledge is sound only in the prime-order subgroup: a small-order component
+    // passes it whenever the challenge is a multiple of its order, which a dealer can grind for.
+    // Higher coefficients are checked once, in the sum (onEchoes).
     if (!curve.inPrimeSubgroup(commitment[0]!)) blame('bad-commitment', dealer, 'committed constant has a small-order component');
     if (cfg.mode.kind === 'dkg') {
       if (!verifySchnorr(curve, commitment[0]!, this.proofContext(dealer), proof!)) {
