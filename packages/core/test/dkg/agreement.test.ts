@@ -50,6 +50,13 @@ const ENTRY = 2 + 64 + 64; // echo entry: sender, digest, signature
 const GARBAGE: Record<string, (echo: Uint8Array) => Uint8Array> = {
   'random bytes': () => new Uint8Array(41).fill(7),
   'an omitted broadcast': (echo) => new Writer().u16(((echo[0]! << 8) | echo[1]!) - 1).bytes(echo.subarray(2, echo.length - ENTRY)).finish(),
+  'an invented broadcast': (echo) =>
+    new Writer()
+      .u16(((echo[0]! << 8) | echo[1]!) + 1)
+      .bytes(echo.subarray(2))
+      .u16(9)
+      .bytes(echo.subarray(4, 2 + ENTRY))
+      .finish(),
   'a forged dealer signature': (echo) => flip(echo, 2 + 2 + 64 + 5),
   'an invented digest': (echo) => flip(echo, 2 + 2 + 5),
 };
