@@ -223,6 +223,26 @@ describe('confirmation round', () => {
     checkSameKey([...outputs.values()].map((o) => o.share!), 3);
   });
 
+  it('a false bad-confirmation complaint (an honest confirmation as evidence) convicts the accuser; the party that aborted on it completes from a certificate', () => {
+    const { rng, parties } = dkgParties('secp256k1', 2, 3, 'false-bad-confirmation');
+    let honest: Uint8Array | undefined;
+    const result = simulate(parties, rng, {
+      tamper: (m, to) => {
+        if (m.from === 2 && m.round === 3 && m.to === null) honest = m.payload;
+        // party 3 sends party 1, instead of its confirmation, a complaint against party 2
+        if (m.from === 3 && m.round === 3 && to === 1 && honest) {
+          return { ...m, round: COMPLAINT_ROUND, payload: encodeComplaint({ code: 'bad-confirmation', culprits: [2], evidence: honest, sentThrough: 3 }) };
+        }
+        return m;
+      },
+    });
+    expect(result.aborts.get(1)!.code).toBe('false-complaint');
+    expect([...result.aborts.get(1)!.culprits]).toEqual([3]);
+    expect(result.outputs.has(2)).toBe(true);
+    const out = parties[0]!.completeWith(result.outputs.get(2)!.certificate)!;
+    expect(out.share!.publicKey.equals(result.outputs.get(2)!.share!.publicKey)).toBe(true);
+  });
+
   it('a signed confirmation of another transcript or output convicts its signer at every honest party', () => {
     const { rng, identities, parties } = dkgParties('secp256k1', 2, 4, 'bad-confirmation');
     const result = simulate(parties, rng, {
