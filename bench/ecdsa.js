@@ -65,7 +65,8 @@ export async function benchEcdsa({ measure, report }) {
     const rng = seededRng(`bench-ecdsa-${label}`);
     const identities = generateIdentities(ids, rng);
     const dkgSession = rng(32);
-    const dkg = run(ids.map((self) => createDkg({ sessions: new MemorySessionRegistry(), curve: 'secp256k1', session: dkgSession, self, parties: ids, threshold: t, identity: identities.get(self), rng })), rng, 'dkg');
+    const dealt = run(ids.map((self) => createDkg({ sessions: new MemorySessionRegistry(), curve: 'secp256k1', session: dkgSession, self, parties: ids, threshold: t, identity: identities.get(self), rng })), rng, 'dkg');
+    const dkg = new Map([...dealt].map(([id, o]) => [id, o.share]));
     const sets = primeSets(level);
     let aux;
     // Auxiliary info among the signers (what presigning needs); one run, it takes seconds.

@@ -54,7 +54,7 @@ function keygen(curve, t, n, rng) {
     rng,
   );
   if (run.aborts.size || run.outputs.size !== n) throw new Error('DKG failed');
-  return run.outputs;
+  return new Map([...run.outputs].map(([id, o]) => [id, o.share]));
 }
 for (const curve of ['ed25519', 'secp256k1']) {
   const base = curve === 'ed25519' ? baselines.ed25519 : baselines.ecdsa;

@@ -30,7 +30,7 @@ import {
   sessionRegistries,
 } from '@mpc-wallet/core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { type SimulateSignResult, runToCompletion } from './simulate.js';
+import { type SimulateSignResult, dealtShares, runToCompletion } from './simulate.js';
 
 const LEVEL = SECURITY_LEVEL_TSS_LIB_2048;
 
@@ -100,14 +100,16 @@ export async function simulateEcdsa(opts: { threshold: number; parties: number; 
   const identities = generateIdentities(ids, rng);
   const sessions = sessionRegistries(ids);
   const dkgSession = rng(32);
-  let shares = runToCompletion(
-    'key generation',
-    ids.map((self) => createDkg({ curve: 'secp256k1', session: dkgSession, self, parties: ids, threshold: opts.threshold, identity: identities.get(self)!, sessions: sessions.get(self)!, rng })),
-    rng,
-  ) as Map<number, KeyShare>;
+  let shares = dealtShares(
+    runToCompletion(
+      'key generation',
+      ids.map((self) => createDkg({ curve: 'secp256k1', session: dkgSession, self, parties: ids, threshold: opts.threshold, identity: identities.get(self)!, sessions: sessions.get(self)!, rng })),
+      rng,
+    ),
+  );
   if (opts.refresh) {
     const session = rng(32);
-    shares = runToCompletion('refresh', [...shares.values()].map((share) => createRefresh({ share, session, identity: identities.get(share.self)!, sessions: sessions.get(share.self)!, rng })), rng) as Map<number, KeyShare>;
+    shares = dealtShares(runToCompletion('refresh', [...shares.values()].map((share) => createRefresh({ share, session, identity: identities.get(share.self)!, sessions: sessions.get(share.self)!, rng })), rng));
   }
   const signers = [...opts.signers].sort((a, b) => a - b);
   const { sig, publicKey } = signWith(shares, signers, identities, sessions, await freshPrimes(signers), opts.message, rng);
@@ -139,13 +141,15 @@ export async function simulateEcdsaFromTssLib(opts: { dir: string; fileIndices: 
   const sessions = sessionRegistries(present);
   const old = publicPackageOf(first);
   const session = rng(32);
-  const shares = runToCompletion(
-    'reshare of the imported key',
-    imported.map((p) =>
-      createReshare({ old, oldShare: p.share, self: p.share.self, session, identity: identities.get(p.share.self)!, sessions: sessions.get(p.share.self)!, dealers: present, receivers: present, threshold: first.threshold, rng }),
+  const shares = dealtShares(
+    runToCompletion(
+      'reshare of the imported key',
+      imported.map((p) =>
+        createReshare({ old, oldShare: p.share, self: p.share.self, session, identity: identities.get(p.share.self)!, sessions: sessions.get(p.share.self)!, dealers: present, receivers: present, threshold: first.threshold, rng }),
+      ),
+      rng,
     ),
-    rng,
-  ) as Map<number, KeyShare>;
+  );
   // tss-lib's Paillier primes are safe primes: they carry the CGGMP modulus of each party.
   const primes = new Map(imported.map((p) => [p.share.self, { p: p.paillier.p, q: p.paillier.q }] as const));
   const { sig, publicKey } = signWith(shares, present, identities, sessions, primes, opts.message, rng);

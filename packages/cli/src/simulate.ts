@@ -16,6 +16,7 @@ import {
   simulate,
   verifySignature,
   bytesToHex,
+  type DealingOutput,
   type PartyIdentity,
   type Protocol,
 } from '@mpc-wallet/core';
@@ -57,6 +58,14 @@ export function runToCompletion<T>(what: string, parties: Protocol<T>[], rng: Rn
   return result.outputs;
 }
 
+/**
+ * The new shares of a dealing in which every party receives one. Each output also carries the
+ * certificate that every receiver confirmed: only with it may an old share be deleted.
+ */
+export function dealtShares(outputs: Map<number, DealingOutput>): Map<number, KeyShare> {
+  return new Map([...outputs].map(([id, o]) => [id, o.share!] as const));
+}
+
 function sessionId(rng: Rng): Uint8Array {
   return rng(32);
 }
@@ -67,19 +76,23 @@ export function simulateSign(opts: SimulateSignOptions): SimulateSignResult {
   const identities: Map<number, PartyIdentity> = generateIdentities(ids, opts.rng);
   const sessions = sessionRegistries(ids);
   const dkgSession = sessionId(opts.rng);
-  let shares = runToCompletion(
-    'key generation',
-    ids.map((self) =>
-      createDkg({ curve: suite.curve.name, session: dkgSession, self, parties: ids, threshold: opts.threshold, identity: identities.get(self)!, sessions: sessions.get(self)!, rng: opts.rng }),
+  let shares = dealtShares(
+    runToCompletion(
+      'key generation',
+      ids.map((self) =>
+        createDkg({ curve: suite.curve.name, session: dkgSession, self, parties: ids, threshold: opts.threshold, identity: identities.get(self)!, sessions: sessions.get(self)!, rng: opts.rng }),
+      ),
+      opts.rng,
     ),
-    opts.rng,
-  ) as Map<number, KeyShare | null>;
+  );
   if (opts.refresh) {
     const refreshSession = sessionId(opts.rng);
-    shares = runToCompletion(
-      'refresh',
-      [...shares.values()].map((share) => createRefresh({ share: share!, session: refreshSession, identity: identities.get(share!.self)!, sessions: sessions.get(share!.self)!, rng: opts.rng })),
-      opts.rng,
+    shares = dealtShares(
+      runToCompletion(
+        'refresh',
+        [...shares.values()].map((share) => createRefresh({ share, session: refreshSession, identity: identities.get(share.self)!, sessions: sessions.get(share.self)!, rng: opts.rng })),
+        opts.rng,
+      ),
     );
   }
   const signSession = sessionId(opts.rng);

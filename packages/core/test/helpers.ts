@@ -38,7 +38,7 @@ export function runDkg(curve: CurveName, t: number, n: number, seed = `dkg-${cur
   );
   expect(result.aborts.size).toBe(0);
   expect(result.outputs.size).toBe(n);
-  return { curve, identities, shares: result.outputs as Map<number, KeyShare> };
+  return { curve, identities, shares: new Map(ids(n).map((id) => [id, result.outputs.get(id)!.share as KeyShare])) };
 }
 
 /** The secret the shares of `who` interpolate to (test oracle only). */

@@ -33,6 +33,8 @@ export const ABORT_CODES = {
   'degenerate-nonce': { culprits: 'named', meaning: 'the FROST group commitment is the identity; names every signer' },
   'bad-signing-package': { culprits: 'none', meaning: 'the local signing package is invalid (a caller error); names nobody' },
   'presign-inconsistent': { culprits: 'named-or-none', meaning: 'CGGMP presigning failed a consistency check; names whom identification convicts' },
+  'bad-confirmation': { culprits: 'named', meaning: 'a dealing receiver signed a confirmation of another transcript or output under the same context; names it' },
+  'confirmation-mismatch': { culprits: 'none', meaning: 'dealing receivers confirmed different run contexts (configured differently); names nobody' },
   'presign-disagreement': { culprits: 'none', meaning: 'CGGMP presigners were given different bound digests (or pooled and bound mixed); names nobody' },
   'signing-package-mismatch': { culprits: 'none', meaning: 'FROST signers hold different signing packages (message, tweak or commitment lists) and nobody signed conflicting commitments; names nobody' },
   'bad-commitment-signature': { culprits: 'none', meaning: 'a pooled FROST commitment handed over by the coordinator carries a signature its owner did not make; names nobody' },

@@ -135,18 +135,7 @@ export function checkEcho(
   echoer: number,
   echo: Uint8Array,
 ): void {
-  const entries = decodeFrom(echoer, 'echo', () => {
-    const r = new Reader(echo);
-    const n = r.u16();
-    const out = new Map<number, { digest: Uint8Array; signature: Uint8Array }>();
-    for (let i = 0; i < n; i++) {
-      const from = r.u16();
-      if (out.has(from)) throw new Error('duplicate entry');
-      out.set(from, { digest: r.bytes(DIGEST_LENGTH), signature: r.bytes(SIGNATURE_LENGTH) });
-    }
-    r.end();
-    return out;
-  });
+  const entries = decodeFrom(echoer, 'echo', () => decodeEcho(echo));
   for (const [from] of entries) {
     if (!mine.has(from)) blame('bad-echo', echoer, 'echo names a broadcast that does not exist');
   }
@@ -163,6 +152,53 @@ export function checkEcho(
       blame('equivocation', from, `sent different round-${slotOf(from).round} broadcasts to different parties`, evidence);
     }
     blame('bad-echo', echoer, 'echo carries a forged broadcast signature');
+  }
+}
+
+function decodeEcho(echo: Uint8Array): Map<number, { digest: Uint8Array; signature: Uint8Array }> {
+  const r = new Reader(echo);
+  const n = r.u16();
+  const out = new Map<number, { digest: Uint8Array; signature: Uint8Array }>();
+  for (let i = 0; i < n; i++) {
+    const from = r.u16();
+    if (out.has(from)) throw new Error('duplicate entry');
+    out.set(from, { digest: r.bytes(DIGEST_LENGTH), signature: r.bytes(SIGNATURE_LENGTH) });
+  }
+  r.end();
+  return out;
+}
+
+/**
+ * Checks what an echo proves on its own, without the checker's view: exactly one entry per
+ * sender of the echoed round, each carrying that sender's valid signature. An honest echo always
+ * passes, so when the echo is signed by its echoer, any peer handed it repeats this check and
+ * reaches the same verdict; every failure blames the echoer ('bad-echo'). `verified` holds
+ * broadcasts whose signatures the checker has verified: an entry equal to one of them needs no
+ * second verification (the verdict is the same, the honest path costs no signature check).
+ */
+export function checkEchoAlone(
+  identity: PartyIdentity,
+  slotOf: (from: number) => BroadcastSlot,
+  senders: readonly number[],
+  echoer: number,
+  echo: Uint8Array,
+  verified: ReadonlyMap<number, OpenedBroadcast> = new Map(),
+): void {
+  let entries: Map<number, { digest: Uint8Array; signature: Uint8Array }>;
+  try {
+    entries = decodeEcho(echo);
+  } catch {
+    return blame('bad-echo', echoer, 'malformed echo');
+  }
+  if (entries.size !== senders.length || !senders.every((from) => entries.has(from))) {
+    blame('bad-echo', echoer, 'echo omits a broadcast or names one that does not exist');
+  }
+  for (const [from, e] of entries) {
+    const known = verified.get(from);
+    if (known && equalBytes(known.digest, e.digest) && equalBytes(known.signature, e.signature)) continue;
+    if (!verifySafe(e.signature, signedMessage(slotOf(from), e.digest), identity.publicKeys.get(from)!)) {
+      blame('bad-echo', echoer, 'echo carries a forged broadcast signature');
+    }
   }
 }
 

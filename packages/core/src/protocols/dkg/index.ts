@@ -19,4 +19,4 @@ export function createDkg(cfg: DkgConfig): Dealing {
   return new Dealing({ ...cfg, dealers: cfg.parties, receivers: cfg.parties, mode: { kind: 'dkg' } });
 }
 
-export { Dealing, type DealingConfig, type DealingMode, type DealingOutput } from './dealing.js';
+export { Dealing, type DealingConfig, type DealingMode, type DealingOutput, openDealingCertificate } from './dealing.js';

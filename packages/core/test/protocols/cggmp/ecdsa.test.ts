@@ -114,10 +114,14 @@ describe('CGGMP threshold ECDSA', () => {
   it('after a refresh the new shares sign under the same key, and a party presigning with its old share is named', () => {
     const rng = seededRng('ecdsa-refresh');
     const session = new TextEncoder().encode('refresh-ecdsa');
-    const refreshed = simulate(
-      [...committee.shares.values()].map((share) => createRefresh({ sessions: new MemorySessionRegistry(), share, session, identity: committee.identities.get(share.self)!, rng })),
-      rng,
-    ).outputs as Map<number, KeyShare>;
+    const refreshed = new Map(
+      [
+        ...simulate(
+          [...committee.shares.values()].map((share) => createRefresh({ sessions: new MemorySessionRegistry(), share, session, identity: committee.identities.get(share.self)!, rng })),
+          rng,
+        ).outputs,
+      ].map(([id, o]) => [id, o.share as KeyShare]),
+    );
     expect(refreshed.get(1)!.publicKey.equals(committee.shares.get(1)!.publicKey)).toBe(true);
     const signers = [1, 2];
     const run = (keyOf: (id: number) => KeyShare, seed: string) =>

@@ -69,7 +69,7 @@ describe('DKG', () => {
         const result = simulate(parties, rng, { drop: 0.3, duplicate: 0.3, delay: 0.3, reorder: seed % 2 === 0 });
         expect(result.aborts.size).toBe(0);
         expect(result.outputs.size).toBe(4);
-        checkCommittee([...result.outputs.values()] as KeyShare[], 2);
+        checkCommittee([...result.outputs.values()].map((o) => o.share as KeyShare), 2);
       }),
       { numRuns: 12 },
     );
@@ -204,17 +204,18 @@ describe('DKG adversaries are named', () => {
       expect(result.aborts.get(3)!.code).toBe('bad-share');
     });
 
-    it(`${curve}: a lying echo (forged digest) → the echoer 3 is blamed (bad-echo)`, () => {
-      const { rng, parties } = dkgParties(curve, 2, 3, `badecho-${curve}`);
+    it(`${curve}: a lying echo (forged digest, signed by its echoer) → the echoer 3 is blamed (bad-echo)`, () => {
+      const { rng, identities, parties } = dkgParties(curve, 2, 3, `badecho-${curve}`);
       const result = simulate(parties, rng, {
         tamper: (m) => {
           if (m.from !== 3 || m.round !== 2) return m;
-          const payload = m.payload.slice();
-          payload[2 + 2 + 5]! ^= 0x40; // inside the first entry's digest
-          return { ...m, payload };
+          const echo = unwrapSigned(3, m.payload).payload.slice();
+          echo[2 + 2 + 5]! ^= 0x40; // inside the first entry's digest
+          return { ...m, payload: signBroadcast(identities.get(3)!.secretKey, { protocol: m.protocol, session: m.session, round: 2, from: 3 }, echo) };
         },
       });
       expectBlame(result, [3], 'bad-echo', [1, 2]);
+      expect(result.outputs.size).toBe(0);
     });
 
     it(`${curve}: every payload of party 3 corrupted → only 3 is ever blamed`, () => {

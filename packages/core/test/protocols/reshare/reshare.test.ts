@@ -54,7 +54,7 @@ describe('proactive refresh', () => {
       const old = runDkg(curve, 2, 3);
       const result = refresh(old, `refresh-${curve}`);
       expect(result.aborts.size).toBe(0);
-      const fresh = result.outputs as Map<number, KeyShare>;
+      const fresh = new Map([...result.outputs].map(([id, o]) => [id, o.share as KeyShare]));
       const pk = old.shares.get(1)!.publicKey;
       for (const id of ids(3)) {
         const s = fresh.get(id)!;
@@ -170,7 +170,7 @@ describe('resharing', () => {
     );
     const result = simulate(parties, rng, { reorder: true, duplicate: 0.2 });
     expect(result.aborts.size).toBe(0);
-    const fresh = [...result.outputs.values()] as KeyShare[];
+    const fresh = receivers.map((id) => result.outputs.get(id)!.share as KeyShare);
     expect(fresh).toHaveLength(5);
     const pk = pub.publicKey;
     const curve = CURVES.ed25519;
@@ -211,8 +211,8 @@ describe('resharing', () => {
     );
     const result = simulate(parties, rng, { reorder: true });
     expect(result.aborts.size).toBe(0);
-    expect(result.outputs.get(1)).toBeNull();
-    const fresh = [2, 3, 4].map((id) => result.outputs.get(id) as KeyShare);
+    expect(result.outputs.get(1)!.share).toBeNull();
+    const fresh = [2, 3, 4].map((id) => result.outputs.get(id)!.share as KeyShare);
     const curve = CURVES.secp256k1;
     expect(curve.mulBase(secretOf([fresh[1]!, fresh[2]!])).equals(pub.publicKey)).toBe(true);
     // the departed party's old share does not combine with the new committee's
@@ -242,7 +242,7 @@ describe('resharing', () => {
       rng,
     );
     expect(result.aborts.size).toBe(0);
-    const fresh = [1, 2, 3].map((id) => result.outputs.get(id) as KeyShare);
+    const fresh = [1, 2, 3].map((id) => result.outputs.get(id)!.share as KeyShare);
     expect(fresh[0]!.evaluationPoints).toBeUndefined();
     expect(curve.mulBase(secretOf([fresh[0]!, fresh[1]!])).equals(base.publicKey)).toBe(true);
     const run = sign(FROST_SECP256K1_TR, [fresh[0]!, fresh[2]!], message, 'foreign-sign');
