@@ -10,6 +10,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { equalBytes, u32be, utf8 } from '../bytes.js';
 import { Reader, Writer } from './codec.js';
+import { ed25519Sign, ed25519Verify } from './ed25519.js';
 import { blame } from './errors.js';
 import { type Rng, type Verdict, decodeFrom, falseComplaint } from './protocol.js';
 
@@ -53,7 +54,7 @@ function signedMessage(slot: BroadcastSlot, digest: Uint8Array): Uint8Array {
 
 /** Appends the sender's signature over the broadcast slot and payload. */
 export function signBroadcast(secretKey: Uint8Array, slot: BroadcastSlot, payload: Uint8Array): Uint8Array {
-  const signature = ed25519.sign(signedMessage(slot, sha512(payload)), secretKey);
+  const signature = ed25519Sign(signedMessage(slot, sha512(payload)), secretKey);
   return new Writer().varBytes(payload).bytes(signature).finish();
 }
 
@@ -106,16 +107,9 @@ export function openForwarded(identity: Pick<PartyIdentity, 'publicKeys'>, slot:
 function checkSigned(identity: Pick<PartyIdentity, 'publicKeys'>, slot: BroadcastSlot, payload: Uint8Array, signature: Uint8Array): OpenedBroadcast | undefined {
   const key = identity.publicKeys.get(slot.from);
   const digest = sha512(payload);
-  return key && verifySafe(signature, signedMessage(slot, digest), key) ? { payload, digest, signature } : undefined;
+  return key && ed25519Verify(signature, signedMessage(slot, digest), key) ? { payload, digest, signature } : undefined;
 }
 
-function verifySafe(signature: Uint8Array, message: Uint8Array, key: Uint8Array): boolean {
-  try {
-    return ed25519.verify(signature, message, key);
-  } catch {
-    return false;
-  }
-}
 
 /** An echo: for each sender of the echoed round, the digest and signature the echoer saw. */
 export function encodeEcho(seen: ReadonlyMap<number, OpenedBroadcast>): Uint8Array {
@@ -146,7 +140,7 @@ export function checkEcho(
     if (equalBytes(theirs.digest, own.digest)) continue;
     const key = identity.publicKeys.get(from)!;
     // The echoer can only hold a second valid signature if the sender made one.
-    const signedBySender = verifySafe(theirs.signature, signedMessage(slotOf(from), theirs.digest), key);
+    const signedBySender = ed25519Verify(theirs.signature, signedMessage(slotOf(from), theirs.digest), key);
     if (signedBySender) {
       const evidence = encodeEquivocation(own, theirs);
       blame('equivocation', from, `sent different round-${slotOf(from).round} broadcasts to different parties`, evidence);
@@ -196,7 +190,7 @@ export function checkEchoAlone(
   for (const [from, e] of entries) {
     const known = verified.get(from);
     if (known && equalBytes(known.digest, e.digest) && equalBytes(known.signature, e.signature)) continue;
-    if (!verifySafe(e.signature, signedMessage(slotOf(from), e.digest), identity.publicKeys.get(from)!)) {
+    if (!ed25519Verify(e.signature, signedMessage(slotOf(from), e.digest), identity.publicKeys.get(from)!)) {
       blame('bad-echo', echoer, 'echo carries a forged broadcast signature');
     }
   }
@@ -224,5 +218,5 @@ export function provesEquivocation(identity: Pick<PartyIdentity, 'publicKeys'>, 
   const [d1, s1, d2, s2] = [r.bytes(DIGEST_LENGTH), r.bytes(SIGNATURE_LENGTH), r.bytes(DIGEST_LENGTH), r.bytes(SIGNATURE_LENGTH)];
   const key = identity.publicKeys.get(slot.from);
   if (!key || equalBytes(d1, d2)) return false;
-  return verifySafe(s1, signedMessage(slot, d1), key) && verifySafe(s2, signedMessage(slot, d2), key);
+  return ed25519Verify(s1, signedMessage(slot, d1), key) && ed25519Verify(s2, signedMessage(slot, d2), key);
 }
