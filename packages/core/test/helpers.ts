@@ -8,7 +8,9 @@ import {
   type ProtocolAbort,
   type SimulationResult,
   createDkg,
+  createReshare,
   generateIdentities,
+  publicPackageOf,
   interpolateAtZero,
   seededRng,
   simulate,
@@ -57,4 +59,27 @@ export function expectBlame<T>(result: SimulationResult<T>, culprits: number[], 
     if (code) expect(a.code).toBe(code);
   }
   return aborts;
+}
+
+/**
+ * Replacing party 1 of a 2-of-3 key by party 4: dealers {1, 2} reshare to {2, 3, 4}, threshold 2.
+ * `old` must hold an identity for party 4 (runDkg's extraIdentities). One instance per party 1..4.
+ */
+export function replacePartyOne(old: Committee, seed: string, rng = seededRng(seed)) {
+  const pub = publicPackageOf(old.shares.get(1)!);
+  const parties = [1, 2, 3, 4].map((self) =>
+    createReshare({
+      sessions: new MemorySessionRegistry(),
+      old: pub,
+      ...(self <= 2 ? { oldShare: old.shares.get(self)! } : {}),
+      self,
+      session: session(seed),
+      identity: old.identities.get(self)!,
+      dealers: [1, 2],
+      receivers: [2, 3, 4],
+      threshold: 2,
+      rng,
+    }),
+  );
+  return { pub, parties, rng };
 }

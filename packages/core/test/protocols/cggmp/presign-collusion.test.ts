@@ -8,7 +8,7 @@
 import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuxInfoProtocol, type AuxInfo } from '../../../src/protocols/cggmp/aux-info.js';
-import { PresignProtocol, type PresignConfig, type Round3Values } from '../../../src/protocols/cggmp/presign.js';
+import { PresignProtocol, type Round3Values } from '../../../src/protocols/cggmp/presign.js';
 import { seededRng } from '../../../src/rng.js';
 import { type SimulatorFaults, simulate } from '../../../src/engine/simulator.js';
 import { type ProtocolMessage, Writer } from '../../../src/engine/codec.js';
@@ -17,6 +17,7 @@ import { signBroadcast, unwrapSigned } from '../../../src/engine/identity.js';
 import { mod, SECP256K1 } from '../../../src/math/curve.js';
 import { byteLengthOf } from '../../../src/bigint/codec.js';
 import { FIXTURE_2048 } from '../../fixtures/paillier-fixtures.js';
+import { LyingPresign } from './lying-presign.js';
 import { type Committee, runDkg } from '../../helpers.js';
 
 const curve = SECP256K1;
@@ -39,20 +40,6 @@ beforeAll(() => {
   expect(result.aborts.size).toBe(0);
   aux = result.outputs as Map<number, AuxInfo>;
 }, 300_000);
-
-/** A signer that announces altered round-3 values; everything else it does honestly. */
-class LyingPresign extends PresignProtocol {
-  constructor(
-    cfg: PresignConfig,
-    private readonly lie: (v: Round3Values) => Round3Values,
-  ) {
-    super(cfg);
-  }
-
-  protected override announce(values: Round3Values): Round3Values {
-    return this.lie(values);
-  }
-}
 
 const lieAboutDelta = (v: Round3Values) => ({ ...v, delta: mod(v.delta + 1n, curve.order) });
 

@@ -9,7 +9,7 @@
 import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuxInfo } from '../../../src/protocols/cggmp/aux-info.js';
-import { type Presignature, PresignProtocol, type PresignConfig, type Round3Values } from '../../../src/protocols/cggmp/presign.js';
+import { type Presignature, PresignProtocol, type Round3Values } from '../../../src/protocols/cggmp/presign.js';
 import { seededRng } from '../../../src/rng.js';
 import { type SimulatorFaults, simulate } from '../../../src/engine/simulator.js';
 import { type ProtocolMessage, Reader, Writer } from '../../../src/engine/codec.js';
@@ -20,6 +20,7 @@ import { byteLengthOf } from '../../../src/bigint/codec.js';
 import { encryptRandom } from '../../../src/paillier/paillier.js';
 import { proveEnc, verifyEnc } from '../../../src/proofs/paillier-encryption-range.js';
 import type { ProofContext } from '../../../src/proofs/paillier-context.js';
+import { LyingPresign } from './lying-presign.js';
 import { ecdsaCommittee, level } from './ecdsa-setup.js';
 import type { Committee } from '../../helpers.js';
 
@@ -32,20 +33,6 @@ let aux: Map<number, AuxInfo>;
 beforeAll(() => {
   ({ committee, aux } = ecdsaCommittee('identification'));
 }, 120_000);
-
-/** A signer that announces altered round-3 values; everything else it does honestly. */
-class LyingPresign extends PresignProtocol {
-  constructor(
-    cfg: PresignConfig,
-    private readonly lie: (v: Round3Values) => Round3Values,
-  ) {
-    super(cfg);
-  }
-
-  protected override announce(values: Round3Values): Round3Values {
-    return this.lie(values);
-  }
-}
 
 const liars = {
   delta: (v: Round3Values) => ({ ...v, delta: mod(v.delta + 1n, curve.order) }),

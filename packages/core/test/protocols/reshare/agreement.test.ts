@@ -11,15 +11,13 @@ import {
   type ProtocolMessage,
   Writer,
   createRefresh,
-  createReshare,
   openDealingCertificate,
-  publicPackageOf,
   seededRng,
   signBroadcast,
   simulate,
   unwrapSigned,
 } from '../../../src/index.js';
-import { type Committee, runDkg, secretOf, session } from '../../helpers.js';
+import { type Committee, runDkg, secretOf, session, replacePartyOne } from '../../helpers.js';
 
 function refreshParties(c: Committee, seed: string) {
   const rng = seededRng(seed);
@@ -75,22 +73,7 @@ describe('resharing: dealers outside the new committee', () => {
   it('{1,2,3} → {2,3,4}, dealers {1,2}: the departing dealer holds the receivers’ certificate (its licence to delete its old share) and is not needed for it', () => {
     const old = runDkg('secp256k1', 2, 3, 'reshare-listener', [4]);
     const seed = 'reshare-listener-run';
-    const rng = seededRng(seed);
-    const pub = publicPackageOf(old.shares.get(1)!);
-    const parties = [1, 2, 3, 4].map((self) =>
-      createReshare({
-        sessions: new MemorySessionRegistry(),
-        old: pub,
-        ...(self <= 2 ? { oldShare: old.shares.get(self)! } : {}),
-        self,
-        session: session(seed),
-        identity: old.identities.get(self)!,
-        dealers: [1, 2],
-        receivers: [2, 3, 4],
-        threshold: 2,
-        rng,
-      }),
-    );
+    const { pub, parties, rng } = replacePartyOne(old, seed);
     const result = simulate(parties, rng, { reorder: true });
     expect(result.aborts.size).toBe(0);
     const departing = result.outputs.get(1)!;
@@ -108,22 +91,7 @@ describe('resharing: dealers outside the new committee', () => {
   it('a receiver withholding its confirmation from the departing dealer: the dealer waits, then completes from a relayed certificate', () => {
     const old = runDkg('ed25519', 2, 3, 'reshare-listener-withheld', [4]);
     const seed = 'reshare-listener-withheld-run';
-    const rng = seededRng(seed);
-    const pub = publicPackageOf(old.shares.get(1)!);
-    const parties = [1, 2, 3, 4].map((self) =>
-      createReshare({
-        sessions: new MemorySessionRegistry(),
-        old: pub,
-        ...(self <= 2 ? { oldShare: old.shares.get(self)! } : {}),
-        self,
-        session: session(seed),
-        identity: old.identities.get(self)!,
-        dealers: [1, 2],
-        receivers: [2, 3, 4],
-        threshold: 2,
-        rng,
-      }),
-    );
+    const { parties, rng } = replacePartyOne(old, seed);
     const result = simulate(parties, rng, { tamper: (m, to) => (m.from === 4 && m.round === 3 && to === 1 ? null : m) });
     expect(result.stalled.get(1)).toEqual([4]);
     expect(parties[0]!.confirmed).toBe(true);

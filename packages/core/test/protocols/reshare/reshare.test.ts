@@ -24,7 +24,7 @@ import {
   Writer,
   xOnly,
 } from '../../../src/index.js';
-import { type Committee, expectBlame, ids, runDkg, secretOf, session } from '../../helpers.js';
+import { type Committee, expectBlame, ids, runDkg, secretOf, session, replacePartyOne } from '../../helpers.js';
 
 function refresh(c: Committee, seed: string, faults = {}) {
   const rng = seededRng(seed);
@@ -192,23 +192,7 @@ describe('resharing', () => {
   it('replace one party: {1,2,3} → {2,3,4}, dealers {1,2}; party 1 leaves with nothing', () => {
     const old = runDkg('secp256k1', 2, 3, 'replace', [4]);
     const seed = 'replace-party';
-    const rng = seededRng(seed);
-    const pub = publicPackageOf(old.shares.get(1)!);
-    const everyone = [1, 2, 3, 4];
-    const parties = everyone.map((self) =>
-      createReshare({
-        sessions: new MemorySessionRegistry(),
-        old: pub,
-        ...(self <= 2 ? { oldShare: old.shares.get(self)! } : {}),
-        self,
-        session: session(seed),
-        identity: old.identities.get(self)!,
-        dealers: [1, 2],
-        receivers: [2, 3, 4],
-        threshold: 2,
-        rng,
-      }),
-    );
+    const { pub, parties, rng } = replacePartyOne(old, seed);
     const result = simulate(parties, rng, { reorder: true });
     expect(result.aborts.size).toBe(0);
     expect(result.outputs.get(1)!.share).toBeNull();
