@@ -89,7 +89,8 @@ function expectVerdict(result: ReturnType<typeof run>, honest: number[], code: s
   for (const p of result.parties) expect(p.hasSecrets()).toBe(false);
 }
 
-describe('CGGMP presigning identification with two colluders among four signers', () => {
+// Identification among four signers checks (n−1)² sets of Paillier proofs: minutes on a loaded 2-core machine.
+describe('CGGMP presigning identification with two colluders among four signers', { timeout: 300_000 }, () => {
   it('a colluder that sends one honest verifier bad proofs is convicted by every honest signer, with the liar', () => {
     // party 2 lies about δ₂; party 3 (its colluder) spoils only the proofs meant for party 1, so
     // that party 1 alone would have convicted it when each verifier checked its own proofs
