@@ -29,7 +29,6 @@ for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
   const N0 = proverSk.publicKey;
   /** The same level with a wider ℓ and ℓ′ (same name, so the same transcript): a cheating prover's view. */
   const cheatLevel: SecurityLevel = { ...level, ell: level.ell + 300, ellPrime: level.ellPrime + 300 };
-  const deep = level === FIXTURE_2048.level; // the full adversarial set at one level keeps the suite fast
 
   describe(`Π^enc (${level.name})`, () => {
     const k = 0x1234567890abcdefn * 31337n;
@@ -44,7 +43,7 @@ for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
       expect(verifyEnc(level, otherProver, rp, st, proof)).toBe(false);
     });
 
-    it.skipIf(!deep)('an out-of-range plaintext is caught by the range check alone', () => {
+    it('an out-of-range plaintext is caught by the range check alone', () => {
       const big = 1n << BigInt(level.ell + level.epsilon + 20);
       const enc = encryptRandom(N0, big, rng);
       const cheat = proveEnc(cheatLevel, ctx, rp, { paillier: N0, ciphertext: enc.ciphertext }, { k: big, rho: enc.nonce }, rng);
@@ -53,7 +52,7 @@ for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
       expect(() => proveEnc(level, ctx, rp, st, { k: big, rho: nonce }, rng)).toThrow(/range/);
     });
 
-    it.skipIf(!deep)('non-units, tampered responses and a different ciphertext fail', () => {
+    it('non-units, tampered responses and a different ciphertext fail', () => {
       expect(verifyEnc(level, ctx, rp, st, { ...proof, S: 0n })).toBe(false);
       expect(verifyEnc(level, ctx, rp, st, { ...proof, C: rp.n })).toBe(false);
       expect(verifyEnc(level, ctx, rp, st, { ...proof, A: N0.n })).toBe(false); // shares a factor with N₀
@@ -78,7 +77,7 @@ for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
       expect(verifyLogStar(level, otherProver, rp, st, proof)).toBe(false);
     });
 
-    it.skipIf(!deep)('a mismatched point, an out-of-range exponent, or tampering fail', () => {
+    it('a mismatched point, an out-of-range exponent, or tampering fail', () => {
       expect(verifyLogStar(level, ctx, rp, { ...st, X: base.multiply(x + 1n) }, proof)).toBe(false);
       expect(verifyLogStar(level, ctx, rp, { ...st, base: SECP256K1.base }, proof)).toBe(false);
       expect(verifyLogStar(level, ctx, rp, st, { ...proof, Y: proof.Y.add(SECP256K1.base) })).toBe(false);
@@ -114,7 +113,7 @@ for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
       expect(verifyAffG(level, otherProver, rp, st, proof)).toBe(false);
     });
 
-    it.skipIf(!deep)('a wrong D, Y or X, an out-of-range mask, or tampering fail', () => {
+    it('a wrong D, Y or X, an out-of-range mask, or tampering fail', () => {
       expect(verifyAffG(level, ctx, rp, { ...st, D: (st.D * kEnc) % V.n2 }, proof)).toBe(false);
       expect(verifyAffG(level, ctx, rp, { ...st, Y: (st.Y * st.Y) % P.n2 }, proof)).toBe(false);
       expect(verifyAffG(level, ctx, rp, { ...st, X: SECP256K1.mulBase(x + 1n) }, proof)).toBe(false);
@@ -129,6 +128,36 @@ for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
       const cheat = proveAffG(cheatLevel, ctx, rp, st2, { x, y: bigY, rho: dm.nonce, rhoY: ym.nonce }, rng);
       expect(verifyAffG(cheatLevel, ctx, rp, st2, cheat)).toBe(true);
       expect(verifyAffG(level, ctx, rp, st2, cheat)).toBe(false);
+    });
+
+    // One cheating proof per bound: each breaks its own range and stays inside the other, so
+    // each range check is the only thing that can refuse its proof.
+    const zBound = (bits: number) => 1n << BigInt(bits + level.epsilon);
+    const inRange = (z: bigint, bits: number) => z >= -zBound(bits) && z <= zBound(bits);
+
+    it('z1 out of range (x too large) with z2 in range is refused by the z1 bound alone', () => {
+      const wideX: SecurityLevel = { ...level, ell: level.ell + 300 }; // ℓ′ unchanged: β, hence z2, stay in range
+      const bigX = (1n << BigInt(level.ell + level.epsilon + 20)) + 3n;
+      const dm = encryptRandom(V, y, rng);
+      const st3 = { ...st, D: (modPow(kEnc, bigX, V.n2) * dm.ciphertext) % V.n2, X: SECP256K1.mulBase(bigX % SECP256K1.order) };
+      const cheat = proveAffG(wideX, ctx, rp, st3, { x: bigX, y, rho: dm.nonce, rhoY: yEnc.nonce }, rng);
+      expect(verifyAffG(wideX, ctx, rp, st3, cheat)).toBe(true); // every equation holds
+      expect(inRange(cheat.z1, level.ell)).toBe(false);
+      expect(inRange(cheat.z2, level.ellPrime)).toBe(true);
+      expect(verifyAffG(level, ctx, rp, st3, cheat)).toBe(false);
+    });
+
+    it('z2 out of range (y too large) with z1 in range is refused by the z2 bound alone', () => {
+      const wideY: SecurityLevel = { ...level, ellPrime: level.ellPrime + 300 }; // ℓ unchanged: α, hence z1, stay in range
+      const bigY = (1n << BigInt(level.ellPrime + level.epsilon + 20)) + 3n;
+      const dm = encryptRandom(V, bigY, rng);
+      const ym = encryptRandom(P, bigY, rng);
+      const st3 = { ...st, D: (modPow(kEnc, x, V.n2) * dm.ciphertext) % V.n2, Y: ym.ciphertext };
+      const cheat = proveAffG(wideY, ctx, rp, st3, { x, y: bigY, rho: dm.nonce, rhoY: ym.nonce }, rng);
+      expect(verifyAffG(wideY, ctx, rp, st3, cheat)).toBe(true); // every equation holds
+      expect(inRange(cheat.z1, level.ell)).toBe(true);
+      expect(inRange(cheat.z2, level.ellPrime)).toBe(false);
+      expect(verifyAffG(level, ctx, rp, st3, cheat)).toBe(false);
     });
   });
 }
