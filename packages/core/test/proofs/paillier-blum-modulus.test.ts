@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jacobi, modPowRef, randomUnit } from '../../src/bigint/arith.js';
+import { crt, gcd, jacobi, modInverse, modPowRef, randomUnit } from '../../src/bigint/arith.js';
+import { modPow } from '../../src/bigint/node-crypto.js';
 import { type SecurityLevel } from '../../src/cggmp/security-level.js';
 import { utf8 } from '../../src/bytes.js';
 import { seededRng } from '../../src/engine/rng.js';
@@ -42,6 +43,53 @@ describe.each([
     expect(verifyModulus(other, ctx, n, proof)).toBe(false);
   });
 });
+
+/** A fourth root of v modulo the Blum prime p, or undefined when v has none (0 is its own root). */
+function fourthRootModPrime(v: bigint, p: bigint): bigint | undefined {
+  const r = modPow(v, ((p + 1n) / 4n) ** 2n % (p - 1n), p);
+  return modPow(r, 4n, p) === v % p ? r : undefined;
+}
+
+/**
+ * A cheating prover's proof around a w of its choosing: every answer computed the way the honest
+ * prover computes it (fourth roots by CRT, N-th roots with d = N⁻¹ mod φ), so that the proof
+ * satisfies every equation and only the checks on w itself can refuse it. Undefined when some
+ * challenge has no answer for that w.
+ */
+function proofAround(level: SecurityLevel, n: bigint, p: bigint, q: bigint, w: bigint): ModProof | undefined {
+  const d = modInverse(n, (p - 1n) * (q - 1n));
+  const reps = [];
+  for (const y of modChallenges(level, ctx, n, w)) {
+    const z = crt(modPow(y, d % (p - 1n), p), p, modPow(y, d % (q - 1n), q), q);
+    let rep: ModProof['reps'][number] | undefined;
+    for (const a of [0, 1] as const) {
+      for (const b of [0, 1] as const) {
+        if (rep) continue;
+        const target = (((a ? n - 1n : 1n) * (b ? w : 1n)) % n) * y % n;
+        const rp = fourthRootModPrime(target, p);
+        const rq = fourthRootModPrime(target, q);
+        if (rp === undefined || rq === undefined) continue;
+        const x = crt(rp, p, rq, q);
+        if (x !== 0n) rep = { x, a, b, z };
+      }
+    }
+    if (!rep) return undefined;
+    reps.push(rep);
+  }
+  return { w, reps };
+}
+
+/** Every per-repetition equation of the verifier, without its checks on w: x⁴ = (−1)^a·w^b·y, z^N = y. */
+function equationsHold(level: SecurityLevel, n: bigint, proof: ModProof): boolean {
+  const ys = modChallenges(level, ctx, n, proof.w);
+  return (
+    proof.reps.length === level.repetitions &&
+    proof.reps.every(({ x, a, b, z }, i) => {
+      const expected = (((a ? n - 1n : 1n) * (b ? proof.w : 1n)) % n) * ys[i]! % n;
+      return x > 0n && x < n && z > 0n && z < n && modPow(x, 4n, n) === expected && modPow(z, n, n) === ys[i];
+    })
+  );
+}
 
 describe('Π^mod adversarial (2048-bit level)', () => {
   const { level } = FIXTURE_2048;
@@ -86,6 +134,37 @@ describe('Π^mod adversarial (2048-bit level)', () => {
     expect(verifyModulus(level, ctx, n, { ...proof, w: w1 })).toBe(false);
     expect(verifyModulus(level, ctx, n, { ...proof, w: p })).toBe(false);
     expect(verifyModulus(level, ctx, n, { ...proof, w: 0n })).toBe(false);
+  });
+
+  it('a proof built around a w sharing a factor with N (every answer valid) is refused by the w check', () => {
+    // w ≡ 0 (mod p): with b = 1 every target is 0 mod p, whose fourth root is 0, and one sign makes
+    // it a residue mod q, so every challenge has an answer; only the check on w can catch it.
+    const w = (p * randomUnit(n, rng)) % n;
+    expect(gcd(w, n)).toBe(p);
+    const cheat = proofAround(level, n, p, q, w)!;
+    expect(cheat).toBeDefined();
+    expect(equationsHold(level, n, cheat)).toBe(true);
+    expect(equationsHold(level, n, proof)).toBe(true); // the helper accepts the honest proof too
+    expect(verifyModulus(level, ctx, n, cheat)).toBe(false);
+  });
+
+  it('a proof built around a unit w of Jacobi symbol +1 (every answer valid) is refused by the w check', () => {
+    // w = −u² has Jacobi(w|p) = Jacobi(w|q) = −1 (−1 is a non-residue mod a Blum prime), so only
+    // challenges with Jacobi(y|p) = Jacobi(y|q) have an answer: the cheater grinds u until all of
+    // them do, feasible with few repetitions (the soundness the Jacobi check protects), hence 6.
+    const few: SecurityLevel = { ...level, repetitions: 6 };
+    let cheat: ModProof | undefined;
+    for (let tries = 0; !cheat && tries < 5_000; tries++) {
+      const u = randomUnit(n, rng);
+      const w = n - (u * u) % n;
+      if (modChallenges(few, ctx, n, w).every((y) => jacobi(y, p) === jacobi(y, q))) cheat = proofAround(few, n, p, q, w);
+    }
+    expect(cheat).toBeDefined();
+    expect(jacobi(cheat!.w, n)).toBe(1);
+    expect(gcd(cheat!.w, n)).toBe(1n);
+    expect(equationsHold(few, n, cheat!)).toBe(true);
+    expect(verifyModulus(few, ctx, n, proveModulus(few, ctx, p, q, rng))).toBe(true); // the level alone is not what refuses
+    expect(verifyModulus(few, ctx, n, cheat!)).toBe(false);
   });
 
   it('rejects even, prime, square and undersized moduli before looking at the proof', () => {
