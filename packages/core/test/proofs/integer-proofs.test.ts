@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SECP256K1 } from '../../src/math/curve.js';
+import { inSymmetricRange } from '../../src/bigint/arith.js';
 import { modPow } from '../../src/bigint/node-crypto.js';
 import { seededRng } from '../../src/engine/rng.js';
 import { type SecurityLevel } from '../../src/cggmp/security-level.js';
@@ -21,12 +22,21 @@ const ctx: ProofContext = { sessionId: new TextEncoder().encode('presign-session
 const otherSession: ProofContext = { ...ctx, sessionId: new TextEncoder().encode('presign-session-2') };
 const otherProver: ProofContext = { ...ctx, prover: 3 };
 
+/**
+ * Non-units: multiples of a factor of the modulus. A verifier that skipped its unit checks would
+ * invert some of them (a negative challenge) and throw instead of answering false; several
+ * candidates, each leading to its own challenge, make a negative one all but certain.
+ */
+const nonUnits = (factor: bigint) => [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n].map((k) => factor * k);
+
 for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
   const level = fx.level;
   const rp = fx.ringPedersen.params;
   const proverSk = paillierSecretKey(fx.keys[0]!.p, fx.keys[0]!.q, { level });
   const verifierSk = paillierSecretKey(fx.keys[1]!.p, fx.keys[1]!.q, { level });
   const N0 = proverSk.publicKey;
+  const p0 = fx.keys[0]!.p; // a factor of N₀
+  const pHat = fx.ringPedersen.p; // a factor of N̂
   /** The same level with a wider ℓ and ℓ′ (same name, so the same transcript): a cheating prover's view. */
   const cheatLevel: SecurityLevel = { ...level, ell: level.ell + 300, ellPrime: level.ellPrime + 300 };
 
@@ -61,6 +71,16 @@ for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
       expect(verifyEnc(level, ctx, rp, { ...st, ciphertext: (ciphertext * ciphertext) % N0.n2 }, proof)).toBe(false);
       expect(() => decodeEncProof(level, N0, rp, encodeEncProof(N0, rp, proof).subarray(1))).toThrow();
     });
+
+    it('each equation is checked on its own: a response that enters one equation only fails', () => {
+      expect(verifyEnc(level, ctx, rp, st, { ...proof, z2: (proof.z2 * 2n) % N0.n })).toBe(false); // the Paillier equation
+      expect(verifyEnc(level, ctx, rp, st, { ...proof, z3: proof.z3 + 1n })).toBe(false); // the ring-Pedersen equation
+    });
+
+    it('non-units are refused without throwing, whatever the challenge', () => {
+      for (const u of nonUnits(p0)) expect(verifyEnc(level, ctx, rp, st, { ...proof, z2: u })).toBe(false);
+      for (const u of nonUnits(pHat)) expect(verifyEnc(level, ctx, rp, st, { ...proof, S: u })).toBe(false);
+    });
   });
 
   describe(`Π^log* (${level.name})`, () => {
@@ -88,6 +108,33 @@ for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
       const cheat = proveLogStar(cheatLevel, ctx, rp, bigSt, { x: big, rho: enc.nonce }, rng);
       expect(verifyLogStar(cheatLevel, ctx, rp, bigSt, cheat)).toBe(true);
       expect(verifyLogStar(level, ctx, rp, bigSt, cheat)).toBe(false);
+    });
+
+    it('z1 out of range with every equation holding is refused by the range check alone', () => {
+      // The claimed range (ℓ) is bound into the transcript, so the cheater widens ε instead: its
+      // mask α, hence z1, leaves ±2^(ℓ+ε) while the statement and the transcript stay the same.
+      const wideMask: SecurityLevel = { ...level, epsilon: level.epsilon + 300 };
+      const cheat = proveLogStar(wideMask, ctx, rp, st, { x, rho: nonce }, rng);
+      expect(verifyLogStar(wideMask, ctx, rp, st, cheat)).toBe(true);
+      expect(inSymmetricRange(cheat.z1, 1n << BigInt(level.ell + level.epsilon))).toBe(false);
+      expect(verifyLogStar(level, ctx, rp, st, cheat)).toBe(false);
+    });
+
+    it('each equation is checked on its own: a response or a statement that enters one equation only fails', () => {
+      expect(verifyLogStar(level, ctx, rp, st, { ...proof, z2: (proof.z2 * 2n) % N0.n })).toBe(false); // Paillier
+      expect(verifyLogStar(level, ctx, rp, st, { ...proof, z3: proof.z3 + 1n })).toBe(false); // ring-Pedersen
+      // the curve equation: the prover run on a false X (it does not check X = x·B)
+      const wrongX = { ...st, X: base.multiply(x + 1n) };
+      expect(verifyLogStar(level, ctx, rp, wrongX, proveLogStar(level, ctx, rp, wrongX, { x, rho: nonce }, rng))).toBe(false);
+    });
+
+    it('identity points and non-units are refused without throwing', () => {
+      // (the transcript cannot encode the identity: without the check the verifier would throw)
+      expect(verifyLogStar(level, ctx, rp, { ...st, X: SECP256K1.identity }, proof)).toBe(false);
+      expect(verifyLogStar(level, ctx, rp, { ...st, base: SECP256K1.identity }, proof)).toBe(false);
+      expect(verifyLogStar(level, ctx, rp, st, { ...proof, Y: SECP256K1.identity })).toBe(false);
+      for (const u of nonUnits(p0)) expect(verifyLogStar(level, ctx, rp, st, { ...proof, z2: u })).toBe(false);
+      for (const u of nonUnits(pHat)) expect(verifyLogStar(level, ctx, rp, st, { ...proof, S: u })).toBe(false);
     });
   });
 
@@ -158,6 +205,25 @@ for (const fx of [FIXTURE_2048, FIXTURE_3072]) {
       expect(inRange(cheat.z1, level.ell)).toBe(true);
       expect(inRange(cheat.z2, level.ellPrime)).toBe(false);
       expect(verifyAffG(level, ctx, rp, st3, cheat)).toBe(false);
+    });
+
+    it('each equation is checked on its own: a response or a statement that enters one equation only fails', () => {
+      expect(verifyAffG(level, ctx, rp, st, { ...proof, w: (proof.w * 2n) % V.n })).toBe(false); // D's equation
+      expect(verifyAffG(level, ctx, rp, st, { ...proof, wY: (proof.wY * 2n) % P.n })).toBe(false); // Y's equation
+      expect(verifyAffG(level, ctx, rp, st, { ...proof, z3: proof.z3 + 1n })).toBe(false); // s^z1·t^z3
+      expect(verifyAffG(level, ctx, rp, st, { ...proof, z4: proof.z4 + 1n })).toBe(false); // s^z2·t^z4
+      // the curve equation: the prover run on a false X (it does not check X = x·G)
+      const wrongX = { ...st, X: SECP256K1.mulBase(x + 1n) };
+      expect(verifyAffG(level, ctx, rp, wrongX, proveAffG(level, ctx, rp, wrongX, wit, rng))).toBe(false);
+    });
+
+    it('identity points and non-units are refused without throwing', () => {
+      // (the transcript cannot encode the identity: without the check the verifier would throw)
+      expect(verifyAffG(level, ctx, rp, { ...st, X: SECP256K1.identity }, proof)).toBe(false);
+      expect(verifyAffG(level, ctx, rp, st, { ...proof, Bx: SECP256K1.identity })).toBe(false);
+      for (const u of nonUnits(verifierSk.p)) expect(verifyAffG(level, ctx, rp, st, { ...proof, w: u })).toBe(false);
+      for (const u of nonUnits(p0)) expect(verifyAffG(level, ctx, rp, st, { ...proof, wY: u })).toBe(false);
+      for (const u of nonUnits(pHat)) expect(verifyAffG(level, ctx, rp, st, { ...proof, S: u })).toBe(false);
     });
   });
 }

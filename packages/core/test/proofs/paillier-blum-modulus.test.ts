@@ -119,6 +119,7 @@ describe('Π^mod adversarial (2048-bit level)', () => {
     expect(verifyModulus(level, ctx, n, flip((r) => (r.x = 0n)))).toBe(false);
     expect(verifyModulus(level, ctx, n, flip((r) => (r.z = r.z + n)))).toBe(false);
     expect(verifyModulus(level, ctx, n, { w: proof.w, reps: reps.slice(1) })).toBe(false);
+    expect(verifyModulus(level, ctx, n, { w: proof.w, reps: [...reps, reps[0]!] })).toBe(false); // a trailing extra repetition
     expect(verifyModulus(level, ctx, n, { w: (proof.w * 4n) % n, reps })).toBe(false);
     expect(verifyModulus(level, ctx, n, { w: proof.w, reps: [...reps.slice(1), reps[0]!] })).toBe(false);
     const bytes = encodeModProof(n, proof);
@@ -148,6 +149,12 @@ describe('Π^mod adversarial (2048-bit level)', () => {
     expect(verifyModulus(level, ctx, n, cheat)).toBe(false);
   });
 
+  it('a proof built around w + N (same residue, so same symbols) is refused by the range check on w', () => {
+    const cheat = proofAround(level, n, p, q, proof.w + n)!;
+    expect(equationsHold(level, n, cheat)).toBe(true);
+    expect(verifyModulus(level, ctx, n, cheat)).toBe(false);
+  });
+
   it('a proof built around a unit w of Jacobi symbol +1 (every answer valid) is refused by the w check', () => {
     // w = −u² has Jacobi(w|p) = Jacobi(w|q) = −1 (−1 is a non-residue mod a Blum prime), so only
     // challenges with Jacobi(y|p) = Jacobi(y|q) have an answer: the cheater grinds u until all of
@@ -165,6 +172,33 @@ describe('Π^mod adversarial (2048-bit level)', () => {
     expect(equationsHold(few, n, cheat!)).toBe(true);
     expect(verifyModulus(few, ctx, n, proveModulus(few, ctx, p, q, rng))).toBe(true); // the level alone is not what refuses
     expect(verifyModulus(few, ctx, n, cheat!)).toBe(false);
+  });
+
+  it('a prime N ≡ 3 (mod 4) has a valid proof (fourth roots exist, z = y is an N-th root): the primality check alone refuses it', () => {
+    // At a test level that admits 1024-bit moduli, so that a fixture prime can stand in for N.
+    const small: SecurityLevel = { ...level, name: 'test/1024', minPaillierBits: 1023 };
+    const prime = p;
+    expect(prime % 4n).toBe(3n);
+    let w: bigint;
+    do w = randomUnit(prime, rng);
+    while (jacobi(w, prime) !== -1);
+    const root4 = ((prime + 1n) / 4n) ** 2n % (prime - 1n);
+    const reps = modChallenges(small, ctx, prime, w).map((y) => {
+      // −1 and w are both non-residues mod the prime: one of y, −y, w·y, −w·y... a = 1 flips y's class
+      const a = jacobi(y, prime) === 1 ? 0 : 1;
+      const target = a ? prime - y : y;
+      return { x: modPow(target, root4, prime), a, b: 0 as const, z: y };
+    });
+    const forged: ModProof = { w, reps };
+    expect(equationsHold(small, prime, forged)).toBe(true);
+    expect(verifyModulus(small, ctx, prime, forged)).toBe(false);
+  });
+
+  it('an undersized modulus with a valid proof is refused (the size check before the proof)', () => {
+    const small: SecurityLevel = { ...level, name: 'test/1024', minPaillierBits: 1023 };
+    expect(verifyModulus(small, ctx, n, proveModulus(small, ctx, p, q, rng))).toBe(true);
+    const big = FIXTURE_3072.level;
+    expect(verifyModulus(big, ctx, n, proveModulus(big, ctx, p, q, rng))).toBe(false);
   });
 
   it('rejects even, prime, square and undersized moduli before looking at the proof', () => {
