@@ -74,10 +74,12 @@ function fromBuffer(b: Buffer): bigint {
 /**
  * DH contexts per modulus. Node runs DH_check (a primality test of the "prime") when it builds
  * one, which for a Paillier N² costs more than the exponentiation itself (measured: 68 ms
- * against 42 ms at 6144 bits), so contexts are kept for the few moduli in use.
+ * against 42 ms at 6144 bits; about 40 ms for a 1536-bit prime p), so contexts are kept for the
+ * moduli in use: per peer N² and N̂ (ring-Pedersen commitments take this road), and the own
+ * p, q, p², q², N — room for committees of a dozen or more.
  */
 const dhContexts = new Map<bigint, DiffieHellman>();
-const DH_CONTEXT_LIMIT = 32;
+const DH_CONTEXT_LIMIT = 64;
 const ONE = Buffer.of(1);
 
 function dhContext(m: bigint): DiffieHellman {
