@@ -11,9 +11,32 @@
  *   p to be prime), with the one restriction 1 < base < p − 1; that road uses OpenSSL's
  *   constant-time exponentiation. Odd moduli neither road takes go through chunked RSA calls,
  *   even ones through the BigInt reference;
+ * - `modPowSecret`, for a secret exponent or a secret modulus: always the constant-time DH road;
  * - safe primes and primality tests from OpenSSL's generator.
  *
- * `modPowRef` in `./arith.ts` is the reference this path is property-tested against.
+ * `modPowRef` in `./arith.ts` is the reference both paths are property-tested against.
+ *
+ * Constant time, and what stays outside it (the residue; also docs/security-checks.md). The RSA
+ * road runs OpenSSL's variable-time BN_mod_exp_mont (its exponent is public by design) and V8
+ * BigInt is variable-time throughout, so every secret exponent (k, γ, key shares, proof nonces
+ * and witnesses, ring-Pedersen λ) and every exponentiation modulo a secret (Paillier p,
+ * q, p², q² in decryption and key-owner encryption, the Π^mod and Π^prm roots) goes through
+ * `modPowSecret`: DH_compute_key flags the private key BN_FLG_CONSTTIME, so OpenSSL takes
+ * BN_mod_exp_mont_consttime (fixed window, cache-safe table gather). Outside that:
+ * - the exponent's length in 64-bit words, which BN_bin2bn takes from the value (secret
+ *   exponents are full-length draws, so this is their public size);
+ * - the sign of a signed exponent, which costs a BigInt inversion of the base when negative;
+ *   the signed secrets (proof masks α, β, γ, μ, ν and MtA masks) are uniform draws that
+ *   dominate what they mask by 2^ε, so their sign is, but for 2^−ε, that of a public response;
+ * - the trivial bases 0, 1 and m − 1 and exponent 0, answered without OpenSSL (a branch on the
+ *   base, which is public wherever the exponent is secret);
+ * - moduli above OpenSSL's 10000-bit DH limit or even (none is secret: the largest secret-
+ *   exponent modulus is N² of a 3072-bit N), which fall back to `modPow`;
+ * - all other BigInt arithmetic on secrets: products, reductions, CRT recombination, modular
+ *   inverses and Jacobi symbols modulo p and q in key setup and the Π^mod prover, and the
+ *   secret bases of public-exponent powers (ρ^N, ρ^e). V8 offers no constant-time bignum.
+ * The DH contexts are cached per modulus, so a secret modulus stays in the cache (as in the key
+ * object that uses it) until evicted; JS cannot erase a bigint either way.
  */
 import {
   type DiffieHellman,
@@ -51,10 +74,12 @@ function fromBuffer(b: Buffer): bigint {
 /**
  * DH contexts per modulus. Node runs DH_check (a primality test of the "prime") when it builds
  * one, which for a Paillier N² costs more than the exponentiation itself (measured: 68 ms
- * against 42 ms at 6144 bits), so contexts are kept for the few moduli in use.
+ * against 42 ms at 6144 bits; about 40 ms for a 1536-bit prime p), so contexts are kept for the
+ * moduli in use: per peer N² and N̂ (ring-Pedersen commitments take this road), and the own
+ * p, q, p², q², N — room for committees of a dozen or more.
  */
 const dhContexts = new Map<bigint, DiffieHellman>();
-const DH_CONTEXT_LIMIT = 32;
+const DH_CONTEXT_LIMIT = 64;
 const ONE = Buffer.of(1);
 
 function dhContext(m: bigint): DiffieHellman {
@@ -91,7 +116,8 @@ function opensslPow(base: bigint, e: bigint, m: bigint, byteLength: number): big
  * base^exponent mod m, through OpenSSL where it can be, else through the BigInt reference.
  * A negative exponent inverts the base first (throws if not invertible). Only the DH road is
  * constant-time; the RSA road and the BigInt reference are not, so timing may depend on the
- * exponent (the same exposure as V8 BigInt, which the rest of the bigint layer already has).
+ * exponent: this is for public exponents and moduli (verifiers, public keys). Secret ones go
+ * through `modPowSecret`.
  */
 export function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
   if (m <= 0n) throw new RangeError('modulus must be positive');
@@ -126,6 +152,33 @@ export function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
     if (c !== 0n) acc = (acc * opensslPow(b, c, m, byteLength)) % m;
   }
   return acc;
+}
+
+/**
+ * base^exponent mod m when the exponent or the modulus is secret: always OpenSSL's constant-time
+ * exponentiation (the DH road), also for exponents or moduli small enough for the faster
+ * variable-time roads. A modulus below OpenSSL's 512-bit DH floor is widened to m·K for an odd
+ * K that lifts it to the floor; (b^e mod m·K) mod m = b^e mod m. The modulus must be odd.
+ * What stays outside constant time is listed at the top of this file.
+ */
+export function modPowSecret(base: bigint, exponent: bigint, m: bigint): bigint {
+  if (m <= 0n) throw new RangeError('modulus must be positive');
+  if ((m & 1n) === 0n) throw new RangeError('secret modular exponentiation needs an odd modulus');
+  if (m === 1n) return 0n;
+  let b = mod(base, m);
+  let e = exponent;
+  if (e < 0n) {
+    b = modInverse(b, m);
+    e = -e;
+  }
+  if (e === 0n) return 1n;
+  if (b <= 1n) return b;
+  if (b === m - 1n) return (e & 1n) === 0n ? 1n : b;
+  const mBits = bitLength(m);
+  if (mBits > DH_MAX_MODULUS_BITS) return modPow(b, e, m);
+  const wide = mBits < DH_MIN_MODULUS_BITS ? m * ((1n << BigInt(DH_MIN_MODULUS_BITS - mBits)) + 1n) : m;
+  const r = dhPow(b, e, wide, Math.ceil(bitLength(wide) / 8));
+  return wide === m ? r : r % m;
 }
 
 /**

@@ -4,10 +4,12 @@
  * which roughly quarters the cost of each exponentiation; everyone else works mod N².
  * Every ciphertext from outside is checked (0 < c < N², gcd(c, N) = 1) before use: a
  * ciphertext sharing a factor with N would leak it, and out-of-range values are malformed.
+ * Exponentiations with a secret exponent or modulo a secret (p², q², φ) use `modPowSecret`,
+ * OpenSSL's constant-time road; the nonce term ρ^N has a public exponent and modulus.
  */
 import type { Rng } from '../rng.js';
 import { bitLength, crt, gcd, mod, modInverse, randomUnit } from '../bigint/arith.js';
-import { generateSafePrime, isProbablePrime, modPow } from '../bigint/node-crypto.js';
+import { generateSafePrime, isProbablePrime, modPow, modPowSecret } from '../bigint/node-crypto.js';
 import { type SecurityLevel, primeBits } from './security-level.js';
 
 export interface PaillierPublicKey {
@@ -103,8 +105,8 @@ export function encryptRandom(pk: PaillierPublicKey, m: bigint, rng: Rng): { cip
 /** ρ^N mod N² for the key owner, by CRT over p² and q² with exponents reduced mod φ(p²), φ(q²). */
 function nonceTermCrt(sk: PaillierSecretKey, rho: bigint): bigint {
   const { n } = sk.publicKey;
-  const rp = modPow(rho, mod(n, sk.p * (sk.p - 1n)), sk.p2);
-  const rq = modPow(rho, mod(n, sk.q * (sk.q - 1n)), sk.q2);
+  const rp = modPowSecret(rho, mod(n, sk.p * (sk.p - 1n)), sk.p2);
+  const rq = modPowSecret(rho, mod(n, sk.q * (sk.q - 1n)), sk.q2);
   return crt(rp, sk.p2, rq, sk.q2, sk.p2InvQ2);
 }
 
@@ -119,15 +121,15 @@ export function encryptWithSecret(sk: PaillierSecretKey, m: bigint, rho: bigint)
 export function decryptPlain(sk: PaillierSecretKey, c: bigint): bigint {
   const pk = sk.publicKey;
   assertCiphertext(pk, c);
-  const u = modPow(c, sk.phi, pk.n2);
+  const u = modPowSecret(c, sk.phi, pk.n2);
   return mod(((u - 1n) / pk.n) * modInverse(sk.phi, pk.n), pk.n);
 }
 
 /** CRT decryption: m_p = L_p(c^(p−1) mod p²)·hp mod p, likewise mod q, then recombine. */
 export function decrypt(sk: PaillierSecretKey, c: bigint): bigint {
   assertCiphertext(sk.publicKey, c);
-  const mp = mod(((modPow(c, sk.p - 1n, sk.p2) - 1n) / sk.p) * sk.hp, sk.p);
-  const mq = mod(((modPow(c, sk.q - 1n, sk.q2) - 1n) / sk.q) * sk.hq, sk.q);
+  const mp = mod(((modPowSecret(c, sk.p - 1n, sk.p2) - 1n) / sk.p) * sk.hp, sk.p);
+  const mq = mod(((modPowSecret(c, sk.q - 1n, sk.q2) - 1n) / sk.q) * sk.hq, sk.q);
   return crt(mp, sk.p, mq, sk.q, sk.pInvQ);
 }
 
@@ -145,7 +147,7 @@ export function decryptSigned(sk: PaillierSecretKey, c: bigint): bigint {
 export function nonceOf(sk: PaillierSecretKey, c: bigint): bigint {
   assertCiphertext(sk.publicKey, c);
   const { n } = sk.publicKey;
-  return modPow(c % n, modInverse(n, sk.phi), n);
+  return modPowSecret(c % n, modInverse(n, sk.phi), n);
 }
 
 /** Enc(a) ⊕ Enc(b) = Enc(a + b). */
@@ -155,10 +157,10 @@ export function addCiphertexts(pk: PaillierPublicKey, c1: bigint, c2: bigint): b
   return (c1 * c2) % pk.n2;
 }
 
-/** k ⊙ Enc(a) = Enc(k·a); k may be negative (the ciphertext is a unit, so it inverts). */
+/** k ⊙ Enc(a) = Enc(k·a); k may be negative (the ciphertext is a unit, so it inverts) and secret. */
 export function scalarMulCiphertext(pk: PaillierPublicKey, c: bigint, k: bigint): bigint {
   assertCiphertext(pk, c);
-  return modPow(c, k, pk.n2);
+  return modPowSecret(c, k, pk.n2);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { Rng } from '../rng.js';
 import { bitLength, gcd, randomBelow, randomUnit } from '../bigint/arith.js';
-import { isProbablePrime, modPow } from '../bigint/node-crypto.js';
+import { isProbablePrime, modPowSecret } from '../bigint/node-crypto.js';
 import { type SecurityLevel } from './security-level.js';
 
 export interface RingPedersenParams {
@@ -38,7 +38,7 @@ export function generateRingPedersen(p: bigint, q: bigint, rng: Rng): RingPeders
   const tau = randomUnit(n, rng);
   const t = (tau * tau) % n;
   const lambda = randomBelow(phi, rng);
-  const s = modPow(t, lambda, n);
+  const s = modPowSecret(t, lambda, n);
   return Object.freeze({ params: Object.freeze({ n, s, t }), lambda, phi, p, q });
 }
 
@@ -56,7 +56,11 @@ export function isWellFormedRingPedersen(params: RingPedersenParams, level: Secu
   return s !== t;
 }
 
-/** Commitment s^x · t^y mod N̂ for signed x, y (negative exponents invert the unit base). */
+/**
+ * Commitment s^x · t^y mod N̂ for signed x, y (negative exponents invert the unit base). Provers
+ * commit to secrets, so both powers take the constant-time road; for a verifier's public
+ * exponents that road costs about what the variable-time one does.
+ */
 export function ringPedersenCommit(params: RingPedersenParams, x: bigint, y: bigint): bigint {
-  return (modPow(params.s, x, params.n) * modPow(params.t, y, params.n)) % params.n;
+  return (modPowSecret(params.s, x, params.n) * modPowSecret(params.t, y, params.n)) % params.n;
 }

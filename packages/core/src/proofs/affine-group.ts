@@ -19,7 +19,7 @@
  */
 import { inSymmetricRange, mod, randomSymmetric, randomUnit } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from '../bigint/codec.js';
-import { modPow } from '../bigint/node-crypto.js';
+import { modPow, modPowSecret } from '../bigint/node-crypto.js';
 import type { SecurityLevel } from '../paillier/security-level.js';
 import { Reader, Writer } from '../engine/codec.js';
 import type { Rng } from '../rng.js';
@@ -90,9 +90,9 @@ function challenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenPara
   return signedChallenge(t, level);
 }
 
-/** C^x·(1+N)^y·ρ^N mod N² for signed x, y. */
+/** C^x·(1+N)^y·ρ^N mod N² for signed x, y (x is the prover's secret α: the constant-time road). */
 function affine(pk: PaillierPublicKey, C: bigint, x: bigint, y: bigint, rho: bigint): bigint {
-  return (modPow(C, x, pk.n2) * encrypt(pk, y, rho)) % pk.n2;
+  return (modPowSecret(C, x, pk.n2) * encrypt(pk, y, rho)) % pk.n2;
 }
 
 export function proveAffG(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: AffGStatement, wit: AffGWitness, rng: Rng): AffGProof {

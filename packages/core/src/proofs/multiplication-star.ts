@@ -22,7 +22,7 @@
  */
 import { inSymmetricRange, mod, randomSymmetric, randomUnit } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from '../bigint/codec.js';
-import { modPow } from '../bigint/node-crypto.js';
+import { modPow, modPowSecret } from '../bigint/node-crypto.js';
 import type { SecurityLevel } from '../paillier/security-level.js';
 import { Reader, Writer } from '../engine/codec.js';
 import type { Rng } from '../rng.js';
@@ -80,7 +80,7 @@ function challenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenPara
 
 /** C^x·ρ^N mod N² for signed x (C is a unit, so a negative x inverts it). */
 function scale(pk: PaillierPublicKey, C: bigint, x: bigint, rho: bigint): bigint {
-  return (modPow(C, x, pk.n2) * modPow(rho, pk.n, pk.n2)) % pk.n2;
+  return (modPowSecret(C, x, pk.n2) * modPow(rho, pk.n, pk.n2)) % pk.n2;
 }
 
 export function proveMulStar(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: MulStarStatement, w: MulStarWitness, rng: Rng): MulStarProof {

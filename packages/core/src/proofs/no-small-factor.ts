@@ -30,7 +30,7 @@
 import type { Rng } from '../rng.js';
 import { bitLength, gcd, isqrt, inSymmetricRange, randomSymmetric } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from '../bigint/codec.js';
-import { modPow } from '../bigint/node-crypto.js';
+import { modPow, modPowSecret } from '../bigint/node-crypto.js';
 import { type SecurityLevel } from '../paillier/security-level.js';
 import { DecodeError, Reader, Writer } from '../engine/codec.js';
 import { type RingPedersenParams, isWellFormedRingPedersen, ringPedersenCommit } from '../paillier/ring-pedersen.js';
@@ -118,7 +118,7 @@ export function proveNoSmallFactor(
     Q,
     A: ringPedersenCommit(aux, alpha, x),
     B: ringPedersenCommit(aux, beta, y),
-    T: (modPow(Q, alpha, aux.n) * modPow(aux.t, r, aux.n)) % aux.n,
+    T: (modPowSecret(Q, alpha, aux.n) * modPowSecret(aux.t, r, aux.n)) % aux.n,
   };
   const e = facChallenge(level, ctx, n0, aux, commitment);
   return {

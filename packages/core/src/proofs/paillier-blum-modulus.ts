@@ -13,7 +13,7 @@
 import type { Rng } from '../rng.js';
 import { bitLength, crt, gcd, isqrt, jacobi, modInverse, randomUnit } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, writeResidue } from '../bigint/codec.js';
-import { isProbablePrime, modPow } from '../bigint/node-crypto.js';
+import { isProbablePrime, modPow, modPowSecret } from '../bigint/node-crypto.js';
 import { type SecurityLevel } from '../paillier/security-level.js';
 import { DecodeError, Reader, Writer } from '../engine/codec.js';
 import { type ProofContext, challengeBelow, proofTranscript } from './paillier-context.js';
@@ -94,8 +94,9 @@ export function proveModulus(level: SecurityLevel, ctx: ProofContext, p: bigint,
         if (sp !== 1 || sq !== 1) continue;
         let yPrime = b ? (w * y) % n : y;
         if (a) yPrime = n - yPrime;
-        const x = crt(modPow(yPrime, rootP, p), p, modPow(yPrime, rootQ, q), q, pInvQ);
-        const z = crt(modPow(y, dp, p), p, modPow(y, dq, q), q, pInvQ);
+        // secret exponents modulo the secret primes: the constant-time road
+        const x = crt(modPowSecret(yPrime, rootP, p), p, modPowSecret(yPrime, rootQ, q), q, pInvQ);
+        const z = crt(modPowSecret(y, dp, p), p, modPowSecret(y, dq, q), q, pInvQ);
         return { x, a, b, z };
       }
     }

@@ -10,7 +10,7 @@
  */
 import { mod, randomBelow, randomUnit } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, readSigned, writeResidue, writeSigned } from '../bigint/codec.js';
-import { modPow } from '../bigint/node-crypto.js';
+import { modPow, modPowSecret } from '../bigint/node-crypto.js';
 import type { SecurityLevel } from '../paillier/security-level.js';
 import { Reader, Writer } from '../engine/codec.js';
 import type { Rng } from '../rng.js';
@@ -57,7 +57,7 @@ export function proveMul(level: SecurityLevel, ctx: ProofContext, st: MulStateme
   const alpha = randomBelow(n, rng);
   const r = randomUnit(n, rng);
   const s = randomUnit(n, rng);
-  const A = (modPow(st.Y, alpha, n2) * modPow(r, n, n2)) % n2;
+  const A = (modPowSecret(st.Y, alpha, n2) * modPow(r, n, n2)) % n2;
   const B = encrypt(st.paillier, alpha, s);
   const e = challenge(level, ctx, st, A, B);
   return { A, B, z: alpha + e * w.x, u: mod(r * modPow(w.rho, e, n), n), v: mod(s * modPow(w.rhoX, e, n), n) };

@@ -11,7 +11,7 @@
 import type { Rng } from '../rng.js';
 import { crt, gcd, mod, modInverse, randomBelow } from '../bigint/arith.js';
 import { byteLengthOf, readResidue, writeResidue } from '../bigint/codec.js';
-import { modPow } from '../bigint/node-crypto.js';
+import { modPow, modPowSecret } from '../bigint/node-crypto.js';
 import { type SecurityLevel } from '../paillier/security-level.js';
 import { DecodeError, Reader, Writer } from '../engine/codec.js';
 import { type RingPedersenParams, type RingPedersenSecret, isWellFormedRingPedersen } from '../paillier/ring-pedersen.js';
@@ -42,7 +42,7 @@ export function proveRingPedersen(level: SecurityLevel, ctx: ProofContext, secre
   const pInvQ = modInverse(p, q);
   const nonces = Array.from({ length: level.repetitions }, () => randomBelow(phi, rng));
   // t^a by CRT over the owner's primes: two half-size exponentiations instead of one.
-  const commitments = nonces.map((a) => crt(modPow(params.t, a % (p - 1n), p), p, modPow(params.t, a % (q - 1n), q), q, pInvQ));
+  const commitments = nonces.map((a) => crt(modPowSecret(params.t, a % (p - 1n), p), p, modPowSecret(params.t, a % (q - 1n), q), q, pInvQ));
   const bits = prmChallenges(level, ctx, params, commitments);
   const responses = nonces.map((a, i) => mod(a + BigInt(bits[i]!) * lambda, phi));
   return { commitments, responses };

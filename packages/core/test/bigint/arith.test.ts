@@ -14,7 +14,7 @@ import {
   randomSymmetric,
   randomUnit,
 } from '../../src/bigint/arith.js';
-import { isProbablePrime, modPow } from '../../src/bigint/node-crypto.js';
+import { isProbablePrime, modPow, modPowSecret } from '../../src/bigint/node-crypto.js';
 import { seededRng } from '../../src/rng.js';
 import { FIXTURE_2048, FIXTURE_3072 } from '../fixtures/paillier-fixtures.js';
 
@@ -107,6 +107,62 @@ describe('modPow (OpenSSL fast path) == modPowRef', () => {
   });
 });
 
+describe('modPowSecret (constant-time OpenSSL road) == modPowRef', () => {
+  const exponentUpTo = (maxBits: number) => fc.integer({ min: 1, max: maxBits }).chain((eb) => sized(eb));
+  const check = ([m, e, b]: [bigint, bigint, bigint]) => {
+    expect(modPowSecret(b, e, m)).toBe(modPowRef(b, e, m));
+    // negative exponents invert the base, which random moduli often share a factor with
+    if (gcd(b, m) === 1n) expect(modPowSecret(b, -e, m)).toBe(modPowRef(b, -e, m));
+    else expect(() => modPowSecret(b, -e, m)).toThrow(/not invertible/);
+  };
+
+  it('below the 512-bit DH floor (widened moduli), tiny exponents included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 511 }).chain((bits) => fc.tuple(sized(bits, true), exponentUpTo(600), fc.bigInt({ min: 2n, max: 1n << 600n }))),
+        check,
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('at the sizes the RSA road takes for public exponents (512 to 3072 bits), exponents below and above the modulus', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 512, max: 3072 }).chain((bits) => fc.tuple(sized(bits, true), exponentUpTo(3200), fc.bigInt({ min: 2n, max: 1n << 3100n }))),
+        check,
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('on real secret moduli: a fixture prime, its square, and N² (decryption and Π^mod sizes)', () => {
+    const rng = seededRng('modpow-secret');
+    for (const f of [FIXTURE_2048, FIXTURE_3072]) {
+      const { p, q } = f.keys[0]!;
+      for (const [m, eBits] of [[p, 8], [p * p, 1536], [(p * q) ** 2n, 256], [(p * q) ** 2n, 3072]] as const) {
+        const e = randomBelow(1n << BigInt(eBits), rng) | 1n;
+        const b = randomBelow(m, rng);
+        expect(modPowSecret(b, e, m)).toBe(modPowRef(b, e, m));
+      }
+    }
+  });
+
+  it('edge cases: trivial bases and exponents, m = 1, even and non-positive moduli refused', () => {
+    const m = (1n << 2048n) - 159n;
+    expect(modPowSecret(0n, 5n, m)).toBe(0n);
+    expect(modPowSecret(1n, m + 5n, m)).toBe(1n);
+    expect(modPowSecret(m - 1n, 6n, m)).toBe(1n);
+    expect(modPowSecret(m - 1n, 7n, m)).toBe(m - 1n);
+    expect(modPowSecret(5n, 0n, m)).toBe(1n);
+    expect(modPowSecret(3n, -1n, 7n)).toBe(5n);
+    expect(modPowSecret(5n, 3n, 1n)).toBe(0n);
+    expect(() => modPowSecret(5n, 3n, m + 1n)).toThrow(/odd modulus/);
+    expect(() => modPowSecret(5n, 3n, 0n)).toThrow(RangeError);
+    expect(() => modPowSecret(3n, -1n, 9n)).toThrow(/not invertible/);
+  });
+});
+
 describe('inverse, gcd, CRT, isqrt', () => {
   it('egcd gives Bézout coefficients and modInverse inverts', () => {
     fc.assert(
@@ -122,10 +178,10 @@ describe('inverse, gcd, CRT, isqrt', () => {
 
   it('crt recombines residues modulo coprime moduli', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 1n << 300n }), fc.constantFrom(...SMALL_PRIMES), fc.constantFrom(...SMALL_PRIMES), (x, m1, m2) => {
-        fc.pre(m1 !== m2);
-        const r = crt(x % m1, m1, x % m2, m2);
-        expect(r).toBe(x % (m1 * m2));
+      // Two distinct primes by construction (no fc.pre discarding runs).
+      fc.property(fc.bigInt({ min: 0n, max: 1n << 300n }), fc.uniqueArray(fc.constantFrom(...SMALL_PRIMES), { minLength: 2, maxLength: 2 }), (x, [m1, m2]) => {
+        const r = crt(x % m1!, m1!, x % m2!, m2!);
+        expect(r).toBe(x % (m1! * m2!));
       }),
     );
   });

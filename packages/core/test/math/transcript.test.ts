@@ -111,32 +111,30 @@ describe('Transcript', () => {
   });
 
   it('any re-split of the same concatenated bytes changes the hash (property)', () => {
+    // Item data of at least one byte and a move sized to the side it comes from: every run moves
+    // bytes and asserts (no early return for a move larger than the data).
+    const splitItemArb = fc.tuple(fc.string({ maxLength: 6 }), fc.uint8Array({ minLength: 1, maxLength: 12 }));
     fc.assert(
-      fc.property(
-        fc.array(itemArb, { minLength: 2, maxLength: 5 }),
-        fc.nat(),
-        fc.integer({ min: -12, max: 12 }).filter((k) => k !== 0),
-        (items, at, shift) => {
-          // Move |shift| bytes across the boundary between item i and item i+1.
-          const i = at % (items.length - 1);
-          const [la, da] = items[i]!;
-          const [lb, db] = items[i + 1]!;
-          let na: Uint8Array;
-          let nb: Uint8Array;
-          if (shift > 0) {
-            if (shift > da.length) return;
-            na = da.subarray(0, da.length - shift);
-            nb = concatBytes(da.subarray(da.length - shift), db);
-          } else {
-            if (-shift > db.length) return;
-            na = concatBytes(da, db.subarray(0, -shift));
-            nb = db.subarray(-shift);
-          }
-          const moved = items.map((it, k): Item => (k === i ? [la, na] : k === i + 1 ? [lb, nb] : it));
-          expect(concatBytes(...moved.map(([, d]) => d))).toEqual(concatBytes(...items.map(([, d]) => d)));
-          expect(digestOf('split', moved)).not.toBe(digestOf('split', items));
-        },
-      ),
+      fc.property(fc.array(splitItemArb, { minLength: 2, maxLength: 5 }), fc.nat(), fc.nat(), fc.boolean(), (items, at, size, leftward) => {
+        // Move 1..|data| bytes across the boundary between item i and item i+1.
+        const i = at % (items.length - 1);
+        const [la, da] = items[i]!;
+        const [lb, db] = items[i + 1]!;
+        let na: Uint8Array;
+        let nb: Uint8Array;
+        if (!leftward) {
+          const shift = 1 + (size % da.length);
+          na = da.subarray(0, da.length - shift);
+          nb = concatBytes(da.subarray(da.length - shift), db);
+        } else {
+          const shift = 1 + (size % db.length);
+          na = concatBytes(da, db.subarray(0, shift));
+          nb = db.subarray(shift);
+        }
+        const moved = items.map((it, k): Item => (k === i ? [la, na] : k === i + 1 ? [lb, nb] : it));
+        expect(concatBytes(...moved.map(([, d]) => d))).toEqual(concatBytes(...items.map(([, d]) => d)));
+        expect(digestOf('split', moved)).not.toBe(digestOf('split', items));
+      }),
       { numRuns: 300 },
     );
   });

@@ -102,6 +102,10 @@ describe('Paillier (2048-bit fixture key)', () => {
     const { p, q } = fx.keys[0]!;
     expect(() => paillierSecretKey(p, p)).toThrow(/distinct/);
     expect(() => paillierSecretKey(NON_BLUM.p, NON_BLUM.q)).toThrow(/Blum/);
+    // ≡ 3 (mod 4) yet composite (3 times a prime ≡ 1 mod 4); a Blum prime that is not safe (19 = 2·9 + 1)
+    expect(() => paillierSecretKey(p, 3n * NON_BLUM.p)).toThrow(/not prime/);
+    expect(() => paillierSecretKey(p, 19n, { requireSafe: true })).toThrow(/not a safe prime/);
+    expect(paillierSecretKey(p, 19n).q).toBe(19n); // the same prime passes when safety is not required
     try {
       paillierSecretKey(p, q * 3n);
     } catch (e) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { modPowRef } from '../../src/bigint/arith.js';
+import { modPowRef, randomSymmetric } from '../../src/bigint/arith.js';
 import { seededRng } from '../../src/rng.js';
-import { generateRingPedersen, isWellFormedRingPedersen, ringPedersenCommit } from '../../src/paillier/ring-pedersen.js';
+import { type RingPedersenParams, generateRingPedersen, isWellFormedRingPedersen, ringPedersenCommit } from '../../src/paillier/ring-pedersen.js';
 import { FIXTURE_2048, FIXTURE_3072, NON_BLUM } from '../fixtures/paillier-fixtures.js';
 
 describe('ring-Pedersen parameters', () => {
@@ -44,9 +44,33 @@ describe('ring-Pedersen parameters', () => {
     expect(isWellFormedRingPedersen(params, FIXTURE_3072.level)).toBe(false);
   });
 
-  it('commitments are additively homomorphic in both exponents', () => {
+  /**
+   * What the homomorphism test asks of a commit function, as a predicate so that it can be run on
+   * stand-ins too: commit(x₁, y₁)·commit(x₂, y₂) = commit(x₁ + x₂, y₁ + y₂) on signed exponents,
+   * commit(1, 0) = s and commit(0, 1) = t (so it commits to both exponents, each with its own
+   * base), and the values agree with s^x·t^y computed by the BigInt reference.
+   */
+  function isRingPedersenCommit(params: RingPedersenParams, commit: (x: bigint, y: bigint) => bigint): boolean {
+    const { n, s, t } = params;
+    const rng = seededRng('rp-homomorphism');
+    if (commit(1n, 0n) !== s || commit(0n, 1n) !== t) return false;
+    for (let i = 0; i < 6; i++) {
+      const [x1, y1, x2, y2] = [0, 1, 2, 3].map(() => randomSymmetric(1n << 600n, rng)) as [bigint, bigint, bigint, bigint];
+      if ((commit(x1, y1) * commit(x2, y2)) % n !== commit(x1 + x2, y1 + y2)) return false;
+      const reference = (modPowRef(s, x1, n) * modPowRef(t, y1, n)) % n;
+      if (commit(x1, y1) !== reference) return false;
+    }
+    return true;
+  }
+
+  it('commitments are additively homomorphic in both exponents, and a stand-in that is not fails the same check', () => {
     const { params } = FIXTURE_2048.ringPedersen;
-    const c = (x: bigint, y: bigint) => ringPedersenCommit(params, x, y);
-    expect((c(5n, -7n) * c(-2n, 9n)) % params.n).toBe(c(3n, 2n));
+    expect(isRingPedersenCommit(params, (x, y) => ringPedersenCommit(params, x, y))).toBe(true);
+    expect((ringPedersenCommit(params, 5n, -7n) * ringPedersenCommit(params, -2n, 9n)) % params.n).toBe(ringPedersenCommit(params, 3n, 2n));
+    // The check is no tautology: constant commit functions (1 is even homomorphic), one that
+    // ignores an exponent, and one with the bases swapped all fail it.
+    for (const constant of [1n, 0n, params.s]) expect(isRingPedersenCommit(params, () => constant)).toBe(false);
+    expect(isRingPedersenCommit(params, (x) => ringPedersenCommit(params, x, 0n))).toBe(false);
+    expect(isRingPedersenCommit(params, (x, y) => ringPedersenCommit(params, y, x))).toBe(false);
   });
 });

@@ -137,6 +137,9 @@ describe('Π^mul* (2048-bit level)', () => {
     expect(verifyMulStar(level, ctx, rp, { ...st, C: 0n }, proof)).toBe(false);
     expect(verifyMulStar(level, ctx, rp, { ...st, D: N0.n2 }, proof)).toBe(false);
     expect(verifyMulStar(level, ctx, rp, { ...st, X: curve.identity }, proof)).toBe(false);
+    // Non-units of N̂, refused without throwing whatever challenge they lead to.
+    const pHat = FIXTURE_2048.ringPedersen.p;
+    for (let k = 1n; k <= 10n; k++) expect(verifyMulStar(level, ctx, rp, st, { ...proof, S: pHat * k })).toBe(false);
   });
 
   it('decoding is strict: truncated, trailing bytes, oversized magnitudes, out-of-range values', () => {

@@ -97,6 +97,16 @@ describe('Π^fac adversarial (2048-bit level)', () => {
     expect(verifyNoSmallFactor(level, ctx, n0, { ...aux, s: 1n }, proof)).toBe(false);
   });
 
+  it('a proof that verifies for its statement is still refused for malformed parameters or an undersized N₀', () => {
+    // Verifier parameters with s = t (malformed): the prover's proof against them is consistent.
+    const sIsT = { ...aux, s: aux.t };
+    expect(verifyNoSmallFactor(level, ctx, n0, sIsT, proveNoSmallFactor(level, ctx, p, q, sIsT, rng))).toBe(false);
+    // A 2048-bit N₀ proven at the 3072-bit level against 3072-bit parameters: only its size is wrong.
+    const big = FIXTURE_3072.level;
+    const bigAux = FIXTURE_3072.ringPedersen.params;
+    expect(verifyNoSmallFactor(big, ctx, n0, bigAux, proveNoSmallFactor(big, ctx, p, q, bigAux, rng))).toBe(false);
+  });
+
   it('challenges lie in ±2^challengeBits and change with the commitment', () => {
     const e = facChallenge(level, ctx, n0, aux, proof.commitment);
     const q128 = 1n << BigInt(level.challengeBits);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jacobi, modPowRef, randomUnit } from '../../src/bigint/arith.js';
+import { crt, gcd, jacobi, modInverse, modPowRef, randomUnit } from '../../src/bigint/arith.js';
+import { modPow } from '../../src/bigint/node-crypto.js';
 import { type SecurityLevel } from '../../src/paillier/security-level.js';
 import { utf8 } from '../../src/bytes.js';
 import { seededRng } from '../../src/rng.js';
@@ -43,6 +44,53 @@ describe.each([
   });
 });
 
+/** A fourth root of v modulo the Blum prime p, or undefined when v has none (0 is its own root). */
+function fourthRootModPrime(v: bigint, p: bigint): bigint | undefined {
+  const r = modPow(v, ((p + 1n) / 4n) ** 2n % (p - 1n), p);
+  return modPow(r, 4n, p) === v % p ? r : undefined;
+}
+
+/**
+ * A cheating prover's proof around a w of its choosing: every answer computed the way the honest
+ * prover computes it (fourth roots by CRT, N-th roots with d = N⁻¹ mod φ), so that the proof
+ * satisfies every equation and only the checks on w itself can refuse it. Undefined when some
+ * challenge has no answer for that w.
+ */
+function proofAround(level: SecurityLevel, n: bigint, p: bigint, q: bigint, w: bigint): ModProof | undefined {
+  const d = modInverse(n, (p - 1n) * (q - 1n));
+  const reps = [];
+  for (const y of modChallenges(level, ctx, n, w)) {
+    const z = crt(modPow(y, d % (p - 1n), p), p, modPow(y, d % (q - 1n), q), q);
+    let rep: ModProof['reps'][number] | undefined;
+    for (const a of [0, 1] as const) {
+      for (const b of [0, 1] as const) {
+        if (rep) continue;
+        const target = (((a ? n - 1n : 1n) * (b ? w : 1n)) % n) * y % n;
+        const rp = fourthRootModPrime(target, p);
+        const rq = fourthRootModPrime(target, q);
+        if (rp === undefined || rq === undefined) continue;
+        const x = crt(rp, p, rq, q);
+        if (x !== 0n) rep = { x, a, b, z };
+      }
+    }
+    if (!rep) return undefined;
+    reps.push(rep);
+  }
+  return { w, reps };
+}
+
+/** Every per-repetition equation of the verifier, without its checks on w: x⁴ = (−1)^a·w^b·y, z^N = y. */
+function equationsHold(level: SecurityLevel, n: bigint, proof: ModProof): boolean {
+  const ys = modChallenges(level, ctx, n, proof.w);
+  return (
+    proof.reps.length === level.repetitions &&
+    proof.reps.every(({ x, a, b, z }, i) => {
+      const expected = (((a ? n - 1n : 1n) * (b ? proof.w : 1n)) % n) * ys[i]! % n;
+      return x > 0n && x < n && z > 0n && z < n && modPow(x, 4n, n) === expected && modPow(z, n, n) === ys[i];
+    })
+  );
+}
+
 describe('Π^mod adversarial (2048-bit level)', () => {
   const { level } = FIXTURE_2048;
   const { p, q } = FIXTURE_2048.keys[0]!;
@@ -71,6 +119,7 @@ describe('Π^mod adversarial (2048-bit level)', () => {
     expect(verifyModulus(level, ctx, n, flip((r) => (r.x = 0n)))).toBe(false);
     expect(verifyModulus(level, ctx, n, flip((r) => (r.z = r.z + n)))).toBe(false);
     expect(verifyModulus(level, ctx, n, { w: proof.w, reps: reps.slice(1) })).toBe(false);
+    expect(verifyModulus(level, ctx, n, { w: proof.w, reps: [...reps, reps[0]!] })).toBe(false); // a trailing extra repetition
     expect(verifyModulus(level, ctx, n, { w: (proof.w * 4n) % n, reps })).toBe(false);
     expect(verifyModulus(level, ctx, n, { w: proof.w, reps: [...reps.slice(1), reps[0]!] })).toBe(false);
     const bytes = encodeModProof(n, proof);
@@ -86,6 +135,70 @@ describe('Π^mod adversarial (2048-bit level)', () => {
     expect(verifyModulus(level, ctx, n, { ...proof, w: w1 })).toBe(false);
     expect(verifyModulus(level, ctx, n, { ...proof, w: p })).toBe(false);
     expect(verifyModulus(level, ctx, n, { ...proof, w: 0n })).toBe(false);
+  });
+
+  it('a proof built around a w sharing a factor with N (every answer valid) is refused by the w check', () => {
+    // w ≡ 0 (mod p): with b = 1 every target is 0 mod p, whose fourth root is 0, and one sign makes
+    // it a residue mod q, so every challenge has an answer; only the check on w can catch it.
+    const w = (p * randomUnit(n, rng)) % n;
+    expect(gcd(w, n)).toBe(p);
+    const cheat = proofAround(level, n, p, q, w)!;
+    expect(cheat).toBeDefined();
+    expect(equationsHold(level, n, cheat)).toBe(true);
+    expect(equationsHold(level, n, proof)).toBe(true); // the helper accepts the honest proof too
+    expect(verifyModulus(level, ctx, n, cheat)).toBe(false);
+  });
+
+  it('a proof built around w + N (same residue, so same symbols) is refused by the range check on w', () => {
+    const cheat = proofAround(level, n, p, q, proof.w + n)!;
+    expect(equationsHold(level, n, cheat)).toBe(true);
+    expect(verifyModulus(level, ctx, n, cheat)).toBe(false);
+  });
+
+  it('a proof built around a unit w of Jacobi symbol +1 (every answer valid) is refused by the w check', () => {
+    // w = −u² has Jacobi(w|p) = Jacobi(w|q) = −1 (−1 is a non-residue mod a Blum prime), so only
+    // challenges with Jacobi(y|p) = Jacobi(y|q) have an answer: the cheater grinds u until all of
+    // them do, feasible with few repetitions (the soundness the Jacobi check protects), hence 6.
+    const few: SecurityLevel = { ...level, repetitions: 6 };
+    let cheat: ModProof | undefined;
+    for (let tries = 0; !cheat && tries < 5_000; tries++) {
+      const u = randomUnit(n, rng);
+      const w = n - (u * u) % n;
+      if (modChallenges(few, ctx, n, w).every((y) => jacobi(y, p) === jacobi(y, q))) cheat = proofAround(few, n, p, q, w);
+    }
+    expect(cheat).toBeDefined();
+    expect(jacobi(cheat!.w, n)).toBe(1);
+    expect(gcd(cheat!.w, n)).toBe(1n);
+    expect(equationsHold(few, n, cheat!)).toBe(true);
+    expect(verifyModulus(few, ctx, n, proveModulus(few, ctx, p, q, rng))).toBe(true); // the level alone is not what refuses
+    expect(verifyModulus(few, ctx, n, cheat!)).toBe(false);
+  });
+
+  it('a prime N ≡ 3 (mod 4) has a valid proof (fourth roots exist, z = y is an N-th root): the primality check alone refuses it', () => {
+    // At a test level that admits 1024-bit moduli, so that a fixture prime can stand in for N.
+    const small: SecurityLevel = { ...level, name: 'test/1024', minPaillierBits: 1023 };
+    const prime = p;
+    expect(prime % 4n).toBe(3n);
+    let w: bigint;
+    do w = randomUnit(prime, rng);
+    while (jacobi(w, prime) !== -1);
+    const root4 = ((prime + 1n) / 4n) ** 2n % (prime - 1n);
+    const reps = modChallenges(small, ctx, prime, w).map((y) => {
+      // −1 and w are both non-residues mod the prime: one of y, −y, w·y, −w·y... a = 1 flips y's class
+      const a = jacobi(y, prime) === 1 ? (0 as const) : (1 as const);
+      const target = a ? prime - y : y;
+      return { x: modPow(target, root4, prime), a, b: 0 as const, z: y };
+    });
+    const forged: ModProof = { w, reps };
+    expect(equationsHold(small, prime, forged)).toBe(true);
+    expect(verifyModulus(small, ctx, prime, forged)).toBe(false);
+  });
+
+  it('an undersized modulus with a valid proof is refused (the size check before the proof)', () => {
+    const small: SecurityLevel = { ...level, name: 'test/1024', minPaillierBits: 1023 };
+    expect(verifyModulus(small, ctx, n, proveModulus(small, ctx, p, q, rng))).toBe(true);
+    const big = FIXTURE_3072.level;
+    expect(verifyModulus(big, ctx, n, proveModulus(big, ctx, p, q, rng))).toBe(false);
   });
 
   it('rejects even, prime, square and undersized moduli before looking at the proof', () => {

@@ -189,6 +189,9 @@ describe('Π^dec (2048-bit level)', () => {
     expect(verifyDec(level, ctx, rp, { ...st, ciphertext: 0n }, proof)).toBe(false);
     expect(verifyDec(level, ctx, rp, { ...st, x: q }, proof)).toBe(false);
     expect(verifyDec(level, ctx, rp, { ...st, x: -1n }, proof)).toBe(false);
+    // Non-units of N̂, refused without throwing whatever challenge they lead to.
+    const pHat = FIXTURE_2048.ringPedersen.p;
+    for (let k = 1n; k <= 10n; k++) expect(verifyDec(level, ctx, rp, st, { ...proof, S: pHat * k })).toBe(false);
   });
 
   it('decoding is strict: truncated, trailing bytes, oversized magnitudes, non-canonical values', () => {

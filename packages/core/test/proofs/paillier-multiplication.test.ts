@@ -40,4 +40,11 @@ describe('Π^mul', () => {
     expect(verifyMul(level, ctx, st, { ...proof, A: pk.n })).toBe(false);
     expect(() => decodeMulProof(level, pk, encodeMulProof(pk, proof).subarray(2))).toThrow();
   });
+
+  it('each equation is checked on its own, and non-units are refused without throwing', () => {
+    expect(verifyMul(level, ctx, st, { ...proof, u: (proof.u * 2n) % pk.n })).toBe(false); // C's equation only
+    expect(verifyMul(level, ctx, st, { ...proof, v: (proof.v * 2n) % pk.n })).toBe(false); // X's equation only
+    const p = FIXTURE_2048.keys[0]!.p;
+    for (const u of [p, 2n * p, pk.n - p]) expect(verifyMul(level, ctx, st, { ...proof, v: u })).toBe(false);
+  });
 });

@@ -65,6 +65,15 @@ describe('Π^prm adversarial (2048-bit level)', () => {
     expect(verifyRingPedersen(FIXTURE_3072.level, ctx, params, proof)).toBe(false);
   });
 
+  it('malformed parameters are refused even with a proof that verifies for them', () => {
+    // s = t: the relation holds with λ = 1, so the project's prover makes a valid proof for it.
+    const sIsT: RingPedersenSecret = { ...secret, params: { ...params, s: params.t }, lambda: 1n };
+    expect(verifyRingPedersen(level, ctx, sIsT.params, proveRingPedersen(level, ctx, sIsT, rng))).toBe(false);
+    // A 2048-bit N̂ proven at the 3072-bit level: only the size check refuses it.
+    const big = FIXTURE_3072.level;
+    expect(verifyRingPedersen(big, ctx, params, proveRingPedersen(big, ctx, secret, rng))).toBe(false);
+  });
+
   it('tampering fails: a commitment, a response, out-of-range values, wrong count', () => {
     const A = [...proof.commitments];
     const z = [...proof.responses];

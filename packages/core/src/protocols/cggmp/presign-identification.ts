@@ -31,7 +31,7 @@
  */
 import { bitLength, modInverse, randomUnit } from '../../bigint/arith.js';
 import { readResidue, writeResidue } from '../../bigint/codec.js';
-import { modPow } from '../../bigint/node-crypto.js';
+import { modPow, modPowSecret } from '../../bigint/node-crypto.js';
 import type { SecurityLevel } from '../../paillier/security-level.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import type { Rng } from '../../engine/protocol.js';
@@ -167,9 +167,9 @@ export function proveIdentification(t: PresignTranscript, conversions: Conversio
   const Ki = t.K.get(i)!;
   const Gi = t.G.get(i)!;
   const rhoH = randomUnit(own.n, rng);
-  const H = (modPow(Gi, me.k, own.n2) * modPow(rhoH, own.n, own.n2)) % own.n2;
+  const H = (modPowSecret(Gi, me.k, own.n2) * modPow(rhoH, own.n, own.n2)) % own.n2;
   const rhoHHat = randomUnit(own.n, rng);
-  const HHat = (modPow(Ki, me.w, own.n2) * modPow(rhoHHat, own.n, own.n2)) % own.n2;
+  const HHat = (modPowSecret(Ki, me.w, own.n2) * modPow(rhoHHat, own.n, own.n2)) % own.n2;
   const mul = proveMul(level, ctx, { paillier: own, X: Ki, Y: Gi, C: H }, { x: me.k, rhoX: me.rhoK, rho: rhoH }, rng);
   const C = combined(t, conversions, i, H, false);
   const CHat = combined(t, conversions, i, HHat, true);

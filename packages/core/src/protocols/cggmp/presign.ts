@@ -29,7 +29,7 @@ import { randomSymmetric, randomUnit } from '../../bigint/arith.js';
 import { readResidue, writeResidue, writeSigned } from '../../bigint/codec.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { equalBytes, utf8 } from '../../bytes.js';
-import { modPow } from '../../bigint/node-crypto.js';
+import { modPowSecret } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame, withEvidence } from '../../engine/errors.js';
 import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, judgeEquivocation, openBroadcast, openForwarded, ownBroadcast, signBroadcast } from '../../engine/identity.js';
@@ -391,7 +391,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
         const y = randomSymmetric(pow2(level.ellPrime), rng);
         const s = randomUnit(Nj.n, rng);
         const r = randomUnit(this.own.n, rng);
-        const D = (modPow(Kj, x, Nj.n2) * encrypt(Nj, y, s)) % Nj.n2;
+        const D = (modPowSecret(Kj, x, Nj.n2) * encrypt(Nj, y, s)) % Nj.n2;
         const F = encrypt(this.own, y, r);
         const st = { curve, verifierKey: Nj, proverKey: this.own, C: Kj, D, Y: F, X };
         const proof = proveAffG(level, this.ctx(this.self), rpj, st, { x, y, rho: s, rhoY: r }, rng);

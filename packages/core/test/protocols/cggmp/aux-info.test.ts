@@ -27,8 +27,8 @@ import { readSigned, writeSigned } from '../../../src/bigint/codec.js';
 import { modPow } from '../../../src/bigint/node-crypto.js';
 import { decrypt, encryptRandom } from '../../../src/paillier/paillier.js';
 import { type RingPedersenParams, type RingPedersenSecret, generateRingPedersen } from '../../../src/paillier/ring-pedersen.js';
-import { type ModProof, type ModRepetition, encodeModProof, modChallenges, proveModulus } from '../../../src/proofs/paillier-blum-modulus.js';
-import { type PrmProof, encodePrmProof, proveRingPedersen } from '../../../src/proofs/ring-pedersen-params.js';
+import { type ModProof, type ModRepetition, encodeModProof, modChallenges, proveModulus, verifyModulus } from '../../../src/proofs/paillier-blum-modulus.js';
+import { type PrmProof, encodePrmProof, proveRingPedersen, verifyRingPedersen } from '../../../src/proofs/ring-pedersen-params.js';
 import { type FacProof, encodeFacProof, proveNoSmallFactor, verifyNoSmallFactor } from '../../../src/proofs/no-small-factor.js';
 import type { ProofContext } from '../../../src/proofs/paillier-context.js';
 import { FIXTURE_2048, FIXTURE_3072, NON_BLUM } from '../../fixtures/paillier-fixtures.js';
@@ -454,6 +454,38 @@ describe('CGGMP auxiliary information against a malicious party 3 (2048-bit leve
       return { params: bad.params, mod: proveModulus(level, ctx, good.p, good.q, rng), prm: proveRingPedersen(level, ctx, bad, rng), fac: honestFac(ctx, rng) };
     });
     expectNamed(result, HONEST, 'bad-proof', 'Π^prm');
+  });
+
+  it('(e) a modulus another party already revealed: every proof about it valid, refused as a duplicate (bad-modulus)', () => {
+    // Party 3 knows party 1's primes (say both drew from one prime pool) and publishes N₁ with
+    // fresh ring-Pedersen parameters and proofs made honestly for itself, so only the check that
+    // no modulus appears twice can refuse it. Its commitment precedes every reveal, so this is no
+    // copy of what it saw: the same factorisation was known to both before round 1.
+    const shared = primes[0]!;
+    const rng = seededRng('adv/duplicate-modulus');
+    const secret = generateRingPedersen(shared.p, shared.q, rng);
+    let lie!: Lie;
+    let ctx!: ProofContext;
+    const result = runAgainst('duplicate-modulus', (session) => {
+      ctx = proofContext(session);
+      lie = {
+        params: secret.params,
+        mod: proveModulus(level, ctx, shared.p, shared.q, rng),
+        prm: proveRingPedersen(level, ctx, secret, rng),
+        fac: (_to, aux) => proveNoSmallFactor(level, ctx, shared.p, shared.q, aux, rng),
+      };
+      return lie;
+    });
+    expect(lie.params.n).toBe(shared.p * shared.q);
+    expect(verifyModulus(level, ctx, lie.params.n, lie.mod)).toBe(true);
+    expect(verifyRingPedersen(level, ctx, lie.params, lie.prm)).toBe(true);
+    for (const id of HONEST) {
+      const abort = result.aborts.get(id);
+      expect(abort, `party ${id} aborts`).toBeDefined();
+      expect({ party: id, code: abort!.code, culprits: [...abort!.culprits] }).toEqual({ party: id, code: 'bad-modulus', culprits: [MALICIOUS] });
+      expect(abort!.reason).toMatch(/already in use/);
+      expect(result.outputs.has(id)).toBe(false);
+    }
   });
 
   describe('(d) proofs replayed from another aux-info session', () => {
