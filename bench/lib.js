@@ -63,14 +63,14 @@ export async function timeRuns(fn, runs, baselineFn) {
 export function makeReport(rows) {
   return function report(group, name, msPerOp, baseline, spread) {
     const row = { group, name, msPerOp: +msPerOp.toFixed(4), opsPerSec: +(1000 / msPerOp).toFixed(1) };
-    if (spread) Object.assign(row, { samples: spread.runs, minMs: +spread.min.toFixed(1), maxMs: +spread.max.toFixed(1) });
+    if (spread) Object.assign(row, { samples: spread.runs, minMs: +spread.min.toFixed(3), maxMs: +spread.max.toFixed(3) });
     if (baseline) {
       row.baseline = baseline.name;
       row.baselineMsPerOp = +baseline.ms.toFixed(4);
       row.ratio = +(msPerOp / baseline.ms).toFixed(2);
     }
     rows.push(row);
-    const range = spread ? ` (median of ${spread.runs}, ${spread.min.toFixed(0)}–${spread.max.toFixed(0)} ms)` : '';
+    const range = spread ? ` (median of ${spread.runs}, ${spread.min.toPrecision(3)}–${spread.max.toPrecision(3)} ms)` : '';
     const base = baseline ? `   baseline ${baseline.name} ${baseline.ms.toFixed(3)} ms → ×${row.ratio}` : '';
     console.log(`${group.padEnd(8)} ${name.padEnd(44)} ${msPerOp.toFixed(3).padStart(9)} ms/op ${row.opsPerSec.toFixed(0).padStart(7)} ops/s${range}${base}`);
   };
