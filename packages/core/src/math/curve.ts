@@ -171,7 +171,8 @@ export function ed25519TorsionFreeByOrder(p: GroupPoint): boolean {
  * (z² + αz + 1)(z² + βz + 1) with α, β = −2u ± 2v/√u; the rational halves (Q and Q + (0, 0), in
  * the same coset of 2E) are the roots of the factor whose discriminant is a square. Their
  * product is 1 and their sum −α, so a root is a square iff 2 − α is one ((√s + 1/√s)² = 2 − α).
- * Any state that only small-order points could reach falls back to the reference check.
+ * A state we found no curve point to reach (a zero where a nonzero square is expected) falls back
+ * to the reference check; the tests require the halving to decide every point they try.
  */
 const edFp = ed25519.Point.Fp;
 const ED_P = edFp.ORDER;
@@ -192,7 +193,7 @@ function rationalHalvesAlpha(u: bigint, v: bigint): bigint | undefined {
 }
 
 /** P ∈ 8E by halving: true or false where exact, undefined for the states the reference decides. */
-function ed25519InSubgroupByHalving(p: GroupPoint): boolean | undefined {
+export function ed25519InSubgroupByHalving(p: GroupPoint): boolean | undefined {
   const { x, y } = p.toAffine();
   if (x === 0n) return y === 1n; // the identity, or the point of order 2
   const u = edFp.div(fe(1n + y), fe(1n - y));

@@ -11,6 +11,7 @@ import {
   type Curve,
   type GroupPoint,
   ed25519InPrimeSubgroup,
+  ed25519InSubgroupByHalving,
   ed25519TorsionFreeByOrder,
   invert,
   mod,
@@ -385,8 +386,11 @@ describe('ed25519 strict point decoding', () => {
 // The check decoding uses (by halving) against the reference [ℓ]P = 0, on every coset of the
 // prime-order subgroup: a prime-order point plus each of the 8 torsion points, and its negation.
 describe('ed25519 subgroup check by halving', () => {
+  // The halving itself must decide (its fallback to the reference is for states none of these
+  // points reach), so a broken shortcut cannot hide behind the fallback.
   const both = (p: EdPointT) => {
     const q = p as unknown as GroupPoint;
+    expect(ed25519InSubgroupByHalving(q)).toBe(ed25519InPrimeSubgroup(q));
     return [ed25519InPrimeSubgroup(q), ed25519TorsionFreeByOrder(q)];
   };
 
