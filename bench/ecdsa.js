@@ -1,7 +1,8 @@
 // Threshold ECDSA (CGGMP): auxiliary info, presigning and signing, all parties in this process,
 // at the tss-lib 2048-bit level and the default 3072-bit level, beside single-key ECDSA signing.
 // Paillier primes come from the test fixtures (scripts/gen-paillier-fixtures.mjs); safe-prime
-// generation itself is timed separately, a few primes only.
+// generation itself is timed separately, one prime at a time. Slow steps are timed over several
+// runs (median and range), each run followed by a batch of the baseline.
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import {
   AuxInfoProtocol,
@@ -17,7 +18,7 @@ import {
   simulate,
   MemorySessionRegistry,
 } from '../packages/core/dist/index.js';
-import { median, paillierFixture, runIfMain } from './lib.js';
+import { QUICK, paillierFixture, runIfMain, timeRuns } from './lib.js';
 
 /** Five parties' safe-prime pairs: the fixture keys, then the ring-Pedersen pair. */
 function primeSets(level) {
@@ -31,27 +32,29 @@ function run(parties, rng, what) {
   return result.outputs;
 }
 
-/** Median ms of `runs` calls of fn (for work too slow for the batch-based measure()). */
-function timeRuns(fn, runs) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn(i);
-    times.push(performance.now() - t);
-  }
-  return median(times);
+/** The same presignature with a fresh group-key object, which has no cached table. */
+function coldKey(presignature) {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(presignature)), presignature);
+  return Object.assign(copy, { pub: { ...presignature.pub, publicKey: presignature.pub.publicKey.add(secp256k1.Point.ZERO) } });
 }
 
-export async function benchEcdsa({ measure, report }) {
+export async function benchEcdsa({ report }) {
   const key = secp256k1.utils.randomSecretKey();
   // Online signing hashes the message inside the protocol (keccak256, as for Ethereum).
   const message = new Uint8Array(100).fill(9);
   const digest = ecdsaMessageDigest('keccak256', message);
-  const baseline = { name: 'noble secp256k1.sign (ECDSA)', ms: measure(() => secp256k1.sign(digest, key)) };
+  const baselineName = 'noble secp256k1.sign (ECDSA)';
+  const baselineFn = () => secp256k1.sign(digest, key);
+  /** timeRuns with the baseline interleaved, reported with its spread (and per party, given `parties`). */
+  const reportRuns = async (name, fn, runs, parties) => {
+    const t = await timeRuns(fn, runs, baselineFn);
+    const row = (rowName, k) => report('ecdsa', rowName, t.ms / k, { name: baselineName, ms: t.baselineMs }, { runs, min: t.min / k, max: t.max / k });
+    row(name, 1);
+    if (parties) row(name.replace('(all parties', '(per party'), parties);
+  };
 
-  const t0 = performance.now();
-  const primes = await Promise.all([generateSafePrime(1024), generateSafePrime(1024)]);
-  report('ecdsa', 'safe prime 1024-bit (two in parallel; wall per prime)', (performance.now() - t0) / primes.length, baseline);
+  // Wall time of one 1024-bit safe prime (OpenSSL), one at a time: its spread is wide.
+  await reportRuns('safe prime 1024-bit (wall per prime)', () => generateSafePrime(1024), QUICK ? 3 : 12);
 
   const configs = [
     [SECURITY_LEVEL_TSS_LIB_2048, 2, 3, [1, 3]],
@@ -69,30 +72,35 @@ export async function benchEcdsa({ measure, report }) {
     const dkg = new Map([...dealt].map(([id, o]) => [id, o.share]));
     const sets = primeSets(level);
     let aux;
-    // Auxiliary info among the signers (what presigning needs); one run, it takes seconds.
-    const auxMs = timeRuns(() => {
+    // Auxiliary info among the signers (what presigning needs): seconds per run.
+    await reportRuns(`aux info ${signers.length} signers, ${level.name} (all parties)`, () => {
       const session = rng(32);
       aux = run(signers.map((self, i) => new AuxInfoProtocol({ sessions: new MemorySessionRegistry(), session, self, parties: signers, identity: identities.get(self), level, primes: sets[i], rng })), rng, 'aux');
-    }, 1);
-    report('ecdsa', `aux info ${signers.length} signers, ${level.name} (all parties)`, auxMs, baseline);
+    }, 3);
     const presign = () => {
       const session = rng(32);
       return run(signers.map((self) => new PresignProtocol({ sessions: new MemorySessionRegistry(), key: dkg.get(self), aux: aux.get(self), signers, session, identity: identities.get(self), rng })), rng, 'presign');
     };
     const ready = [];
-    // Each presignature signs once: as many as the online median needs (more where they are cheap).
-    const presignMs = timeRuns(() => ready.push(presign()), level === SECURITY_LEVEL_128 ? 5 : 9);
-    report('ecdsa', `presign ${label} (all parties)`, presignMs, baseline);
-    report('ecdsa', `presign ${label} (per party)`, presignMs / signers.length, baseline);
-    const sign = (presigs) => {
+    // Each presignature signs once: the warm-up signatures, then as many per key variant as the
+    // online medians need (more where they are cheap). Every signer verifies, and the group key
+    // gets its table at its 8th use (math/key-table.ts): the warm-up gets there.
+    const warmUp = Math.ceil(8 / signers.length);
+    const perVariant = level === SECURITY_LEVEL_128 ? 3 : 5;
+    const presignRuns = warmUp + 2 * perVariant;
+    await reportRuns(`presign ${label} (all parties)`, () => ready.push(presign()), presignRuns, signers.length);
+    const sign = (presigs, variant = (p) => p) => {
       const session = rng(16);
-      run(signers.map((self) => new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature: presigs.get(self), message, hash: 'keccak256', session, identity: identities.get(self) })), rng, 'sign');
+      run(signers.map((self) => new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature: variant(presigs.get(self)), message, hash: 'keccak256', session, identity: identities.get(self) })), rng, 'sign');
     };
-    // The first signature warms the code paths up (a signer node is a long-running process).
-    sign(ready.shift());
-    const onlineMs = timeRuns((i) => sign(ready[i]), ready.length);
-    report('ecdsa', `online sign ${label} (all parties, from a presignature)`, onlineMs, baseline);
-    report('ecdsa', `online sign ${label} (per party)`, onlineMs / signers.length, baseline);
+    // The warm-up signatures warm the code paths up (a signer node is a long-running process).
+    for (const presigs of ready.splice(0, warmUp)) sign(presigs);
+    // Verification multiplies the group key, which carries a cached table once in regular use
+    // (math/key-table.ts); the cold-key figure gives every signature a fresh key object.
+    const cached = ready.slice(0, perVariant);
+    const cold = ready.slice(perVariant);
+    await reportRuns(`online sign ${label} (all parties, from a presignature), cached key table`, (i) => sign(cached[i]), perVariant, signers.length);
+    await reportRuns(`online sign ${label} (all parties, from a presignature), cold key`, (i) => sign(cold[i], coldKey), perVariant, signers.length);
   }
 }
 

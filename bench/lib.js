@@ -1,5 +1,6 @@
 // Shared by the benchmark files: the measuring harness (median of batches, baseline batches
-// interleaved), the report line and row, the Paillier fixtures, and the standalone runner.
+// interleaved; timed runs with their spread for slow work), the report line and row, the
+// Paillier fixtures, and the standalone runner.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,18 +39,40 @@ export function measure(fn, minIterations = 5, baselineFn) {
   return baselineFn ? { ms: median(own), baselineMs: median(base) } : median(own);
 }
 
-/** A report function that prints one line per figure and appends its row to `rows`. */
+/**
+ * For work too slow to batch (seconds per call): `runs` timed calls, each followed by a short
+ * batch of the baseline (when given) so that the two share the machine's conditions. Returns the
+ * median ms with the fastest and slowest run, and the baseline's median.
+ */
+export async function timeRuns(fn, runs, baselineFn) {
+  const times = [];
+  const base = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn(i);
+    times.push(performance.now() - t);
+    if (baselineFn) base.push(batch(baselineFn, TARGET_MS / 10, 1));
+  }
+  return { ms: median(times), min: Math.min(...times), max: Math.max(...times), runs, baselineMs: baselineFn ? median(base) : undefined };
+}
+
+/**
+ * A report function that prints one line per figure and appends its row to `rows`. `spread`
+ * (from timeRuns) adds the sample count and the fastest and slowest sample.
+ */
 export function makeReport(rows) {
-  return function report(group, name, msPerOp, baseline) {
+  return function report(group, name, msPerOp, baseline, spread) {
     const row = { group, name, msPerOp: +msPerOp.toFixed(4), opsPerSec: +(1000 / msPerOp).toFixed(1) };
+    if (spread) Object.assign(row, { samples: spread.runs, minMs: +spread.min.toFixed(3), maxMs: +spread.max.toFixed(3) });
     if (baseline) {
       row.baseline = baseline.name;
       row.baselineMsPerOp = +baseline.ms.toFixed(4);
       row.ratio = +(msPerOp / baseline.ms).toFixed(2);
     }
     rows.push(row);
+    const range = spread ? ` (median of ${spread.runs}, ${spread.min.toPrecision(3)}–${spread.max.toPrecision(3)} ms)` : '';
     const base = baseline ? `   baseline ${baseline.name} ${baseline.ms.toFixed(3)} ms → ×${row.ratio}` : '';
-    console.log(`${group.padEnd(8)} ${name.padEnd(44)} ${msPerOp.toFixed(3).padStart(9)} ms/op ${row.opsPerSec.toFixed(0).padStart(7)} ops/s${base}`);
+    console.log(`${group.padEnd(8)} ${name.padEnd(44)} ${msPerOp.toFixed(3).padStart(9)} ms/op ${row.opsPerSec.toFixed(0).padStart(7)} ops/s${range}${base}`);
   };
 }
 

@@ -4,7 +4,19 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { numberToBytesBE, numberToBytesLE } from '@noble/curves/utils.js';
 import { bytesToHex, concatBytes, hexToBytes } from '../../src/bytes.js';
-import { CURVES, ED25519, SECP256K1, type Curve, type GroupPoint, invert, mod, randomScalar } from '../../src/math/curve.js';
+import {
+  CURVES,
+  ED25519,
+  SECP256K1,
+  type Curve,
+  type GroupPoint,
+  ed25519InPrimeSubgroup,
+  ed25519InSubgroupByHalving,
+  ed25519TorsionFreeByOrder,
+  invert,
+  mod,
+  randomScalar,
+} from '../../src/math/curve.js';
 import { seededRng } from '../../src/rng.js';
 
 const ED_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -368,6 +380,59 @@ describe('ed25519 strict point decoding', () => {
     expect(bytesToHex(negEnc.subarray(0, 31))).toBe(bytesToHex(enc.subarray(0, 31)));
     expect(negEnc[31]! ^ enc[31]!).toBe(0x80);
     expect(ED25519.decodePoint(negEnc).equals(p.negate())).toBe(true);
+  });
+});
+
+// The check decoding uses (by halving) against the reference [ℓ]P = 0, on every coset of the
+// prime-order subgroup: a prime-order point plus each of the 8 torsion points, and its negation.
+describe('ed25519 subgroup check by halving', () => {
+  // The halving itself must decide (its fallback to the reference is for states none of these
+  // points reach), so a broken shortcut cannot hide behind the fallback.
+  const both = (p: EdPointT) => {
+    const q = p as unknown as GroupPoint;
+    expect(ed25519InSubgroupByHalving(q)).toBe(ed25519InPrimeSubgroup(q));
+    return [ed25519InPrimeSubgroup(q), ed25519TorsionFreeByOrder(q)];
+  };
+
+  it('is the curve\'s check', () => {
+    expect(ED25519.inPrimeSubgroup).toBe(ed25519InPrimeSubgroup);
+  });
+
+  it('agrees with [ℓ]P = 0 on the 8 torsion points', () => {
+    TORSION.forEach((t, k) => expect(both(t), `torsion point ${k}`).toEqual([k === 0, k === 0]));
+  });
+
+  it('agrees with [ℓ]P = 0 on k·G + T for every torsion point T, and on the negations', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: ED_ORDER - 1n }), (k) => {
+        const p = EdPoint.BASE.multiply(k);
+        TORSION.forEach((t, j) => {
+          const mixed = p.add(t);
+          expect(both(mixed), `k=${k}, torsion ${j}`).toEqual([j === 0, j === 0]);
+          expect(both(mixed.negate()), `−(k=${k}), torsion ${j}`).toEqual([j === 0, j === 0]);
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('agrees with [ℓ]P = 0 on arbitrary curve points (random y)', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        let p: EdPointT;
+        try {
+          p = EdPoint.fromBytes(bytes);
+        } catch {
+          return; // not a y of the curve
+        }
+        checked++;
+        const [fast, reference] = both(p);
+        expect(fast).toBe(reference);
+      }),
+      { numRuns: 300 },
+    );
+    expect(checked).toBeGreaterThan(50);
   });
 });
 
