@@ -26,7 +26,7 @@ export const ABORT_CODES = {
   'bad-commitment': { culprits: 'named', meaning: 'a commitment is malformed or contradicts an earlier value; names its sender' },
   'bad-decommitment': { culprits: 'named', meaning: 'revealed data does not match its earlier commitment; names its sender' },
   'bad-share': { culprits: 'named', meaning: 'a dealt share does not match the dealer’s commitment; names the dealer' },
-  'bad-modulus': { culprits: 'named', meaning: 'a Paillier modulus is unfit (e.g. already used by another party); names its owner' },
+  'bad-modulus': { culprits: 'named', meaning: 'one Paillier modulus revealed by two parties with valid proofs; names both (only the peer, when the modulus is this party’s own)' },
   'bad-signature-share': { culprits: 'named', meaning: 'a signature share does not verify; names its signers' },
   'nonce-reuse': { culprits: 'named', meaning: 'a signer published the same nonce commitment twice; names it' },
   'degenerate-key': { culprits: 'named', meaning: 'the dealt group key is the identity; names every dealer' },

@@ -176,7 +176,11 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
   private onReveals(inbox: Inbox): RoundResult<AuxInfo> {
     const { cfg } = this;
     const level = cfg.level;
-    const moduli = new Set<bigint>([this.paillier.publicKey.n]);
+    // N → the party that revealed it. Checked after the proofs: a Π^mod that verifies shows its
+    // prover can take square roots mod N, i.e. knows the factors. Two parties that reveal one N with
+    // valid proofs both know them, which no honest party allows, so both are named (a party sees its
+    // own N only if a peer learnt its factors, which it did not give: that peer alone is named).
+    const moduli = new Map<bigint, number>([[this.paillier.publicKey.n, this.self]]);
     for (const [from, bytes] of inbox.broadcast) {
       const opened = openBroadcast(cfg.identity, this.slot(2, from), bytes);
       const { reveal, echo } = decodeFrom(from, 'reveal', () => {
@@ -200,10 +204,11 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
         r.end();
         return { params, paillier, mod, prm };
       });
-      if (moduli.has(decoded.params.n)) blame('bad-modulus', from, 'modulus already in use by another party');
-      moduli.add(decoded.params.n);
       if (!verifyModulus(level, this.ctx(from), decoded.params.n, decoded.mod)) blame('bad-proof', from, 'Π^mod does not verify');
       if (!verifyRingPedersen(level, this.ctx(from), decoded.params, decoded.prm)) blame('bad-proof', from, 'Π^prm does not verify');
+      const holder = moduli.get(decoded.params.n);
+      if (holder !== undefined) blame('bad-modulus', holder === this.self ? [from] : [holder, from], 'two parties revealed the same modulus, each with a valid proof');
+      moduli.set(decoded.params.n, from);
       this.peers.set(from, { paillier: decoded.paillier, ringPedersen: decoded.params });
     }
     const outgoing = this.sendersOf().map((j) => {

@@ -456,11 +456,13 @@ describe('CGGMP auxiliary information against a malicious party 3 (2048-bit leve
     expectNamed(result, HONEST, 'bad-proof', 'Π^prm');
   });
 
-  it('(e) a modulus another party already revealed: every proof about it valid, refused as a duplicate (bad-modulus)', () => {
-    // Party 3 knows party 1's primes (say both drew from one prime pool) and publishes N₁ with
-    // fresh ring-Pedersen parameters and proofs made honestly for itself, so only the check that
-    // no modulus appears twice can refuse it. Its commitment precedes every reveal, so this is no
-    // copy of what it saw: the same factorisation was known to both before round 1.
+  it('(e) a modulus another party already revealed: every proof about it valid, refused as a duplicate naming both holders (bad-modulus)', () => {
+    // Party 3 knows party 1's primes (party 1 leaked them, or drew them from a pool party 3 also
+    // draws from) and publishes N₁ with fresh ring-Pedersen parameters and proofs made honestly for
+    // itself, so only the check that no modulus appears twice can refuse it. Its commitment precedes
+    // every reveal, so this is no copy of what it saw: both knew the factors before round 1. A third
+    // party cannot tell which of the two is to blame, whatever their order, so it names both; party
+    // 1 knows its factors were not published by itself and names party 3.
     const shared = primes[0]!;
     const rng = seededRng('adv/duplicate-modulus');
     const secret = generateRingPedersen(shared.p, shared.q, rng);
@@ -479,11 +481,15 @@ describe('CGGMP auxiliary information against a malicious party 3 (2048-bit leve
     expect(lie.params.n).toBe(shared.p * shared.q);
     expect(verifyModulus(level, ctx, lie.params.n, lie.mod)).toBe(true);
     expect(verifyRingPedersen(level, ctx, lie.params, lie.prm)).toBe(true);
+    const expected = new Map([
+      [1, [MALICIOUS]],
+      [2, [1, MALICIOUS]],
+    ]);
     for (const id of HONEST) {
       const abort = result.aborts.get(id);
       expect(abort, `party ${id} aborts`).toBeDefined();
-      expect({ party: id, code: abort!.code, culprits: [...abort!.culprits] }).toEqual({ party: id, code: 'bad-modulus', culprits: [MALICIOUS] });
-      expect(abort!.reason).toMatch(/already in use/);
+      expect({ party: id, code: abort!.code, culprits: [...abort!.culprits] }).toEqual({ party: id, code: 'bad-modulus', culprits: expected.get(id) });
+      expect(abort!.reason).toMatch(/same modulus/);
       expect(result.outputs.has(id)).toBe(false);
     }
   });
