@@ -94,12 +94,21 @@ function dhContext(m: bigint): DiffieHellman {
   return dh;
 }
 
-/** base^e mod m through DH: 1 < base < m − 1, e > 0, m within OpenSSL's DH size limits. */
+/**
+ * base^e mod m through DH: 1 < base < m − 1, e > 0, m within OpenSSL's DH size limits. OpenSSL
+ * refuses to return a shared secret of 1 (e.g. a Paillier decryption of 0 half-way: c^(p−1) ≡ 1
+ * mod p²); that case alone is answered by the BigInt reference, so its timing tells no more than
+ * the refusal already did: that the result is 1.
+ */
 function dhPow(base: bigint, e: bigint, m: bigint, byteLength: number): bigint {
   const dh = dhContext(m);
   dh.setPrivateKey(toBuffer(e));
   try {
     return fromBuffer(dh.computeSecret(toBuffer(base, byteLength)));
+  } catch (err) {
+    const r = modPowRef(base, e, m);
+    if (r !== 1n) throw err;
+    return r;
   } finally {
     // The exponent may be secret: do not leave it in the cached context.
     dh.setPrivateKey(ONE);

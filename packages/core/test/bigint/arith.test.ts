@@ -136,6 +136,17 @@ describe('modPowSecret (constant-time OpenSSL road) == modPowRef', () => {
     );
   });
 
+  it('a result of 1, which OpenSSL refuses as a DH secret (the CRT half of decrypting 0: c^(p−1) ≡ 1 mod p²)', () => {
+    for (const f of [FIXTURE_2048, FIXTURE_3072]) {
+      const { p } = f.keys[0]!;
+      const p2 = p * p;
+      const b = modPowRef(3n, p, p2); // in the subgroup of order p − 1
+      expect(modPowSecret(b, p - 1n, p2)).toBe(1n);
+      expect(modPowSecret(b, 2n * (p - 1n), p2)).toBe(1n);
+      expect(modPowSecret(b, p - 2n, p2)).toBe(modPowRef(b, p - 2n, p2));
+    }
+  });
+
   it('on real secret moduli: a fixture prime, its square, and N² (decryption and Π^mod sizes)', () => {
     const rng = seededRng('modpow-secret');
     for (const f of [FIXTURE_2048, FIXTURE_3072]) {
