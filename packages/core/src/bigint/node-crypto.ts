@@ -1,5 +1,6 @@
 /**
- * The only module of core that touches `node:crypto`, and only for CPU work (no I/O):
+ * Big-integer work through `node:crypto`, for CPU work only (no I/O; core's other uses of it are
+ * the Noise primitives in `noise/suites.ts` and the identity-key Ed25519 in `engine/ed25519.ts`):
  *
  * - fast modular exponentiation through OpenSSL. Node exposes no bignum API, but an RSA
  *   public-key operation with RSA_NO_PADDING is exactly base^e mod n in OpenSSL's Montgomery
