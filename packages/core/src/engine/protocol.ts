@@ -38,7 +38,6 @@ export function encodeComplaint(c: Complaint): Uint8Array {
 export function decodeComplaint(bytes: Uint8Array): Complaint {
   const r = new Reader(bytes);
   const codeBytes = r.bytes(r.u8());
-  if (!codeBytes.every((b) => (b >= 0x61 && b <= 0x7a) || b === 0x2d)) throw new RangeError('bad complaint code');
   const code = new TextDecoder().decode(codeBytes);
   if (!isAbortCode(code)) throw new RangeError('unknown complaint code');
   const sentThrough = r.u16();

@@ -370,4 +370,12 @@ describe('Reader', () => {
     const p = new Reader(order4).point(ED25519, false);
     expect(ED25519.inPrimeSubgroup(p)).toBe(false);
   });
+
+  it('ed25519: a list of points with a small-order one is a DecodeError by default, read as is only when deferred', () => {
+    const mixed = ED25519.base.add(ED25519.decodePoint(new Uint8Array(32), false)); // G + a point of order 4
+    const bytes = new Writer().points(ED25519, [ED25519.base, mixed]).finish();
+    expect(() => new Reader(bytes).points(ED25519, 2)).toThrow(DecodeError);
+    const read = new Reader(bytes).points(ED25519, 2, false);
+    expect(read[1]!.equals(mixed)).toBe(true);
+  });
 });

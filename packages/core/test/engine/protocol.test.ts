@@ -12,6 +12,7 @@ import {
   encodeEcho,
   generateIdentities,
   openBroadcast,
+  provesEquivocation,
   signBroadcast,
 } from '../../src/engine/identity.js';
 import { type AbortCode } from '../../src/engine/abort-codes.js';
@@ -30,6 +31,11 @@ import { seededRng } from '../../src/rng.js';
 import { TOY_PROTOCOL, type ToyConfig, type ToyOutput, ToyProtocol, frame, toySession, xor } from './toy.js';
 
 const SESSION = toySession('protocol-test');
+const u32 = (n: number) => {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, n, false);
+  return out;
+};
 const PARTIES = [1, 2, 3];
 
 function makeParties(overrides: Partial<ToyConfig> = {}, parties = PARTIES): Map<number, ToyProtocol> {
@@ -118,6 +124,66 @@ describe('RoundBasedProtocol', () => {
     // round 1 complete: round 2 needs party 1, which stopped after round 1; now the complaint is checked
     const abort = expectAbort(p3!.receive(b2), 'bad-proof', [2]);
     expect(abort.reason).toMatch(/reported by 1/);
+  });
+
+  it('a complaint sent as a direct message is blamed on its sender (unexpected-message)', () => {
+    const parties = makeParties();
+    startAll(parties);
+    const payload = encodeComplaint({ code: 'bad-proof', culprits: [2], evidence: Uint8Array.of(1), sentThrough: 1 });
+    expectAbort(parties.get(3)!.receive({ protocol: TOY_PROTOCOL, session: SESSION, round: COMPLAINT_ROUND, from: 1, to: 3, payload }), 'unexpected-message', [1]);
+  });
+
+  it('a complaint whose evidence convicts stops the receiver at once, even while the complainer is not yet awaited', () => {
+    const [p1, p2, p3] = PARTIES.map((self) => new JudgingToy({ session: SESSION, self, parties: PARTIES, rng: seededRng(`judging-toy-${self}`) }));
+    const b1 = p1!.start().outgoing[0]!;
+    const b2 = p2!.start().outgoing[0]!;
+    p3!.start();
+    p3!.receive(b1);
+    expect(p3!.receive(b2).status).toBe('continue');
+    // The complainer says it sent round 2 as well, so nothing waits on it: only the verdict can stop party 3.
+    const payload = encodeComplaint({ code: 'bad-proof', culprits: [2], evidence: Uint8Array.of(1), sentThrough: 2 });
+    expectAbort(p3!.receive({ protocol: TOY_PROTOCOL, session: SESSION, round: COMPLAINT_ROUND, from: 1, to: null, payload }), 'bad-proof', [2]);
+  });
+
+  it('a complainer’s first complaint stands: a later one cannot move what it claims to have sent', () => {
+    const [p1, p2, p3] = PARTIES.map((self) => new JudgingToy({ session: SESSION, self, parties: PARTIES, rng: seededRng(`judging-toy-${self}`) }));
+    const b1 = p1!.start().outgoing[0]!;
+    const b2 = p2!.start().outgoing[0]!;
+    p3!.start();
+    const complaint = (sentThrough: number) =>
+      ({ protocol: TOY_PROTOCOL, session: SESSION, round: COMPLAINT_ROUND, from: 1, to: null, payload: encodeComplaint({ code: 'bad-proof', culprits: [2], evidence: Uint8Array.of(1), sentThrough }) }) as const;
+    expect(p3!.receive(complaint(1)).status).toBe('continue');
+    expect(p3!.receive(complaint(2)).status).toBe('continue');
+    p3!.receive(b1);
+    // Round 2 waits on party 1, which stopped after round 1 by its first complaint: judged now.
+    expectAbort(p3!.receive(b2), 'bad-proof', [2]);
+  });
+
+  it('a party that detects misbehaviour announces it: one complaint broadcast with code, culprits and the last round it sent', () => {
+    const parties = makeParties();
+    const first = startAll(parties);
+    const p2 = parties.get(2)!;
+    const bad = { ...first.get(1)![0]!, payload: Uint8Array.of(1, 2, 3) };
+    expect(p2.receive(bad).status).toBe('continue');
+    const outcome = p2.receive(first.get(3)![0]!); // round 1 complete: now it is checked
+    expectAbort(outcome, 'malformed-message', [1]);
+    expect(outcome.outgoing).toHaveLength(1);
+    const announced = outcome.outgoing[0]!;
+    expect({ round: announced.round, to: announced.to, from: announced.from }).toEqual({ round: COMPLAINT_ROUND, to: null, from: 2 });
+    const c = decodeComplaint(announced.payload);
+    expect({ code: c.code, culprits: c.culprits, sentThrough: c.sentThrough }).toEqual({ code: 'malformed-message', culprits: [1], sentThrough: 1 });
+  });
+
+  it('a party that stops on an unverified peer complaint (peer-aborted) announces nothing', () => {
+    const parties = makeParties();
+    const first = startAll(parties);
+    const p3 = parties.get(3)!;
+    const payload = encodeComplaint({ code: 'bad-proof', culprits: [2], evidence: Uint8Array.of(1), sentThrough: 1 });
+    p3.receive({ protocol: TOY_PROTOCOL, session: SESSION, round: COMPLAINT_ROUND, from: 1, to: null, payload });
+    p3.receive(first.get(1)![0]!);
+    const outcome = p3.receive(first.get(2)![0]!);
+    expectAbort(outcome, 'peer-aborted', []);
+    expect(outcome.outgoing.filter((m) => m.round === COMPLAINT_ROUND)).toEqual([]);
   });
 
   it('a complaint naming a code outside the closed list is malformed: every receiver blames its sender', () => {
@@ -471,6 +537,14 @@ describe('identity: signed broadcasts', () => {
     expect(new Set([...me.publicKeys.values()].map(bytesToHex)).size).toBe(4);
   });
 
+  it('signs the documented message: SHA-512 over length-prefixed label, protocol, session, round, from, to and payload digest', () => {
+    // An independent rebuilding of the signed message (docs/wire.md), checked with noble.
+    const parts = [utf8('mpc-wallet/v1/signed'), utf8('toy/sig'), SESSION, u32(1), u32(2), u32(0), sha512(payload)];
+    const message = sha512(concatBytes(...parts.flatMap((p) => [u32(p.length), p])));
+    const { signature } = openBroadcast(me, slot(2), signed2);
+    expect(ed25519.verify(signature, message, identities.get(2)!.publicKeys.get(2)!)).toBe(true);
+  });
+
   it('is payload ‖ signature and opens to the payload, its digest and signature', () => {
     expect(signed2.length).toBe(4 + payload.length + 64);
     const r = new Reader(signed2);
@@ -574,6 +648,18 @@ describe('identity: echo broadcast', () => {
     expectBlame(me, mine, 2, echo, 'equivocation', [3]);
     // Symmetric: party 2's view against party 1's echo.
     expectBlame(identities.get(2)!, view(2, new Map([[3, signedOf(3, 1)]])), 1, encodeEcho(mine), 'equivocation', [3]);
+  });
+
+  it('an equivocation verdict carries both signed digests as evidence, which convicts the sender anywhere', () => {
+    let caught: ProtocolAbort | undefined;
+    try {
+      checkEcho(me, slotOf, mine, 2, encodeEcho(view(2, new Map([[3, signedOf(3, 1)]]))));
+    } catch (e) {
+      caught = e as ProtocolAbort;
+    }
+    expect(caught?.code).toBe('equivocation');
+    expect(provesEquivocation(identities.get(4)!, slotOf(3), caught!.evidence!)).toBe(true);
+    expect(provesEquivocation(identities.get(4)!, slotOf(2), caught!.evidence!)).toBe(false);
   });
 
   it('an echo with a forged signature blames the echoer (bad-echo)', () => {
