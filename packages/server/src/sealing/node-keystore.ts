@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { generateKeyPair, keyPairFromSecret, type KeyPair } from '@mpc-wallet/core';
-import { PassphraseSealer, type PassphraseSealerDescriptor, type Sealer, DEFAULT_SCRYPT, MIN_SCRYPT_N } from './passphrase-sealer.js';
+import { PassphraseSealer, type PassphraseSealerDescriptor, type ScryptParams, type Sealer, DEFAULT_SCRYPT, MIN_SCRYPT_N } from './passphrase-sealer.js';
 
 const SEALER_FILE = 'sealer.json';
 const STATIC_KEY_FILE = 'noise-static-key.sealed';
@@ -56,7 +56,7 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
  * Opens (or, on first start, creates) the sealer of a data folder. A descriptor asking for less
  * scrypt work than `floor` is refused (only tests lower the floor).
  */
-export async function openSealer(dir: string, passphrase: string, params = DEFAULT_SCRYPT, floor = MIN_SCRYPT_N): Promise<Sealer> {
+export async function openSealer(dir: string, passphrase: string, params: ScryptParams = DEFAULT_SCRYPT, floor = MIN_SCRYPT_N): Promise<Sealer> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const existing = await readIfExists(join(dir, SEALER_FILE));
   if (existing) return PassphraseSealer.open(passphrase, JSON.parse(existing.toString('utf8')) as PassphraseSealerDescriptor, floor);

@@ -3,6 +3,7 @@
  * commitment, a coordinator that hands signers different inputs, a party that accuses falsely —
  * every honest signer reaches the same verdict, and no honest signer is ever named.
  */
+import type { AbortCode } from '../../../src/engine/abort-codes.js';
 import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -169,7 +170,7 @@ describe('FROST blame that cannot frame an honest signer', () => {
       expect(round2.length).toBe(3);
       return { c, parties, round1, round2, from: (id: number, msgs: ProtocolMessage[]) => msgs.find((m) => m.from === id)! };
     }
-    const complaint = (template: ProtocolMessage, from: number, code: string, culprits: number[], evidence: Uint8Array): ProtocolMessage => ({
+    const complaint = (template: ProtocolMessage, from: number, code: AbortCode, culprits: number[], evidence: Uint8Array): ProtocolMessage => ({
       ...template,
       round: COMPLAINT_ROUND,
       from,

@@ -163,8 +163,8 @@ function secp256k1FrostVerify(publicKey: Uint8Array, message: Uint8Array, signat
   const z = bytesToNumberBE(signature.subarray(33));
   if (z >= n) return false;
   const DST = utf8('FROST-secp256k1-SHA256-v1chal');
-  const [[c]] = hash_to_field(concatBytes(R.toBytes(true), publicKey, message), 1, { DST, p: n, m: 1, k: 128, expand: 'xmd', hash: sha256 }) as bigint[][];
-  return Point.BASE.multiply(z).equals(R.add(Point.fromBytes(publicKey).multiply(c!)));
+  const c = hash_to_field(concatBytes(R.toBytes(true), publicKey, message), 1, { DST, p: n, m: 1, k: 128, expand: 'xmd', hash: sha256 })[0]![0]!;
+  return Point.BASE.multiply(z).equals(R.add(Point.fromBytes(publicKey).multiply(c)));
 }
 
 interface RunResult {

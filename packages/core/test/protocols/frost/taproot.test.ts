@@ -50,7 +50,8 @@ describe('Taproot tweak (BIP340 / BIP341)', () => {
   });
 
   it('BIP341 with a script tree: the merkle root and output key match @scure/btc-signer’s, signatures verify under it', () => {
-    const tree = [p2tr_pk(leafKey('leaf-a')), [p2tr_pk(leafKey('leaf-b')), p2tr_pk(leafKey('leaf-c'))]];
+    const leaf = (label: string) => ({ script: p2tr_pk(leafKey(label)).script });
+    const tree = [leaf('leaf-a'), [leaf('leaf-b'), leaf('leaf-c')]];
     const wallet = p2tr(internal, tree);
     expect(wallet.tapMerkleRoot.length).toBe(32);
     const options: KeyOptions = { tweak: { kind: 'bip341', merkleRoot: wallet.tapMerkleRoot } };
