@@ -172,6 +172,32 @@ describe('confirmation round', () => {
     expect(openDealingCertificate(identities.get(2)!, { ...run, receivers: [1, 2] }, certificate)).toBeUndefined();
     expect(openDealingCertificate(identities.get(2)!, run, flip(certificate, certificate.length - 1))).toBeUndefined();
     expect(openDealingCertificate(identities.get(2)!, run, certificate.subarray(0, certificate.length - 1))).toBeUndefined();
+    // the receiver list may come in any order
+    expect(openDealingCertificate(identities.get(2)!, { ...run, receivers: [3, 1, 2] }, certificate)).toEqual(confirmed);
+  });
+
+  it('a certificate is refused when its receivers, each signing validly, confirmed different things', () => {
+    const seed = 'mixed-certificate';
+    const { rng, identities, parties } = dkgParties('ed25519', 2, 3, seed);
+    const signed = new Map<number, Uint8Array>();
+    const result = simulate(parties, rng, {
+      tamper: (m) => {
+        if (m.round === 3 && m.to === null) signed.set(m.from, m.payload);
+        return m;
+      },
+    });
+    expect(result.outputs.size).toBe(3);
+    const run = { protocol: parties[0]!.protocol, session: session(seed), receivers: ids(3) };
+    expect(openDealingCertificate(identities.get(1)!, run, encodeCertificate(signed))).toHaveLength(96);
+    // party 3's signature over a confirmation of another output, in its own slot
+    const other = flip(unwrapSigned(3, signed.get(3)!).payload, 90);
+    const slot = { protocol: run.protocol, session: run.session, round: 3, from: 3 };
+    const mixed = new Map(signed).set(3, signBroadcast(identities.get(3)!.secretKey, slot, other));
+    expect(openDealingCertificate(identities.get(1)!, run, encodeCertificate(mixed))).toBeUndefined();
+    // an extra entry beyond the receivers is refused too
+    const w = new Writer().u16(4);
+    for (const id of ids(3)) w.u16(id).varBytes(signed.get(id)!);
+    expect(openDealingCertificate(identities.get(1)!, run, w.u16(4).varBytes(signed.get(3)!).finish())).toBeUndefined();
   });
 
   it('a party withholding its confirmation from one peer: the others finish, the one left out completes from a relayed certificate', () => {
@@ -222,6 +248,23 @@ describe('confirmation round', () => {
       outputs.set(id, result.outputs.get(id) ?? party.completeWith(certificate)!);
     }
     checkSameKey([...outputs.values()].map((o) => o.share!), 3);
+  });
+
+  it('a true bad-confirmation complaint convicts the signer at a party that only sees the complaint', () => {
+    const { rng, identities, parties } = dkgParties('secp256k1', 2, 4, 'true-bad-confirmation');
+    const result = simulate(parties, rng, {
+      tamper: (m, to) => {
+        if (m.from !== 4 || m.round !== 3 || m.to !== null) return m;
+        // party 4 spoils its confirmation for party 3 and withholds it from party 1
+        if (to === 1) return null;
+        return to === 3 ? resign(identities, m, flip(unwrapSigned(4, m.payload).payload, 90)) : m;
+      },
+    });
+    for (const id of [1, 3]) {
+      expect(result.aborts.get(id)?.code, `party ${id}`).toBe('bad-confirmation');
+      expect([...result.aborts.get(id)!.culprits]).toEqual([4]);
+    }
+    expect(result.aborts.get(1)!.reason).toMatch(/reported by 3/);
   });
 
   it('a false bad-confirmation complaint (an honest confirmation as evidence) convicts the accuser; the party that aborted on it completes from a certificate', () => {
