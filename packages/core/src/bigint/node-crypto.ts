@@ -123,14 +123,11 @@ function opensslPow(base: bigint, e: bigint, m: bigint, byteLength: number): big
 }
 
 /**
- * base^exponent mod m, through OpenSSL where it can be, else through the BigInt reference.
- * A negative exponent inverts the base first (throws if not invertible). Only the DH road is
- * constant-time; the RSA road and the BigInt reference are not, so timing may depend on the
- * exponent: this is for public exponents and moduli (verifiers, public keys). Secret ones go
- * through `modPowSecret`.
+ * The arguments of a fast exponentiation (m > 0) reduced to 1 < b < m − 1 and e > 0, or the
+ * answer where no exponentiation is needed: m = 1, e = 0, b ∈ {0, 1, m − 1}. A negative exponent
+ * inverts the base (throws if it is not invertible).
  */
-export function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
-  if (m <= 0n) throw new RangeError('modulus must be positive');
+function reduceArguments(base: bigint, exponent: bigint, m: bigint): bigint | { b: bigint; e: bigint } {
   if (m === 1n) return 0n;
   let b = mod(base, m);
   let e = exponent;
@@ -141,6 +138,21 @@ export function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
   if (e === 0n) return 1n;
   if (b <= 1n) return b;
   if (b === m - 1n) return (e & 1n) === 0n ? 1n : b;
+  return { b, e };
+}
+
+/**
+ * base^exponent mod m, through OpenSSL where it can be, else through the BigInt reference.
+ * A negative exponent inverts the base first (throws if not invertible). Only the DH road is
+ * constant-time; the RSA road and the BigInt reference are not, so timing may depend on the
+ * exponent: this is for public exponents and moduli (verifiers, public keys). Secret ones go
+ * through `modPowSecret`.
+ */
+export function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
+  if (m <= 0n) throw new RangeError('modulus must be positive');
+  const reduced = reduceArguments(base, exponent, m);
+  if (typeof reduced === 'bigint') return reduced;
+  const { b, e } = reduced;
   const mBits = bitLength(m);
   const odd = (m & 1n) === 1n;
   const byteLength = Math.ceil(mBits / 8);
@@ -174,16 +186,9 @@ export function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
 export function modPowSecret(base: bigint, exponent: bigint, m: bigint): bigint {
   if (m <= 0n) throw new RangeError('modulus must be positive');
   if ((m & 1n) === 0n) throw new RangeError('secret modular exponentiation needs an odd modulus');
-  if (m === 1n) return 0n;
-  let b = mod(base, m);
-  let e = exponent;
-  if (e < 0n) {
-    b = modInverse(b, m);
-    e = -e;
-  }
-  if (e === 0n) return 1n;
-  if (b <= 1n) return b;
-  if (b === m - 1n) return (e & 1n) === 0n ? 1n : b;
+  const reduced = reduceArguments(base, exponent, m);
+  if (typeof reduced === 'bigint') return reduced;
+  const { b, e } = reduced;
   const mBits = bitLength(m);
   if (mBits > DH_MAX_MODULUS_BITS) return modPow(b, e, m);
   const wide = mBits < DH_MIN_MODULUS_BITS ? m * ((1n << BigInt(DH_MIN_MODULUS_BITS - mBits)) + 1n) : m;
