@@ -202,6 +202,16 @@ function encodeEquivocation(a: { digest: Uint8Array; signature: Uint8Array }, b:
 }
 
 /**
+ * Equivocation evidence from two messages that one sender signed for `slot` (e.g. as two peers
+ * received it): undefined unless both signatures verify and the payloads differ.
+ */
+export function equivocationEvidence(identity: Pick<PartyIdentity, 'publicKeys'>, slot: BroadcastSlot, a: Uint8Array, b: Uint8Array): Uint8Array | undefined {
+  const [oa, ob] = [openForwarded(identity, slot, a), openForwarded(identity, slot, b)];
+  if (!oa || !ob || equalBytes(oa.digest, ob.digest)) return undefined;
+  return encodeEquivocation(oa, ob);
+}
+
+/**
  * The verdict on an equivocation complaint: the accused if the evidence proves two signed
  * broadcasts for one of `slots` (the accused's), otherwise the complainer.
  */

@@ -16,7 +16,7 @@
 import { bytesToHex, concatBytes, equalBytes } from '../../bytes.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame } from '../../engine/errors.js';
-import { type BroadcastSlot, type PartyIdentity, openForwarded, signBroadcast, unwrapSigned } from '../../engine/identity.js';
+import { type BroadcastSlot, type PartyIdentity, equivocationEvidence, openForwarded, signBroadcast, unwrapSigned } from '../../engine/identity.js';
 import type { Rng } from '../../engine/protocol.js';
 import type { FrostCiphersuite } from './ciphersuite.js';
 import { type FrostPublicKey, type FrostSigningKey, type NonceCommitment, type SigningNonces, checkCommitment, commit } from './sign.js';
@@ -49,9 +49,19 @@ export interface SignedCommitment {
   signature: Uint8Array;
 }
 
+/** The protocol name of pooled-commitment slots (their session: group key ‖ epoch; round: sequence). */
+export function poolProtocol(suite: FrostCiphersuite): string {
+  return `frost-pool/${suite.name}`;
+}
+
 /** The slot a pooled commitment is signed for: suite, group key, signer, epoch and sequence. */
 export function poolSlot(pub: FrostPublicKey, signer: number, epoch: Uint8Array, sequence: number): BroadcastSlot {
-  return { protocol: `frost-pool/${pub.suite.name}`, session: concatBytes(pub.suite.curve.encodePoint(pub.groupKey), epoch), round: sequence, from: signer };
+  return { protocol: poolProtocol(pub.suite), session: concatBytes(pub.suite.curve.encodePoint(pub.groupKey), epoch), round: sequence, from: signer };
+}
+
+/** A commitment equivocation as FROST complaints carry it: the slot's session and round, then the two signed digests. */
+export function slotEquivocation(slot: BroadcastSlot, evidence: Uint8Array | undefined): Uint8Array | undefined {
+  return evidence && new Writer().varBytes(slot.session).u32(slot.round).bytes(evidence).finish();
 }
 
 /** The signed message a pooled commitment stands for, in the form `openForwarded` checks. */
@@ -102,9 +112,7 @@ export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Arra
 export function pooledEquivocation(identity: Pick<PartyIdentity, 'publicKeys'>, pub: FrostPublicKey, a: SignedCommitment, b: SignedCommitment): Uint8Array | undefined {
   if (a.commitment.identifier !== b.commitment.identifier || a.sequence !== b.sequence || !equalBytes(a.epoch, b.epoch)) return undefined;
   const slot = poolSlot(pub, Number(a.commitment.identifier), a.epoch, a.sequence);
-  const [oa, ob] = [openForwarded(identity, slot, signedBytes(pub, a)), openForwarded(identity, slot, signedBytes(pub, b))];
-  if (!oa || !ob || equalBytes(oa.digest, ob.digest)) return undefined;
-  return new Writer().varBytes(slot.session).u32(slot.round).bytes(oa.digest).bytes(oa.signature).bytes(ob.digest).bytes(ob.signature).finish();
+  return slotEquivocation(slot, equivocationEvidence(identity, slot, signedBytes(pub, a), signedBytes(pub, b)));
 }
 
 export class NoncePool {

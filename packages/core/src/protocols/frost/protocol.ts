@@ -16,7 +16,7 @@
 import { equalBytes } from '../../bytes.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { ProtocolAbort, blame } from '../../engine/errors.js';
-import { type BroadcastSlot, type PartyIdentity, judgeEquivocation, openBroadcast, openForwarded, signBroadcast } from '../../engine/identity.js';
+import { type BroadcastSlot, type PartyIdentity, equivocationEvidence, judgeEquivocation, openBroadcast, openForwarded, signBroadcast } from '../../engine/identity.js';
 import {
   type Complaint,
   type Inbox,
@@ -34,7 +34,9 @@ import {
   commitmentSignatureValid,
   decodeSignedCommitment,
   encodeSignedCommitment,
+  poolProtocol,
   pooledEquivocation,
+  slotEquivocation,
 } from './nonce-pool.js';
 import {
   type AggregateResult,
@@ -260,9 +262,7 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
       return pooledEquivocation(this.cfg.identity, this.cfg.key, this.pooledBySigner.get(signer)!, other);
     }
     const slot = this.slot(1, signer);
-    const [a, b] = [openForwarded(this.cfg.identity, slot, mine), openForwarded(this.cfg.identity, slot, theirs)];
-    if (!a || !b || equalBytes(a.digest, b.digest)) return undefined;
-    return new Writer().varBytes(slot.session).u32(slot.round).bytes(a.digest).bytes(a.signature).bytes(b.digest).bytes(b.signature).finish();
+    return slotEquivocation(slot, equivocationEvidence(this.cfg.identity, slot, mine, theirs));
   }
 
   protected override judgeComplaint(from: number, complaint: Complaint): Verdict | undefined {
@@ -283,7 +283,7 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
       proof = r.bytes(4 * DIGEST_LENGTH);
       r.end();
       // Two-round mode: the accused's round-1 broadcast of this session; pooled: a slot of its pool.
-      slot = this.cfg.pooled ? { protocol: `frost-pool/${this.cfg.key.suite.name}`, session, round, from: accused } : this.slot(1, accused);
+      slot = this.cfg.pooled ? { protocol: poolProtocol(this.cfg.key.suite), session, round, from: accused } : this.slot(1, accused);
     } catch {
       return falseComplaint(complainer, accused);
     }
