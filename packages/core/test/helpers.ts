@@ -6,11 +6,14 @@ import {
   type KeyShare,
   type PartyIdentity,
   type ProtocolAbort,
+  type ProtocolMessage,
   type SimulationResult,
   createDkg,
   createReshare,
   generateIdentities,
   publicPackageOf,
+  signBroadcast,
+  unwrapSigned,
   interpolateAtZero,
   seededRng,
   simulate,
@@ -82,4 +85,15 @@ export function replacePartyOne(old: Committee, seed: string, rng = seededRng(se
     }),
   );
   return { pub, parties, rng };
+}
+
+/**
+ * `m` with its signed payload replaced by `edit(payload)` and signed again, for the same slot
+ * (broadcast or direct), with the sender's own key: what a cheating sender, which holds that key,
+ * can send. `edit` receives a copy.
+ */
+export function resign(identities: ReadonlyMap<number, PartyIdentity>, m: ProtocolMessage, edit: (payload: Uint8Array) => Uint8Array): ProtocolMessage {
+  const { payload } = unwrapSigned(m.from, m.payload);
+  const slot = { protocol: m.protocol, session: m.session, round: m.round, from: m.from, ...(m.to === null ? {} : { to: m.to }) };
+  return { ...m, payload: signBroadcast(identities.get(m.from)!.secretKey, slot, edit(payload)) };
 }

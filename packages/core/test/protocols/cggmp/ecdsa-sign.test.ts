@@ -18,10 +18,10 @@ import { seededRng } from '../../../src/rng.js';
 import { simulate, type SimulatorFaults } from '../../../src/engine/simulator.js';
 import { type ProtocolMessage, Writer } from '../../../src/engine/codec.js';
 import { COMPLAINT_ROUND, type Protocol, encodeComplaint } from '../../../src/engine/protocol.js';
-import { signBroadcast, unwrapSigned } from '../../../src/engine/identity.js';
+import { signBroadcast } from '../../../src/engine/identity.js';
 import { SECP256K1, invert, mod } from '../../../src/math/curve.js';
 import { bytesToHex, concatBytes, utf8 } from '../../../src/bytes.js';
-import type { Committee } from '../../helpers.js';
+import { type Committee, resign } from '../../helpers.js';
 import { ecdsaCommittee } from './ecdsa-setup.js';
 
 const q = SECP256K1.order;
@@ -186,9 +186,7 @@ describe('CGGMP signing entry points', () => {
 describe('CGGMP signature shares', () => {
   /** What a signer holding its identity key sends instead of its signed share `m`: another σ, signed. */
   function resignShare(m: ProtocolMessage, sigma: bigint): ProtocolMessage {
-    const payload = concatBytes(unwrapSigned(m.from, m.payload).payload.subarray(0, 32), SECP256K1.encodeScalar(sigma));
-    const slot = { protocol: m.protocol, session: m.session, round: m.round, from: m.from };
-    return { ...m, payload: signBroadcast(committee.identities.get(m.from)!.secretKey, slot, payload) };
+    return resign(committee.identities, m, (p) => concatBytes(p.subarray(0, 32), SECP256K1.encodeScalar(sigma)));
   }
 
   it('signers given different messages all abort sign-disagreement and name nobody', () => {

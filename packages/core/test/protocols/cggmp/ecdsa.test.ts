@@ -15,13 +15,12 @@ import { PresignProtocol, type Presignature, PresignatureReuseError } from '../.
 import { EcdsaSignProtocol } from '../../../src/protocols/cggmp/sign.js';
 import { seededRng } from '../../../src/rng.js';
 import { simulate, type SimulatorFaults } from '../../../src/engine/simulator.js';
-import { type ProtocolMessage, Writer } from '../../../src/engine/codec.js';
+import { Writer } from '../../../src/engine/codec.js';
 import { COMPLAINT_ROUND, encodeComplaint } from '../../../src/engine/protocol.js';
-import { signBroadcast, unwrapSigned } from '../../../src/engine/identity.js';
 import { SECP256K1 } from '../../../src/math/curve.js';
 import { bytesToHex } from '../../../src/bytes.js';
 import { ecdsaCommittee, level, primes } from './ecdsa-setup.js';
-import { type Committee, runDkg } from '../../helpers.js';
+import { type Committee, resign, runDkg } from '../../helpers.js';
 import { createRefresh } from '../../../src/protocols/reshare/index.js';
 import type { KeyShare } from '../../../src/protocols/key-share.js';
 
@@ -143,18 +142,11 @@ describe('CGGMP threshold ECDSA', () => {
     expect([...stale.aborts.get(1)!.culprits]).toEqual([2]);
   });
 
-  /** What a malicious signer holding its identity key sends instead of its direct message `m`. */
-  function resignDirect(m: ProtocolMessage, mutate: (payload: Uint8Array) => Uint8Array): ProtocolMessage {
-    const payload = mutate(unwrapSigned(m.from, m.payload).payload.slice());
-    const slot = { protocol: m.protocol, session: m.session, round: m.round, from: m.from, to: m.to! };
-    return { ...m, payload: signBroadcast(committee.identities.get(m.from)!.secretKey, slot, payload) };
-  }
-
   it('a forged Π^enc sent to one signer is named by it, and by the third signer on the complaint’s evidence', () => {
     const pre = presign([1, 2, 3], 'bad-enc', {
       tamper: (m) =>
         m.from === 2 && m.round === 1 && m.to === 1
-          ? resignDirect(m, (p) => {
+          ? resign(committee.identities, m, (p) => {
               p[p.length - 5]! ^= 1; // inside the last response
               return p;
             })
@@ -186,7 +178,7 @@ describe('CGGMP threshold ECDSA', () => {
     const pre = presign([1, 2, 3], 'bad-affg', {
       tamper: (m) =>
         m.from === 3 && m.round === 2 && m.to === 1
-          ? resignDirect(m, (p) => {
+          ? resign(committee.identities, m, (p) => {
               p[4 + 10]! ^= 1; // inside D, the first field of the conversion
               return p;
             })

@@ -13,12 +13,11 @@ import { seededRng } from '../../../src/rng.js';
 import { type SimulatorFaults, simulate } from '../../../src/engine/simulator.js';
 import { type ProtocolMessage, Writer } from '../../../src/engine/codec.js';
 import { COMPLAINT_ROUND, encodeComplaint } from '../../../src/engine/protocol.js';
-import { signBroadcast, unwrapSigned } from '../../../src/engine/identity.js';
 import { mod, SECP256K1 } from '../../../src/math/curve.js';
 import { byteLengthOf } from '../../../src/bigint/codec.js';
 import { FIXTURE_2048 } from '../../fixtures/paillier-fixtures.js';
 import { LyingPresign } from './lying-presign.js';
-import { type Committee, runDkg } from '../../helpers.js';
+import { type Committee, resign, runDkg } from '../../helpers.js';
 
 const curve = SECP256K1;
 const level = FIXTURE_2048.level;
@@ -54,12 +53,12 @@ function run(seed: string, lies: Record<number, (v: Round3Values) => Round3Value
   return { ...simulate(parties, rng, faults), parties };
 }
 
-/** A round-5 broadcast of `from` with its payload changed by `edit`, signed with `from`'s own key (a colluder's). */
-function resign(m: ProtocolMessage, edit: (payload: Uint8Array) => void): ProtocolMessage {
-  const payload = unwrapSigned(m.from, m.payload).payload.slice();
-  edit(payload);
-  const signed = signBroadcast(committee.identities.get(m.from)!.secretKey, { protocol: m.protocol, session: m.session, round: m.round, from: m.from }, payload);
-  return { ...m, payload: signed };
+/** A round-5 broadcast with its payload changed in place by `edit`, signed with its sender's own key (a colluder's). */
+function resignInPlace(m: ProtocolMessage, edit: (payload: Uint8Array) => void): ProtocolMessage {
+  return resign(committee.identities, m, (payload) => {
+    edit(payload);
+    return payload;
+  });
 }
 
 /**
@@ -97,7 +96,7 @@ describe('CGGMP presigning identification with two colluders among four signers'
     const result = run('split-proofs', { 2: lieAboutDelta }, {
       tamper: (m) => {
         if (m.round !== 5 || m.from !== 3 || m.to !== null) return m;
-        return resign(m, (payload) => {
+        return resignInPlace(m, (payload) => {
           const forParty1 = fields(3, payload)[6]!;
           payload[forParty1 + 4 + 4 + 40]! ^= 1; // inside the first proof for party 1
         });
@@ -118,7 +117,7 @@ describe('CGGMP presigning identification with two colluders among four signers'
     const result = run('shield-liar', { 2: lieAboutDelta }, {
       tamper: (m) => {
         if (m.round !== 5 || m.from !== 3 || m.to !== null) return m;
-        return resign(m, (payload) => {
+        return resignInPlace(m, (payload) => {
           const fromParty2 = fields(3, payload)[1]!;
           payload[fromParty2 + 4 + 4 + 4 + 20]! ^= 1; // inside the signed D that party 2 sent party 3
         });
@@ -135,7 +134,7 @@ describe('CGGMP presigning identification with two colluders among four signers'
     const result = run('republish', { 2: lieAboutDelta }, {
       tamper: (m) => {
         if (m.round !== 5 || m.from !== 2 || m.to !== null) return m;
-        return resign(m, (payload) => {
+        return resignInPlace(m, (payload) => {
           const toParty4 = fields(2, payload)[5]!;
           const D = payload.subarray(toParty4 + 4, toParty4 + 4 + byteLengthOf(aux.get(4)!.paillier.publicKey.n2));
           // D·D mod N₄² is still a unit: only the comparison with the signed copy can catch it
@@ -154,7 +153,7 @@ describe('CGGMP presigning identification with two colluders among four signers'
     const result = run('equivocate-5', { 2: lieAboutDelta }, {
       tamper: (m, to) => {
         if (m.round !== 5 || m.from !== 3 || m.to !== null || to !== 4) return m;
-        return resign(m, (payload) => {
+        return resignInPlace(m, (payload) => {
           payload[payload.length - 100]! ^= 1;
         });
       },

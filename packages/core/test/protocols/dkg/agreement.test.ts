@@ -11,8 +11,6 @@ import {
   type CurveName,
   type Dealing,
   type KeyShare,
-  type PartyIdentity,
-  type ProtocolMessage,
   type SimulationResult,
   type DealingOutput,
   Writer,
@@ -25,18 +23,13 @@ import {
   simulate,
   unwrapSigned,
 } from '../../../src/index.js';
-import { ids, secretOf, session } from '../../helpers.js';
+import { ids, resign, secretOf, session } from '../../helpers.js';
 
 function dkgParties(curve: CurveName, t: number, n: number, seed: string) {
   const rng = seededRng(seed);
   const identities = generateIdentities(ids(n), rng);
   const parties = ids(n).map((self) => createDkg({ sessions: new MemorySessionRegistry(), curve, session: session(seed), self, parties: ids(n), threshold: t, identity: identities.get(self)!, rng }));
   return { rng, identities, parties };
-}
-
-/** The sender re-signs a changed payload: the adversary holds the sender's identity key. */
-function resign(identities: Map<number, PartyIdentity>, m: ProtocolMessage, payload: Uint8Array): ProtocolMessage {
-  return { ...m, payload: signBroadcast(identities.get(m.from)!.secretKey, { protocol: m.protocol, session: m.session, round: m.round, from: m.from }, payload) };
 }
 
 function flip(bytes: Uint8Array, at: number): Uint8Array {
@@ -95,7 +88,7 @@ describe('split-echo adversary: a good echo to some peers, garbage to others', (
           const { rng, identities, parties } = dkgParties(curve, 3, 4, `split-echo-${what}-${curve}-${seed}`);
           const result = simulate(parties, rng, {
             reorder: seed > 0,
-            tamper: (m, to) => (m.from === 3 && m.round === 2 && to === 2 ? resign(identities, m, spoil(unwrapSigned(3, m.payload).payload)) : m),
+            tamper: (m, to) => (m.from === 3 && m.round === 2 && to === 2 ? resign(identities, m, (p) => spoil(p)) : m),
           });
           expectAllAborted(result, [1, 2, 4], 'bad-echo', [3]);
           // party 2 never confirmed, so no certificate can exist anywhere
@@ -231,7 +224,7 @@ describe('confirmation round', () => {
         if (m.round !== 3 || m.to !== null) return m;
         relayed.set(m.from, m.payload);
         // party 4 signs a confirmation of another output for party 3 only
-        return m.from === 4 && to === 3 ? resign(identities, m, flip(unwrapSigned(4, m.payload).payload, 90)) : m;
+        return m.from === 4 && to === 3 ? resign(identities, m, (p) => flip(p, 90)) : m;
       },
     });
     expect(result.aborts.get(3)!.code).toBe('bad-confirmation');
@@ -257,7 +250,7 @@ describe('confirmation round', () => {
         if (m.from !== 4 || m.round !== 3 || m.to !== null) return m;
         // party 4 spoils its confirmation for party 3 and withholds it from party 1
         if (to === 1) return null;
-        return to === 3 ? resign(identities, m, flip(unwrapSigned(4, m.payload).payload, 90)) : m;
+        return to === 3 ? resign(identities, m, (p) => flip(p, 90)) : m;
       },
     });
     for (const id of [1, 3]) {
@@ -290,7 +283,7 @@ describe('confirmation round', () => {
   it('a signed confirmation of another transcript or output convicts its signer at every honest party', () => {
     const { rng, identities, parties } = dkgParties('secp256k1', 2, 4, 'bad-confirmation');
     const result = simulate(parties, rng, {
-      tamper: (m) => (m.from === 4 && m.round === 3 && m.to === null ? resign(identities, m, flip(unwrapSigned(4, m.payload).payload, 40)) : m),
+      tamper: (m) => (m.from === 4 && m.round === 3 && m.to === null ? resign(identities, m, (p) => flip(p, 40)) : m),
     });
     expectAllAborted(result, [1, 2, 3], 'bad-confirmation', [4]);
   });
@@ -298,7 +291,7 @@ describe('confirmation round', () => {
   it('a signed confirmation of a run configured differently aborts every honest party naming nobody (confirmation-mismatch)', () => {
     const { rng, identities, parties } = dkgParties('secp256k1', 2, 4, 'confirmation-mismatch');
     const result = simulate(parties, rng, {
-      tamper: (m) => (m.from === 4 && m.round === 3 && m.to === null ? resign(identities, m, flip(unwrapSigned(4, m.payload).payload, 3)) : m),
+      tamper: (m) => (m.from === 4 && m.round === 3 && m.to === null ? resign(identities, m, (p) => flip(p, 3)) : m),
     });
     expectAllAborted(result, [1, 2, 3], 'confirmation-mismatch', []);
   });

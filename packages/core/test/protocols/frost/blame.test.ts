@@ -24,8 +24,8 @@ import {
   simulate,
   unwrapSigned,
 } from '../../../src/index.js';
-import { session } from '../../helpers.js';
-import { type FrostCommittee, SUITES, committee, expectEveryHonestAbort, message, resign, twoRound } from './fixtures.js';
+import { resign, session } from '../../helpers.js';
+import { type FrostCommittee, SUITES, committee, expectEveryHonestAbort, message, twoRound } from './fixtures.js';
 
 /** Pools for `signers`, and the pooled FrostSign instance of one signer given a commitment list. */
 function pooledRun(c: FrostCommittee, signers: number[], seed: string) {

@@ -27,8 +27,8 @@ import {
   simulate,
   unwrapSigned,
 } from '../../../src/index.js';
-import { type FrostCommittee, committee, expectEveryHonestAbort, message, resign, twoRound } from './fixtures.js';
-import { session } from '../../helpers.js';
+import { type FrostCommittee, committee, expectEveryHonestAbort, message, twoRound } from './fixtures.js';
+import { resign, session } from '../../helpers.js';
 
 /** A point of order 8 on edwards25519 (torsion only). */
 const T8 = ED25519.decodePoint(hexToBytes('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'), false);

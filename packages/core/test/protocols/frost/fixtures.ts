@@ -7,13 +7,9 @@ import {
   FrostSign,
   type FrostSuiteName,
   type KeyOptions,
-  type PartyIdentity,
-  type ProtocolMessage,
   type Rng,
   type SimulationResult,
   frostSigningKey,
-  signBroadcast,
-  unwrapSigned,
 } from '../../../src/index.js';
 import { runDkg, session } from '../../helpers.js';
 
@@ -48,13 +44,6 @@ export function twoRound(
         rng,
       }),
   );
-}
-
-/** The message with its signed payload replaced by `edit(payload)`, signed again with the sender's own key (a cheating sender). */
-export function resign(identities: ReadonlyMap<number, PartyIdentity>, m: ProtocolMessage, edit: (payload: Uint8Array) => Uint8Array): ProtocolMessage {
-  const { payload } = unwrapSigned(m.from, m.payload);
-  const slot = { protocol: m.protocol, session: m.session, round: m.round, from: m.from };
-  return { ...m, payload: signBroadcast(identities.get(m.from)!.secretKey, slot, edit(payload)) };
 }
 
 /** Every honest party aborted with `code`, naming exactly `culprits` (none of them honest). */

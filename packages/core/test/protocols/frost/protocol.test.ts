@@ -20,8 +20,8 @@ import {
   simulate,
   xOnly,
 } from '../../../src/index.js';
-import { expectBlame, session } from '../../helpers.js';
-import { SUITES, committee, message, resign, twoRound } from './fixtures.js';
+import { expectBlame, resign, session } from '../../helpers.js';
+import { SUITES, committee, message, twoRound } from './fixtures.js';
 
 /** Independent verification: noble for each scheme (its FROST module for plain secp256k1), node:crypto too for Ed25519. */
 function verifyIndependently(name: FrostSuiteName, pk: Parameters<typeof xOnly>[0], msg: Uint8Array, sig: Uint8Array): boolean {
