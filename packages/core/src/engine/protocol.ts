@@ -170,7 +170,33 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
     return undefined;
   }
 
+  /**
+   * Drops the secrets this instance holds. Called whenever it aborts, whichever round or
+   * complaint led there, and when an error escapes it (it is not used again after either).
+   * JS cannot overwrite a bigint in place: dropping the reference is what can be done.
+   */
+  protected eraseSecrets(): void {}
+
   start(): Outcome<T> {
+    return this.erasingOnAbort(() => this.startRunning());
+  }
+
+  receive(msg: ProtocolMessage): Outcome<T> {
+    return this.erasingOnAbort(() => this.deliver(msg));
+  }
+
+  private erasingOnAbort(run: () => Outcome<T>): Outcome<T> {
+    try {
+      const outcome = run();
+      if (outcome.status === 'aborted') this.eraseSecrets();
+      return outcome;
+    } catch (e) {
+      this.eraseSecrets();
+      throw e;
+    }
+  }
+
+  private startRunning(): Outcome<T> {
     if (this.state !== 'new') throw new Error('protocol already started');
     // Claimed before anything is computed or signed: a reused id produces nothing to convict.
     if (!this.sessions.claim(this.protocol, this.session)) throw new SessionReuseError(this.protocol);
@@ -178,7 +204,7 @@ export abstract class RoundBasedProtocol<T> implements Protocol<T> {
     return this.step(() => this.onStart());
   }
 
-  receive(msg: ProtocolMessage): Outcome<T> {
+  private deliver(msg: ProtocolMessage): Outcome<T> {
     if (this.state === 'done') return { status: 'done', outgoing: [], output: this.output as T };
     if (this.state === 'aborted') return { status: 'aborted', outgoing: [], abort: this.abortValue! };
     // Not for this instance, or from outside the party set: not attributable, so ignored.

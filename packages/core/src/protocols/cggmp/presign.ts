@@ -33,8 +33,7 @@ import { modPowSecret } from '../../bigint/node-crypto.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { blame, withEvidence } from '../../engine/errors.js';
 import { type BroadcastSlot, type OpenedBroadcast, type PartyIdentity, checkEcho, encodeEcho, judgeEquivocation, openBroadcast, openForwarded, ownBroadcast, signBroadcast } from '../../engine/identity.js';
-import { type Complaint, type Inbox, type Outcome, type Outgoing, type RoundResult, type Rng, type SessionRegistry, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
-import type { ProtocolMessage } from '../../engine/codec.js';
+import { type Complaint, type Inbox, type Outgoing, type RoundResult, type Rng, type SessionRegistry, type Verdict, RoundBasedProtocol, decodeFrom, falseComplaint, partySet, recheck } from '../../engine/protocol.js';
 import { type GroupPoint, SECP256K1, invert, mod, randomScalar } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
 import { sharedKeyPoint } from '../../math/key-table.js';
@@ -229,29 +228,6 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     }
     this.w = mod(lagrangeAtZero(curve, evaluationPoint(key, this.self), xs) * key.secretShare, q);
     this.setup = setupDigest(aux, this.signers);
-  }
-
-  override start(): Outcome<Presignature> {
-    return this.eraseOnAbort(() => super.start());
-  }
-
-  override receive(msg: ProtocolMessage): Outcome<Presignature> {
-    return this.eraseOnAbort(() => super.receive(msg));
-  }
-
-  /**
-   * Every abort path, whichever round or complaint it comes from, passes here; so does an
-   * unexpected error, after which the instance is not used again either.
-   */
-  private eraseOnAbort(run: () => Outcome<Presignature>): Outcome<Presignature> {
-    try {
-      const outcome = run();
-      if (outcome.status === 'aborted') this.erase();
-      return outcome;
-    } catch (e) {
-      this.erase();
-      throw e;
-    }
   }
 
   protected isParticipant(id: number): boolean {
@@ -558,7 +534,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
       for (const [r, c] of this.conversionsOut) matrix.set(r, new Map([[this.self, c]]));
       const payload = proveIdentification(this.transcript(), matrix, this.identificationSecrets(), this.cfg.rng);
       // The proofs are made: no secret of this run is needed any more.
-      this.erase();
+      this.eraseSecrets();
       const signed = signBroadcast(this.cfg.identity.secretKey, this.slot(5, this.self), payload);
       this.signed5.set(this.self, signed);
       this.seen5.set(this.self, ownBroadcast(signed, this.self));
@@ -567,7 +543,7 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
     const R = Gamma.multiply(invert(delta, q));
     const k = this.k;
     const chi = this.chi;
-    this.erase();
+    this.eraseSecrets();
     return {
       output: new Presignature(
         this.self,
@@ -740,10 +716,11 @@ export class PresignProtocol extends RoundBasedProtocol<Presignature> {
 
   /**
    * Forgets the ephemeral secrets once they are no longer needed: on output, once the
-   * identification proofs are made, and on every abort. JS cannot overwrite a bigint in place:
-   * this drops the references, and the values stay in the heap until the collector reuses it.
+   * identification proofs are made, and on every abort (the engine calls it). JS cannot overwrite
+   * a bigint in place: this drops the references, and the values stay in the heap until the
+   * collector reuses it.
    */
-  private erase(): void {
+  protected override eraseSecrets(): void {
     this.k = this.gamma = this.rhoK = this.nuG = this.chi = this.delta = this.w = 0n;
     this.conversionsOut.clear();
   }
