@@ -1,0 +1,171 @@
+/**
+ * One small interface per kind of record (DESIGN §3, §6). Adapters live beside this file:
+ * `sql/` (PostgreSQL through `pg`, or PGlite: the same SQL and migrations) and `memory/` / `redis/`
+ * for the session store. Only the processes' `main.ts` files open pools and clients; everything
+ * else receives these interfaces.
+ */
+
+// ─── signer node ────────────────────────────────────────────────────────────────────────────────
+
+/** Kinds of sealed record a node keeps. */
+export type RecordKind = 'key-share' | 'aux-info' | 'presignature' | 'nonces' | 'pending-share' | 'node-secret';
+
+/** A sealed record as stored: the ciphertext is opaque to the store. */
+export interface StoredRecord {
+  kind: RecordKind;
+  /** The key (or committee, or node) the record belongs to. */
+  owner: string;
+  /** Share version for key shares; an item id for presignatures and nonces. */
+  version: string;
+  sealed: Uint8Array;
+}
+
+/** Long-lived sealed records: key shares by version, aux info, pending shares. */
+export interface RecordStore {
+  /** Inserts or replaces (kind, owner, version). Durable when the promise resolves. */
+  put(record: StoredRecord): Promise<void>;
+  get(kind: RecordKind, owner: string, version: string): Promise<StoredRecord | undefined>;
+  /** Every version of (kind, owner), oldest first by insertion. */
+  list(kind: RecordKind, owner: string): Promise<StoredRecord[]>;
+  delete(kind: RecordKind, owner: string, version: string): Promise<void>;
+  /** Owners with at least one record of `kind`. */
+  owners(kind: RecordKind): Promise<string[]>;
+}
+
+/**
+ * Single-use items (presignature shares, nonce pairs): added once, taken at most once. `take`
+ * deletes and returns in one statement (DELETE … RETURNING), so two concurrent takers cannot
+ * both get an item, and a taken item is gone after a crash.
+ */
+export interface ConsumableStore {
+  add(record: StoredRecord): Promise<void>;
+  take(kind: RecordKind, owner: string, version: string): Promise<StoredRecord | undefined>;
+  count(kind: RecordKind, owner: string): Promise<number>;
+  /** Drops every item of (kind, owner): e.g. after a refresh made them useless. */
+  clear(kind: RecordKind, owner: string): Promise<number>;
+}
+
+/** The node's used session ids; `claim` is an atomic insert into a uniqueness rule. */
+export interface UsedSessionStore {
+  /** True the first time (protocol, session) is claimed, false ever after. */
+  claim(protocol: string, session: Uint8Array): Promise<boolean>;
+}
+
+export interface SignatureLogEntry {
+  requestId: string;
+  keyId: string;
+  scheme: string;
+  /** Hex digest (or message hash) that was signed. */
+  digest: string;
+  signature: string;
+  at: Date;
+}
+
+/** The node's own append-only record of every signature it took part in. */
+export interface SignatureLog {
+  append(entry: SignatureLogEntry): Promise<void>;
+  list(keyId?: string): Promise<SignatureLogEntry[]>;
+}
+
+export interface NodeStore {
+  records: RecordStore;
+  consumables: ConsumableStore;
+  sessions: UsedSessionStore;
+  signatures: SignatureLog;
+  close(): Promise<void>;
+}
+
+// ─── coordinator ────────────────────────────────────────────────────────────────────────────────
+
+export type Scheme = 'ecdsa-secp256k1' | 'schnorr-bip340' | 'eddsa-ed25519';
+export type KeyStatus = 'pending' | 'active' | 'failed';
+
+export interface KeyRecord {
+  id: string;
+  scheme: Scheme;
+  threshold: number;
+  /** Node ids of the committee, ascending. */
+  parties: number[];
+  /** Hex encoding as `simulate` prints it; null until active. */
+  publicKey: string | null;
+  status: KeyStatus;
+  label: string | null;
+  /** Current share version (a refresh bumps it). */
+  version: number;
+  /** Why the key failed (abort code and culprits), for a failed key. */
+  failure: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface KeyStore {
+  insert(key: KeyRecord): Promise<void>;
+  get(id: string): Promise<KeyRecord | undefined>;
+  list(opts?: { limit?: number; after?: string }): Promise<KeyRecord[]>;
+  /** Compare-and-set on status and version, so two instances cannot both advance a key. */
+  update(id: string, expect: { status: KeyStatus; version: number }, next: Partial<Pick<KeyRecord, 'status' | 'publicKey' | 'version' | 'failure'>>): Promise<boolean>;
+}
+
+export interface NodeRecord {
+  id: number;
+  name: string;
+  noisePublicKey: string;
+  identityPublicKey: string;
+  lastSeen: Date | null;
+}
+
+export interface NodeRegistryStore {
+  upsert(node: NodeRecord): Promise<void>;
+  touch(id: number, at: Date): Promise<void>;
+  list(): Promise<NodeRecord[]>;
+}
+
+export type SignatureStatus = 'pending' | 'completed' | 'failed';
+
+export interface SignatureRecord {
+  id: string;
+  keyId: string;
+  /** Scoped per key; unique together with keyId when present. */
+  idempotencyKey: string | null;
+  /** SHA-256 of the canonical request body: the same key with another body is a conflict. */
+  requestHash: string;
+  status: SignatureStatus;
+  /** The response body once completed; the error once failed. */
+  result: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SignatureStore {
+  /**
+   * Inserts a pending request. When (keyId, idempotencyKey) already exists, nothing is inserted
+   * and the existing record is returned instead: a uniqueness rule, not a check-then-write.
+   */
+  create(record: SignatureRecord): Promise<{ created: true } | { created: false; existing: SignatureRecord }>;
+  get(id: string): Promise<SignatureRecord | undefined>;
+  finish(id: string, status: Exclude<SignatureStatus, 'pending'>, result: unknown): Promise<void>;
+}
+
+export interface MetadataStore {
+  keys: KeyStore;
+  nodes: NodeRegistryStore;
+  signatures: SignatureStore;
+  close(): Promise<void>;
+}
+
+// ─── sessions (Redis, or memory) ───────────────────────────────────────────────────────────────
+
+/** Live, expiring state shared by coordinator instances. */
+export interface SessionStore {
+  /** Takes `name` for `ttlMs` if free; returns a token for release, or undefined when held. */
+  lock(name: string, ttlMs: number): Promise<string | undefined>;
+  unlock(name: string, token: string): Promise<void>;
+  /** Appends pool item ids to the right of list `pool`. */
+  pushPool(pool: string, items: string[]): Promise<void>;
+  /** Atomically removes and returns the leftmost item, or undefined when empty. */
+  claimPool(pool: string): Promise<string | undefined>;
+  poolSize(pool: string): Promise<number>;
+  /** Drops a whole pool (its holders went offline or restarted). */
+  dropPool(pool: string): Promise<void>;
+  close(): Promise<void>;
+}
