@@ -1,0 +1,274 @@
+/** The coordinator's metadata over SQL (DESIGN §6): keys, the node registry, signing requests. */
+import { StoreError } from '../errors.js';
+import type {
+  KeyRecord,
+  KeyStore,
+  MetadataStore,
+  NodeRecord,
+  NodeRegistryStore,
+  SignatureRecord,
+  SignatureStatus,
+  SignatureStore,
+} from '../types.js';
+import { checkDate, checkInteger, checkName, checkOneOf, checkOptionalString, KEY_STATUSES, SCHEMES, SIGNATURE_STATUSES } from '../validate.js';
+import type { SqlClient } from './client.js';
+
+/** Committees are 1 ≤ t ≤ n ≤ 255 (DESIGN §4, DKG). */
+const MAX_PARTIES = 255;
+/** Public keys, abort reasons and labels are short; the bound keeps a bad caller from storing megabytes. */
+const MAX_TEXT = 4096;
+const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+
+interface KeyRow {
+  id: string;
+  scheme: KeyRecord['scheme'];
+  threshold: number;
+  parties: number[];
+  public_key: string | null;
+  status: KeyRecord['status'];
+  label: string | null;
+  version: number;
+  failure: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const KEY_COLUMNS = 'id, scheme, threshold, parties, public_key, status, label, version, failure, created_at, updated_at';
+
+function toKey(r: KeyRow): KeyRecord {
+  return {
+    id: r.id,
+    scheme: r.scheme,
+    threshold: r.threshold,
+    parties: r.parties,
+    publicKey: r.public_key,
+    status: r.status,
+    label: r.label,
+    version: r.version,
+    failure: r.failure,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function checkParties(parties: unknown, threshold: number): number[] {
+  if (!Array.isArray(parties) || parties.length < threshold || parties.length > MAX_PARTIES) {
+    throw new StoreError(`parties must list threshold to ${MAX_PARTIES} node ids`);
+  }
+  parties.forEach((p: unknown, i) => {
+    checkInteger('party id', p, 1, MAX_PARTIES);
+    if (i > 0 && (p as number) <= parties[i - 1]) throw new StoreError('parties must be ascending without repeats');
+  });
+  return parties as number[];
+}
+
+function checkKey(key: KeyRecord): KeyRecord {
+  if (typeof key !== 'object' || key === null) throw new StoreError('a key record must be an object');
+  const threshold = checkInteger('threshold', key.threshold, 1, MAX_PARTIES);
+  return {
+    id: checkName('key id', key.id),
+    scheme: checkOneOf('scheme', key.scheme, SCHEMES),
+    threshold,
+    parties: checkParties(key.parties, threshold),
+    publicKey: checkOptionalString('public key', key.publicKey, MAX_TEXT),
+    status: checkOneOf('key status', key.status, KEY_STATUSES),
+    label: checkOptionalString('label', key.label, MAX_TEXT),
+    version: checkInteger('key version', key.version, 0, 2 ** 31 - 1),
+    failure: checkOptionalString('failure', key.failure, MAX_TEXT),
+    createdAt: checkDate('createdAt', key.createdAt),
+    updatedAt: checkDate('updatedAt', key.updatedAt),
+  };
+}
+
+/** Columns `update` may set, with each one's check. */
+const UPDATABLE = {
+  status: { column: 'status', check: (v: unknown) => checkOneOf('key status', v, KEY_STATUSES) },
+  publicKey: { column: 'public_key', check: (v: unknown) => checkOptionalString('public key', v, MAX_TEXT) },
+  version: { column: 'version', check: (v: unknown) => checkInteger('key version', v, 0, 2 ** 31 - 1) },
+  failure: { column: 'failure', check: (v: unknown) => checkOptionalString('failure', v, MAX_TEXT) },
+} as const;
+
+function keyStore(sql: SqlClient): KeyStore {
+  return {
+    async insert(key) {
+      const k = checkKey(key);
+      await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
+        k.id,
+        k.scheme,
+        k.threshold,
+        k.parties,
+        k.publicKey,
+        k.status,
+        k.label,
+        k.version,
+        k.failure,
+        k.createdAt,
+        k.updatedAt,
+      ]);
+    },
+    async get(id) {
+      const rows = await sql.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [checkName('key id', id)]);
+      return rows[0] && toKey(rows[0]);
+    },
+    async list(opts = {}) {
+      const limit = checkInteger('limit', opts.limit ?? DEFAULT_PAGE, 1, MAX_PAGE);
+      const rows =
+        opts.after === undefined
+          ? await sql.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys ORDER BY id LIMIT $1`, [limit])
+          : await sql.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id > $1 ORDER BY id LIMIT $2`, [checkName('after', opts.after), limit]);
+      return rows.map(toKey);
+    },
+    async update(id, expect, next) {
+      checkName('key id', id);
+      const status = checkOneOf('expected status', expect?.status, KEY_STATUSES);
+      const version = checkInteger('expected version', expect?.version, 0, 2 ** 31 - 1);
+      if (typeof next !== 'object' || next === null) throw new StoreError('the update must be an object');
+      const sets: string[] = [];
+      const params: unknown[] = [id, status, version];
+      for (const [field, value] of Object.entries(next)) {
+        if (value === undefined) continue;
+        const spec = UPDATABLE[field as keyof typeof UPDATABLE];
+        if (!spec) throw new StoreError(`a key's ${field} cannot be updated`);
+        params.push(spec.check(value));
+        sets.push(`${spec.column} = $${params.length}`);
+      }
+      // Compare-and-set: the row changes only while it still has the status and version the caller saw.
+      const rows = await sql.query(
+        `UPDATE keys SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 AND status = $2 AND version = $3 RETURNING 1 AS updated`,
+        params,
+      );
+      return rows.length === 1;
+    },
+  };
+}
+
+interface NodeRow {
+  id: number;
+  name: string;
+  noise_public_key: string;
+  identity_public_key: string;
+  last_seen: Date | null;
+}
+
+function nodeRegistry(sql: SqlClient): NodeRegistryStore {
+  return {
+    async upsert(node: NodeRecord) {
+      if (typeof node !== 'object' || node === null) throw new StoreError('a node record must be an object');
+      await sql.query(
+        `INSERT INTO nodes (id, name, noise_public_key, identity_public_key, last_seen) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, noise_public_key = EXCLUDED.noise_public_key,
+           identity_public_key = EXCLUDED.identity_public_key, last_seen = EXCLUDED.last_seen`,
+        [
+          checkInteger('node id', node.id, 1, MAX_PARTIES),
+          checkName('node name', node.name),
+          checkName('noise public key', node.noisePublicKey),
+          checkName('identity public key', node.identityPublicKey),
+          node.lastSeen === null ? null : checkDate('lastSeen', node.lastSeen),
+        ],
+      );
+    },
+    async touch(id, at) {
+      const rows = await sql.query('UPDATE nodes SET last_seen = $2 WHERE id = $1 RETURNING 1 AS touched', [checkInteger('node id', id, 1, MAX_PARTIES), checkDate('at', at)]);
+      if (rows.length === 0) throw new StoreError(`node ${id} is not registered`);
+    },
+    async list() {
+      const rows = await sql.query<NodeRow>('SELECT id, name, noise_public_key, identity_public_key, last_seen FROM nodes ORDER BY id');
+      return rows.map((r) => ({ id: r.id, name: r.name, noisePublicKey: r.noise_public_key, identityPublicKey: r.identity_public_key, lastSeen: r.last_seen }));
+    },
+  };
+}
+
+interface SignatureRow {
+  id: string;
+  key_id: string;
+  idempotency_key: string | null;
+  request_hash: string;
+  status: SignatureStatus;
+  result: unknown;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SIGNATURE_COLUMNS = 'id, key_id, idempotency_key, request_hash, status, result, created_at, updated_at';
+
+function toSignature(r: SignatureRow): SignatureRecord {
+  return {
+    id: r.id,
+    keyId: r.key_id,
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    status: r.status,
+    result: r.result,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** `result` is stored as jsonb: anything JSON can carry, serialised here so both drivers store the same. */
+function jsonParam(what: string, value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) throw new StoreError(`${what} must be JSON-serialisable`);
+  return text;
+}
+
+function signatureStore(sql: SqlClient): SignatureStore {
+  return {
+    async create(record) {
+      if (typeof record !== 'object' || record === null) throw new StoreError('a signature record must be an object');
+      const keyId = checkName('key id', record.keyId);
+      const idempotencyKey = record.idempotencyKey === null ? null : checkName('idempotency key', record.idempotencyKey);
+      // The uniqueness rule decides, not a read before the write: of concurrent creators with one
+      // idempotency key, exactly one inserts and the others wait for its commit, then read its row.
+      const inserted = await sql.query(
+        `INSERT INTO signatures (${SIGNATURE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+         ON CONFLICT (key_id, idempotency_key) DO NOTHING RETURNING 1 AS created`,
+        [
+          checkName('signature request id', record.id),
+          keyId,
+          idempotencyKey,
+          checkName('request hash', record.requestHash),
+          checkOneOf('signature status', record.status, SIGNATURE_STATUSES),
+          jsonParam('result', record.result),
+          checkDate('createdAt', record.createdAt),
+          checkDate('updatedAt', record.updatedAt),
+        ],
+      );
+      if (inserted.length === 1) return { created: true };
+      const rows = await sql.query<SignatureRow>(`SELECT ${SIGNATURE_COLUMNS} FROM signatures WHERE key_id = $1 AND idempotency_key = $2`, [keyId, idempotencyKey]);
+      // Rows are never deleted, so the row that won the conflict is there.
+      return { created: false, existing: toSignature(rows[0]!) };
+    },
+    async get(id) {
+      const rows = await sql.query<SignatureRow>(`SELECT ${SIGNATURE_COLUMNS} FROM signatures WHERE id = $1`, [checkName('signature request id', id)]);
+      return rows[0] && toSignature(rows[0]);
+    },
+    async finish(id, status, result) {
+      checkName('signature request id', id);
+      checkOneOf('final status', status, ['completed', 'failed'] as const);
+      // Only a pending request finishes: a completed result is never overwritten.
+      const rows = await sql.query(`UPDATE signatures SET status = $2, result = $3::jsonb, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING 1 AS finished`, [
+        id,
+        status,
+        jsonParam('result', result),
+      ]);
+      if (rows.length === 0) throw new StoreError(`signature request ${id} is unknown or already finished`);
+    },
+  };
+}
+
+/** The metadata store over an open, migrated client; closing the store closes the client. */
+export function sqlMetadataStore(sql: SqlClient): MetadataStore {
+  return {
+    keys: keyStore(sql),
+    nodes: nodeRegistry(sql),
+    signatures: signatureStore(sql),
+    close: () => sql.close(),
+  };
+}

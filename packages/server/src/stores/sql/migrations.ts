@@ -1,0 +1,100 @@
+/**
+ * The SQL of both stores, one migration list each (same text on PostgreSQL and PGlite). Bytes
+ * are bytea, instants timestamptz. Append only: a released migration is never edited.
+ */
+import type { Migration } from './migrate.js';
+
+const KIND_CHECK = `CHECK (kind IN ('key-share', 'aux-info', 'presignature', 'nonces', 'pending-share', 'node-secret'))`;
+
+export const NODE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'records, consumables, used sessions, signature log',
+    statements: [
+      `CREATE TABLE records (
+        kind text NOT NULL ${KIND_CHECK},
+        owner text NOT NULL,
+        version text NOT NULL,
+        sealed bytea NOT NULL,
+        -- insertion order for list(); a replacement keeps its place
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        PRIMARY KEY (kind, owner, version)
+      )`,
+      `CREATE TABLE consumables (
+        kind text NOT NULL ${KIND_CHECK},
+        owner text NOT NULL,
+        version text NOT NULL,
+        sealed bytea NOT NULL,
+        PRIMARY KEY (kind, owner, version)
+      )`,
+      `CREATE TABLE used_sessions (
+        protocol text NOT NULL,
+        session bytea NOT NULL,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (protocol, session)
+      )`,
+      `CREATE TABLE signature_log (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        request_id text NOT NULL,
+        key_id text NOT NULL,
+        scheme text NOT NULL,
+        digest text NOT NULL,
+        signature text NOT NULL,
+        at timestamptz NOT NULL
+      )`,
+      'CREATE INDEX signature_log_key ON signature_log (key_id, seq)',
+      // The log is the node's own evidence of what it signed: not even a direct UPDATE, DELETE or
+      // TRUNCATE through SQL may rewrite it.
+      `CREATE FUNCTION signature_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'signature_log is append-only: % refused', TG_OP;
+        END
+      $$`,
+      `CREATE TRIGGER signature_log_append_only BEFORE UPDATE OR DELETE ON signature_log
+        FOR EACH ROW EXECUTE FUNCTION signature_log_refuse_change()`,
+      `CREATE TRIGGER signature_log_no_truncate BEFORE TRUNCATE ON signature_log
+        FOR EACH STATEMENT EXECUTE FUNCTION signature_log_refuse_change()`,
+    ],
+  },
+];
+
+export const METADATA_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'keys, nodes, signature requests',
+    statements: [
+      `CREATE TABLE keys (
+        id text PRIMARY KEY,
+        scheme text NOT NULL CHECK (scheme IN ('ecdsa-secp256k1', 'schnorr-bip340', 'eddsa-ed25519')),
+        threshold integer NOT NULL CHECK (threshold >= 1),
+        parties integer[] NOT NULL,
+        public_key text,
+        status text NOT NULL CHECK (status IN ('pending', 'active', 'failed')),
+        label text,
+        version integer NOT NULL CHECK (version >= 0),
+        failure text,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`,
+      `CREATE TABLE nodes (
+        id integer PRIMARY KEY,
+        name text NOT NULL,
+        noise_public_key text NOT NULL,
+        identity_public_key text NOT NULL,
+        last_seen timestamptz
+      )`,
+      `CREATE TABLE signatures (
+        id text PRIMARY KEY,
+        key_id text NOT NULL REFERENCES keys (id),
+        idempotency_key text,
+        request_hash text NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'completed', 'failed')),
+        result jsonb,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        -- NULLs are distinct: requests without an idempotency key never collide
+        UNIQUE (key_id, idempotency_key)
+      )`,
+    ],
+  },
+];

@@ -1,0 +1,175 @@
+/** The signer node's store over SQL (DESIGN §6): sealed records, single-use items, used sessions, signature log. */
+import { StoreError } from '../errors.js';
+import type {
+  ConsumableStore,
+  NodeStore,
+  RecordKind,
+  RecordStore,
+  SignatureLog,
+  SignatureLogEntry,
+  StoredRecord,
+  UsedSessionStore,
+} from '../types.js';
+import { checkBytes, checkDate, checkKind, checkName } from '../validate.js';
+import type { SqlClient } from './client.js';
+
+interface RecordRow {
+  kind: RecordKind;
+  owner: string;
+  version: string;
+  sealed: Uint8Array;
+}
+
+/** `pg` returns bytea as a Buffer; callers get a plain Uint8Array from either driver. */
+function toRecord(row: RecordRow): StoredRecord {
+  return { kind: row.kind, owner: row.owner, version: row.version, sealed: new Uint8Array(row.sealed) };
+}
+
+function checkRecord(record: StoredRecord): StoredRecord {
+  if (typeof record !== 'object' || record === null) throw new StoreError('a stored record must be an object');
+  return {
+    kind: checkKind(record.kind),
+    owner: checkName('record owner', record.owner),
+    version: checkName('record version', record.version),
+    sealed: checkBytes('sealed record', record.sealed),
+  };
+}
+
+function recordStore(sql: SqlClient): RecordStore {
+  return {
+    async put(record) {
+      const r = checkRecord(record);
+      await sql.query(
+        `INSERT INTO records (kind, owner, version, sealed) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (kind, owner, version) DO UPDATE SET sealed = EXCLUDED.sealed`,
+        [r.kind, r.owner, r.version, r.sealed],
+      );
+    },
+    async get(kind, owner, version) {
+      const rows = await sql.query<RecordRow>('SELECT kind, owner, version, sealed FROM records WHERE kind = $1 AND owner = $2 AND version = $3', [
+        checkKind(kind),
+        checkName('record owner', owner),
+        checkName('record version', version),
+      ]);
+      return rows[0] && toRecord(rows[0]);
+    },
+    async list(kind, owner) {
+      const rows = await sql.query<RecordRow>('SELECT kind, owner, version, sealed FROM records WHERE kind = $1 AND owner = $2 ORDER BY seq', [
+        checkKind(kind),
+        checkName('record owner', owner),
+      ]);
+      return rows.map(toRecord);
+    },
+    async delete(kind, owner, version) {
+      await sql.query('DELETE FROM records WHERE kind = $1 AND owner = $2 AND version = $3', [checkKind(kind), checkName('record owner', owner), checkName('record version', version)]);
+    },
+    async owners(kind) {
+      const rows = await sql.query<{ owner: string }>('SELECT DISTINCT owner FROM records WHERE kind = $1 ORDER BY owner', [checkKind(kind)]);
+      return rows.map((r) => r.owner);
+    },
+  };
+}
+
+function consumableStore(sql: SqlClient): ConsumableStore {
+  return {
+    async add(record) {
+      const r = checkRecord(record);
+      const rows = await sql.query(
+        `INSERT INTO consumables (kind, owner, version, sealed) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (kind, owner, version) DO NOTHING RETURNING 1 AS added`,
+        [r.kind, r.owner, r.version, r.sealed],
+      );
+      // A single-use item added twice could be used twice: refuse rather than replace.
+      if (rows.length === 0) throw new StoreError(`${r.kind} ${r.owner}/${r.version} already exists`);
+    },
+    async take(kind, owner, version) {
+      // One statement: of concurrent takers, exactly one deletes the row and gets it back.
+      const rows = await sql.query<RecordRow>('DELETE FROM consumables WHERE kind = $1 AND owner = $2 AND version = $3 RETURNING kind, owner, version, sealed', [
+        checkKind(kind),
+        checkName('record owner', owner),
+        checkName('record version', version),
+      ]);
+      return rows[0] && toRecord(rows[0]);
+    },
+    async count(kind, owner) {
+      const rows = await sql.query<{ n: number }>('SELECT count(*)::integer AS n FROM consumables WHERE kind = $1 AND owner = $2', [checkKind(kind), checkName('record owner', owner)]);
+      return rows[0]!.n;
+    },
+    async clear(kind, owner) {
+      const rows = await sql.query<{ n: number }>(
+        'WITH gone AS (DELETE FROM consumables WHERE kind = $1 AND owner = $2 RETURNING 1) SELECT count(*)::integer AS n FROM gone',
+        [checkKind(kind), checkName('record owner', owner)],
+      );
+      return rows[0]!.n;
+    },
+  };
+}
+
+/** Session ids are protocol-chosen bytes; 64 is well above any the protocols use. */
+const MAX_SESSION_BYTES = 64;
+
+function usedSessionStore(sql: SqlClient): UsedSessionStore {
+  return {
+    async claim(protocol, session) {
+      checkName('protocol', protocol);
+      checkBytes('session id', session);
+      if (session.length === 0 || session.length > MAX_SESSION_BYTES) throw new StoreError(`a session id must have 1 to ${MAX_SESSION_BYTES} bytes`);
+      const rows = await sql.query('INSERT INTO used_sessions (protocol, session) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS claimed', [protocol, session]);
+      return rows.length === 1;
+    },
+  };
+}
+
+interface LogRow {
+  request_id: string;
+  key_id: string;
+  scheme: string;
+  digest: string;
+  signature: string;
+  at: Date;
+}
+
+/** Hex fields of a log entry: a digest or signature, never more than a few hundred characters. */
+const MAX_HEX = 1024;
+
+function checkHex(what: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_HEX || value.length % 2 !== 0 || !/^[0-9a-f]*$/.test(value)) {
+    throw new StoreError(`${what} must be lower-case hex of an even length up to ${MAX_HEX}`);
+  }
+  return value;
+}
+
+/** Append-only by construction: this interface has no way to change or remove an entry. */
+function signatureLog(sql: SqlClient): SignatureLog {
+  return {
+    async append(entry: SignatureLogEntry) {
+      if (typeof entry !== 'object' || entry === null) throw new StoreError('a signature log entry must be an object');
+      await sql.query('INSERT INTO signature_log (request_id, key_id, scheme, digest, signature, at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        checkName('request id', entry.requestId),
+        checkName('key id', entry.keyId),
+        checkName('scheme', entry.scheme),
+        checkHex('digest', entry.digest),
+        checkHex('signature', entry.signature),
+        checkDate('signing time', entry.at),
+      ]);
+    },
+    async list(keyId?: string) {
+      const rows =
+        keyId === undefined
+          ? await sql.query<LogRow>('SELECT request_id, key_id, scheme, digest, signature, at FROM signature_log ORDER BY seq')
+          : await sql.query<LogRow>('SELECT request_id, key_id, scheme, digest, signature, at FROM signature_log WHERE key_id = $1 ORDER BY seq', [checkName('key id', keyId)]);
+      return rows.map((r) => ({ requestId: r.request_id, keyId: r.key_id, scheme: r.scheme, digest: r.digest, signature: r.signature, at: r.at }));
+    },
+  };
+}
+
+/** The node store over an open, migrated client; closing the store closes the client. */
+export function sqlNodeStore(sql: SqlClient): NodeStore {
+  return {
+    records: recordStore(sql),
+    consumables: consumableStore(sql),
+    sessions: usedSessionStore(sql),
+    signatures: signatureLog(sql),
+    close: () => sql.close(),
+  };
+}
