@@ -11,11 +11,12 @@ import { openPostgres, pgliteClient, type SqlClient } from '../../../src/index.j
 export const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) console.error('[stores] DATABASE_URL is not set: the PostgreSQL variants of the store tests are SKIPPED');
 
+export type SqlBackendKind = 'pglite' | 'postgres';
+
 export interface SqlBackend {
   /** A client on this test's schema; with `separatePool`, another connection pool to it (PostgreSQL only). */
   client(options?: { separatePool?: boolean }): Promise<SqlClient>;
   readonly schema: string;
-  readonly kind: 'pglite' | 'postgres';
   /** For PostgreSQL: the url (tests that open through openNodeStore/openMetadataStore). */
   readonly url: string | undefined;
 }
@@ -24,7 +25,7 @@ function randomSchema(): string {
   return `t_${randomBytes(8).toString('hex')}`;
 }
 
-export function describeSql(title: string, body: (backend: () => SqlBackend) => void): void {
+export function describeSql(title: string, body: (backend: () => SqlBackend, kind: SqlBackendKind) => void): void {
   describe(`${title} on PGlite`, () => {
     let db: PGlite;
     let schema = randomSchema();
@@ -38,7 +39,7 @@ export function describeSql(title: string, body: (backend: () => SqlBackend) => 
     afterAll(async () => {
       await db.close();
     });
-    body(() => ({ kind: 'pglite', schema, url: undefined, client: () => pgliteClient(db, schema) }));
+    body(() => ({ schema, url: undefined, client: () => pgliteClient(db, schema) }), 'pglite');
   });
 
   describe.skipIf(!DATABASE_URL)(`${title} on PostgreSQL${DATABASE_URL ? '' : ' (skipped: DATABASE_URL is not set)'}`, () => {
@@ -58,7 +59,6 @@ export function describeSql(title: string, body: (backend: () => SqlBackend) => 
       schema = randomSchema();
     });
     body(() => ({
-      kind: 'postgres',
       schema,
       url: DATABASE_URL,
       async client(options = {}) {
@@ -68,6 +68,6 @@ export function describeSql(title: string, body: (backend: () => SqlBackend) => 
         if (!options.separatePool) shared = c;
         return c;
       },
-    }));
+    }), 'postgres');
   });
 }

@@ -8,7 +8,7 @@ import { describeSql } from './backends.js';
 const bytes = (...b: number[]) => Uint8Array.from(b);
 const share = (owner: string, version: string, b: number): StoredRecord => ({ kind: 'key-share', owner, version, sealed: bytes(b, b, b) });
 
-describeSql('node store', (backend) => {
+describeSql('node store', (backend, kind) => {
   async function store(): Promise<NodeStore> {
     const client = await backend().client();
     await migrate(client, 'node', NODE_MIGRATIONS);
@@ -124,9 +124,9 @@ describeSql('node store', (backend) => {
     await expect(migrate(client, 'metadata', [{ version: 2, name: 'x', statements: [] }])).rejects.toThrow(/expected 1/);
   });
 
-  it('openNodeStore opens, migrates and closes its own client', async () => {
+  // PGlite's own-instance path is the data-folder test below.
+  it.runIf(kind === 'postgres')('openNodeStore opens, migrates and closes its own client', async () => {
     const b = backend();
-    if (b.kind !== 'postgres') return; // PGlite's own-instance path is tested below, once
     const s = await openNodeStore({ url: b.url!, schema: b.schema });
     await s.records.put(share('k', '1', 1));
     await s.close();

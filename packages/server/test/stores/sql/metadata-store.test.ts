@@ -1,0 +1,145 @@
+import { expect, it } from 'vitest';
+import { METADATA_MIGRATIONS, migrate, openMetadataStore, sqlMetadataStore, StoreError, type KeyRecord, type MetadataStore, type SignatureRecord } from '../../../src/index.js';
+import { describeSql } from './backends.js';
+
+const t0 = new Date('2026-03-01T10:00:00.000Z');
+
+function key(id: string, over: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    id,
+    scheme: 'eddsa-ed25519',
+    threshold: 2,
+    parties: [1, 2, 3],
+    publicKey: null,
+    status: 'pending',
+    label: 'treasury',
+    version: 0,
+    failure: null,
+    createdAt: t0,
+    updatedAt: t0,
+    ...over,
+  };
+}
+
+function request(id: string, keyId: string, idempotencyKey: string | null, over: Partial<SignatureRecord> = {}): SignatureRecord {
+  return { id, keyId, idempotencyKey, requestHash: 'h1', status: 'pending', result: null, createdAt: t0, updatedAt: t0, ...over };
+}
+
+describeSql('metadata store', (backend, kind) => {
+  async function store(): Promise<MetadataStore> {
+    const client = await backend().client();
+    await migrate(client, 'metadata', METADATA_MIGRATIONS);
+    return sqlMetadataStore(client);
+  }
+
+  it('keys: insert, get, list by pages of ids', async () => {
+    const { keys } = await store();
+    for (const id of ['k3', 'k1', 'k2']) await keys.insert(key(id));
+    expect(await keys.get('k1')).toEqual(key('k1'));
+    expect(await keys.get('nope')).toBeUndefined();
+    expect((await keys.list()).map((k) => k.id)).toEqual(['k1', 'k2', 'k3']);
+    expect((await keys.list({ limit: 2 })).map((k) => k.id)).toEqual(['k1', 'k2']);
+    expect((await keys.list({ limit: 2, after: 'k2' })).map((k) => k.id)).toEqual(['k3']);
+    await expect(keys.insert(key('k1'))).rejects.toThrow();
+    await expect(keys.list({ limit: 0 })).rejects.toThrow(StoreError);
+  });
+
+  it('keys: malformed records are refused', async () => {
+    const { keys } = await store();
+    await expect(keys.insert(key('a', { scheme: 'rsa' as never }))).rejects.toThrow(/scheme/);
+    await expect(keys.insert(key('a', { threshold: 4 }))).rejects.toThrow(/parties/);
+    await expect(keys.insert(key('a', { parties: [1, 3, 2] }))).rejects.toThrow(/ascending/);
+    await expect(keys.insert(key('a', { parties: [0, 1] }))).rejects.toThrow(/party id/);
+    await expect(keys.insert(key('a', { status: 'done' as never }))).rejects.toThrow(/status/);
+    await expect(keys.insert(key('a', { createdAt: 'yesterday' as never }))).rejects.toThrow(/createdAt/);
+    expect(await keys.list()).toEqual([]);
+  });
+
+  it('keys: update is compare-and-set on status and version', async () => {
+    const { keys } = await store();
+    await keys.insert(key('k'));
+    expect(await keys.update('k', { status: 'pending', version: 1 }, { status: 'active' })).toBe(false);
+    expect(await keys.update('k', { status: 'active', version: 0 }, { status: 'active' })).toBe(false);
+    expect(await keys.update('k', { status: 'pending', version: 0 }, { status: 'active', publicKey: 'ab'.repeat(32), version: 1 })).toBe(true);
+    const k = (await keys.get('k'))!;
+    expect([k.status, k.publicKey, k.version, k.label]).toEqual(['active', 'ab'.repeat(32), 1, 'treasury']);
+    expect(k.updatedAt.getTime()).toBeGreaterThan(t0.getTime());
+    expect(await keys.update('k', { status: 'pending', version: 0 }, { status: 'failed' })).toBe(false);
+    expect(await keys.update('missing', { status: 'pending', version: 0 }, { status: 'failed' })).toBe(false);
+    await expect(keys.update('k', { status: 'active', version: 1 }, { label: 'x' } as never)).rejects.toThrow(/cannot be updated/);
+    await expect(keys.update('k', { status: 'active', version: 1 }, { status: 'gone' as never })).rejects.toThrow(/status/);
+  });
+
+  it('keys: of 20 concurrent updates from one expected state, exactly one wins', async () => {
+    const { keys } = await store();
+    await keys.insert(key('k', { status: 'active', version: 3 }));
+    const won = await Promise.all(Array.from({ length: 20 }, () => keys.update('k', { status: 'active', version: 3 }, { version: 4 })));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect((await keys.get('k'))!.version).toBe(4);
+  });
+
+  it('nodes: upsert, touch, list', async () => {
+    const { nodes } = await store();
+    const node = { id: 2, name: 'node-2', noisePublicKey: 'aa', identityPublicKey: 'bb', lastSeen: null };
+    await nodes.upsert(node);
+    await nodes.upsert({ id: 1, name: 'node-1', noisePublicKey: 'cc', identityPublicKey: 'dd', lastSeen: t0 });
+    await nodes.upsert({ ...node, name: 'node-two' });
+    const seen = new Date('2026-03-02T00:00:00.000Z');
+    await nodes.touch(2, seen);
+    expect(await nodes.list()).toEqual([
+      { id: 1, name: 'node-1', noisePublicKey: 'cc', identityPublicKey: 'dd', lastSeen: t0 },
+      { ...node, name: 'node-two', lastSeen: seen },
+    ]);
+    await expect(nodes.touch(9, seen)).rejects.toThrow(/not registered/);
+    await expect(nodes.upsert({ ...node, id: 0 })).rejects.toThrow(/node id/);
+  });
+
+  it('signatures: an idempotency key is unique per key; the second create returns the first record', async () => {
+    const { keys, signatures } = await store();
+    await keys.insert(key('k1'));
+    await keys.insert(key('k2'));
+    expect(await signatures.create(request('s1', 'k1', 'idem'))).toEqual({ created: true });
+    expect(await signatures.create(request('s2', 'k1', 'idem', { requestHash: 'h2' }))).toEqual({ created: false, existing: request('s1', 'k1', 'idem') });
+    expect(await signatures.create(request('s3', 'k2', 'idem'))).toEqual({ created: true });
+    expect(await signatures.create(request('s4', 'k1', null))).toEqual({ created: true });
+    expect(await signatures.create(request('s5', 'k1', null))).toEqual({ created: true });
+    expect(await signatures.get('s2')).toBeUndefined();
+    await expect(signatures.create(request('s6', 'unknown-key', 'x'))).rejects.toThrow();
+  });
+
+  it('signatures: 50 concurrent creates with one idempotency key: one created, the others see it', async () => {
+    const { keys, signatures } = await store();
+    await keys.insert(key('k'));
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => signatures.create(request(`s${i}`, 'k', 'same'))));
+    const created = outcomes.filter((o) => o.created);
+    expect(created).toHaveLength(1);
+    const winner = outcomes.indexOf(created[0]!);
+    for (const o of outcomes) if (!o.created) expect(o.existing.id).toBe(`s${winner}`);
+  });
+
+  it('signatures: finish stores the result once; a finished request is not overwritten', async () => {
+    const { keys, signatures } = await store();
+    await keys.insert(key('k'));
+    await signatures.create(request('s', 'k', null));
+    const result = { signature: 'ab'.repeat(64), recoveryId: 1, nested: [1, 'two', null] };
+    await signatures.finish('s', 'completed', result);
+    const done = (await signatures.get('s'))!;
+    expect([done.status, done.result]).toEqual(['completed', result]);
+    await expect(signatures.finish('s', 'failed', { code: 'late' })).rejects.toThrow(/already finished/);
+    await expect(signatures.finish('nope', 'failed', null)).rejects.toThrow(/unknown/);
+    await expect(signatures.finish('s', 'pending' as never, null)).rejects.toThrow(/final status/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await signatures.create(request('c', 'k', null));
+    await expect(signatures.finish('c', 'completed', cyclic)).rejects.toThrow(/JSON-serialisable/);
+  });
+
+  // PGlite's own-instance path is the node store's data-folder test.
+  it.runIf(kind === 'postgres')('openMetadataStore migrates a fresh schema of a shared database', async () => {
+    const b = backend();
+    const s = await openMetadataStore({ url: b.url!, schema: b.schema });
+    await s.keys.insert(key('k'));
+    expect((await s.keys.get('k'))!.parties).toEqual([1, 2, 3]);
+    await s.close();
+  });
+});
