@@ -15,3 +15,5 @@ export * from './stores/sql/migrations.js';
 export * from './stores/sql/node-store.js';
 export * from './stores/sql/metadata-store.js';
 export * from './stores/sql/open.js';
+export * from './stores/memory/session-store.js';
+export * from './stores/redis/session-store.js';

@@ -1,0 +1,95 @@
+/**
+ * The session store on Redis, shared by coordinator instances. Locks are SET NX PX with a random
+ * token, released by a Lua compare-and-delete so only the holder frees them; pools are lists,
+ * claimed with LPOP. Every key starts with a configurable prefix, so deployments (and test runs)
+ * sharing one Redis do not collide.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { silentLogger, type Logger } from '../../log.js';
+import { StoreError } from '../errors.js';
+import { checkLockTtl, checkPoolItems } from '../session-checks.js';
+import type { SessionStore } from '../types.js';
+import { checkName } from '../validate.js';
+
+/** Deletes KEYS[1] only while it still holds the caller's token (ARGV[1]). */
+const UNLOCK_SCRIPT = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
+
+export interface RedisSessionStoreOptions {
+  /** redis://host:port[/db] */
+  url: string;
+  /** Put before every key (default "mpc-wallet:"). */
+  prefix?: string;
+  logger?: Logger;
+}
+
+const PREFIX = /^[A-Za-z0-9:_.-]{0,64}$/;
+
+export class RedisSessionStore implements SessionStore {
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** Connects and waits until Redis answers, so a wrong url fails here and not on first use. */
+  static async open(options: RedisSessionStoreOptions): Promise<RedisSessionStore> {
+    if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) throw new StoreError('a Redis url must start with redis:// or rediss://');
+    const prefix = options.prefix ?? 'mpc-wallet:';
+    if (typeof prefix !== 'string' || !PREFIX.test(prefix)) throw new StoreError('a Redis key prefix must be up to 64 characters of [A-Za-z0-9:_.-]');
+    const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    // Connection errors (and reconnects after them) are reported here instead of crashing the
+    // process; the message only, as the url may carry a password.
+    const logger = options.logger ?? silentLogger;
+    redis.on('error', (e: Error) => logger.warn('redis connection error', { error: e.message }));
+    try {
+      await redis.connect();
+    } catch (e) {
+      redis.disconnect();
+      // The driver's message only: the url may carry a password.
+      throw new StoreError(`cannot connect to Redis: ${(e as Error).message}`);
+    }
+    return new RedisSessionStore(redis, prefix);
+  }
+
+  private lockKey(name: string): string {
+    return `${this.prefix}lock:${checkName('lock name', name)}`;
+  }
+
+  private poolKey(pool: string): string {
+    return `${this.prefix}pool:${checkName('pool name', pool)}`;
+  }
+
+  async lock(name: string, ttlMs: number): Promise<string | undefined> {
+    const key = this.lockKey(name);
+    const token = randomBytes(16).toString('hex');
+    const ok = await this.redis.set(key, token, 'PX', checkLockTtl(ttlMs), 'NX');
+    return ok === 'OK' ? token : undefined;
+  }
+
+  async unlock(name: string, token: string): Promise<void> {
+    const key = this.lockKey(name);
+    if (typeof token !== 'string') throw new StoreError('a lock token must be a string');
+    await this.redis.eval(UNLOCK_SCRIPT, 1, key, token);
+  }
+
+  async pushPool(pool: string, items: string[]): Promise<void> {
+    const key = this.poolKey(pool);
+    await this.redis.rpush(key, ...checkPoolItems(items));
+  }
+
+  async claimPool(pool: string): Promise<string | undefined> {
+    return (await this.redis.lpop(this.poolKey(pool))) ?? undefined;
+  }
+
+  async poolSize(pool: string): Promise<number> {
+    return this.redis.llen(this.poolKey(pool));
+  }
+
+  async dropPool(pool: string): Promise<void> {
+    await this.redis.del(this.poolKey(pool));
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}

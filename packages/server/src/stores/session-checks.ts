@@ -1,0 +1,20 @@
+/** Argument checks shared by the session store adapters, so both refuse the same inputs. */
+import { StoreError } from './errors.js';
+import { checkInteger, checkName } from './validate.js';
+
+/** A lock is for a protocol session or a background job: a day is far beyond either. */
+export const MAX_LOCK_TTL_MS = 24 * 60 * 60 * 1000;
+/** Items per push: one refill batch. */
+export const MAX_POOL_PUSH = 10_000;
+
+export function checkLockTtl(ttlMs: unknown): number {
+  return checkInteger('lock ttl (ms)', ttlMs, 1, MAX_LOCK_TTL_MS);
+}
+
+export function checkPoolItems(items: unknown): string[] {
+  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_POOL_PUSH) {
+    throw new StoreError(`pool items must be an array of 1 to ${MAX_POOL_PUSH} ids`);
+  }
+  for (const item of items) checkName('pool item', item);
+  return items as string[];
+}

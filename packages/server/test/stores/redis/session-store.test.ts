@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisSessionStore, StoreError } from '../../../src/index.js';
+import { sessionStoreSuite } from '../session-store.js';
+
+const REDIS_URL = process.env.REDIS_URL;
+if (!REDIS_URL) console.error('[stores] REDIS_URL is not set: the Redis session store tests are SKIPPED');
+
+describe.skipIf(!REDIS_URL)(`Redis session store${REDIS_URL ? '' : ' (skipped: REDIS_URL is not set)'}`, () => {
+  let stores: RedisSessionStore[] = [];
+  let prefixes: string[] = [];
+
+  async function open(prefix = `test:${randomBytes(6).toString('hex')}:`): Promise<RedisSessionStore> {
+    const s = await RedisSessionStore.open({ url: REDIS_URL!, prefix });
+    stores.push(s);
+    prefixes.push(prefix);
+    return s;
+  }
+
+  afterEach(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    const admin = new Redis(REDIS_URL!);
+    for (const prefix of prefixes) {
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+    }
+    await admin.quit();
+    stores = [];
+    prefixes = [];
+  });
+
+  sessionStoreSuite(() => open());
+
+  it('stores with different prefixes do not see each other', async () => {
+    const a = await open();
+    const b = await open();
+    await a.pushPool('pool', ['x']);
+    expect(await b.poolSize('pool')).toBe(0);
+    expect(await b.lock('l', 60_000)).toBeDefined();
+    expect(await a.lock('l', 60_000)).toBeDefined();
+  });
+
+  it('a bad url, an unreachable server or a bad prefix is refused with a clear error', async () => {
+    await expect(RedisSessionStore.open({ url: 'http://localhost', prefix: 'p:' })).rejects.toThrow(/redis:\/\//);
+    await expect(RedisSessionStore.open({ url: REDIS_URL!, prefix: 'bad prefix' })).rejects.toThrow(StoreError);
+    await expect(RedisSessionStore.open({ url: 'redis://127.0.0.1:1', prefix: 'p:' })).rejects.toThrow(/cannot connect to Redis/);
+  });
+});
