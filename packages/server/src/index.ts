@@ -5,6 +5,7 @@ export * from './transport/endpoint.js';
 export * from './transport/relay.js';
 export * from './sealing/passphrase-sealer.js';
 export * from './sealing/node-keystore.js';
+export * from './sealing/record.js';
 export * from './stores/types.js';
 export * from './stores/errors.js';
 export * from './stores/sql/client.js';

@@ -15,6 +15,12 @@ import { bytesToHex, concatBytes, equalBytes, hexToBytes, utf8 } from '@mpc-wall
 export interface Sealer {
   seal(label: string, plaintext: Uint8Array): Uint8Array;
   unseal(label: string, sealed: Uint8Array): Uint8Array;
+  /**
+   * A 32-byte secret for `label`, derived from the master key and stable across restarts: the
+   * root of a key hierarchy kept outside the sealer (e.g. the per-record keys of sealed store
+   * records). Distinct labels give independent secrets, none equal to a `seal` data key.
+   */
+  deriveKey(label: string): Uint8Array;
 }
 
 export class UnsealError extends Error {}
@@ -93,6 +99,11 @@ export class PassphraseSealer implements Sealer {
 
   private dataKey(label: string): Uint8Array {
     return hkdf(sha256, this.master, new Uint8Array(0), utf8(`mpc-wallet/seal/v1/${label}`), 32);
+  }
+
+  deriveKey(label: string): Uint8Array {
+    if (typeof label !== 'string' || label.length === 0) throw new RangeError('a key label must be a non-empty string');
+    return hkdf(sha256, this.master, new Uint8Array(0), utf8(`mpc-wallet/derive/v1/${label}`), 32);
   }
 
   seal(label: string, plaintext: Uint8Array): Uint8Array {
