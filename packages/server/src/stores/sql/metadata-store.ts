@@ -93,7 +93,7 @@ function keyStore(sql: SqlClient): KeyStore {
   return {
     async insert(key) {
       const k = checkKey(key);
-      await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
+      const rows = await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING 1 AS inserted`, [
         k.id,
         k.scheme,
         k.threshold,
@@ -106,6 +106,7 @@ function keyStore(sql: SqlClient): KeyStore {
         k.createdAt,
         k.updatedAt,
       ]);
+      if (rows.length === 0) throw new StoreError(`key ${k.id} already exists`);
     },
     async get(id) {
       const rows = await sql.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [checkName('key id', id)]);

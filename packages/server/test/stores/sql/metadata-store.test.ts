@@ -40,7 +40,8 @@ describeSql('metadata store', (backend, kind) => {
     expect((await keys.list()).map((k) => k.id)).toEqual(['k1', 'k2', 'k3']);
     expect((await keys.list({ limit: 2 })).map((k) => k.id)).toEqual(['k1', 'k2']);
     expect((await keys.list({ limit: 2, after: 'k2' })).map((k) => k.id)).toEqual(['k3']);
-    await expect(keys.insert(key('k1'))).rejects.toThrow();
+    await expect(keys.insert(key('k1', { label: 'other' }))).rejects.toThrow(/k1 already exists/);
+    expect((await keys.get('k1'))!.label).toBe('treasury');
     await expect(keys.list({ limit: 0 })).rejects.toThrow(StoreError);
   });
 
@@ -104,7 +105,7 @@ describeSql('metadata store', (backend, kind) => {
     expect(await signatures.create(request('s4', 'k1', null))).toEqual({ created: true });
     expect(await signatures.create(request('s5', 'k1', null))).toEqual({ created: true });
     expect(await signatures.get('s2')).toBeUndefined();
-    await expect(signatures.create(request('s6', 'unknown-key', 'x'))).rejects.toThrow();
+    await expect(signatures.create(request('s6', 'unknown-key', 'x'))).rejects.toThrow(/foreign key/);
   });
 
   it('signatures: 50 concurrent creates with one idempotency key: one created, the others see it', async () => {
