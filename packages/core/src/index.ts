@@ -30,6 +30,7 @@ export * from './proofs/log-star.js';
 export * from './proofs/affine-group.js';
 export * from './protocols/cggmp/aux-info.js';
 export * from './protocols/cggmp/presign.js';
+export * from './protocols/cggmp/presignature.js';
 export * from './protocols/cggmp/sign.js';
 export * from './protocols/cggmp/json-bigint.js';
 export * from './protocols/cggmp/tss-lib-import.js';
