@@ -29,6 +29,7 @@ export * from './proofs/paillier-encryption-range.js';
 export * from './proofs/log-star.js';
 export * from './proofs/affine-group.js';
 export * from './protocols/cggmp/aux-info.js';
+export * from './protocols/cggmp/aux-info-codec.js';
 export * from './protocols/cggmp/presign.js';
 export * from './protocols/cggmp/presignature.js';
 export * from './protocols/cggmp/sign.js';
