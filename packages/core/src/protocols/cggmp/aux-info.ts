@@ -79,13 +79,21 @@ export interface AuxInfo {
  * not too small, so a party given short or lopsided primes (a bad pool, a wrong level) would
  * otherwise publish a modulus weaker than the level promises, and prove things about it.
  */
-function checkOwnPrimes({ p, q }: { p: bigint; q: bigint }, level: SecurityLevel): void {
+export function checkOwnPrimes({ p, q }: { p: bigint; q: bigint }, level: SecurityLevel): void {
   if (typeof p !== 'bigint' || typeof q !== 'bigint') throw new RangeError('Paillier primes must be bigints');
   if (p === q) throw new RangeError('Paillier primes must be distinct');
   const bits = primeBits(level);
   // Two primes of exactly k bits make an N of 2k − 1 or 2k bits: the level's size, which is what
   // peers accept (minPaillierBits), and neither factor shorter than the level promises.
   if (bitLength(p) !== bits || bitLength(q) !== bits) throw new RangeError(`Paillier primes must have ${bits} bits each`);
+}
+
+/**
+ * The longest N, s or t (in bytes) read from a peer's reveal: the level's size and a byte of slack
+ * (a peer's modulus is bounded below, by minPaillierBits, and only loosely above).
+ */
+export function revealedIntegerBytes(level: SecurityLevel): number {
+  return Math.ceil(level.paillierBits / 8) + 1;
 }
 
 const ROUNDS = [
@@ -195,7 +203,7 @@ export class AuxInfoProtocol extends RoundBasedProtocol<AuxInfo> {
       }
       const decoded = decodeFrom(from, 'auxiliary information', () => {
         const r = new Reader(reveal);
-        const maxBytes = Math.ceil(level.paillierBits / 8) + 1;
+        const maxBytes = revealedIntegerBytes(level);
         const params = { n: readSigned(r, maxBytes), s: readSigned(r, maxBytes), t: readSigned(r, maxBytes) };
         const paillier = paillierPublicKey(params.n, level);
         if (!isWellFormedRingPedersen(params, level)) throw new RangeError('malformed ring-Pedersen parameters');

@@ -44,6 +44,7 @@ import type { ProofContext } from '../../proofs/paillier-context.js';
 import { pow2 } from '../../proofs/integer-challenge.js';
 import { type KeyShare, evaluationPoint } from '../key-share.js';
 import type { AuxInfo } from './aux-info.js';
+import { Presignature } from './presignature.js';
 import {
   type Conversion,
   type PresignTranscript,
@@ -73,54 +74,6 @@ export interface PresignConfig {
    * must be given the same value: it is in the signed round-1 broadcast and compared there.
    */
   boundDigest?: Uint8Array;
-}
-
-/** Public part of a presignature, the same at every signer. */
-export interface PresignaturePublic {
-  R: GroupPoint;
-  Gamma: GroupPoint;
-  publicKey: GroupPoint;
-  signers: readonly number[];
-  /** Δⱼ = kⱼ·Γ and Sⱼ = χⱼ·Γ: what each signature share is checked against. */
-  Delta: ReadonlyMap<number, GroupPoint>;
-  S: ReadonlyMap<number, GroupPoint>;
-  /** The digest this presignature was bound to before presigning (PresignConfig.boundDigest). */
-  boundDigest?: Uint8Array;
-}
-
-/**
- * A presignature: usable for exactly one signature. `take()` hands out the secret parts once and
- * erases them; every later call throws.
- */
-export class Presignature {
-  private secret: { k: bigint; chi: bigint } | undefined;
-
-  constructor(
-    readonly self: number,
-    readonly pub: PresignaturePublic,
-    k: bigint,
-    chi: bigint,
-  ) {
-    this.secret = { k, chi };
-  }
-
-  get used(): boolean {
-    return this.secret === undefined;
-  }
-
-  take(): { k: bigint; chi: bigint } {
-    const s = this.secret;
-    if (!s) throw new PresignatureReuseError();
-    this.secret = undefined;
-    return s;
-  }
-}
-
-export class PresignatureReuseError extends Error {
-  constructor() {
-    super('presignature already used');
-    this.name = 'PresignatureReuseError';
-  }
 }
 
 const ROUNDS = [

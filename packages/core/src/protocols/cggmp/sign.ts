@@ -25,7 +25,7 @@ import { type Complaint, type Inbox, type RoundResult, type SessionRegistry, typ
 import { type GroupPoint, SECP256K1, mod } from '../../math/curve.js';
 import { mulSigned } from '../../proofs/integer-challenge.js';
 import { multiplyKey } from '../../math/key-table.js';
-import type { Presignature } from './presign.js';
+import type { Presignature } from './presignature.js';
 
 const curve = SECP256K1;
 const q = curve.order;

@@ -1,25 +1,29 @@
 /**
  * Nonce commitments made ahead of time, so that online signing is one round.
  *
- * `NoncePool` (signer side) holds secret nonce pairs; `take` hands a pair out exactly once and
- * forgets it, and a commitment that was already taken is refused with `NonceReuseError`, so a
- * coordinator that asks twice for the same commitment gets nothing. `CommitmentBook`
+ * `NoncePool` (signer side) holds secret nonce pairs in memory; `take` hands a pair out exactly
+ * once and forgets it, and a commitment that was already taken is refused with `NonceReuseError`,
+ * so a coordinator that asks twice for the same commitment gets nothing. `CommitmentBook`
  * (coordinator side) holds the signers' published commitments; a signer that publishes a
  * commitment it has published before is named, and each commitment is handed to one session.
- * Persistence (so that single use survives restarts) belongs to the store that wraps these.
+ *
+ * A signer node keeps its pool in its store instead, so that single use survives restarts: it
+ * makes nonces with `commit`, signs their commitment with `signCommitment`, stores the pair
+ * (`encodeSigningNonces`) under its `commitmentId` before publishing, and consumes the record
+ * before signing with what `decodeSigningNonces` rebuilds (FrostSign's `pooled` option).
  *
  * Each pooled commitment is signed by its owner's identity key when it is made, for a pool slot
  * (suite, group key, signer, a random pool epoch and a sequence number). Signers check these
  * signatures, so a coordinator cannot slip in a commitment of its own; and an owner that signs two
  * different commitments for one slot has signed the proof of its equivocation.
  */
-import { bytesToHex, concatBytes, equalBytes } from '../../bytes.js';
-import { Reader, Writer } from '../../engine/codec.js';
+import { bytesToHex, concatBytes, equalBytes, utf8 } from '../../bytes.js';
+import { DecodeError, Reader, Writer } from '../../engine/codec.js';
 import { blame } from '../../engine/errors.js';
 import { type BroadcastSlot, type PartyIdentity, equivocationEvidence, openForwarded, signBroadcast, unwrapSigned } from '../../engine/identity.js';
 import type { Rng } from '../../engine/protocol.js';
 import type { FrostCiphersuite } from './ciphersuite.js';
-import { type FrostPublicKey, type FrostSigningKey, type NonceCommitment, type SigningNonces, checkCommitment, commit } from './sign.js';
+import { type FrostPublicKey, type FrostSigningKey, type NonceCommitment, type SigningNonces, checkCommitment, commit, signingNonces } from './sign.js';
 
 export class NonceReuseError extends Error {
   constructor(message: string) {
@@ -37,7 +41,8 @@ function commitmentPayload(suite: FrostCiphersuite, c: NonceCommitment): Uint8Ar
   return concatBytes(suite.curve.encodePoint(c.hiding), suite.curve.encodePoint(c.binding));
 }
 
-const EPOCH_LENGTH = 16;
+/** Bytes of a pool epoch: random per pool, so that a restarted pool never reuses a slot. */
+export const POOL_EPOCH_LENGTH = 16;
 const SIGNATURE_LENGTH = 64;
 
 /** A pooled commitment with its owner's signature for its pool slot. */
@@ -96,7 +101,7 @@ export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Arra
   const { curve } = suite;
   const r = new Reader(bytes);
   const identifier = BigInt(r.u16());
-  const epoch = r.bytes(EPOCH_LENGTH);
+  const epoch = r.bytes(POOL_EPOCH_LENGTH);
   const sequence = r.u32();
   const hiding = r.point(curve);
   const binding = r.point(curve);
@@ -115,6 +120,49 @@ export function pooledEquivocation(identity: Pick<PartyIdentity, 'publicKeys'>, 
   return slotEquivocation(slot, equivocationEvidence(identity, slot, signedBytes(pub, a), signedBytes(pub, b)));
 }
 
+/**
+ * Signs one of this signer's commitments for its pool slot (epoch, sequence), for publication.
+ * The caller never signs two commitments for one slot: that signature pair convicts it.
+ */
+export function signCommitment(key: FrostSigningKey, identity: Pick<PartyIdentity, 'secretKey'>, epoch: Uint8Array, sequence: number, commitment: NonceCommitment): SignedCommitment {
+  if (epoch.length !== POOL_EPOCH_LENGTH) throw new RangeError(`a pool epoch is ${POOL_EPOCH_LENGTH} bytes`);
+  if (!Number.isInteger(sequence) || sequence < 0 || sequence > 0xffffffff) throw new RangeError('a pool sequence number is a u32');
+  if (commitment.identifier !== key.identifier) throw new RangeError("a signer signs only its own commitments");
+  const slot = poolSlot(key, Number(key.identifier), epoch, sequence);
+  const { signature } = unwrapSigned(slot.from, signBroadcast(identity.secretKey, slot, commitmentPayload(key.suite, commitment)));
+  return { commitment, epoch: epoch.slice(), sequence, signature };
+}
+
+const NONCES_VERSION = 1;
+
+/**
+ * Storage encoding of a secret nonce pair: version u8 (=1) ‖ suite name u8-len ascii ‖
+ * identifier u16 ‖ hiding nonce ‖ binding nonce (scalars in the suite's encoding). The commitment
+ * is not stored: decoding recomputes it from the nonces.
+ */
+export function encodeSigningNonces(suite: FrostCiphersuite, nonces: SigningNonces): Uint8Array {
+  const id = nonces.commitment.identifier;
+  if (id < 1n || id > 0xffffn) throw new RangeError('signer identifier out of range');
+  if (nonces.hiding === 0n || nonces.binding === 0n) throw new RangeError('nonces must be non-zero scalars');
+  const name = utf8(suite.name);
+  return new Writer().u8(NONCES_VERSION).u8(name.length).bytes(name).u16(Number(id)).scalar(suite.curve, nonces.hiding).scalar(suite.curve, nonces.binding).finish();
+}
+
+/** Strict decoding: a DecodeError for another version or suite, a zero or non-canonical nonce, trailing bytes. */
+export function decodeSigningNonces(suite: FrostCiphersuite, bytes: Uint8Array): SigningNonces {
+  const r = new Reader(bytes);
+  const version = r.u8();
+  if (version !== NONCES_VERSION) throw new DecodeError(`unsupported nonce record version ${version}`);
+  if (!equalBytes(r.bytes(r.u8()), utf8(suite.name))) throw new DecodeError(`not a nonce record of ${suite.name}`);
+  const id = r.u16();
+  if (id === 0) throw new DecodeError('signer identifier 0 is invalid');
+  const hiding = r.scalar(suite.curve);
+  const binding = r.scalar(suite.curve);
+  r.end();
+  if (hiding === 0n || binding === 0n) throw new DecodeError('zero nonce');
+  return signingNonces(suite, BigInt(id), hiding, binding);
+}
+
 export class NoncePool {
   private readonly available = new Map<string, SigningNonces>();
   private readonly spent = new Set<string>();
@@ -126,7 +174,7 @@ export class NoncePool {
     private readonly identity: PartyIdentity,
     private readonly rng: Rng,
   ) {
-    this.epoch = rng(EPOCH_LENGTH);
+    this.epoch = rng(POOL_EPOCH_LENGTH);
   }
 
   get size(): number {
@@ -153,13 +201,10 @@ export class NoncePool {
 
   private sign(commitment: NonceCommitment): SignedCommitment {
     if (this.sequence > 0xffffffff) {
-      this.epoch = this.rng(EPOCH_LENGTH);
+      this.epoch = this.rng(POOL_EPOCH_LENGTH);
       this.sequence = 0;
     }
-    const [epoch, sequence] = [this.epoch, this.sequence++];
-    const slot = poolSlot(this.key, Number(this.key.identifier), epoch, sequence);
-    const { signature } = unwrapSigned(slot.from, signBroadcast(this.identity.secretKey, slot, commitmentPayload(this.key.suite, commitment)));
-    return { commitment, epoch, sequence, signature };
+    return signCommitment(this.key, this.identity, this.epoch, this.sequence++, commitment);
   }
 
   /** Hands out the secret nonces behind `commitment` once; any later request fails. */

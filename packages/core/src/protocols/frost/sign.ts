@@ -159,7 +159,13 @@ export function commitWithRandomness(
 ): SigningNonces {
   const hiding = nonceFromRandomness(suite, hidingRandomness, secret);
   const binding = nonceFromRandomness(suite, bindingRandomness, secret);
-  if (hiding === 0n || binding === 0n) throw new Error('zero nonce');
+  return signingNonces(suite, identifier, hiding, binding);
+}
+
+/** A nonce pair (both non-zero, below the group order) with the commitment computed from it. */
+export function signingNonces(suite: FrostCiphersuite, identifier: bigint, hiding: bigint, binding: bigint): SigningNonces {
+  const n = suite.curve.order;
+  if (hiding <= 0n || hiding >= n || binding <= 0n || binding >= n) throw new RangeError('nonces must be non-zero scalars');
   const commitment = { identifier, hiding: suite.curve.mulBase(hiding), binding: suite.curve.mulBase(binding) };
   // Multiples of the base point: in the prime-order group by construction.
   checkedPoints.add(commitment.hiding).add(commitment.binding);

@@ -9,7 +9,8 @@
 import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuxInfo } from '../../../src/protocols/cggmp/aux-info.js';
-import { type Presignature, PresignProtocol, type Round3Values } from '../../../src/protocols/cggmp/presign.js';
+import { PresignProtocol, type Round3Values } from '../../../src/protocols/cggmp/presign.js';
+import type { Presignature } from '../../../src/protocols/cggmp/presignature.js';
 import { seededRng } from '../../../src/rng.js';
 import { type SimulatorFaults, simulate } from '../../../src/engine/simulator.js';
 import { type ProtocolMessage, Reader, Writer } from '../../../src/engine/codec.js';
