@@ -86,7 +86,6 @@ function decode(bytes: Uint8Array): AuxInfo {
     const id = r.u16();
     if (id <= (entries[i - 1]?.id ?? 0)) throw new DecodeError('party ids must be non-zero and ascend');
     const n = readNatural(r, revealedIntegerBytes(level));
-    if (n === 0n) throw new DecodeError(`party ${id} has no modulus`);
     entries.push({ id, params: Object.freeze({ n, s: readResidue(r, n), t: readResidue(r, n) }) });
   }
   r.end();
