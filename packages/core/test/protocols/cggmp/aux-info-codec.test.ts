@@ -14,6 +14,7 @@ import { PresignProtocol } from '../../../src/protocols/cggmp/presign.js';
 import { EcdsaSignProtocol } from '../../../src/protocols/cggmp/sign.js';
 import { SECURITY_LEVEL_128 } from '../../../src/paillier/security-level.js';
 import { isProbablePrime, modPow } from '../../../src/bigint/node-crypto.js';
+import { bigIntToMinimalBytes } from '../../../src/bigint/arith.js';
 import { seededRng } from '../../../src/rng.js';
 import { simulate } from '../../../src/engine/simulator.js';
 import { SECP256K1 } from '../../../src/math/curve.js';
@@ -159,7 +160,7 @@ describe('aux info storage codec', () => {
     expect(() => decodeAuxInfo(asFour)).toThrow(/no public entry/);
   });
 
-  it('refuses malformed peer entries: a small modulus, bad parameters, a repeated modulus, id 0, a lone party', () => {
+  it('refuses malformed peer entries: a small modulus, bad parameters, a repeated modulus, id 0, ids not ascending, a lone party', () => {
     const peer = aux.get(1)!.parties.get(2)!;
     const small = 2n ** 2000n + 1n;
     const smallPeer = encodeVariant((a) => withParties(a, (p) => p.set(2, { paillier: { n: small, n2: small * small }, ringPedersen: { n: small, s: 4n, t: 9n } })));
@@ -170,6 +171,11 @@ describe('aux info storage codec', () => {
     expect(() => decodeAuxInfo(repeated)).toThrow(/same modulus/);
     const zero = encodeVariant((a) => withParties(a, (p) => p.set(0, p.get(3)!).delete(3)));
     expect(() => decodeAuxInfo(zero)).toThrow(/non-zero and ascend/);
+    // party 3's id rewritten in place (the encoder sorts, so only bytes can carry this): repeated, then descending
+    const n3 = Buffer.from(bigIntToMinimalBytes(aux.get(1)!.parties.get(3)!.paillier.n));
+    const id3 = Buffer.from(bytes).indexOf(n3) - 5 - 2; // before N: sign byte, u32 length, then the u16 id
+    expect([bytes[id3], bytes[id3 + 1]]).toEqual([0, 3]);
+    for (const id of [2, 1]) expect(() => decodeAuxInfo(Uint8Array.from(bytes, (b, i) => (i === id3 + 1 ? id : b)))).toThrow(/ascend/);
     const alone = encodeVariant((a) => withParties(a, (p) => [2, 3].forEach((id) => p.delete(id))));
     expect(() => decodeAuxInfo(alone)).toThrow(/fewer than two/);
   });

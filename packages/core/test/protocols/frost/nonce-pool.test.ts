@@ -24,6 +24,7 @@ import {
   frostSigningKey,
   seededRng,
   signCommitment,
+  signingNonces,
   simulate,
   xOnly,
 } from '../../../src/index.js';
@@ -135,6 +136,17 @@ describe('stored FROST nonces', () => {
       expect(() => decodeSigningNonces(suite, patched(n - 66, new Uint8Array(2)))).toThrow(/identifier 0/);
       // control: the unpatched record decodes
       expect(decodeSigningNonces(suite, bytes).commitment.identifier).toBe(2n);
+    });
+
+    it('nonces are refused on the way in too: a zero nonce, an identifier outside u16', () => {
+      const nonces = commit(key, seededRng('encode-refusals'));
+      expect(() => encodeSigningNonces(suite, { ...nonces, hiding: 0n })).toThrow(/non-zero/);
+      expect(() => encodeSigningNonces(suite, { ...nonces, binding: suite.curve.order })).toThrow(/out of range/);
+      expect(() => encodeSigningNonces(suite, { ...nonces, commitment: { ...nonces.commitment, identifier: 0n } })).toThrow(/identifier/);
+      expect(() => encodeSigningNonces(suite, { ...nonces, commitment: { ...nonces.commitment, identifier: 0x10000n } })).toThrow(/identifier/);
+      expect(() => signingNonces(suite, 2n, nonces.hiding, 0n)).toThrow(/non-zero/);
+      expect(() => signingNonces(suite, 2n, suite.curve.order, nonces.binding)).toThrow(/non-zero/);
+      expectSameNonces(nonces, signingNonces(suite, 2n, nonces.hiding, nonces.binding));
     });
 
     it('signCommitment refuses a bad epoch, a sequence out of u32 and another signer’s commitment', () => {
