@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { parseHex, systemRng, seededRng, MAX_PARTIES } from '@mpc-wallet/core';
 import { SCHEMES, type Scheme, simulateSign } from './simulate.js';
 import { simulateEcdsa, simulateEcdsaFromTssLib } from './ecdsa.js';
+import { ClusterUsageError, coordinator, node, up } from './cluster.js';
 
 export class UsageError extends Error {}
 
@@ -12,7 +13,10 @@ interface Output {
 
 const ALL_SCHEMES = [...Object.keys(SCHEMES), 'ecdsa-secp256k1'];
 
-const USAGE = `usage: mpc-wallet simulate sign --scheme <${ALL_SCHEMES.join('|')}>
+const USAGE = `usage: mpc-wallet up [--port 8080] [--home .mpc-wallet] [--paillier-bits 3072|2048]
+       mpc-wallet coordinator --home DIR --manifest FILE [--port 8080] [--node-port 8081] [--api-keys-from DIR]
+       mpc-wallet node --home DIR --manifest FILE --name NAME --coordinator tcp://HOST:PORT [--paillier-bits 3072|2048]
+       mpc-wallet simulate sign --scheme <${ALL_SCHEMES.join('|')}>
          --threshold T --parties N --signers 1,3 --message <hex> [--refresh] [--seed <text>] [--json]
        mpc-wallet simulate sign --scheme ecdsa-secp256k1 --from-tss-lib <dir> --signers 0,1,2 --message <hex32> [--json]`;
 
@@ -92,6 +96,9 @@ export async function run(argv: string[], stdout: Output, stderr: Output): Promi
       stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     }
+    if (command === 'up') return await up([sub, ...rest].filter((a): a is string => a !== undefined), stderr);
+    if (command === 'coordinator') return await coordinator([sub, ...rest].filter((a): a is string => a !== undefined));
+    if (command === 'node') return await node([sub, ...rest].filter((a): a is string => a !== undefined));
     if (command !== 'simulate') throw new UsageError(`unknown command "${command}"`);
     if (sub !== 'sign') throw new UsageError(`unknown simulate protocol "${sub ?? ''}" (expected: sign)`);
     const { json, fromTssLib, scheme, ...opts } = parseSimulateSign(rest);
@@ -110,7 +117,7 @@ export async function run(argv: string[], stdout: Output, stderr: Output): Promi
     }
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (e instanceof UsageError || e instanceof ClusterUsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
       stderr.write(`mpc-wallet: ${e.message}\n`);
       return 2;
     }

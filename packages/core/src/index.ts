@@ -8,6 +8,7 @@ export * from './engine/abort-codes.js';
 export * from './engine/errors.js';
 export * from './engine/protocol.js';
 export * from './engine/identity.js';
+export { ed25519PublicKey, ed25519Sign, ed25519Verify } from './engine/ed25519.js';
 export * from './rng.js';
 export * from './engine/simulator.js';
 export * from './protocols/key-share.js';

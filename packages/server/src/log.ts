@@ -6,11 +6,12 @@ export interface Logger {
 
 export const silentLogger: Logger = { info() {}, warn() {} };
 
-/** One JSON object per line on stderr. */
-export const jsonLogger: Logger = {
-  info: (message, fields) => process.stderr.write(`${JSON.stringify({ level: 'info', message, ...fields })}\n`),
-  warn: (message, fields) => process.stderr.write(`${JSON.stringify({ level: 'warn', message, ...fields })}\n`),
-};
+/** One JSON object per line on stderr, with a timestamp and the fields of `base` (e.g. which process). */
+export function jsonLogger(base: Record<string, unknown> = {}): Logger {
+  const line = (level: string, message: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, ...base, message, ...fields })}\n`);
+  return { info: (m, f) => line('info', m, f), warn: (m, f) => line('warn', m, f) };
+}
 
 /** Keeps entries in memory (tests, diagnostics). */
 export class MemoryLogger implements Logger {

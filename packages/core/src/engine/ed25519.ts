@@ -59,3 +59,9 @@ export function ed25519Verify(signature: Uint8Array, message: Uint8Array, public
     return false;
   }
 }
+
+/** The public key of a 32-byte Ed25519 seed. */
+export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  const jwk = createPublicKey(privateKeyOf(secretKey)).export({ format: 'jwk' });
+  return new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+}

@@ -3,7 +3,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/bytes.js';
-import { ed25519Sign, ed25519Verify } from '../../src/engine/ed25519.js';
+import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/engine/ed25519.js';
 import { readVector } from '../vectors.js';
 
 interface Rfc8032 {
@@ -18,6 +18,7 @@ describe('identity Ed25519 through node:crypto', () => {
     for (const v of rfc!.tests) {
       const sig = ed25519Sign(hexToBytes(v.message), hexToBytes(v.secret_key));
       expect(bytesToHex(sig), v.name).toBe(v.signature);
+      expect(bytesToHex(ed25519PublicKey(hexToBytes(v.secret_key))), v.name).toBe(v.public_key);
       expect(ed25519Verify(sig, hexToBytes(v.message), hexToBytes(v.public_key)), v.name).toBe(true);
     }
   });

@@ -11,6 +11,8 @@ import { PassphraseSealer, type PassphraseSealerDescriptor, type ScryptParams, t
 const SEALER_FILE = 'sealer.json';
 const STATIC_KEY_FILE = 'noise-static-key.sealed';
 const STATIC_KEY_LABEL = 'noise-static-key';
+const IDENTITY_KEY_FILE = 'identity-key.sealed';
+const IDENTITY_KEY_LABEL = 'identity-key';
 
 /**
  * Write to a fresh temporary file, fsync it, rename it over `path`, then fsync the folder: after
@@ -65,12 +67,22 @@ export async function openSealer(dir: string, passphrase: string, params: Scrypt
   return sealer;
 }
 
-/** The node's Noise static key pair: generated on first start, sealed at rest. */
-export async function loadOrCreateStaticKey(dir: string, sealer: Sealer): Promise<KeyPair> {
-  const path = join(dir, STATIC_KEY_FILE);
+/** A 32-byte secret of the data folder: generated on first start, sealed at rest under its label. */
+async function loadOrCreateSecret(dir: string, sealer: Sealer, file: string, label: string, generate: () => Uint8Array): Promise<Uint8Array> {
+  const path = join(dir, file);
   const sealed = await readIfExists(path);
-  if (sealed) return keyPairFromSecret(sealer.unseal(STATIC_KEY_LABEL, new Uint8Array(sealed)));
-  const key = generateKeyPair();
-  await writeAtomically(path, sealer.seal(STATIC_KEY_LABEL, key.secretKey));
-  return key;
+  if (sealed) return sealer.unseal(label, new Uint8Array(sealed));
+  const secret = generate();
+  await writeAtomically(path, sealer.seal(label, secret));
+  return secret;
+}
+
+/** The process's Noise static key pair. */
+export async function loadOrCreateStaticKey(dir: string, sealer: Sealer): Promise<KeyPair> {
+  return keyPairFromSecret(await loadOrCreateSecret(dir, sealer, STATIC_KEY_FILE, STATIC_KEY_LABEL, () => generateKeyPair().secretKey));
+}
+
+/** The process's Ed25519 signing key (a node's protocol identity, the coordinator's request key): the 32-byte seed. */
+export async function loadOrCreateIdentityKey(dir: string, sealer: Sealer): Promise<Uint8Array> {
+  return loadOrCreateSecret(dir, sealer, IDENTITY_KEY_FILE, IDENTITY_KEY_LABEL, () => new Uint8Array(randomBytes(32)));
 }

@@ -5,6 +5,10 @@
  * else receives these interfaces.
  */
 
+import type { Scheme } from '../session/request.js';
+
+export type { Scheme };
+
 // ─── signer node ────────────────────────────────────────────────────────────────────────────────
 
 /** Kinds of sealed record a node keeps. */
@@ -77,7 +81,6 @@ export interface NodeStore {
 
 // ─── coordinator ────────────────────────────────────────────────────────────────────────────────
 
-export type Scheme = 'ecdsa-secp256k1' | 'schnorr-bip340' | 'eddsa-ed25519';
 export type KeyStatus = 'pending' | 'active' | 'failed';
 
 export interface KeyRecord {
@@ -94,6 +97,11 @@ export interface KeyRecord {
   version: number;
   /** Why the key failed (abort code and culprits), for a failed key. */
   failure: string | null;
+  /**
+   * The certificate (hex) of the dealing that made the current version: every committee member's
+   * signed confirmation. A node that crashed before seeing its dealing end finishes from it.
+   */
+  certificate: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -103,7 +111,7 @@ export interface KeyStore {
   get(id: string): Promise<KeyRecord | undefined>;
   list(opts?: { limit?: number; after?: string }): Promise<KeyRecord[]>;
   /** Compare-and-set on status and version, so two instances cannot both advance a key. */
-  update(id: string, expect: { status: KeyStatus; version: number }, next: Partial<Pick<KeyRecord, 'status' | 'publicKey' | 'version' | 'failure'>>): Promise<boolean>;
+  update(id: string, expect: { status: KeyStatus; version: number }, next: Partial<Pick<KeyRecord, 'status' | 'publicKey' | 'version' | 'failure' | 'certificate'>>): Promise<boolean>;
 }
 
 export interface NodeRecord {
@@ -143,11 +151,27 @@ export interface SignatureStore {
    */
   create(record: SignatureRecord): Promise<{ created: true } | { created: false; existing: SignatureRecord }>;
   get(id: string): Promise<SignatureRecord | undefined>;
+  /** Compare-and-set failed → pending, for a retry of a request that failed retriably; false when it is not failed. */
+  reopen(id: string, requestHash: string): Promise<boolean>;
   finish(id: string, status: Exclude<SignatureStatus, 'pending'>, result: unknown): Promise<void>;
+}
+
+/** A committee of nodes and whether its CGGMP auxiliary information exists (made once, reused by its keys). */
+export interface CommitteeRecord {
+  /** Party numbers joined by '-', ascending. */
+  name: string;
+  parties: number[];
+  auxReady: boolean;
+}
+
+export interface CommitteeStore {
+  get(name: string): Promise<CommitteeRecord | undefined>;
+  put(record: CommitteeRecord): Promise<void>;
 }
 
 export interface MetadataStore {
   keys: KeyStore;
+  committees: CommitteeStore;
   nodes: NodeRegistryStore;
   signatures: SignatureStore;
   close(): Promise<void>;

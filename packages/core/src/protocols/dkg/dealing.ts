@@ -468,6 +468,24 @@ export class Dealing extends RoundBasedProtocol<DealingOutput> {
   }
 
   /**
+   * This party's new share once computed (null for a dealer outside the new committee), in the
+   * same step that produces its confirmation: a node stores it durably before that confirmation
+   * leaves, since confirming says "I hold my share".
+   */
+  get pendingShare(): KeyShare | null | undefined {
+    return this.pending?.share;
+  }
+
+  /**
+   * What this party's confirmation says (context, transcript and output digests), once computed:
+   * kept with the pending share, it lets a party that lost this instance (a crash) check a relayed
+   * certificate later — `openDealingCertificate` must return exactly these bytes.
+   */
+  get pendingConfirmation(): Uint8Array | undefined {
+    return this.pending?.confirmation.slice();
+  }
+
+  /**
    * Completes from a certificate relayed by anyone (confirmations are self-authenticating), for a
    * party that confirmed but is missing some confirmations (withheld, or spoilt so that it
    * aborted). Returns the output, or undefined when the certificate does not confirm this

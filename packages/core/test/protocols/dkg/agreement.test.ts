@@ -159,6 +159,9 @@ describe('confirmation round', () => {
     for (const id of ids(3)) {
       expect(result.outputs.get(id)!.certificate).toEqual(certificate);
       expect(parties[id - 1]!.confirmed).toBe(true);
+      // what a crashed party kept with its pending share is what the certificate confirms
+      expect(parties[id - 1]!.pendingConfirmation).toEqual(confirmed);
+      expect(parties[id - 1]!.pendingShare).toEqual(result.outputs.get(id)!.share);
     }
     // bound to its run and to every receiver's signature
     expect(openDealingCertificate(identities.get(2)!, { ...run, session: session('other') }, certificate)).toBeUndefined();

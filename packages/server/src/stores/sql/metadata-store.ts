@@ -1,6 +1,7 @@
 /** The coordinator's metadata over SQL (DESIGN §6): keys, the node registry, signing requests. */
 import { StoreError } from '../errors.js';
 import type {
+  CommitteeStore,
   KeyRecord,
   KeyStore,
   MetadataStore,
@@ -18,6 +19,8 @@ const MAX_PARTIES = 255;
 /** Public keys, abort reasons and labels are short; the bound keeps a bad caller from storing megabytes. */
 const MAX_TEXT = 4096;
 const MAX_PAGE = 1000;
+/** A dealing certificate: one signed confirmation per committee member, hex. */
+const MAX_CERTIFICATE = 2 * 255 * 256;
 const DEFAULT_PAGE = 100;
 
 interface KeyRow {
@@ -30,11 +33,12 @@ interface KeyRow {
   label: string | null;
   version: number;
   failure: string | null;
+  certificate: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const KEY_COLUMNS = 'id, scheme, threshold, parties, public_key, status, label, version, failure, created_at, updated_at';
+const KEY_COLUMNS = 'id, scheme, threshold, parties, public_key, status, label, version, failure, certificate, created_at, updated_at';
 
 function toKey(r: KeyRow): KeyRecord {
   return {
@@ -47,6 +51,7 @@ function toKey(r: KeyRow): KeyRecord {
     label: r.label,
     version: r.version,
     failure: r.failure,
+    certificate: r.certificate,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -76,6 +81,7 @@ function checkKey(key: KeyRecord): KeyRecord {
     label: checkOptionalString('label', key.label, MAX_TEXT),
     version: checkInteger('key version', key.version, 0, 2 ** 31 - 1),
     failure: checkOptionalString('failure', key.failure, MAX_TEXT),
+    certificate: checkOptionalString('certificate', key.certificate ?? null, MAX_CERTIFICATE),
     createdAt: checkDate('createdAt', key.createdAt),
     updatedAt: checkDate('updatedAt', key.updatedAt),
   };
@@ -87,13 +93,14 @@ const UPDATABLE = {
   publicKey: { column: 'public_key', check: (v: unknown) => checkOptionalString('public key', v, MAX_TEXT) },
   version: { column: 'version', check: (v: unknown) => checkInteger('key version', v, 0, 2 ** 31 - 1) },
   failure: { column: 'failure', check: (v: unknown) => checkOptionalString('failure', v, MAX_TEXT) },
+  certificate: { column: 'certificate', check: (v: unknown) => checkOptionalString('certificate', v, MAX_CERTIFICATE) },
 } as const;
 
 function keyStore(sql: SqlClient): KeyStore {
   return {
     async insert(key) {
       const k = checkKey(key);
-      const rows = await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING 1 AS inserted`, [
+      const rows = await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING 1 AS inserted`, [
         k.id,
         k.scheme,
         k.threshold,
@@ -103,6 +110,7 @@ function keyStore(sql: SqlClient): KeyStore {
         k.label,
         k.version,
         k.failure,
+        k.certificate,
         k.createdAt,
         k.updatedAt,
       ]);
@@ -250,6 +258,14 @@ function signatureStore(sql: SqlClient): SignatureStore {
       const rows = await sql.query<SignatureRow>(`SELECT ${SIGNATURE_COLUMNS} FROM signatures WHERE id = $1`, [checkName('signature request id', id)]);
       return rows[0] && toSignature(rows[0]);
     },
+    async reopen(id, requestHash) {
+      // Only a failed request with the same body reopens, and only one of concurrent retries wins.
+      const rows = await sql.query(`UPDATE signatures SET status = 'pending', result = NULL, updated_at = now() WHERE id = $1 AND request_hash = $2 AND status = 'failed' RETURNING 1 AS reopened`, [
+        checkName('signature request id', id),
+        checkName('request hash', requestHash),
+      ]);
+      return rows.length === 1;
+    },
     async finish(id, status, result) {
       checkName('signature request id', id);
       checkOneOf('final status', status, ['completed', 'failed'] as const);
@@ -264,10 +280,29 @@ function signatureStore(sql: SqlClient): SignatureStore {
   };
 }
 
+function committeeStore(sql: SqlClient): CommitteeStore {
+  return {
+    async get(name) {
+      const rows = await sql.query<{ name: string; parties: number[]; aux_ready: boolean }>('SELECT name, parties, aux_ready FROM committees WHERE name = $1', [checkName('committee', name)]);
+      const r = rows[0];
+      return r && { name: r.name, parties: r.parties, auxReady: r.aux_ready };
+    },
+    async put(c) {
+      const parties = checkParties(c.parties, 1);
+      await sql.query('INSERT INTO committees (name, parties, aux_ready) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET parties = EXCLUDED.parties, aux_ready = EXCLUDED.aux_ready', [
+        checkName('committee', c.name),
+        parties,
+        c.auxReady === true,
+      ]);
+    },
+  };
+}
+
 /** The metadata store over an open, migrated client; closing the store closes the client. */
 export function sqlMetadataStore(sql: SqlClient): MetadataStore {
   return {
     keys: keyStore(sql),
+    committees: committeeStore(sql),
     nodes: nodeRegistry(sql),
     signatures: signatureStore(sql),
     close: () => sql.close(),

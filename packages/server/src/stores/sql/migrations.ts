@@ -61,7 +61,7 @@ export const NODE_MIGRATIONS: readonly Migration[] = [
 export const METADATA_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: 'keys, nodes, signature requests',
+    name: 'keys, committees, nodes, signature requests',
     statements: [
       `CREATE TABLE keys (
         id text PRIMARY KEY,
@@ -73,8 +73,14 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
         label text,
         version integer NOT NULL CHECK (version >= 0),
         failure text,
+        certificate text,
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL
+      )`,
+      `CREATE TABLE committees (
+        name text PRIMARY KEY,
+        parties integer[] NOT NULL,
+        aux_ready boolean NOT NULL
       )`,
       `CREATE TABLE nodes (
         id integer PRIMARY KEY,

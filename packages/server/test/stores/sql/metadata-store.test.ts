@@ -15,6 +15,7 @@ function key(id: string, over: Partial<KeyRecord> = {}): KeyRecord {
     label: 'treasury',
     version: 0,
     failure: null,
+    certificate: null,
     createdAt: t0,
     updatedAt: t0,
     ...over,

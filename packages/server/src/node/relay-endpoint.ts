@@ -1,101 +1,13 @@
 /**
- * End-to-end channels between signer nodes, relayed by the coordinator.
- *
- * Each node keeps one secure connection to the coordinator. Node↔node protocol traffic travels
- * inside it as relay envelopes, and each pair of nodes runs its own Noise session (IK, keys
- * pinned) inside those envelopes, so the coordinator sees only ciphertext, session tags and who
- * talks to whom. The session tag is bound into the inner handshake's prologue: frames spliced
- * from another session, like tampered, replayed, reordered or dropped ones, fail authentication
- * and abort that session.
- *
- * Envelopes (application messages on the node↔coordinator connection):
- *   FORWARD     0x10 ‖ u8 len ‖ recipient name ‖ tag(16) ‖ frame      node → coordinator
- *   DELIVER     0x11 ‖ u8 len ‖ sender name    ‖ tag(16) ‖ frame      coordinator → node
- *   UNREACHABLE 0x12 ‖ u8 len ‖ recipient name ‖ tag(16)              coordinator → node
- * The coordinator writes the sender's name from the authenticated outer connection.
+ * A node's side of the node↔node relay (transport/envelope.ts): multiplexes end-to-end Noise
+ * sessions with other nodes over its one connection to the coordinator.
  */
 import { randomBytes } from 'node:crypto';
-import { bytesToHex, concatBytes, hexToBytes, MAX_NOISE_MESSAGE, type KeyPair, utf8 } from '@mpc-wallet/core';
-import type { FrameChannel } from './channel.js';
-import { SecureConnection, type PeerInfo, type SecureConnectionOptions, PATTERN_BYTE } from './connection.js';
+import { bytesToHex, hexToBytes, type KeyPair } from '@mpc-wallet/core';
+import type { FrameChannel } from '../transport/channel.js';
+import { SecureConnection, type PeerInfo, type SecureConnectionOptions, PATTERN_BYTE } from '../transport/connection.js';
+import { type Envelope, ENVELOPE, TAG_LENGTH, decodeEnvelope, encodeEnvelope, isEnvelope } from '../transport/envelope.js';
 import { type Logger, silentLogger } from '../log.js';
-
-export const ENVELOPE = { FORWARD: 0x10, DELIVER: 0x11, UNREACHABLE: 0x12 } as const;
-export const TAG_LENGTH = 16;
-
-export interface Envelope {
-  type: number;
-  peer: string;
-  tag: Uint8Array;
-  frame: Uint8Array;
-}
-
-export function encodeEnvelope(e: Envelope): Uint8Array {
-  const name = utf8(e.peer);
-  if (name.length === 0 || name.length > 255) throw new RangeError('bad peer name');
-  if (e.tag.length !== TAG_LENGTH) throw new RangeError('bad session tag');
-  return concatBytes(Uint8Array.of(e.type, name.length), name, e.tag, e.frame);
-}
-
-export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  const type = bytes[0];
-  if (type !== ENVELOPE.FORWARD && type !== ENVELOPE.DELIVER && type !== ENVELOPE.UNREACHABLE) throw new RangeError('unknown envelope type');
-  const nameLength = bytes[1] ?? 0;
-  if (nameLength === 0 || bytes.length < 2 + nameLength + TAG_LENGTH) throw new RangeError('truncated envelope');
-  const peer = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(2, 2 + nameLength));
-  const tag = bytes.slice(2 + nameLength, 2 + nameLength + TAG_LENGTH);
-  const frame = bytes.slice(2 + nameLength + TAG_LENGTH);
-  if (type === ENVELOPE.UNREACHABLE ? frame.length !== 0 : frame.length === 0 || frame.length > MAX_NOISE_MESSAGE) {
-    throw new RangeError('bad envelope frame length');
-  }
-  return { type, peer, tag, frame };
-}
-
-/** What the coordinator may do to relayed frames — the hook a test uses to play a malicious relay. */
-export type RelayInterceptor = (e: { from: string; to: string; tag: Uint8Array; frame: Uint8Array }) => { to: string; tag: Uint8Array; frame: Uint8Array }[];
-
-/**
- * The coordinator's side: forwards envelopes between the connected nodes it knows by their
- * authenticated names. It never decrypts anything.
- */
-export class RelayHub {
-  private readonly nodes = new Map<string, SecureConnection>();
-
-  constructor(
-    private readonly opts: { logger?: Logger; intercept?: RelayInterceptor } = {},
-  ) {}
-
-  /** Registers an open node connection (e.g. from SecureServer's onConnection). */
-  attach(conn: SecureConnection, peer: PeerInfo): void {
-    const previous = this.nodes.get(peer.name);
-    if (previous && previous !== conn) previous.close('replaced by a newer connection');
-    this.nodes.set(peer.name, conn);
-    conn.on('close', () => {
-      if (this.nodes.get(peer.name) === conn) this.nodes.delete(peer.name);
-    });
-    conn.on('message', (m) => this.onEnvelope(peer.name, conn, m));
-  }
-
-  private onEnvelope(from: string, conn: SecureConnection, bytes: Uint8Array): void {
-    let e: Envelope;
-    try {
-      e = decodeEnvelope(bytes);
-      if (e.type !== ENVELOPE.FORWARD) throw new RangeError('nodes may only forward');
-    } catch (err) {
-      (this.opts.logger ?? silentLogger).warn('relay envelope refused', { from, reason: (err as Error).message });
-      conn.close('malformed relay envelope');
-      return;
-    }
-    const deliveries = this.opts.intercept ? this.opts.intercept({ from, to: e.peer, tag: e.tag, frame: e.frame }) : [{ to: e.peer, tag: e.tag, frame: e.frame }];
-    for (const d of deliveries) {
-      const target = this.nodes.get(d.to);
-      const reply = target
-        ? { conn: target, env: { type: ENVELOPE.DELIVER, peer: from, tag: d.tag, frame: d.frame } }
-        : { conn, env: { type: ENVELOPE.UNREACHABLE, peer: d.to, tag: d.tag, frame: new Uint8Array(0) } };
-      reply.conn.send(encodeEnvelope(reply.env)).catch(() => undefined);
-    }
-  }
-}
 
 export interface RelayEndpointOptions {
   /** This node's name and static key, used for the inner node↔node sessions too. */
@@ -110,10 +22,6 @@ export interface RelayEndpointOptions {
   sessionOptions?: Partial<Pick<SecureConnectionOptions, 'handshakeTimeoutMs' | 'keepAliveMs' | 'idleTimeoutMs' | 'maxMessageBytes'>>;
 }
 
-/**
- * A node's side: multiplexes end-to-end sessions with other nodes over its connection to the
- * coordinator.
- */
 export class RelayEndpoint {
   private readonly channels = new Map<string, RelayChannel>();
 
@@ -158,6 +66,8 @@ export class RelayEndpoint {
   }
 
   private onEnvelope(bytes: Uint8Array): void {
+    // Control messages on this connection are the node's business (node/coordinator-link.ts).
+    if (!isEnvelope(bytes)) return;
     let e: Envelope;
     try {
       e = decodeEnvelope(bytes);

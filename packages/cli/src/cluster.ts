@@ -1,0 +1,180 @@
+/**
+ * `mpc-wallet up | coordinator | node`: the local cluster and its processes.
+ *
+ * `up` makes (on first start) a data folder per process under the home folder, the cluster
+ * manifest that pins every process's public keys, and an admin API key; then runs the coordinator
+ * and three signer nodes as separate processes and stops them together on Ctrl-C. PostgreSQL
+ * (`DATABASE_URL`, one schema per process) and Redis (`REDIS_URL`) are used when set; otherwise
+ * each process keeps PGlite in its own data folder and the coordinator's sessions in memory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SECURITY_LEVEL_128, SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
+import { type ClusterManifest, coordinatorPublicKeys, jsonLogger, nodePublicKeys, parseManifest, startCoordinator, startSignerNode, writeAtomically } from '@mpc-wallet/server';
+
+export class ClusterUsageError extends Error {}
+
+const NODE_COUNT = 3;
+const BIN = fileURLToPath(new URL('../bin/mpc-wallet.js', import.meta.url));
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** The passphrase that seals every data folder: from the environment, else (local mode) a file made once. */
+async function passphrase(home: string): Promise<string> {
+  const fromEnv = process.env.MPC_WALLET_PASSPHRASE;
+  if (fromEnv) return fromEnv;
+  const path = join(home, 'passphrase');
+  const existing = await readIfExists(path);
+  if (existing) return existing.trim();
+  const made = randomBytes(24).toString('base64url');
+  await writeAtomically(path, `${made}\n`);
+  return made;
+}
+
+function port(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n > 65535) throw new ClusterUsageError(`--${name} must be a port number`);
+  return n;
+}
+
+/** One PostgreSQL schema per process; a prefix (tests) keeps runs apart in one database. */
+function schemaOf(name: string): string {
+  return `${process.env.MPC_WALLET_SCHEMA_PREFIX ?? 'mpc_'}${name.replace(/[^a-z0-9]/g, '_')}`;
+}
+
+function storeLocation(dataDir: string, name: string) {
+  return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, schema: schemaOf(name) } : { dataDir };
+}
+
+/** First start: keys of every process, the manifest and the admin API key; later starts reuse them. */
+async function prepareHome(home: string, pass: string): Promise<{ manifest: ClusterManifest; manifestPath: string; apiKeyPath: string }> {
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const manifestPath = join(home, 'cluster.json');
+  const apiKeyPath = join(home, 'admin-api-key');
+  const existing = await readIfExists(manifestPath);
+  const coordinator = await coordinatorPublicKeys(join(home, 'coordinator'), pass);
+  const nodes = [];
+  for (let i = 1; i <= NODE_COUNT; i++) {
+    const keys = await nodePublicKeys(join(home, `node-${i}`), pass);
+    nodes.push({ id: i, name: `node-${i}`, noisePublicKey: keys.noisePublicKey, identityPublicKey: keys.identityPublicKey });
+  }
+  const manifest: ClusterManifest = {
+    version: 1,
+    coordinator: { name: 'coordinator', noisePublicKey: coordinator.noisePublicKey, requestPublicKey: coordinator.requestPublicKey },
+    nodes,
+  };
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
+  if (existing !== text) await writeAtomically(manifestPath, text);
+  if ((await readIfExists(apiKeyPath)) === undefined) {
+    await writeAtomically(apiKeyPath, `mpcw_${randomBytes(24).toString('base64url')}\n`);
+  }
+  return { manifest, manifestPath, apiKeyPath };
+}
+
+async function apiKeyHashes(home: string): Promise<string[]> {
+  const key = (await readFile(join(home, 'admin-api-key'), 'utf8')).trim();
+  return [createHash('sha256').update(key).digest('hex')];
+}
+
+export async function up(args: string[], stderr: { write(s: string): unknown }): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, home: { type: 'string' }, 'paillier-bits': { type: 'string' } }, strict: true });
+  const home = resolve(values.home ?? process.env.MPC_WALLET_HOME ?? '.mpc-wallet');
+  const httpPort = port(values.port ?? process.env.MPC_WALLET_PORT, 8080, 'port');
+  const nodePort = httpPort === 0 ? 0 : httpPort + 1;
+  const pass = await passphrase(home);
+  const { manifestPath, apiKeyPath } = await prepareHome(home, pass);
+  const env = { ...process.env, MPC_WALLET_PASSPHRASE: pass };
+  const children: ChildProcess[] = [];
+  const spawnChild = (argv: string[]) => {
+    const child = spawn(process.execPath, [BIN, ...argv], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    children.push(child);
+    return child;
+  };
+  stderr.write(`${JSON.stringify({ level: 'info', message: 'starting the local cluster', home, http: `http://127.0.0.1:${httpPort}`, adminApiKeyFile: apiKeyPath })}\n`);
+  const coordinator = spawnChild(['coordinator', '--home', join(home, 'coordinator'), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort), '--node-port', String(nodePort)]);
+  // With port 0 the coordinator picks its ports; it prints them as its first line on stdout.
+  for (let i = 1; i <= NODE_COUNT; i++) {
+    spawnChild(['node', '--home', join(home, `node-${i}`), '--manifest', manifestPath, '--name', `node-${i}`, '--coordinator', `tcp://127.0.0.1:${nodePort}`, ...(values['paillier-bits'] ? ['--paillier-bits', values['paillier-bits']] : [])]);
+  }
+  const stop = () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const codes = await Promise.all(children.map((c) => new Promise<number>((done) => c.once('exit', (code) => (stop(), done(code ?? 0))))));
+  void coordinator;
+  return codes.some((c) => c !== 0) ? 1 : 0;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+export async function coordinator(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' } },
+    strict: true,
+  });
+  if (!values.home || !values.manifest) throw new ClusterUsageError('coordinator needs --home and --manifest');
+  const pass = process.env.MPC_WALLET_PASSPHRASE;
+  if (!pass) throw new ClusterUsageError('set MPC_WALLET_PASSPHRASE');
+  const manifest = parseManifest(await readFile(values.manifest, 'utf8'));
+  const httpPort = port(values.port, 8080, 'port');
+  const running = await startCoordinator({
+    dataDir: values.home,
+    passphrase: pass,
+    manifest,
+    nodeListen: { host: '127.0.0.1', tcpPort: port(values['node-port'], httpPort + 1, 'node-port') },
+    http: { host: values.host ?? '127.0.0.1', port: httpPort },
+    metadata: storeLocation(values.home, 'coordinator'),
+    ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL, prefix: `mpc-wallet:${process.env.MPC_WALLET_SCHEMA_PREFIX ?? ''}` } } : {}),
+    apiKeyHashes: await apiKeyHashes(values['api-keys-from'] ?? join(values.home, '..')),
+    logger: jsonLogger({ process: 'coordinator' }),
+  });
+  process.stdout.write(`${JSON.stringify({ http: running.httpPort, nodes: running.nodePorts.tcpPort })}\n`);
+  await waitForSignal();
+  await running.stop();
+  return 0;
+}
+
+export async function node(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { home: { type: 'string' }, manifest: { type: 'string' }, name: { type: 'string' }, coordinator: { type: 'string' }, 'paillier-bits': { type: 'string' } },
+    strict: true,
+  });
+  if (!values.home || !values.manifest || !values.name || !values.coordinator) throw new ClusterUsageError('node needs --home, --manifest, --name and --coordinator');
+  const pass = process.env.MPC_WALLET_PASSPHRASE;
+  if (!pass) throw new ClusterUsageError('set MPC_WALLET_PASSPHRASE');
+  const bits = values['paillier-bits'] ?? '3072';
+  if (bits !== '2048' && bits !== '3072') throw new ClusterUsageError('--paillier-bits is 2048 or 3072');
+  const running = await startSignerNode({
+    dataDir: values.home,
+    passphrase: pass,
+    name: values.name,
+    manifest: parseManifest(await readFile(values.manifest, 'utf8')),
+    coordinatorUrl: values.coordinator,
+    store: storeLocation(values.home, values.name),
+    level: bits === '2048' ? SECURITY_LEVEL_TSS_LIB_2048 : SECURITY_LEVEL_128,
+    logger: jsonLogger({ process: values.name }),
+  });
+  await waitForSignal();
+  await running.stop();
+  return 0;
+}

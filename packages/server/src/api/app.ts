@@ -1,0 +1,67 @@
+/**
+ * The HTTP API (v1): thin routes that validate by schema and call a service; errors in one
+ * vocabulary (errors.ts) as `{ "error": { "code", "message", ... } }`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import { ApiError } from '../errors.js';
+import type { KeyService } from '../coordinator/keys.js';
+import type { NodeHub } from '../coordinator/node-hub.js';
+import type { SigningService } from '../coordinator/signing.js';
+import { keyRoutes } from './routes/keys.js';
+import { nodeRoutes } from './routes/nodes.js';
+
+export interface ApiServices {
+  keys: KeyService;
+  signing: SigningService;
+  hub: NodeHub;
+  /** SHA-256 (hex) of every API key allowed in. */
+  apiKeyHashes: readonly string[];
+  /** Nodes that must be online for /readyz (enough to sign). */
+  readyWhenOnline: number;
+}
+
+const BODY_LIMIT = 4 * 1024 * 1024;
+
+function authorized(header: string | undefined, hashes: readonly string[]): boolean {
+  const token = /^Bearer ([\x21-\x7e]{16,200})$/.exec(header ?? '')?.[1];
+  if (!token) return false;
+  const digest = createHash('sha256').update(token).digest();
+  let ok = false;
+  for (const h of hashes) ok = timingSafeEqual(digest, Buffer.from(h, 'hex')) || ok;
+  return ok;
+}
+
+export function buildApp(services: ApiServices, opts: { logger?: boolean } = {}): FastifyInstance {
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+
+  app.setErrorHandler((err: FastifyError | ApiError, _request, reply) => {
+    if (err instanceof ApiError) return reply.status(err.status).send(err.toJSON());
+    const e = err as FastifyError;
+    if (e.validation) return reply.status(400).send(new ApiError('VALIDATION_FAILED', e.message).toJSON());
+    if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (e.statusCode === 400 && /JSON/i.test(e.message))) {
+      return reply.status(400).send(new ApiError('INVALID_JSON', 'the body is not valid JSON').toJSON());
+    }
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(new ApiError('PAYLOAD_TOO_LARGE', 'the body is too large').toJSON());
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(400).send(new ApiError('VALIDATION_FAILED', 'send application/json').toJSON());
+    app.log.error(e);
+    return reply.status(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
+  });
+  app.setNotFoundHandler((_request, reply) => reply.status(404).send(new ApiError('NOT_FOUND', 'no such route').toJSON()));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const online = services.hub.onlineNodes().length;
+    const ready = online >= services.readyWhenOnline;
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', nodesOnline: online });
+  });
+
+  app.register(async (v1) => {
+    v1.addHook('onRequest', async (request) => {
+      if (!authorized(request.headers.authorization, services.apiKeyHashes)) throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
+    });
+    await v1.register(nodeRoutes, services);
+    await v1.register(keyRoutes, services);
+  }, { prefix: '/v1' });
+  return app;
+}

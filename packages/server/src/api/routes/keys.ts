@@ -1,0 +1,59 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { ApiError } from '../../errors.js';
+import type { KeyRecord } from '../../stores/types.js';
+import type { ApiServices } from '../app.js';
+import type { Scheme, EcdsaHash } from '../../session/request.js';
+import { createKeyBody, idempotencyHeaders, keyIdParams, listQuery, signBody } from '../schemas.js';
+
+/** A key as the API shows it: `parties` is the committee size, `committee` its node ids. */
+export function keyView(k: KeyRecord) {
+  return {
+    id: k.id,
+    scheme: k.scheme,
+    threshold: k.threshold,
+    parties: k.parties.length,
+    committee: k.parties,
+    publicKey: k.publicKey,
+    status: k.status,
+    label: k.label,
+    version: k.version,
+    ...(k.failure ? { failure: JSON.parse(k.failure) as unknown } : {}),
+    createdAt: k.createdAt.toISOString(),
+    updatedAt: k.updatedAt.toISOString(),
+  };
+}
+
+const lower = (hex: string | undefined) => hex?.toLowerCase();
+
+export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, signing }) => {
+  app.post<{ Body: { scheme: Scheme; threshold: number; parties: number; label?: string } }>('/keys', { schema: { body: createKeyBody } }, async (request, reply) => {
+    const { scheme, threshold, parties, label } = request.body;
+    if (threshold > parties) throw new ApiError('VALIDATION_FAILED', 'threshold must not exceed parties');
+    const key = await keys.create({ scheme, threshold, parties, ...(label !== undefined ? { label } : {}) });
+    return reply.status(key.status === 'pending' ? 202 : 201).send(keyView(key));
+  });
+
+  app.get<{ Querystring: { limit?: string; after?: string } }>('/keys', { schema: { querystring: listQuery } }, async (request) => {
+    const list = await keys.list({ limit: Math.min(Number(request.query.limit ?? 100), 500), ...(request.query.after ? { after: request.query.after } : {}) });
+    return { keys: list.map(keyView) };
+  });
+
+  app.get<{ Params: { id: string } }>('/keys/:id', { schema: { params: keyIdParams } }, async (request) => keyView(await keys.get(request.params.id)));
+
+  app.post<{ Params: { id: string } }>('/keys/:id/refresh', { schema: { params: keyIdParams } }, async (request) => keyView(await keys.refresh(request.params.id)));
+
+  app.post<{ Params: { id: string }; Body: { message?: string; hash?: EcdsaHash; digest?: string }; Headers: { 'idempotency-key'?: string } }>(
+    '/keys/:id/signatures',
+    { schema: { params: keyIdParams, body: signBody, headers: idempotencyHeaders } },
+    async (request) => {
+      const { message, hash, digest } = request.body;
+      const input = { ...(message !== undefined ? { message: lower(message)! } : {}), ...(hash ? { hash } : {}), ...(digest ? { digest: lower(digest)! } : {}) };
+      return signing.sign(request.params.id, input, request.headers['idempotency-key']);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/signatures/:id', { schema: { params: keyIdParams } }, async (request) => {
+    const r = await signing.get(request.params.id);
+    return { id: r.id, keyId: r.keyId, status: r.status, result: r.result, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+  });
+};

@@ -1,0 +1,6 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiServices } from '../app.js';
+
+export const nodeRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
+  app.get('/nodes', async () => services.hub.status().map(({ id, name, status, noisePublicKey, lastSeen }) => ({ id, name, status, noisePublicKey, lastSeen })));
+};

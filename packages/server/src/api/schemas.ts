@@ -1,0 +1,50 @@
+/**
+ * Request and response schemas as values (JSON Schema), shared by the routes and, later, by the
+ * OpenAPI document, WebSocket and GraphQL layers.
+ */
+import { ECDSA_HASHES, SCHEMES } from '../session/request.js';
+
+const hex = { type: 'string', pattern: '^([0-9a-fA-F]{2})*$', maxLength: 2 * 1024 * 1024 } as const;
+
+export const createKeyBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['scheme', 'threshold', 'parties'],
+  properties: {
+    scheme: { type: 'string', enum: SCHEMES },
+    threshold: { type: 'integer', minimum: 1, maximum: 255 },
+    parties: { type: 'integer', minimum: 1, maximum: 255 },
+    label: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+export const signBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    message: hex,
+    hash: { type: 'string', enum: ECDSA_HASHES },
+    digest: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+  },
+} as const;
+
+export const keyIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+} as const;
+
+export const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    // Query strings are text; the route converts (body fields are never coerced).
+    limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' },
+    after: { type: 'string', maxLength: 64 },
+  },
+} as const;
+
+export const idempotencyHeaders = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;

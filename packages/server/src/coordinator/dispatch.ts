@@ -1,0 +1,57 @@
+/**
+ * Sends one signed session request to a set of nodes and gathers their results; turns node
+ * failures into one API error naming the parties that did not answer or that the protocol
+ * convicted. Every request gets a fresh random session id (nodes refuse a reused one anyway).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { bytesToHex } from '@mpc-wallet/core';
+import { ApiError } from '../errors.js';
+import { type SessionRequest, signRequest } from '../session/request.js';
+import type { RequestResult } from '../node/signer.js';
+import type { NodeHub } from './node-hub.js';
+
+/** A request body without the envelope fields the dispatcher fills in. */
+export type RequestBody = SessionRequest extends infer R ? (R extends unknown ? Omit<R, 'id' | 'session' | 'issuedAt' | 'expiresAt'> : never) : never;
+
+/** How long a node may take to receive a request and start on it (not how long the protocol runs). */
+const REQUEST_TTL_MS = 60_000;
+
+export class Dispatcher {
+  constructor(
+    private readonly hub: NodeHub,
+    private readonly requestKey: Uint8Array,
+  ) {}
+
+  /** Runs `body` on `nodes`; resolves with every node's output, or throws an ApiError. */
+  async run(nodes: readonly number[], body: RequestBody, timeoutMs: number, id: string = randomUUID()): Promise<Map<number, Record<string, unknown>>> {
+    const now = Date.now();
+    const request = { ...body, id, session: bytesToHex(randomBytes(32)), issuedAt: now, expiresAt: now + REQUEST_TTL_MS } as SessionRequest;
+    const signed = signRequest(request, this.requestKey);
+    const results = await Promise.all(nodes.map(async (n) => [n, await this.hub.request(n, signed, timeoutMs)] as const));
+    const failed = results.filter((r): r is [number, Extract<RequestResult, { ok: false }>] => !r[1].ok);
+    if (failed.length) throw failureOf(failed);
+    return new Map(results.map(([n, r]) => [n, (r as Extract<RequestResult, { ok: true }>).output]));
+  }
+}
+
+/**
+ * One error for the failures of several nodes. Unanswered parties (offline, timed out) make it
+ * retriable with another quorum; a protocol abort names the culprits the nodes agreed on.
+ */
+export function failureOf(failed: readonly [number, Extract<RequestResult, { ok: false }>][]): ApiError {
+  const waitingFor = new Set<number>();
+  const culprits = new Set<number>();
+  for (const [, r] of failed) {
+    for (const id of r.error.waitingFor ?? []) waitingFor.add(id);
+    for (const id of r.error.culprits ?? []) culprits.add(id);
+  }
+  const codes = new Set(failed.map(([, r]) => r.error.code));
+  const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
+  const summary = failed.map(([n, r]) => `node ${n}: ${r.error.message}`).join('; ');
+  if (codes.has('PROTOCOL_ABORTED') && culprits.size) return new ApiError('PROTOCOL_ABORTED', summary, { culprits: sorted(culprits) });
+  if (waitingFor.size || codes.has('NODE_OFFLINE') || codes.has('NODE_TIMEOUT') || codes.has('PROTOCOL_TIMEOUT')) {
+    return new ApiError('NODES_UNAVAILABLE', summary, { waitingFor: sorted(waitingFor) });
+  }
+  if (codes.has('PROTOCOL_ABORTED')) return new ApiError('PROTOCOL_ABORTED', summary);
+  return new ApiError('INTERNAL', summary);
+}

@@ -1,0 +1,128 @@
+/**
+ * Key service: creates keys by distributed key generation on a committee of online nodes,
+ * makes CGGMP auxiliary information once per committee for ECDSA, and refreshes shares. A key is
+ * `active` only when every committee member reported the same public key; anything else leaves
+ * it `failed`, never half-made and active.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../errors.js';
+import type { Scheme } from '../session/request.js';
+import type { CommitteeStore, KeyRecord, KeyStore, SessionStore } from '../stores/types.js';
+import type { Dispatcher } from './dispatch.js';
+import type { NodeHub } from './node-hub.js';
+import { type Logger, silentLogger } from '../log.js';
+
+export interface KeyServiceTimeouts {
+  keygenMs: number;
+  auxMs: number;
+  /** How long `create` waits before answering "pending". */
+  answerWithinMs: number;
+}
+
+export const DEFAULT_KEY_TIMEOUTS: KeyServiceTimeouts = { keygenMs: 60_000, auxMs: 15 * 60_000, answerWithinMs: 20_000 };
+
+export class KeyService {
+  constructor(
+    private readonly keys: KeyStore,
+    private readonly committees: CommitteeStore,
+    /** Locks shared by coordinator instances: one refresh of a key at a time. */
+    private readonly locks: SessionStore,
+    private readonly hub: NodeHub,
+    private readonly dispatcher: Dispatcher,
+    private readonly timeouts: KeyServiceTimeouts = DEFAULT_KEY_TIMEOUTS,
+    private readonly logger: Logger = silentLogger,
+  ) {}
+
+  async get(id: string): Promise<KeyRecord> {
+    const key = await this.keys.get(id);
+    if (!key) throw new ApiError('KEY_NOT_FOUND', `no key ${id}`);
+    return key;
+  }
+
+  list(opts: { limit?: number; after?: string } = {}): Promise<KeyRecord[]> {
+    return this.keys.list(opts);
+  }
+
+  /** Online nodes forming a committee of `parties` members, or NOT_ENOUGH_NODES. */
+  private committee(parties: number): number[] {
+    const online = this.hub.onlineNodes();
+    if (online.length < parties) throw new ApiError('NOT_ENOUGH_NODES', `${parties} nodes needed, ${online.length} online`);
+    return online.slice(0, parties);
+  }
+
+  /**
+   * Starts key generation; resolves with the key once active or failed, or still pending after
+   * `answerWithinMs` (the work goes on; GET /v1/keys/{id} tells the outcome).
+   */
+  async create(req: { scheme: Scheme; threshold: number; parties: number; label?: string }): Promise<KeyRecord> {
+    const parties = this.committee(req.parties);
+    const now = new Date();
+    const key: KeyRecord = {
+      id: randomUUID(),
+      scheme: req.scheme,
+      threshold: req.threshold,
+      parties,
+      publicKey: null,
+      status: 'pending',
+      label: req.label ?? null,
+      version: 1,
+      failure: null,
+      certificate: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.keys.insert(key);
+    const work = this.generate(key);
+    const answered = await Promise.race([work, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), this.timeouts.answerWithinMs).unref())]);
+    return answered ?? key;
+  }
+
+  private async generate(key: KeyRecord): Promise<KeyRecord> {
+    try {
+      const outputs = await this.dispatcher.run(key.parties, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, this.timeouts.keygenMs);
+      const publicKeys = new Set([...outputs.values()].map((o) => o.publicKey));
+      if (publicKeys.size !== 1) throw new ApiError('INTERNAL', 'nodes reported different public keys');
+      if (key.scheme === 'ecdsa-secp256k1') await this.ensureAux(key.parties);
+      const publicKey = String([...publicKeys][0]);
+      await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey });
+      return { ...key, status: 'active', publicKey, updatedAt: new Date() };
+    } catch (e) {
+      const failure = e instanceof ApiError ? JSON.stringify(e.toJSON().error) : JSON.stringify({ code: 'INTERNAL', message: (e as Error).message });
+      this.logger.warn('key generation failed', { key: key.id, failure });
+      await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'failed', failure });
+      return { ...key, status: 'failed', failure, updatedAt: new Date() };
+    }
+  }
+
+  /** Auxiliary information for a committee: made once, reused by every ECDSA key on it. */
+  private async ensureAux(parties: number[]): Promise<void> {
+    const name = parties.join('-');
+    if ((await this.committees.get(name))?.auxReady) return;
+    await this.dispatcher.run(parties, { kind: 'aux', parties }, this.timeouts.auxMs);
+    await this.committees.put({ name, parties, auxReady: true });
+  }
+
+  /** Proactive refresh: new shares for the whole committee, same public key. */
+  async refresh(id: string): Promise<KeyRecord> {
+    const key = await this.get(id);
+    if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${id} is ${key.status}`);
+    const offline = key.parties.filter((p) => !this.hub.isOnline(p));
+    if (offline.length) throw new ApiError('NOT_ENOUGH_NODES', `refresh needs every committee member; offline: ${offline.join(', ')}`, { waitingFor: offline });
+    const lock = `refresh:${id}`;
+    const token = await this.locks.lock(lock, this.timeouts.keygenMs * 2);
+    if (!token) throw new ApiError('REQUEST_IN_PROGRESS', `key ${id} is being refreshed`);
+    try {
+      return await this.refreshLocked(key);
+    } finally {
+      await this.locks.unlock(lock, token);
+    }
+  }
+
+  private async refreshLocked(key: KeyRecord): Promise<KeyRecord> {
+    const outputs = await this.dispatcher.run(key.parties, { kind: 'refresh', keyId: key.id, version: key.version, parties: key.parties }, this.timeouts.keygenMs);
+    if ([...outputs.values()].some((o) => o.publicKey !== key.publicKey || o.version !== key.version + 1)) throw new ApiError('INTERNAL', 'refresh changed the public key');
+    const next = key.version + 1;
+    if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
+    return { ...key, version: next, updatedAt: new Date() };
+  }
+}

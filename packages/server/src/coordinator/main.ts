@@ -1,0 +1,80 @@
+/**
+ * Wiring of a coordinator process: the only place on the coordinator side that opens the
+ * metadata store, the session store and the listeners (nodes' Noise port, the HTTP API).
+ */
+import { ed25519PublicKey, bytesToHex } from '@mpc-wallet/core';
+import { openSealer, loadOrCreateIdentityKey, loadOrCreateStaticKey } from '../sealing/node-keystore.js';
+import { DEFAULT_SCRYPT, MIN_SCRYPT_N, type ScryptParams } from '../sealing/passphrase-sealer.js';
+import { openMetadataStore, type SqlStoreOptions } from '../stores/sql/open.js';
+import { MemorySessionStore } from '../stores/memory/session-store.js';
+import { RedisSessionStore } from '../stores/redis/session-store.js';
+import type { ClusterManifest } from '../session/manifest.js';
+import { buildApp } from '../api/app.js';
+import { Dispatcher } from './dispatch.js';
+import { KeyService, DEFAULT_KEY_TIMEOUTS, type KeyServiceTimeouts } from './keys.js';
+import { NodeHub } from './node-hub.js';
+import { SigningService } from './signing.js';
+import { type Logger, silentLogger } from '../log.js';
+
+export interface CoordinatorProcessConfig {
+  dataDir: string;
+  passphrase: string;
+  manifest: ClusterManifest;
+  /** Where nodes dial in (Noise over TCP and/or WebSocket). */
+  nodeListen: { host?: string; tcpPort?: number; wsPort?: number };
+  http: { host: string; port: number };
+  /** PostgreSQL URL and schema, or (absent) PGlite in the data folder. */
+  metadata?: SqlStoreOptions;
+  /** Redis for sessions, locks and pools (and a key prefix); absent: in memory. */
+  redis?: { url: string; prefix?: string };
+  apiKeyHashes: readonly string[];
+  keyTimeouts?: Partial<KeyServiceTimeouts>;
+  signTimeoutMs?: number;
+  logger?: Logger;
+  scrypt?: { params: ScryptParams; floor: number };
+}
+
+/** The coordinator's public keys, which the cluster manifest lists (first start creates them). */
+export async function coordinatorPublicKeys(dataDir: string, passphrase: string, scrypt?: CoordinatorProcessConfig['scrypt']) {
+  const sealer = await openSealer(dataDir, passphrase, scrypt?.params ?? DEFAULT_SCRYPT, scrypt?.floor ?? MIN_SCRYPT_N);
+  const staticKey = await loadOrCreateStaticKey(dataDir, sealer);
+  const requestKey = await loadOrCreateIdentityKey(dataDir, sealer);
+  return { staticKey, requestKey, noisePublicKey: bytesToHex(staticKey.publicKey), requestPublicKey: bytesToHex(ed25519PublicKey(requestKey)) };
+}
+
+export interface RunningCoordinator {
+  httpPort: number;
+  nodePorts: { tcpPort?: number; wsPort?: number };
+  hub: NodeHub;
+  stop(): Promise<void>;
+}
+
+export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<RunningCoordinator> {
+  const logger = cfg.logger ?? silentLogger;
+  const keys = await coordinatorPublicKeys(cfg.dataDir, cfg.passphrase, cfg.scrypt);
+  const c = cfg.manifest.coordinator;
+  if (keys.noisePublicKey !== c.noisePublicKey || keys.requestPublicKey !== c.requestPublicKey) throw new RangeError("the manifest's coordinator keys are not this data folder's keys");
+  const metadata = await openMetadataStore(cfg.metadata ?? { dataDir: cfg.dataDir });
+  const sessions = cfg.redis ? await RedisSessionStore.open({ ...cfg.redis, logger }) : new MemorySessionStore();
+  for (const n of cfg.manifest.nodes) await metadata.nodes.upsert({ id: n.id, name: n.name, noisePublicKey: n.noisePublicKey, identityPublicKey: n.identityPublicKey, lastSeen: null });
+  const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger);
+  const nodePorts = await hub.listen(cfg.nodeListen);
+  const dispatcher = new Dispatcher(hub, keys.requestKey);
+  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger);
+  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs);
+  const app = buildApp({ keys: keyService, signing, hub, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
+  await app.listen({ host: cfg.http.host, port: cfg.http.port });
+  const httpPort = (app.server.address() as { port: number }).port;
+  logger.info('coordinator started', { http: `${cfg.http.host}:${httpPort}`, nodes: nodePorts });
+  return {
+    httpPort,
+    nodePorts,
+    hub,
+    async stop() {
+      await app.close();
+      await hub.close();
+      await sessions.close();
+      await metadata.close();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The coordinator's view of its signer nodes: accepts their Noise connections (pinned by the
+ * cluster manifest), relays their end-to-end traffic (relay-hub.ts), records when each was last
+ * seen, and carries signed requests to them and their results back. A request to a node that is
+ * offline, or that goes offline before answering, fails at once with NODE_OFFLINE naming it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { KeyPair } from '@mpc-wallet/core';
+import { SecureServer } from '../transport/endpoint.js';
+import type { SecureConnection } from '../transport/connection.js';
+import { encodeControl } from '../transport/envelope.js';
+import { type ClusterManifest, nodePins } from '../session/manifest.js';
+import type { SignedRequest } from '../session/request.js';
+import type { NodeRegistryStore } from '../stores/types.js';
+import type { RequestResult } from '../node/signer.js';
+import { RelayHub } from './relay-hub.js';
+import { type Logger, silentLogger } from '../log.js';
+
+interface Pending {
+  node: number;
+  resolve: (r: RequestResult) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface NodeStatus {
+  id: number;
+  name: string;
+  noisePublicKey: string;
+  status: 'online' | 'offline';
+  lastSeen: string | null;
+}
+
+export class NodeHub {
+  private readonly server: SecureServer;
+  private readonly relay: RelayHub;
+  private readonly online = new Map<number, SecureConnection>();
+  private readonly lastSeen = new Map<number, Date>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly idOf: Map<string, number>;
+
+  constructor(
+    private readonly manifest: ClusterManifest,
+    staticKey: KeyPair,
+    private readonly registry: NodeRegistryStore,
+    private readonly logger: Logger = silentLogger,
+  ) {
+    this.idOf = new Map(manifest.nodes.map((n) => [n.name, n.id] as const));
+    this.relay = new RelayHub({ logger, onControl: (from, message) => this.onControl(from, message) });
+    this.server = new SecureServer({
+      name: manifest.coordinator.name,
+      staticKey,
+      trusted: nodePins(manifest),
+      keepAliveMs: 5_000,
+      idleTimeoutMs: 20_000,
+      logger,
+      onConnection: (conn, peer) => this.attach(conn, peer.name),
+    });
+  }
+
+  listen(where: { host?: string; tcpPort?: number; wsPort?: number }) {
+    return this.server.listen(where);
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+  }
+
+  private attach(conn: SecureConnection, name: string): void {
+    const id = this.idOf.get(name)!;
+    const previous = this.online.get(id);
+    if (previous && previous !== conn) this.fail(id, 'NODE_OFFLINE', 'node reconnected; its earlier connection is gone');
+    this.online.set(id, conn);
+    this.relay.attach(conn, { name, staticKey: new Uint8Array(0), handshakeHash: new Uint8Array(0) });
+    this.seen(id);
+    conn.on('close', () => {
+      if (this.online.get(id) !== conn) return;
+      this.online.delete(id);
+      this.fail(id, 'NODE_OFFLINE', `node ${id} disconnected`);
+      this.logger.warn('node offline', { node: id });
+    });
+    this.logger.info('node online', { node: id });
+  }
+
+  private seen(id: number): void {
+    const at = new Date();
+    this.lastSeen.set(id, at);
+    this.registry.touch(id, at).catch((e: unknown) => this.logger.warn('node registry not updated', { node: id, reason: (e as Error).message }));
+  }
+
+  private onControl(from: string, message: Record<string, unknown>): void {
+    const id = this.idOf.get(from);
+    if (id === undefined) return;
+    this.seen(id);
+    if (message.type !== 'result' || typeof message.ref !== 'string') return;
+    const p = this.pending.get(message.ref);
+    // A node answers only for itself: a result under another node's reference is ignored.
+    if (!p || p.node !== id) return;
+    this.pending.delete(message.ref);
+    clearTimeout(p.timer);
+    p.resolve(parseResult(message.result));
+  }
+
+  /** Fails every request waiting on `node`. */
+  private fail(node: number, code: string, message: string): void {
+    for (const [ref, p] of this.pending) {
+      if (p.node !== node) continue;
+      this.pending.delete(ref);
+      clearTimeout(p.timer);
+      p.resolve({ ok: false, error: { code, message, waitingFor: [node] } });
+    }
+  }
+
+  isOnline(id: number): boolean {
+    return this.online.has(id);
+  }
+
+  onlineNodes(): number[] {
+    return [...this.online.keys()].sort((a, b) => a - b);
+  }
+
+  status(): NodeStatus[] {
+    return this.manifest.nodes.map((n) => ({
+      id: n.id,
+      name: n.name,
+      noisePublicKey: n.noisePublicKey,
+      status: this.online.has(n.id) ? 'online' : 'offline',
+      lastSeen: this.lastSeen.get(n.id)?.toISOString() ?? null,
+    }));
+  }
+
+  /** Sends a signed request to one node and waits for its result (or its absence, named). */
+  request(node: number, signed: SignedRequest, timeoutMs: number): Promise<RequestResult> {
+    const conn = this.online.get(node);
+    if (!conn) return Promise.resolve({ ok: false, error: { code: 'NODE_OFFLINE', message: `node ${node} is offline`, waitingFor: [node] } });
+    const ref = randomUUID();
+    return new Promise<RequestResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(ref);
+        resolve({ ok: false, error: { code: 'NODE_TIMEOUT', message: `node ${node} did not answer in time`, waitingFor: [node] } });
+      }, timeoutMs);
+      this.pending.set(ref, { node, resolve, timer });
+      conn.send(encodeControl({ type: 'request', ref, signed })).catch(() => this.fail(node, 'NODE_OFFLINE', `node ${node} is unreachable`));
+    });
+  }
+}
+
+function parseResult(v: unknown): RequestResult {
+  const r = v as RequestResult | null;
+  if (r && r.ok === true && typeof r.output === 'object' && r.output !== null) return r;
+  if (r && r.ok === false && typeof r.error === 'object' && r.error !== null && typeof r.error.code === 'string') {
+    const culprits = Array.isArray(r.error.culprits) ? r.error.culprits.filter(Number.isInteger) : undefined;
+    const waitingFor = Array.isArray(r.error.waitingFor) ? r.error.waitingFor.filter(Number.isInteger) : undefined;
+    return { ok: false, error: { code: r.error.code.slice(0, 64), message: String(r.error.message).slice(0, 500), ...(culprits ? { culprits } : {}), ...(waitingFor ? { waitingFor } : {}) } };
+  }
+  return { ok: false, error: { code: 'NODE_ERROR', message: 'malformed result' } };
+}

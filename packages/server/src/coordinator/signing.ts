@@ -1,0 +1,149 @@
+/**
+ * Signing service: one signature per request, exactly once per idempotency key. The request is
+ * recorded first (a uniqueness rule on (key, idempotency key) in the metadata store decides which
+ * of two concurrent requests runs); a retry with the same key and body gets the first result, or
+ * re-runs a request that failed retriably; another body is a conflict. The coordinator picks a
+ * quorum of online committee members and, when some of them drop out, one other quorum before
+ * giving up with a retriable error naming them. Every signature is verified here too.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { hexToBytes } from '@mpc-wallet/core';
+import { ApiError } from '../errors.js';
+import type { EcdsaHash } from '../session/request.js';
+import { signedDigest, verifies } from '../session/schemes.js';
+import type { KeyRecord, SignatureRecord, SignatureStore } from '../stores/types.js';
+import type { Dispatcher } from './dispatch.js';
+import type { KeyService } from './keys.js';
+import type { NodeHub } from './node-hub.js';
+
+export interface SignInput {
+  message?: string;
+  hash?: EcdsaHash;
+  digest?: string;
+}
+
+export interface SignatureResponse {
+  id: string;
+  keyId: string;
+  signature: string;
+  recoveryId?: number;
+  digest?: string;
+  publicKey: string;
+  signers: number[];
+  /** For a raw ECDSA digest: it was signed with a presignature made for it (slower than pooled). */
+  presignature?: 'made-for-this-digest';
+}
+
+const POLL_MS = 100;
+
+export class SigningService {
+  constructor(
+    private readonly keys: KeyService,
+    private readonly signatures: SignatureStore,
+    private readonly hub: NodeHub,
+    private readonly dispatcher: Dispatcher,
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  /** Checks the input against the key's scheme before anything is recorded. */
+  private validate(key: KeyRecord, input: SignInput): void {
+    if (key.scheme !== 'ecdsa-secp256k1') {
+      if (input.hash !== undefined || input.digest !== undefined || input.message === undefined) {
+        throw new ApiError('UNSUPPORTED_FOR_SCHEME', `${key.scheme} signs { "message" } only: the message itself, without a hash or digest`);
+      }
+    } else if ((input.digest === undefined) === (input.message === undefined) || (input.message !== undefined && input.hash === undefined) || (input.digest !== undefined && input.hash !== undefined)) {
+      throw new ApiError('UNSUPPORTED_FOR_SCHEME', 'ECDSA signs { "message", "hash" } or { "digest" }');
+    }
+  }
+
+  async get(id: string): Promise<SignatureRecord> {
+    const record = await this.signatures.get(id);
+    if (!record) throw new ApiError('SIGNATURE_NOT_FOUND', `no signature request ${id}`);
+    return record;
+  }
+
+  async sign(keyId: string, input: SignInput, idempotencyKey?: string): Promise<SignatureResponse> {
+    const key = await this.keys.get(keyId);
+    if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${keyId} is ${key.status}`);
+    this.validate(key, input);
+    const requestHash = createHash('sha256').update(JSON.stringify([keyId, input.message ?? null, input.hash ?? null, input.digest ?? null])).digest('hex');
+    const now = new Date();
+    const record: SignatureRecord = { id: randomUUID(), keyId, idempotencyKey: idempotencyKey ?? null, requestHash, status: 'pending', result: null, createdAt: now, updatedAt: now };
+    const created = await this.signatures.create(record);
+    if (!created.created) return this.replay(created.existing, requestHash, key, input);
+    return this.execute(record.id, key, input);
+  }
+
+  /** The same idempotency key again: the first result, a re-run after a retriable failure, or a conflict. */
+  private async replay(existing: SignatureRecord, requestHash: string, key: KeyRecord, input: SignInput): Promise<SignatureResponse> {
+    if (existing.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_CONFLICT', 'this idempotency key was used with another request body');
+    const deadline = Date.now() + this.timeoutMs;
+    let current: SignatureRecord | undefined = existing;
+    while (current?.status === 'pending' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      current = await this.signatures.get(existing.id);
+    }
+    if (!current || current.status === 'pending') throw new ApiError('REQUEST_IN_PROGRESS', 'the first request with this idempotency key is still running');
+    if (current.status === 'completed') return current.result as SignatureResponse;
+    const failure = current.result as { code?: string; retriable?: boolean } | null;
+    if (failure?.retriable && (await this.signatures.reopen(current.id, requestHash))) return this.execute(current.id, key, input);
+    throw new ApiError((failure?.code as ApiError['code'] | undefined) ?? 'INTERNAL', 'the first request with this idempotency key failed');
+  }
+
+  private async execute(id: string, key: KeyRecord, input: SignInput): Promise<SignatureResponse> {
+    try {
+      const response = await this.signWithQuorum(id, key, input);
+      await this.signatures.finish(id, 'completed', response);
+      return response;
+    } catch (e) {
+      const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
+      await this.signatures.finish(id, 'failed', { ...error.toJSON().error });
+      throw error;
+    }
+  }
+
+  private quorum(key: KeyRecord, excluded: ReadonlySet<number>): number[] {
+    const online = key.parties.filter((p) => this.hub.isOnline(p) && !excluded.has(p));
+    if (online.length < key.threshold) throw new ApiError('NOT_ENOUGH_NODES', `key needs ${key.threshold} of its committee online; ${online.length} available`);
+    return online.slice(0, key.threshold);
+  }
+
+  private async signWithQuorum(id: string, key: KeyRecord, input: SignInput): Promise<SignatureResponse> {
+    const excluded = new Set<number>();
+    for (let attempt = 0; ; attempt++) {
+      const signers = this.quorum(key, excluded);
+      try {
+        const outputs = await this.dispatcher.run(
+          signers,
+          { kind: 'sign', keyId: key.id, version: key.version, signers, ...(input.message !== undefined ? { message: input.message } : {}), ...(input.hash ? { hash: input.hash } : {}), ...(input.digest ? { digest: input.digest } : {}) },
+          this.timeoutMs,
+          id,
+        );
+        return this.response(id, key, input, signers, outputs);
+      } catch (e) {
+        // Another quorum without the parties that dropped out or were convicted, once.
+        const named = e instanceof ApiError ? [...(e.details?.waitingFor ?? []), ...(e.details?.culprits ?? [])] : [];
+        if (attempt > 0 || named.length === 0) throw e;
+        for (const n of named) excluded.add(n);
+      }
+    }
+  }
+
+  private response(id: string, key: KeyRecord, input: SignInput, signers: number[], outputs: Map<number, Record<string, unknown>>): SignatureResponse {
+    const digest = signedDigest(key.scheme, {
+      ...(input.message !== undefined ? { message: hexToBytes(input.message) } : {}),
+      ...(input.hash ? { hash: input.hash } : {}),
+      ...(input.digest ? { digest: hexToBytes(input.digest) } : {}),
+    });
+    const publicKey = hexToBytes(key.publicKey!);
+    const out = [...outputs.values()].find((o) => typeof o.signature === 'string' && /^[0-9a-f]{128}$/.test(o.signature) && verifies(key.scheme, publicKey, digest, hexToBytes(o.signature)));
+    if (!out) throw new ApiError('INTERNAL', 'no node returned a valid signature');
+    const response: SignatureResponse = { id, keyId: key.id, signature: String(out.signature), publicKey: key.publicKey!, signers };
+    if (key.scheme === 'ecdsa-secp256k1') {
+      response.recoveryId = Number(out.recoveryId);
+      response.digest = Buffer.from(digest).toString('hex');
+      if (input.digest) response.presignature = 'made-for-this-digest';
+    }
+    return response;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * One error vocabulary for the API (DESIGN §3): each code has one HTTP status and says whether a
+ * client may retry. Messages are for people and never carry secrets.
+ */
+export const ERROR_CODES = {
+  INVALID_JSON: { status: 400, retriable: false, meaning: 'the body is not JSON' },
+  VALIDATION_FAILED: { status: 400, retriable: false, meaning: 'a field is missing, of the wrong type, or out of range' },
+  UNSUPPORTED_FOR_SCHEME: { status: 400, retriable: false, meaning: 'the request does not fit the key scheme (e.g. a hash for EdDSA)' },
+  UNAUTHORIZED: { status: 401, retriable: false, meaning: 'no valid API key' },
+  NOT_FOUND: { status: 404, retriable: false, meaning: 'no such route' },
+  KEY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no key with this id' },
+  SIGNATURE_NOT_FOUND: { status: 404, retriable: false, meaning: 'no signature request with this id' },
+  KEY_NOT_ACTIVE: { status: 409, retriable: true, meaning: 'the key is still being created, or failed' },
+  IDEMPOTENCY_CONFLICT: { status: 409, retriable: false, meaning: 'this idempotency key was used with another body' },
+  REQUEST_IN_PROGRESS: { status: 409, retriable: true, meaning: 'a request with this idempotency key is still running' },
+  PAYLOAD_TOO_LARGE: { status: 413, retriable: false, meaning: 'the body exceeds the size limit' },
+  NOT_ENOUGH_NODES: { status: 503, retriable: true, meaning: 'fewer signer nodes are online than the operation needs' },
+  NODES_UNAVAILABLE: { status: 503, retriable: true, meaning: 'a node went offline or stopped answering during the operation' },
+  PROTOCOL_ABORTED: { status: 502, retriable: true, meaning: 'the protocol aborted; the culprits are named' },
+  INTERNAL: { status: 500, retriable: false, meaning: 'an unexpected error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly retriable: boolean;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: { culprits?: number[]; waitingFor?: number[] },
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = ERROR_CODES[code].status;
+    this.retriable = ERROR_CODES[code].retriable;
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, retriable: this.retriable, ...this.details } };
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Wiring of a signer node process: the only place on the node side that opens the store, the
+ * data folder and the connection to the coordinator. Everything else receives what it needs.
+ */
+import { randomBytes } from 'node:crypto';
+import { type SecurityLevel, SECURITY_LEVEL_128, ed25519PublicKey, bytesToHex, primeBits } from '@mpc-wallet/core';
+import { openSealer, loadOrCreateIdentityKey, loadOrCreateStaticKey } from '../sealing/node-keystore.js';
+import { MIN_SCRYPT_N, DEFAULT_SCRYPT, type ScryptParams } from '../sealing/passphrase-sealer.js';
+import { RECORD_KEY_LABEL } from '../sealing/record.js';
+import { openNodeStore, type SqlStoreOptions } from '../stores/sql/open.js';
+import { type ClusterManifest, identityKeys, nodePins } from '../session/manifest.js';
+import { decodeControl, encodeControl } from '../transport/envelope.js';
+import type { SecureConnection } from '../transport/connection.js';
+import { CoordinatorLink } from './coordinator-link.js';
+import { PeerMesh } from './peer-mesh.js';
+import { SafePrimePool } from './prime-pool.js';
+import { RelayEndpoint } from './relay-endpoint.js';
+import { SignerNode } from './signer.js';
+import { Vault } from './vault.js';
+import { type Logger, silentLogger } from '../log.js';
+
+export interface NodeProcessConfig {
+  dataDir: string;
+  passphrase: string;
+  name: string;
+  manifest: ClusterManifest;
+  coordinatorUrl: string;
+  /** PostgreSQL URL and schema, or (absent) PGlite in the data folder. */
+  store?: SqlStoreOptions;
+  level?: SecurityLevel;
+  protocolTimeoutMs?: number;
+  auxTimeoutMs?: number;
+  /** Safe primes kept ready (two per Paillier modulus). */
+  primeDepth?: number;
+  logger?: Logger;
+  /** Only tests lower these. */
+  scrypt?: { params: ScryptParams; floor: number };
+}
+
+/** A node's public keys, which the cluster manifest lists (first start creates them). */
+export async function nodePublicKeys(dataDir: string, passphrase: string, scrypt?: NodeProcessConfig['scrypt']) {
+  const sealer = await openSealer(dataDir, passphrase, scrypt?.params ?? DEFAULT_SCRYPT, scrypt?.floor ?? MIN_SCRYPT_N);
+  const staticKey = await loadOrCreateStaticKey(dataDir, sealer);
+  const identity = await loadOrCreateIdentityKey(dataDir, sealer);
+  return { sealer, staticKey, identity, noisePublicKey: bytesToHex(staticKey.publicKey), identityPublicKey: bytesToHex(ed25519PublicKey(identity)) };
+}
+
+export interface RunningNode {
+  readonly id: number;
+  readonly connected: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startSignerNode(cfg: NodeProcessConfig): Promise<RunningNode> {
+  const logger = cfg.logger ?? silentLogger;
+  const me = cfg.manifest.nodes.find((n) => n.name === cfg.name);
+  if (!me) throw new RangeError(`node ${cfg.name} is not in the cluster manifest`);
+  const keys = await nodePublicKeys(cfg.dataDir, cfg.passphrase, cfg.scrypt);
+  if (keys.noisePublicKey !== me.noisePublicKey || keys.identityPublicKey !== me.identityPublicKey) {
+    throw new RangeError(`the manifest's keys for ${cfg.name} are not this data folder's keys`);
+  }
+  const store = await openNodeStore(cfg.store ?? { dataDir: cfg.dataDir });
+  const vault = new Vault(store, keys.sealer.deriveKey(RECORD_KEY_LABEL), me.id);
+  const level = cfg.level ?? SECURITY_LEVEL_128;
+  const primes = new SafePrimePool(primeBits(level), cfg.primeDepth ?? 2);
+  const peers = new Map(cfg.manifest.nodes.filter((n) => n.id !== me.id).map((n) => [n.id, n.name] as const));
+  const mesh = new PeerMesh(me.id, peers, logger);
+  const signer = new SignerNode({
+    self: me.id,
+    identity: { secretKey: keys.identity, publicKeys: identityKeys(cfg.manifest) },
+    coordinatorKey: Buffer.from(cfg.manifest.coordinator.requestPublicKey, 'hex'),
+    store,
+    vault,
+    transport: (participants) => mesh.forParties(participants),
+    primes,
+    level,
+    rng: (n) => new Uint8Array(randomBytes(n)),
+    protocolTimeoutMs: cfg.protocolTimeoutMs ?? 60_000,
+    auxTimeoutMs: cfg.auxTimeoutMs ?? 15 * 60_000,
+    logger,
+  });
+
+  const onConnected = (conn: SecureConnection) => {
+    mesh.useEndpoint(
+      new RelayEndpoint(conn, { name: cfg.name, staticKey: keys.staticKey, peers: nodePins(cfg.manifest), onSession: (s, p) => mesh.accept(s, p), logger }),
+    );
+    conn.on('message', (bytes) => {
+      let message: Record<string, unknown>;
+      try {
+        message = decodeControl(bytes);
+      } catch {
+        return; // relay envelopes: the endpoint's
+      }
+      if (message.type !== 'request' || typeof message.ref !== 'string') return;
+      const ref = message.ref;
+      void signer.handle(message.signed).then((result) => conn.send(encodeControl({ type: 'result', ref, result })).catch(() => undefined));
+    });
+    conn.send(encodeControl({ type: 'hello', node: me.id, primes: primes.size })).catch(() => undefined);
+  };
+  const link = new CoordinatorLink({ url: cfg.coordinatorUrl, name: cfg.name, staticKey: keys.staticKey, coordinator: cfg.manifest.coordinator, onConnected, logger });
+  primes.start();
+  link.start();
+  logger.info('signer node started', { node: cfg.name, id: me.id });
+  return {
+    id: me.id,
+    get connected() {
+      return link.connection !== undefined;
+    },
+    async stop() {
+      link.stop();
+      primes.stop();
+      mesh.useEndpoint(undefined);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * A node's end-to-end links to the other signer nodes, and the protocol-message transport built
+ * on them. Links are Noise sessions relayed by the coordinator (node/relay-endpoint.ts); one per
+ * peer is kept open and reused by every protocol session. A message is accepted only when its
+ * `from` is the party the authenticated link belongs to, then filed by (protocol, session); a
+ * message for a session this node has not started yet waits in a small bounded buffer (peers
+ * may start a moment earlier).
+ */
+import { type ProtocolMessage, decodeMessage, encodeMessage } from '@mpc-wallet/core';
+import type { PeerInfo, SecureConnection } from '../transport/connection.js';
+import type { RelayEndpoint } from './relay-endpoint.js';
+import { type ProtocolTransport, sessionKey } from '../session/runner.js';
+import { type Logger, silentLogger } from '../log.js';
+
+/** Early messages kept per session, sessions with early messages, and how long they wait. */
+const MAX_EARLY_PER_SESSION = 64;
+const MAX_EARLY_SESSIONS = 256;
+const EARLY_TTL_MS = 60_000;
+
+export class PeerMesh implements ProtocolTransport {
+  private endpoint: RelayEndpoint | undefined;
+  private readonly links = new Map<number, SecureConnection>();
+  private readonly dialing = new Map<number, Promise<SecureConnection>>();
+  private readonly handlers = new Map<string, (m: ProtocolMessage) => void>();
+  private readonly early = new Map<string, { at: number; messages: ProtocolMessage[] }>();
+  private readonly idOf: Map<string, number>;
+
+  constructor(
+    readonly self: number,
+    /** Peer party number → node name (from the cluster manifest). */
+    private readonly peers: ReadonlyMap<number, string>,
+    private readonly logger: Logger = silentLogger,
+  ) {
+    this.idOf = new Map([...peers].map(([id, name]) => [name, id] as const));
+  }
+
+  /** Uses a new coordinator connection's relay; links of the old one are gone with it. */
+  useEndpoint(endpoint: RelayEndpoint | undefined): void {
+    this.endpoint = endpoint;
+    for (const link of this.links.values()) link.close('coordinator connection replaced');
+    this.links.clear();
+    this.dialing.clear();
+  }
+
+  /** An end-to-end session a peer opened (RelayEndpoint's onSession). */
+  accept(session: SecureConnection, peer: PeerInfo): void {
+    const id = this.idOf.get(peer.name);
+    if (id === undefined) {
+      session.close('unknown peer');
+      return;
+    }
+    this.listen(id, session);
+    if (!this.links.has(id)) this.links.set(id, session);
+  }
+
+  private listen(id: number, session: SecureConnection): void {
+    session.on('message', (bytes) => this.onMessage(id, bytes));
+    session.on('close', () => {
+      if (this.links.get(id) === session) this.links.delete(id);
+    });
+  }
+
+  private link(to: number): Promise<SecureConnection> {
+    const open = this.links.get(to);
+    if (open) return Promise.resolve(open);
+    const pending = this.dialing.get(to);
+    if (pending) return pending;
+    const name = this.peers.get(to);
+    const endpoint = this.endpoint;
+    if (name === undefined) return Promise.reject(new Error(`party ${to} is not a known peer`));
+    if (!endpoint) return Promise.reject(new Error('not connected to the coordinator'));
+    const dial = endpoint.connect(name).then(
+      (session) => {
+        this.dialing.delete(to);
+        this.listen(to, session);
+        this.links.set(to, session);
+        return session;
+      },
+      (e: unknown) => {
+        this.dialing.delete(to);
+        throw e;
+      },
+    );
+    this.dialing.set(to, dial);
+    return dial;
+  }
+
+  private sendTo(to: number, bytes: Uint8Array): void {
+    this.link(to)
+      .then((link) => link.send(bytes))
+      .catch((e: unknown) => this.logger.warn('peer message not sent', { to, reason: (e as Error).message }));
+  }
+
+  send(message: ProtocolMessage, participants?: readonly number[]): void {
+    const bytes = encodeMessage(message);
+    if (message.to !== null) this.sendTo(message.to, bytes);
+    else for (const id of participants ?? this.peers.keys()) if (id !== this.self) this.sendTo(id, bytes);
+  }
+
+  /** A transport that broadcasts to `participants` only. */
+  forParties(participants: readonly number[]): ProtocolTransport {
+    return { send: (m) => this.send(m, participants), subscribe: (p, s, h) => this.subscribe(p, s, h) };
+  }
+
+  subscribe(protocol: string, session: Uint8Array, handler: (m: ProtocolMessage) => void): () => void {
+    const key = sessionKey(protocol, session);
+    this.handlers.set(key, handler);
+    const waiting = this.early.get(key);
+    this.early.delete(key);
+    for (const m of waiting?.messages ?? []) handler(m);
+    return () => {
+      if (this.handlers.get(key) === handler) this.handlers.delete(key);
+    };
+  }
+
+  private onMessage(from: number, bytes: Uint8Array): void {
+    let m: ProtocolMessage;
+    try {
+      m = decodeMessage(bytes);
+    } catch (e) {
+      this.logger.warn('malformed peer message dropped', { from, reason: (e as Error).message });
+      return;
+    }
+    if (m.from !== from || (m.to !== null && m.to !== this.self)) {
+      this.logger.warn('peer message with a forged sender or another recipient dropped', { from, claimed: m.from });
+      return;
+    }
+    const key = sessionKey(m.protocol, m.session);
+    const handler = this.handlers.get(key);
+    if (handler) {
+      handler(m);
+      return;
+    }
+    this.keepEarly(key, m);
+  }
+
+  private keepEarly(key: string, m: ProtocolMessage): void {
+    const now = Date.now();
+    for (const [k, v] of this.early) if (now - v.at > EARLY_TTL_MS) this.early.delete(k);
+    const entry = this.early.get(key);
+    if (entry) {
+      if (entry.messages.length < MAX_EARLY_PER_SESSION) entry.messages.push(m);
+    } else if (this.early.size < MAX_EARLY_SESSIONS) {
+      this.early.set(key, { at: now, messages: [m] });
+    }
+  }
+}

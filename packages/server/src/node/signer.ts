@@ -1,0 +1,275 @@
+/**
+ * The signer node's request handling: every request the coordinator relays is checked here
+ * before anything is computed — the coordinator's signature, freshness, that this node is one
+ * of the parties, that it holds the key version named — and its session id is claimed durably in
+ * the node's own store, so that no protocol ever runs twice under one id (DESIGN §2, §5). What the
+ * node signs it computes itself from the request: it hashes ECDSA messages, and a raw digest is
+ * signed only with a presignature made for it within the same request (CVE-2025-66017).
+ *
+ * Key material changes only after the dealing's confirmation round: the new share is stored as
+ * pending before this node confirms it, and becomes the key's share (the old one deleted) only
+ * once the output, which carries every receiver's confirmation, is held.
+ */
+import {
+  AuxInfoProtocol,
+  Dealing,
+  EcdsaSignProtocol,
+  EcdsaSignRawDigest,
+  FrostSign,
+  type KeyShare,
+  type PartyIdentity,
+  PresignProtocol,
+  type Protocol,
+  type Rng,
+  type SecurityLevel,
+  type SessionRegistry,
+  bytesToHex,
+  createDkg,
+  createRefresh,
+  equalBytes,
+  openDealingCertificate,
+  frostSigningKey,
+  hexToBytes,
+} from '@mpc-wallet/core';
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { NodeStore } from '../stores/types.js';
+import { RequestRefused, type SessionRequest, openRequest } from '../session/request.js';
+import { SessionAborted, SessionTimeout, type ProtocolTransport, runProtocol } from '../session/runner.js';
+import { curveOf, encodePublicKey, frostSuiteOf, signedDigest, verifies } from '../session/schemes.js';
+import type { SafePrimePool } from './prime-pool.js';
+import type { StoredKey, Vault } from './vault.js';
+import { type Logger, silentLogger } from '../log.js';
+
+export interface SignerNodeConfig {
+  /** This node's party number. */
+  self: number;
+  identity: PartyIdentity;
+  /** The coordinator's Ed25519 request key (from the cluster manifest). */
+  coordinatorKey: Uint8Array;
+  store: NodeStore;
+  vault: Vault;
+  /** Protocol messages to the participants of one session. */
+  transport: (participants: readonly number[]) => ProtocolTransport;
+  primes: SafePrimePool;
+  level: SecurityLevel;
+  rng: Rng;
+  /** How long one protocol may wait for its peers. */
+  protocolTimeoutMs: number;
+  /**
+   * The same for auxiliary information, which waits for every party's safe primes: a peer whose
+   * pool was empty starts minutes late (DESIGN §11).
+   */
+  auxTimeoutMs: number;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export type RequestResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: { code: string; message: string; culprits?: number[]; waitingFor?: number[] } };
+
+/**
+ * A registry that lets a protocol start only under a session id this node has claimed durably
+ * first (`reserve`): the store's uniqueness rule is what makes the claim single, the protocol's own
+ * `claim` call then consumes the reservation.
+ */
+class DurableSessions implements SessionRegistry {
+  private readonly reserved = new Set<string>();
+  constructor(private readonly store: NodeStore) {}
+
+  async reserve(p: Protocol<unknown>): Promise<void> {
+    if (!(await this.store.sessions.claim(p.protocol, p.session))) throw new RequestRefused('SESSION_REUSED', `session id already used for ${p.protocol}`);
+    this.reserved.add(`${p.protocol}/${bytesToHex(p.session)}`);
+  }
+
+  claim(protocol: string, session: Uint8Array): boolean {
+    return this.reserved.delete(`${protocol}/${bytesToHex(session)}`);
+  }
+}
+
+export class SignerNode {
+  private readonly sessions: DurableSessions;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly cfg: SignerNodeConfig) {
+    this.sessions = new DurableSessions(cfg.store);
+    this.logger = cfg.logger ?? silentLogger;
+    this.now = cfg.now ?? Date.now;
+  }
+
+  /** Handles one signed request; never throws: every failure is a result naming its cause. */
+  async handle(signed: unknown): Promise<RequestResult> {
+    let request: SessionRequest | undefined;
+    try {
+      request = openRequest(signed, this.cfg.coordinatorKey, this.now());
+      const output = await this.dispatch(request);
+      return { ok: true, output };
+    } catch (e) {
+      const error = describeFailure(e);
+      this.logger.warn('request failed', { request: request?.id, kind: request?.kind, code: error.code, culprits: error.culprits, waitingFor: error.waitingFor });
+      return { ok: false, error };
+    }
+  }
+
+  private dispatch(r: SessionRequest): Promise<Record<string, unknown>> {
+    if (r.kind === 'complete') return this.complete(r);
+    const parties = r.kind === 'sign' ? r.signers : r.parties;
+    if (!parties.includes(this.cfg.self)) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'this node is not a party of the request');
+    switch (r.kind) {
+      case 'keygen':
+        return this.keygen(r);
+      case 'refresh':
+        return this.refresh(r);
+      case 'aux':
+        return this.aux(r);
+      case 'sign':
+        return this.sign(r);
+    }
+  }
+
+  /** Runs one protocol instance after claiming its session id durably. */
+  private async run<T>(p: Protocol<T>, participants: readonly number[], beforeRelease?: (p: Protocol<T>) => Promise<void>, timeoutMs = this.cfg.protocolTimeoutMs): Promise<T> {
+    await this.sessions.reserve(p);
+    return runProtocol(p, this.cfg.transport(participants), {
+      timeoutMs,
+      ...(beforeRelease ? { beforeRelease: (proto: Protocol<T>) => beforeRelease(proto) } : {}),
+    });
+  }
+
+  /**
+   * Runs a dealing, storing the new share as pending before the confirmation leaves, and makes it
+   * the key's share at `version` once the output (with every confirmation) is held.
+   */
+  private async deal(dealing: Dealing, parties: readonly number[], keyId: string, scheme: StoredKey['scheme'], version: number): Promise<{ share: KeyShare; certificate: Uint8Array }> {
+    let pendingStored = false;
+    const out = await this.run(dealing, parties, async () => {
+      const share = dealing.pendingShare;
+      const confirmation = dealing.pendingConfirmation;
+      if (share && confirmation && !pendingStored) {
+        await this.cfg.vault.putPending(keyId, version, { scheme, share, protocol: dealing.protocol, session: dealing.session, confirmation });
+        pendingStored = true;
+      }
+    });
+    if (!out.share) throw new Error('dealing gave this receiver no share');
+    await this.promote(keyId, version, { scheme, share: out.share });
+    return { share: out.share, certificate: out.certificate };
+  }
+
+  /** Makes a confirmed share the key's share at `version`; every older version goes (DESIGN §2). */
+  private async promote(keyId: string, version: number, key: StoredKey): Promise<void> {
+    await this.cfg.vault.putKey(keyId, version, key);
+    await this.cfg.vault.deletePending(keyId, version);
+    for (const old of await this.cfg.vault.keyVersions(keyId)) if (old < version) await this.cfg.vault.deleteKey(keyId, old);
+  }
+
+  /** Finishes a dealing from a relayed certificate, checked against this node's own confirmation. */
+  private async complete(r: Extract<SessionRequest, { kind: 'complete' }>): Promise<Record<string, unknown>> {
+    const held = await this.cfg.vault.getKey(r.keyId, r.version);
+    if (held) return { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)), version: r.version };
+    const pending = await this.cfg.vault.getPending(r.keyId, r.version);
+    if (!pending) throw new RequestRefused('REQUEST_NOT_ALLOWED', `no pending share of key ${r.keyId} at version ${r.version}`);
+    const confirmed = openDealingCertificate(this.cfg.identity, { protocol: pending.protocol, session: pending.session, receivers: pending.share.parties }, hexToBytes(r.certificate));
+    if (!confirmed || !equalBytes(confirmed, pending.confirmation)) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'the certificate does not confirm this node\'s pending share');
+    await this.promote(r.keyId, r.version, { scheme: pending.scheme, share: pending.share });
+    return { publicKey: bytesToHex(encodePublicKey(pending.scheme, pending.share.publicKey)), version: r.version };
+  }
+
+  private async keygen(r: Extract<SessionRequest, { kind: 'keygen' }>): Promise<Record<string, unknown>> {
+    if ((await this.cfg.vault.keyVersions(r.keyId)).length) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'key id already in use');
+    const dealing = createDkg({
+      curve: curveOf(r.scheme),
+      session: hexToBytes(r.session),
+      self: this.cfg.self,
+      parties: r.parties,
+      threshold: r.threshold,
+      identity: this.cfg.identity,
+      sessions: this.sessions,
+      rng: this.cfg.rng,
+    });
+    const { share, certificate } = await this.deal(dealing, r.parties, r.keyId, r.scheme, 1);
+    return { publicKey: bytesToHex(encodePublicKey(r.scheme, share.publicKey)), version: 1, certificate: bytesToHex(certificate) };
+  }
+
+  private async loadKey(keyId: string, version: number): Promise<StoredKey> {
+    const key = await this.cfg.vault.getKey(keyId, version);
+    if (!key) throw new RequestRefused('REQUEST_NOT_ALLOWED', `this node holds no share of key ${keyId} at version ${version}`);
+    return key;
+  }
+
+  private async refresh(r: Extract<SessionRequest, { kind: 'refresh' }>): Promise<Record<string, unknown>> {
+    const key = await this.loadKey(r.keyId, r.version);
+    if (key.share.parties.join() !== r.parties.join()) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'a refresh must include the whole committee');
+    const dealing = createRefresh({ share: key.share, session: hexToBytes(r.session), identity: this.cfg.identity, sessions: this.sessions, rng: this.cfg.rng });
+    // Every receiver confirmed holding its new share once this returns: the old one is gone then.
+    const { share, certificate } = await this.deal(dealing, r.parties, r.keyId, key.scheme, r.version + 1);
+    return { publicKey: bytesToHex(encodePublicKey(key.scheme, share.publicKey)), version: r.version + 1, certificate: bytesToHex(certificate) };
+  }
+
+  private async aux(r: Extract<SessionRequest, { kind: 'aux' }>): Promise<Record<string, unknown>> {
+    const primes = await this.cfg.primes.pair();
+    const p = new AuxInfoProtocol({
+      session: hexToBytes(r.session),
+      self: this.cfg.self,
+      parties: r.parties,
+      identity: this.cfg.identity,
+      sessions: this.sessions,
+      level: this.cfg.level,
+      primes,
+      rng: this.cfg.rng,
+    });
+    const aux = await this.run(p, r.parties, undefined, this.cfg.auxTimeoutMs);
+    await this.cfg.vault.putAux(r.parties, aux);
+    return { parties: r.parties };
+  }
+
+  private async sign(r: Extract<SessionRequest, { kind: 'sign' }>): Promise<Record<string, unknown>> {
+    const key = await this.loadKey(r.keyId, r.version);
+    const { share, scheme } = key;
+    if (r.signers.length < share.threshold || r.signers.some((s) => !share.parties.includes(s))) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'signers are not a quorum of the key');
+    const input = { ...(r.message !== undefined ? { message: hexToBytes(r.message) } : {}), ...(r.hash ? { hash: r.hash } : {}), ...(r.digest ? { digest: hexToBytes(r.digest) } : {}) };
+    let digest: Uint8Array;
+    try {
+      digest = signedDigest(scheme, input);
+    } catch (e) {
+      throw new RequestRefused('MALFORMED_REQUEST', (e as Error).message);
+    }
+    const session = hexToBytes(r.session);
+    const publicKey = encodePublicKey(scheme, share.publicKey);
+    let signature: Uint8Array;
+    let recoveryId: number | undefined;
+    const suite = frostSuiteOf(scheme);
+    if (suite) {
+      const p = new FrostSign({ key: frostSigningKey(suite, share), identity: this.cfg.identity, session, signers: r.signers, message: digest, sessions: this.sessions, rng: this.cfg.rng });
+      signature = (await this.run(p, r.signers)).signature;
+    } else {
+      const aux = await this.cfg.vault.getAux(share.parties);
+      if (!aux) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'no auxiliary information for this committee yet');
+      const presign = new PresignProtocol({
+        key: share,
+        aux,
+        signers: r.signers,
+        session,
+        identity: this.cfg.identity,
+        sessions: this.sessions,
+        rng: this.cfg.rng,
+        ...(input.digest ? { boundDigest: input.digest } : {}),
+      });
+      const presignature = await this.run(presign, r.signers);
+      const common = { presignature, session, identity: this.cfg.identity, sessions: this.sessions };
+      const p = input.digest ? new EcdsaSignRawDigest({ ...common, digest: input.digest }) : new EcdsaSignProtocol({ ...common, message: input.message!, hash: input.hash! });
+      const sig = await this.run(p, r.signers);
+      signature = sig.compact;
+      recoveryId = sig.recoveryId;
+    }
+    if (!verifies(scheme, publicKey, digest, signature)) throw new Error('the aggregated signature does not verify');
+    await this.cfg.store.signatures.append({ requestId: r.id, keyId: r.keyId, scheme, digest: bytesToHex(scheme === 'ecdsa-secp256k1' ? digest : sha256(digest)), signature: bytesToHex(signature), at: new Date(this.now()) });
+    return { signature: bytesToHex(signature), publicKey: bytesToHex(publicKey), ...(recoveryId !== undefined ? { recoveryId, digest: bytesToHex(digest) } : {}) };
+  }
+}
+
+/** A failure as the coordinator sees it: a code, a message without secrets, and whom it names. */
+export function describeFailure(e: unknown): Extract<RequestResult, { ok: false }>['error'] {
+  if (e instanceof RequestRefused) return { code: e.code, message: e.message };
+  if (e instanceof SessionAborted) return { code: 'PROTOCOL_ABORTED', message: `${e.code}: ${e.message}`, culprits: e.culprits };
+  if (e instanceof SessionTimeout) return { code: 'PROTOCOL_TIMEOUT', message: e.message, waitingFor: e.waitingFor };
+  return { code: 'NODE_ERROR', message: e instanceof Error ? e.message : 'unknown error' };
+}

@@ -1,0 +1,121 @@
+/**
+ * The node's secrets at rest: every record is sealed before it reaches the store, bound to what
+ * it is (kind, owner, node, version) so that a record cannot be swapped for another one, moved to
+ * another key or node, or rolled back to another version without failing to open.
+ */
+import { type AuxInfo, type KeyShare, Reader, Writer, decodeAuxInfo, decodeKeyShare, encodeAuxInfo, encodeKeyShare, concatBytes, utf8 } from '@mpc-wallet/core';
+import type { NodeStore, RecordKind } from '../stores/types.js';
+import { openRecord, sealRecord } from '../sealing/record.js';
+import { SCHEMES, type Scheme } from '../session/request.js';
+
+export interface StoredKey {
+  scheme: Scheme;
+  share: KeyShare;
+}
+
+function encodeKey(k: StoredKey): Uint8Array {
+  return concatBytes(Uint8Array.of(SCHEMES.indexOf(k.scheme)), encodeKeyShare(k.share));
+}
+
+function decodeKey(bytes: Uint8Array): StoredKey {
+  const scheme = SCHEMES[bytes[0] ?? 0xff];
+  if (!scheme) throw new RangeError('stored key has an unknown scheme');
+  return { scheme, share: decodeKeyShare(bytes.subarray(1)) };
+}
+
+/**
+ * A dealing's new share before its certificate is held, with what is needed to check a
+ * certificate relayed after a crash: the run (protocol, session) and this node's confirmation.
+ */
+export interface PendingKey extends StoredKey {
+  protocol: string;
+  session: Uint8Array;
+  confirmation: Uint8Array;
+}
+
+function encodePending(p: PendingKey): Uint8Array {
+  return new Writer().varBytes(utf8(p.protocol)).varBytes(p.session).varBytes(p.confirmation).varBytes(encodeKey(p)).finish();
+}
+
+function decodePending(bytes: Uint8Array): PendingKey {
+  const r = new Reader(bytes);
+  const protocol = new TextDecoder('utf-8', { fatal: true }).decode(r.varBytes(255));
+  const session = r.varBytes(64);
+  const confirmation = r.varBytes(256);
+  const key = decodeKey(r.varBytes(bytes.length));
+  r.end();
+  return { ...key, protocol, session, confirmation };
+}
+
+/** The owner name of a committee's auxiliary information: the node derives it, nobody names it. */
+export function committeeOf(parties: readonly number[]): string {
+  return `committee-${parties.join('-')}`;
+}
+
+export class Vault {
+  constructor(
+    private readonly store: NodeStore,
+    /** The record master key (`sealer.deriveKey(RECORD_KEY_LABEL)`). */
+    private readonly master: Uint8Array,
+    private readonly nodeId: number,
+  ) {}
+
+  private async put(kind: RecordKind, owner: string, version: string, plaintext: Uint8Array): Promise<void> {
+    await this.store.records.put({ kind, owner, version, sealed: sealRecord(this.master, { kind, owner, nodeId: this.nodeId, version }, plaintext) });
+  }
+
+  private async get(kind: RecordKind, owner: string, version: string): Promise<Uint8Array | undefined> {
+    const record = await this.store.records.get(kind, owner, version);
+    return record && openRecord(this.master, { kind, owner, nodeId: this.nodeId, version }, record.sealed);
+  }
+
+  async putKey(keyId: string, version: number, key: StoredKey): Promise<void> {
+    await this.put('key-share', keyId, String(version), encodeKey(key));
+  }
+
+  async getKey(keyId: string, version: number): Promise<StoredKey | undefined> {
+    const bytes = await this.get('key-share', keyId, String(version));
+    return bytes && decodeKey(bytes);
+  }
+
+  /** Versions of a key this node holds, ascending. */
+  async keyVersions(keyId: string): Promise<number[]> {
+    return (await this.store.records.list('key-share', keyId)).map((r) => Number(r.version)).sort((a, b) => a - b);
+  }
+
+  async deleteKey(keyId: string, version: number): Promise<void> {
+    await this.store.records.delete('key-share', keyId, String(version));
+  }
+
+  /** A dealing's new share, stored before this node confirms it holds it. */
+  async putPending(keyId: string, version: number, pending: PendingKey): Promise<void> {
+    await this.put('pending-share', keyId, String(version), encodePending(pending));
+  }
+
+  async getPending(keyId: string, version: number): Promise<PendingKey | undefined> {
+    const bytes = await this.get('pending-share', keyId, String(version));
+    return bytes && decodePending(bytes);
+  }
+
+  /** Every pending share this node holds, as (key, version). */
+  async pendingList(): Promise<{ keyId: string; version: number }[]> {
+    const out: { keyId: string; version: number }[] = [];
+    for (const keyId of await this.store.records.owners('pending-share')) {
+      for (const r of await this.store.records.list('pending-share', keyId)) out.push({ keyId, version: Number(r.version) });
+    }
+    return out;
+  }
+
+  async deletePending(keyId: string, version: number): Promise<void> {
+    await this.store.records.delete('pending-share', keyId, String(version));
+  }
+
+  async putAux(parties: readonly number[], aux: AuxInfo): Promise<void> {
+    await this.put('aux-info', committeeOf(parties), '1', encodeAuxInfo(aux));
+  }
+
+  async getAux(parties: readonly number[]): Promise<AuxInfo | undefined> {
+    const bytes = await this.get('aux-info', committeeOf(parties), '1');
+    return bytes && decodeAuxInfo(bytes);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The cluster manifest: who is who, by public key. Every node and the coordinator read the same
+ * manifest; it is what pins peers (nodes trust each other's Noise and identity keys from here,
+ * never from the coordinator) and the coordinator's keys. `mpc-wallet up` writes it for a local
+ * cluster; for separate machines an operator assembles it from each process's public keys.
+ */
+import { hexToBytes } from '@mpc-wallet/core';
+
+export interface ManifestNode {
+  /** Party number, 1-based; also the node's protocol identifier. */
+  id: number;
+  name: string;
+  noisePublicKey: string;
+  identityPublicKey: string;
+}
+
+export interface ClusterManifest {
+  version: 1;
+  coordinator: { name: string; noisePublicKey: string; requestPublicKey: string };
+  nodes: ManifestNode[];
+}
+
+const KEY = /^[0-9a-f]{64}$/;
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function parseManifest(text: string): ClusterManifest {
+  const m = JSON.parse(text) as ClusterManifest;
+  const bad = (why: string) => new RangeError(`cluster manifest: ${why}`);
+  if (m?.version !== 1 || typeof m.coordinator !== 'object' || !Array.isArray(m.nodes)) throw bad('not a version 1 manifest');
+  const c = m.coordinator;
+  if (!NAME.test(c.name) || !KEY.test(c.noisePublicKey) || !KEY.test(c.requestPublicKey)) throw bad('bad coordinator entry');
+  const ids = new Set<number>();
+  const names = new Set<string>([c.name]);
+  const keys = new Set<string>([c.noisePublicKey]);
+  for (const n of m.nodes) {
+    if (!Number.isInteger(n.id) || n.id < 1 || n.id > 0xffff || ids.has(n.id)) throw bad('node ids must be distinct positive integers');
+    if (!NAME.test(n.name) || names.has(n.name)) throw bad('node names must be distinct');
+    if (!KEY.test(n.noisePublicKey) || keys.has(n.noisePublicKey) || !KEY.test(n.identityPublicKey)) throw bad(`bad keys for node ${n.name}`);
+    ids.add(n.id);
+    names.add(n.name);
+    keys.add(n.noisePublicKey);
+  }
+  return m;
+}
+
+/** Identity public keys by party number, for `PartyIdentity.publicKeys`. */
+export function identityKeys(m: ClusterManifest): Map<number, Uint8Array> {
+  return new Map(m.nodes.map((n) => [n.id, hexToBytes(n.identityPublicKey)] as const));
+}
+
+/** Noise pins of the nodes: hex static key → name. */
+export function nodePins(m: ClusterManifest): Map<string, string> {
+  return new Map(m.nodes.map((n) => [n.noisePublicKey, n.name] as const));
+}

@@ -1,0 +1,156 @@
+/**
+ * Session requests: what the coordinator asks signer nodes to do. Each request is a JSON text
+ * signed with the coordinator's Ed25519 request key; a node verifies the signature over the exact
+ * bytes it received (no re-canonicalisation), checks that the request is fresh, and claims the
+ * session id in its own store before acting (node/checks.ts). The signature makes a request
+ * attributable; it does not make the coordinator trusted: what a node signs it computes itself.
+ */
+import { ed25519Sign, ed25519Verify, bytesToHex, hexToBytes, utf8, concatBytes } from '@mpc-wallet/core';
+
+export const SCHEMES = ['ecdsa-secp256k1', 'schnorr-bip340', 'eddsa-ed25519'] as const;
+export type Scheme = (typeof SCHEMES)[number];
+export const ECDSA_HASHES = ['sha256', 'sha256d', 'keccak256'] as const;
+export type EcdsaHash = (typeof ECDSA_HASHES)[number];
+
+interface Common {
+  /** The request this session serves (the coordinator's record id). */
+  id: string;
+  /** 32 random bytes, hex: every protocol of this request runs under it; never reused. */
+  session: string;
+  /** Milliseconds since the epoch. */
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export type SessionRequest = Common &
+  (
+    | { kind: 'keygen'; keyId: string; scheme: Scheme; threshold: number; parties: number[] }
+    | { kind: 'refresh'; keyId: string; version: number; parties: number[] }
+    /**
+     * Finish a dealing this node confirmed but did not see end (it crashed or lost its peers):
+     * `certificate` carries every receiver's signed confirmation, which the node checks itself.
+     */
+    | { kind: 'complete'; keyId: string; version: number; certificate: string }
+    /** CGGMP auxiliary information, made once per committee and reused by its keys. */
+    | { kind: 'aux'; parties: number[] }
+    /**
+     * A signature. Schnorr/EdDSA: `message` is signed as it is. ECDSA: the node hashes `message`
+     * with `hash`; or, with `digest` instead, signs that raw digest with a presignature made for it
+     * in this very request.
+     */
+    | { kind: 'sign'; keyId: string; version: number; signers: number[]; message?: string; hash?: EcdsaHash; digest?: string }
+  );
+
+export type RequestKind = SessionRequest['kind'];
+
+export interface SignedRequest {
+  /** The request as JSON text, exactly as signed. */
+  request: string;
+  /** Ed25519 signature (hex) over `DOMAIN ‖ request`. */
+  signature: string;
+}
+
+const DOMAIN = utf8('mpc-wallet/v1/session-request\n');
+
+export function signRequest(request: SessionRequest, secretKey: Uint8Array): SignedRequest {
+  const text = JSON.stringify(request);
+  return { request: text, signature: bytesToHex(ed25519Sign(concatBytes(DOMAIN, utf8(text)), secretKey)) };
+}
+
+export class RequestRefused extends Error {
+  constructor(
+    readonly code: 'BAD_REQUEST_SIGNATURE' | 'STALE_REQUEST' | 'MALFORMED_REQUEST' | 'SESSION_REUSED' | 'REQUEST_NOT_ALLOWED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestRefused';
+  }
+}
+
+const HEX = /^[0-9a-f]*$/;
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Clock skew a node tolerates between its clock and the coordinator's. */
+const MAX_SKEW_MS = 30_000;
+/** A request may not ask to stay valid longer than this. */
+const MAX_LIFETIME_MS = 10 * 60_000;
+
+function partyList(v: unknown, what: string): number[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 255) throw new RequestRefused('MALFORMED_REQUEST', `${what} must be a non-empty list`);
+  for (const id of v) if (!Number.isInteger(id) || id < 1 || id > 0xffff) throw new RequestRefused('MALFORMED_REQUEST', `${what} must hold party numbers`);
+  const sorted = [...(v as number[])].sort((a, b) => a - b);
+  if (new Set(sorted).size !== sorted.length || sorted.some((id, i) => id !== v[i])) throw new RequestRefused('MALFORMED_REQUEST', `${what} must be ascending and distinct`);
+  return sorted;
+}
+
+function hexField(v: unknown, what: string, bytes?: number, max = 1 << 20): string {
+  if (typeof v !== 'string' || !HEX.test(v) || v.length % 2 !== 0 || v.length / 2 > max) throw new RequestRefused('MALFORMED_REQUEST', `${what} must be lowercase hex`);
+  if (bytes !== undefined && v.length !== 2 * bytes) throw new RequestRefused('MALFORMED_REQUEST', `${what} must be ${bytes} bytes`);
+  return v;
+}
+
+function idField(v: unknown, what: string): string {
+  if (typeof v !== 'string' || !ID.test(v)) throw new RequestRefused('MALFORMED_REQUEST', `${what} is not a valid id`);
+  return v;
+}
+
+function positive(v: unknown, what: string): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 1) throw new RequestRefused('MALFORMED_REQUEST', `${what} must be a positive integer`);
+  return v as number;
+}
+
+/**
+ * Verifies a signed request against the coordinator's request key and parses it strictly: an
+ * unknown kind or field type is refused, never guessed at. Freshness is checked against `now`.
+ */
+export function openRequest(signed: unknown, coordinatorKey: Uint8Array, now: number): SessionRequest {
+  const s = signed as Partial<SignedRequest> | null;
+  if (typeof s?.request !== 'string' || typeof s.signature !== 'string' || s.request.length > 1 << 21) throw new RequestRefused('MALFORMED_REQUEST', 'not a signed request');
+  const signature = HEX.test(s.signature) && s.signature.length === 128 ? hexToBytes(s.signature) : undefined;
+  if (!signature || !ed25519Verify(signature, concatBytes(DOMAIN, utf8(s.request)), coordinatorKey)) {
+    throw new RequestRefused('BAD_REQUEST_SIGNATURE', 'request is not signed by the coordinator');
+  }
+  let r: Record<string, unknown>;
+  try {
+    r = JSON.parse(s.request) as Record<string, unknown>;
+  } catch {
+    throw new RequestRefused('MALFORMED_REQUEST', 'request is not JSON');
+  }
+  if (typeof r !== 'object' || r === null) throw new RequestRefused('MALFORMED_REQUEST', 'request is not an object');
+  const common: Common = {
+    id: idField(r.id, 'id'),
+    session: hexField(r.session, 'session', 32),
+    issuedAt: positive(r.issuedAt, 'issuedAt'),
+    expiresAt: positive(r.expiresAt, 'expiresAt'),
+  };
+  if (common.issuedAt > now + MAX_SKEW_MS || common.expiresAt <= now || common.expiresAt - common.issuedAt > MAX_LIFETIME_MS) {
+    throw new RequestRefused('STALE_REQUEST', 'request is not fresh');
+  }
+  switch (r.kind) {
+    case 'keygen': {
+      if (!SCHEMES.includes(r.scheme as Scheme)) throw new RequestRefused('MALFORMED_REQUEST', 'unknown scheme');
+      const parties = partyList(r.parties, 'parties');
+      const threshold = positive(r.threshold, 'threshold');
+      if (threshold > parties.length) throw new RequestRefused('MALFORMED_REQUEST', 'threshold exceeds parties');
+      return { ...common, kind: 'keygen', keyId: idField(r.keyId, 'keyId'), scheme: r.scheme as Scheme, threshold, parties };
+    }
+    case 'refresh':
+      return { ...common, kind: 'refresh', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), parties: partyList(r.parties, 'parties') };
+    case 'complete':
+      return { ...common, kind: 'complete', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), certificate: hexField(r.certificate, 'certificate', undefined, 1 << 16) };
+    case 'aux':
+      return { ...common, kind: 'aux', parties: partyList(r.parties, 'parties') };
+    case 'sign': {
+      const out: SessionRequest = { ...common, kind: 'sign', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), signers: partyList(r.signers, 'signers') };
+      if ((r.message === undefined) === (r.digest === undefined)) throw new RequestRefused('MALFORMED_REQUEST', 'exactly one of message and digest');
+      if (r.message !== undefined) out.message = hexField(r.message, 'message');
+      if (r.digest !== undefined) out.digest = hexField(r.digest, 'digest', 32);
+      if (r.hash !== undefined) {
+        if (!ECDSA_HASHES.includes(r.hash as EcdsaHash)) throw new RequestRefused('MALFORMED_REQUEST', 'unknown hash');
+        out.hash = r.hash as EcdsaHash;
+      }
+      return out;
+    }
+    default:
+      throw new RequestRefused('MALFORMED_REQUEST', 'unknown request kind');
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * A whole cluster in this process, on real stores: a coordinator and signer nodes with their own
+ * data folders (PGlite files), or PostgreSQL schemas and Redis when DATABASE_URL / REDIS_URL are
+ * set. Tests talk to it over HTTP like a client. Scrypt is lowered (test floor) to stay fast, and
+ * ECDSA uses the 2048-bit Paillier level so that safe primes take seconds, not minutes.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, createHash } from 'node:crypto';
+import { SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
+import { type Call, apiClient } from './http.js';
+import { type ClusterManifest, type RunningCoordinator, type RunningNode, coordinatorPublicKeys, nodePublicKeys, startCoordinator, startSignerNode } from '../../src/index.js';
+
+export const TEST_SCRYPT = { params: { N: 2 ** 10, r: 8, p: 1 }, floor: 2 ** 10 };
+const PASSPHRASE = 'test passphrase';
+
+export interface LocalCluster {
+  url: string;
+  apiKey: string;
+  manifest: ClusterManifest;
+  coordinator: RunningCoordinator;
+  nodes: Map<number, RunningNode | undefined>;
+  startNode(id: number): Promise<RunningNode>;
+  stopNode(id: number): Promise<void>;
+  restartCoordinator(): Promise<void>;
+  call: Call;
+  stop(): Promise<void>;
+}
+
+function storeFor(dir: string, schema: string) {
+  return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, schema } : { dataDir: dir };
+}
+
+export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number } = {}): Promise<LocalCluster> {
+  const home = await mkdtemp(join(tmpdir(), 'mpc-cluster-'));
+  const run = randomBytes(4).toString('hex');
+  const count = opts.nodes ?? 3;
+  const c = await coordinatorPublicKeys(join(home, 'coordinator'), PASSPHRASE, TEST_SCRYPT);
+  const nodes = [];
+  for (let i = 1; i <= count; i++) {
+    const k = await nodePublicKeys(join(home, `node-${i}`), PASSPHRASE, TEST_SCRYPT);
+    nodes.push({ id: i, name: `node-${i}`, noisePublicKey: k.noisePublicKey, identityPublicKey: k.identityPublicKey });
+  }
+  const manifest: ClusterManifest = { version: 1, coordinator: { name: 'coordinator', noisePublicKey: c.noisePublicKey, requestPublicKey: c.requestPublicKey }, nodes };
+  const apiKey = `test_${randomBytes(16).toString('hex')}`;
+  let nodePort = 0;
+  let httpPort = 0;
+  const startCoord = async () => {
+    const running = await startCoordinator({
+      dataDir: join(home, 'coordinator'),
+      passphrase: PASSPHRASE,
+      manifest,
+      nodeListen: { host: '127.0.0.1', tcpPort: nodePort },
+      http: { host: '127.0.0.1', port: httpPort },
+      metadata: storeFor(join(home, 'coordinator'), `t${run}_coordinator`),
+      ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL, prefix: `t${run}:` } } : {}),
+      apiKeyHashes: [createHash('sha256').update(apiKey).digest('hex')],
+      keyTimeouts: { answerWithinMs: 1_000 },
+      scrypt: TEST_SCRYPT,
+    });
+    nodePort = running.nodePorts.tcpPort!;
+    httpPort = running.httpPort;
+    return running;
+  };
+  let coordinator = await startCoord();
+  const running = new Map<number, RunningNode | undefined>();
+  const startNode = async (id: number) => {
+    const node = await startSignerNode({
+      dataDir: join(home, `node-${id}`),
+      passphrase: PASSPHRASE,
+      name: `node-${id}`,
+      manifest,
+      coordinatorUrl: `tcp://127.0.0.1:${nodePort}`,
+      store: storeFor(join(home, `node-${id}`), `t${run}_node_${id}`),
+      level: SECURITY_LEVEL_TSS_LIB_2048,
+      protocolTimeoutMs: opts.protocolTimeoutMs ?? 20_000,
+      primeDepth: 2,
+      scrypt: TEST_SCRYPT,
+    });
+    running.set(id, node);
+    return node;
+  };
+  for (let i = 1; i <= count; i++) await startNode(i);
+  const cluster: LocalCluster = {
+    get url() {
+      return `http://127.0.0.1:${httpPort}`;
+    },
+    apiKey,
+    manifest,
+    get coordinator() {
+      return coordinator;
+    },
+    nodes: running,
+    startNode,
+    async stopNode(id) {
+      await running.get(id)?.stop();
+      running.set(id, undefined);
+    },
+    async restartCoordinator() {
+      await coordinator.stop();
+      coordinator = await startCoord();
+    },
+    call: apiClient(() => `http://127.0.0.1:${httpPort}`, apiKey),
+    async stop() {
+      for (const n of running.values()) await n?.stop();
+      await coordinator.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+  await waitFor(() => coordinator.hub.onlineNodes().length === count, 10_000, 'nodes to connect');
+  return cluster;
+}
+
+/** Polls `check` until it holds; fails naming what it waited for. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

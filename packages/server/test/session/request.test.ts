@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex } from '@mpc-wallet/core';
+import { RequestRefused, type SessionRequest, openRequest, signRequest } from '../../src/session/request.js';
+
+const secret = new Uint8Array(32).fill(7);
+const key = ed25519.getPublicKey(secret);
+const now = 1_800_000_000_000;
+
+function request(extra: Partial<SessionRequest> = {}): SessionRequest {
+  return { id: 'r1', session: 'ab'.repeat(32), issuedAt: now, expiresAt: now + 60_000, kind: 'sign', keyId: 'k1', version: 1, signers: [1, 2], message: '00ff', ...extra } as SessionRequest;
+}
+
+function refusal(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof RequestRefused) return e.code;
+    throw e;
+  }
+  return 'accepted';
+}
+
+describe('signed session requests', () => {
+  it('opens what the coordinator signed, field for field', () => {
+    const r = request();
+    expect(openRequest(signRequest(r, secret), key, now)).toEqual(r);
+  });
+
+  it('refuses a request signed by another key, or altered after signing', () => {
+    expect(refusal(() => openRequest(signRequest(request(), new Uint8Array(32).fill(8)), key, now))).toBe('BAD_REQUEST_SIGNATURE');
+    const signed = signRequest(request(), secret);
+    const altered = { ...signed, request: signed.request.replace('"00ff"', '"00fe"') };
+    expect(refusal(() => openRequest(altered, key, now))).toBe('BAD_REQUEST_SIGNATURE');
+    expect(refusal(() => openRequest({ ...signed, signature: bytesToHex(new Uint8Array(64)) }, key, now))).toBe('BAD_REQUEST_SIGNATURE');
+  });
+
+  it('refuses stale, future-dated and overlong requests', () => {
+    expect(refusal(() => openRequest(signRequest(request(), secret), key, now + 60_001))).toBe('STALE_REQUEST');
+    expect(refusal(() => openRequest(signRequest(request({ issuedAt: now + 31_000, expiresAt: now + 90_000 }), secret), key, now))).toBe('STALE_REQUEST');
+    expect(refusal(() => openRequest(signRequest(request({ expiresAt: now + 11 * 60_000 }), secret), key, now))).toBe('STALE_REQUEST');
+  });
+
+  it('refuses malformed fields even when signed', () => {
+    const cases: Partial<SessionRequest>[] = [
+      { session: 'ab'.repeat(31) },
+      { session: 'AB'.repeat(32) },
+      { signers: [2, 1] },
+      { signers: [1, 1] },
+      { signers: [] },
+      { keyId: '../etc' },
+      { message: '0' },
+      { message: undefined },
+      { digest: '00'.repeat(32) },
+      { hash: 'md5' as never },
+      { kind: 'export' as never },
+      { version: 0 },
+    ];
+    for (const c of cases) expect(refusal(() => openRequest(signRequest(request(c), secret), key, now)), JSON.stringify(c)).toBe('MALFORMED_REQUEST');
+    expect(refusal(() => openRequest(signRequest({ ...request(), kind: 'keygen', scheme: 'rsa' } as never, secret), key, now))).toBe('MALFORMED_REQUEST');
+    expect(refusal(() => openRequest({ request: '{', signature: '' }, key, now))).toBe('BAD_REQUEST_SIGNATURE');
+    expect(refusal(() => openRequest(null, key, now))).toBe('MALFORMED_REQUEST');
+  });
+
+  it('refuses a keygen whose threshold exceeds its parties', () => {
+    const r = { id: 'r', session: 'cd'.repeat(32), issuedAt: now, expiresAt: now + 1000, kind: 'keygen', keyId: 'k', scheme: 'eddsa-ed25519', threshold: 3, parties: [1, 2] as number[] } as const;
+    expect(refusal(() => openRequest(signRequest(r, secret), key, now))).toBe('MALFORMED_REQUEST');
+    expect(openRequest(signRequest({ ...r, threshold: 2 }, secret), key, now)).toMatchObject({ kind: 'keygen', threshold: 2 });
+  });
+});
