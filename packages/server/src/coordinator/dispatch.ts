@@ -22,16 +22,29 @@ export class Dispatcher {
     private readonly requestKey: Uint8Array,
   ) {}
 
-  /** Runs `body` on `nodes`; resolves with every node's output, or throws an ApiError. */
-  async run(nodes: readonly number[], body: RequestBody, timeoutMs: number, id: string = randomUUID()): Promise<Map<number, Record<string, unknown>>> {
+  /** Runs `body` on `nodes`; resolves with every node's result, failures included. */
+  async runAll(nodes: readonly number[], body: RequestBody, timeoutMs: number, id: string = randomUUID()): Promise<[number, RequestResult][]> {
     const now = Date.now();
     const request = { ...body, id, session: bytesToHex(randomBytes(32)), issuedAt: now, expiresAt: now + REQUEST_TTL_MS } as SessionRequest;
     const signed = signRequest(request, this.requestKey);
-    const results = await Promise.all(nodes.map(async (n) => [n, await this.hub.request(n, signed, timeoutMs)] as const));
-    const failed = results.filter((r): r is [number, Extract<RequestResult, { ok: false }>] => !r[1].ok);
+    return Promise.all(nodes.map(async (n) => [n, await this.hub.request(n, signed, timeoutMs)] as [number, RequestResult]));
+  }
+
+  /** Runs `body` on `nodes`; resolves with every node's output, or throws an ApiError. */
+  async run(nodes: readonly number[], body: RequestBody, timeoutMs: number, id?: string): Promise<Map<number, Record<string, unknown>>> {
+    const results = await this.runAll(nodes, body, timeoutMs, id);
+    const failed = failures(results);
     if (failed.length) throw failureOf(failed);
     return new Map(results.map(([n, r]) => [n, (r as Extract<RequestResult, { ok: true }>).output]));
   }
+}
+
+export function failures(results: readonly [number, RequestResult][]): [number, Extract<RequestResult, { ok: false }>][] {
+  return results.filter((r): r is [number, Extract<RequestResult, { ok: false }>] => !r[1].ok);
+}
+
+export function successes(results: readonly [number, RequestResult][]): [number, Record<string, unknown>][] {
+  return results.flatMap(([n, r]) => (r.ok ? [[n, r.output] as [number, Record<string, unknown>]] : []));
 }
 
 /**

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../errors.js';
 import type { Scheme } from '../session/request.js';
 import type { CommitteeStore, KeyRecord, KeyStore, SessionStore } from '../stores/types.js';
-import type { Dispatcher } from './dispatch.js';
+import { type Dispatcher, failureOf, failures, successes } from './dispatch.js';
 import type { NodeHub } from './node-hub.js';
 import { type Logger, silentLogger } from '../log.js';
 
@@ -77,15 +77,50 @@ export class KeyService {
     return answered ?? key;
   }
 
+  /**
+   * Runs a dealing (DKG or refresh) on the whole committee. One node's output is enough to know
+   * that every member confirmed holding its new share (the certificate in it says so); members
+   * that did not answer finish from that certificate (`complete`), now or when they reconnect.
+   * No output at all means no certificate exists: the dealing changed nothing.
+   */
+  private async deal(key: KeyRecord, body: Parameters<Dispatcher['runAll']>[1], version: number): Promise<{ publicKey: string; certificate: string }> {
+    const results = await this.dispatcher.runAll(key.parties, body, this.timeouts.keygenMs);
+    const done = successes(results);
+    if (!done.length) throw failureOf(failures(results));
+    const publicKeys = new Set(done.map(([, o]) => o.publicKey));
+    if (publicKeys.size !== 1 || done.some(([, o]) => o.version !== version)) throw new ApiError('INTERNAL', 'nodes reported different outcomes of one dealing');
+    const certificate = String(done[0]![1].certificate);
+    const lagging = failures(results).map(([n]) => n);
+    if (lagging.length) this.logger.warn('dealing finished without some nodes; they complete from its certificate', { key: key.id, version, nodes: lagging });
+    for (const node of lagging) void this.complete(node, key.id, version, certificate);
+    return { publicKey: String([...publicKeys][0]), certificate };
+  }
+
+  /** Asks a node that missed the end of a dealing to finish it from the certificate. */
+  private async complete(node: number, keyId: string, version: number, certificate: string): Promise<void> {
+    if (!this.hub.isOnline(node)) return;
+    await this.dispatcher.run([node], { kind: 'complete', keyId, version, certificate }, this.timeouts.keygenMs).catch((e: unknown) => {
+      this.logger.warn('node could not complete a dealing', { node, key: keyId, version, reason: (e as Error).message });
+    });
+  }
+
+  /**
+   * A node (re)connected holding pending shares: those of a dealing that finished (the key is at
+   * that version and its certificate is known) are completed now.
+   */
+  async resume(node: number, pending: readonly { keyId: string; version: number }[]): Promise<void> {
+    for (const p of pending) {
+      const key = await this.keys.get(p.keyId).catch(() => undefined);
+      if (key?.certificate && key.version === p.version && key.parties.includes(node)) await this.complete(node, key.id, key.version, key.certificate);
+    }
+  }
+
   private async generate(key: KeyRecord): Promise<KeyRecord> {
     try {
-      const outputs = await this.dispatcher.run(key.parties, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, this.timeouts.keygenMs);
-      const publicKeys = new Set([...outputs.values()].map((o) => o.publicKey));
-      if (publicKeys.size !== 1) throw new ApiError('INTERNAL', 'nodes reported different public keys');
+      const { publicKey, certificate } = await this.deal(key, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, 1);
       if (key.scheme === 'ecdsa-secp256k1') await this.ensureAux(key.parties);
-      const publicKey = String([...publicKeys][0]);
-      await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey });
-      return { ...key, status: 'active', publicKey, updatedAt: new Date() };
+      await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey, certificate });
+      return { ...key, status: 'active', publicKey, certificate, updatedAt: new Date() };
     } catch (e) {
       const failure = e instanceof ApiError ? JSON.stringify(e.toJSON().error) : JSON.stringify({ code: 'INTERNAL', message: (e as Error).message });
       this.logger.warn('key generation failed', { key: key.id, failure });
@@ -119,10 +154,10 @@ export class KeyService {
   }
 
   private async refreshLocked(key: KeyRecord): Promise<KeyRecord> {
-    const outputs = await this.dispatcher.run(key.parties, { kind: 'refresh', keyId: key.id, version: key.version, parties: key.parties }, this.timeouts.keygenMs);
-    if ([...outputs.values()].some((o) => o.publicKey !== key.publicKey || o.version !== key.version + 1)) throw new ApiError('INTERNAL', 'refresh changed the public key');
     const next = key.version + 1;
-    if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
-    return { ...key, version: next, updatedAt: new Date() };
+    const { publicKey, certificate } = await this.deal(key, { kind: 'refresh', keyId: key.id, version: key.version, parties: key.parties }, next);
+    if (publicKey !== key.publicKey) throw new ApiError('INTERNAL', 'refresh changed the public key');
+    if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next, certificate }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
+    return { ...key, version: next, certificate, updatedAt: new Date() };
   }
 }

@@ -57,10 +57,12 @@ export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<R
   const metadata = await openMetadataStore(cfg.metadata ?? { dataDir: cfg.dataDir });
   const sessions = cfg.redis ? await RedisSessionStore.open({ ...cfg.redis, logger }) : new MemorySessionStore();
   for (const n of cfg.manifest.nodes) await metadata.nodes.upsert({ id: n.id, name: n.name, noisePublicKey: n.noisePublicKey, identityPublicKey: n.identityPublicKey, lastSeen: null });
-  const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger);
-  const nodePorts = await hub.listen(cfg.nodeListen);
+  // The key service needs the hub and the hub reports hellos to the key service: tied here.
+  let keyService: KeyService | undefined;
+  const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => void keyService?.resume(node, pending));
   const dispatcher = new Dispatcher(hub, keys.requestKey);
-  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger);
+  keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger);
+  const nodePorts = await hub.listen(cfg.nodeListen);
   const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs);
   const app = buildApp({ keys: keyService, signing, hub, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
   await app.listen({ host: cfg.http.host, port: cfg.http.port });

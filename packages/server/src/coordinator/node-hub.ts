@@ -43,6 +43,8 @@ export class NodeHub {
     staticKey: KeyPair,
     private readonly registry: NodeRegistryStore,
     private readonly logger: Logger = silentLogger,
+    /** A node said hello after connecting, listing the pending shares it holds. */
+    private readonly onHello: (node: number, pending: { keyId: string; version: number }[]) => void = () => {},
   ) {
     this.idOf = new Map(manifest.nodes.map((n) => [n.name, n.id] as const));
     this.relay = new RelayHub({ logger, onControl: (from, message) => this.onControl(from, message) });
@@ -92,6 +94,11 @@ export class NodeHub {
     const id = this.idOf.get(from);
     if (id === undefined) return;
     this.seen(id);
+    if (message.type === 'hello') {
+      const pending = Array.isArray(message.pending) ? message.pending.filter(isPendingEntry).slice(0, 1000) : [];
+      this.onHello(id, pending);
+      return;
+    }
     if (message.type !== 'result' || typeof message.ref !== 'string') return;
     const p = this.pending.get(message.ref);
     // A node answers only for itself: a result under another node's reference is ignored.
@@ -143,6 +150,11 @@ export class NodeHub {
       conn.send(encodeControl({ type: 'request', ref, signed })).catch(() => this.fail(node, 'NODE_OFFLINE', `node ${node} is unreachable`));
     });
   }
+}
+
+function isPendingEntry(v: unknown): v is { keyId: string; version: number } {
+  const e = v as { keyId?: unknown; version?: unknown } | null;
+  return typeof e?.keyId === 'string' && e.keyId.length <= 64 && Number.isSafeInteger(e.version);
 }
 
 function parseResult(v: unknown): RequestResult {

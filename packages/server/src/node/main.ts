@@ -95,7 +95,11 @@ export async function startSignerNode(cfg: NodeProcessConfig): Promise<RunningNo
       const ref = message.ref;
       void signer.handle(message.signed).then((result) => conn.send(encodeControl({ type: 'result', ref, result })).catch(() => undefined));
     });
-    conn.send(encodeControl({ type: 'hello', node: me.id, primes: primes.size })).catch(() => undefined);
+    // The pending shares tell the coordinator which dealings this node may still have to finish.
+    void vault
+      .pendingList()
+      .then((pending) => conn.send(encodeControl({ type: 'hello', node: me.id, pending })))
+      .catch((e: unknown) => logger.warn('hello not sent', { reason: (e as Error).message }));
   };
   const link = new CoordinatorLink({ url: cfg.coordinatorUrl, name: cfg.name, staticKey: keys.staticKey, coordinator: cfg.manifest.coordinator, onConnected, logger });
   primes.start();

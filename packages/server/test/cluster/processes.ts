@@ -106,6 +106,10 @@ export async function startProcessCluster(opts: { nodes?: number } = {}): Promis
   };
   await cluster.startCoordinator();
   for (let i = 1; i <= count; i++) await cluster.startNode(i);
-  await waitFor(async () => (await cluster.onlineNodes()).length === count, 30_000, 'nodes to connect');
+  try {
+    await waitFor(async () => (await cluster.onlineNodes()).length === count, 120_000, 'nodes to connect');
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; process logs:\n${log.slice(-3000)}`);
+  }
   return cluster;
 }
