@@ -13,6 +13,7 @@ import { buildApp } from '../api/app.js';
 import { Dispatcher } from './dispatch.js';
 import { KeyService, DEFAULT_KEY_TIMEOUTS, type KeyServiceTimeouts } from './keys.js';
 import { NodeHub } from './node-hub.js';
+import { DEFAULT_POOL_OPTIONS, type PoolOptions, Pools } from './pools.js';
 import { SigningService } from './signing.js';
 import { type Logger, silentLogger } from '../log.js';
 
@@ -30,6 +31,8 @@ export interface CoordinatorProcessConfig {
   apiKeyHashes: readonly string[];
   keyTimeouts?: Partial<KeyServiceTimeouts>;
   signTimeoutMs?: number;
+  /** Nonce and presignature pools (depths, refill interval); false: none, every signature unpooled. */
+  pools?: Partial<PoolOptions> | false;
   logger?: Logger;
   scrypt?: { params: ScryptParams; floor: number };
 }
@@ -60,17 +63,20 @@ export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<R
   const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger);
   const nodePorts = await hub.listen(cfg.nodeListen);
   const dispatcher = new Dispatcher(hub, keys.requestKey);
-  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger);
-  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs);
+  const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, ...cfg.pools }, logger);
+  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools);
+  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools);
   const app = buildApp({ keys: keyService, signing, hub, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
   await app.listen({ host: cfg.http.host, port: cfg.http.port });
   const httpPort = (app.server.address() as { port: number }).port;
+  pools?.start();
   logger.info('coordinator started', { http: `${cfg.http.host}:${httpPort}`, nodes: nodePorts });
   return {
     httpPort,
     nodePorts,
     hub,
     async stop() {
+      pools?.stop();
       await app.close();
       await hub.close();
       await sessions.close();
