@@ -9,6 +9,7 @@ import { openMetadataStore, type SqlStoreOptions } from '../stores/sql/open.js';
 import { MemorySessionStore } from '../stores/memory/session-store.js';
 import { RedisSessionStore } from '../stores/redis/session-store.js';
 import type { ClusterManifest } from '../session/manifest.js';
+import type { SessionStore } from '../stores/types.js';
 import { buildApp } from '../api/app.js';
 import { Dispatcher } from './dispatch.js';
 import { KeyService, DEFAULT_KEY_TIMEOUTS, type KeyServiceTimeouts } from './keys.js';
@@ -49,6 +50,9 @@ export interface RunningCoordinator {
   httpPort: number;
   nodePorts: { tcpPort?: number; wsPort?: number };
   hub: NodeHub;
+  /** The session store (locks, pools): operators' tools and tests look at pool depths through it. */
+  sessions: SessionStore;
+  pools: Pools | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,6 +79,8 @@ export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<R
     httpPort,
     nodePorts,
     hub,
+    sessions,
+    pools,
     async stop() {
       pools?.stop();
       await app.close();
