@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, retriable: false, meaning: 'the body exceeds the size limit' },
   NOT_ENOUGH_NODES: { status: 503, retriable: true, meaning: 'fewer signer nodes are online than the operation needs' },
   NODES_UNAVAILABLE: { status: 503, retriable: true, meaning: 'a node went offline or stopped answering during the operation' },
+  POOL_ITEM_GONE: { status: 503, retriable: true, meaning: 'a node no longer held the pooled nonce or presignature it was handed (the coordinator signs again without the pool)' },
   PROTOCOL_ABORTED: { status: 502, retriable: true, meaning: 'the protocol aborted; the culprits are named' },
   INTERNAL: { status: 500, retriable: false, meaning: 'an unexpected error' },
 } as const;
@@ -28,7 +29,7 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: { culprits?: number[]; waitingFor?: number[] },
+    readonly details?: { culprits?: number[]; waitingFor?: number[]; gone?: number[] },
   ) {
     super(message);
     this.name = 'ApiError';

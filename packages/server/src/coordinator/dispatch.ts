@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { bytesToHex } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
-import { type SessionRequest, signRequest } from '../session/request.js';
+import { type SessionRequest, type SignedRequest, signRequest } from '../session/request.js';
 import type { RequestResult } from '../node/signer.js';
 import type { NodeHub } from './node-hub.js';
 
@@ -27,7 +27,7 @@ export class Dispatcher {
     const now = Date.now();
     const request = { ...body, id, session: bytesToHex(randomBytes(32)), issuedAt: now, expiresAt: now + REQUEST_TTL_MS } as SessionRequest;
     const signed = signRequest(request, this.requestKey);
-    return Promise.all(nodes.map(async (n) => [n, await this.hub.request(n, signed, timeoutMs)] as [number, RequestResult]));
+    return this.gather(nodes, signed, timeoutMs);
   }
 
   /** Runs `body` on `nodes`; resolves with every node's output, or throws an ApiError. */
@@ -36,6 +36,27 @@ export class Dispatcher {
     const failed = failures(results);
     if (failed.length) throw failureOf(failed);
     return new Map(results.map(([n, r]) => [n, (r as Extract<RequestResult, { ok: true }>).output]));
+  }
+
+  /**
+   * Every node's result, in node order; or, as soon as one node says it no longer holds its pooled
+   * item, the results so far: that node will not take part, and its peers would wait for it until
+   * their protocol timeout.
+   */
+  private gather(nodes: readonly number[], signed: SignedRequest, timeoutMs: number): Promise<[number, RequestResult][]> {
+    return new Promise((resolve) => {
+      const results = new Map<number, RequestResult>();
+      const done = () => resolve(nodes.filter((n) => results.has(n)).map((n) => [n, results.get(n)!]));
+      for (const n of nodes) {
+        void this.hub
+          .request(n, signed, timeoutMs)
+          .catch((e: unknown): RequestResult => ({ ok: false, error: { code: 'NODE_ERROR', message: (e as Error).message } }))
+          .then((r) => {
+            results.set(n, r);
+            if (results.size === nodes.length || (!r.ok && r.error.code === 'POOL_ITEM_GONE')) done();
+          });
+      }
+    });
   }
 }
 
@@ -61,6 +82,8 @@ export function failureOf(failed: readonly [number, Extract<RequestResult, { ok:
   const codes = new Set(failed.map(([, r]) => r.error.code));
   const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
   const summary = failed.map(([n, r]) => `node ${n}: ${r.error.message}`).join('; ');
+  const gone = failed.filter(([, r]) => r.error.code === 'POOL_ITEM_GONE').map(([n]) => n);
+  if (gone.length) return new ApiError('POOL_ITEM_GONE', summary, { gone });
   if (codes.has('PROTOCOL_ABORTED') && culprits.size) return new ApiError('PROTOCOL_ABORTED', summary, { culprits: sorted(culprits) });
   if (waitingFor.size || codes.has('NODE_OFFLINE') || codes.has('NODE_TIMEOUT') || codes.has('PROTOCOL_TIMEOUT')) {
     return new ApiError('NODES_UNAVAILABLE', summary, { waitingFor: sorted(waitingFor) });

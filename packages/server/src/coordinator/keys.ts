@@ -10,6 +10,7 @@ import type { Scheme } from '../session/request.js';
 import type { CommitteeStore, KeyRecord, KeyStore, SessionStore } from '../stores/types.js';
 import { type Dispatcher, failureOf, failures, successes } from './dispatch.js';
 import type { NodeHub } from './node-hub.js';
+import type { Pools } from './pools.js';
 import { type Logger, silentLogger } from '../log.js';
 
 export interface KeyServiceTimeouts {
@@ -31,6 +32,8 @@ export class KeyService {
     private readonly dispatcher: Dispatcher,
     private readonly timeouts: KeyServiceTimeouts = DEFAULT_KEY_TIMEOUTS,
     private readonly logger: Logger = silentLogger,
+    /** Told when a refresh retired a key version, so that its pooled items go. */
+    private readonly pools?: Pick<Pools, 'dropVersion'>,
   ) {}
 
   async get(id: string): Promise<KeyRecord> {
@@ -158,6 +161,7 @@ export class KeyService {
     const { publicKey, certificate } = await this.deal(key, { kind: 'refresh', keyId: key.id, version: key.version, parties: key.parties }, next);
     if (publicKey !== key.publicKey) throw new ApiError('INTERNAL', 'refresh changed the public key');
     if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next, certificate }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
+    await this.pools?.dropVersion(key, key.version).catch((e: unknown) => this.logger.warn('old pools not dropped', { key: key.id, reason: (e as Error).message }));
     return { ...key, version: next, certificate, updatedAt: new Date() };
   }
 }

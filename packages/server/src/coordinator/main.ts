@@ -9,10 +9,12 @@ import { openMetadataStore, type SqlStoreOptions } from '../stores/sql/open.js';
 import { MemorySessionStore } from '../stores/memory/session-store.js';
 import { RedisSessionStore } from '../stores/redis/session-store.js';
 import type { ClusterManifest } from '../session/manifest.js';
+import type { SessionStore } from '../stores/types.js';
 import { buildApp } from '../api/app.js';
 import { Dispatcher } from './dispatch.js';
 import { KeyService, DEFAULT_KEY_TIMEOUTS, type KeyServiceTimeouts } from './keys.js';
 import { NodeHub } from './node-hub.js';
+import { DEFAULT_POOL_OPTIONS, type PoolOptions, Pools } from './pools.js';
 import { SigningService } from './signing.js';
 import { type Logger, silentLogger } from '../log.js';
 
@@ -30,6 +32,8 @@ export interface CoordinatorProcessConfig {
   apiKeyHashes: readonly string[];
   keyTimeouts?: Partial<KeyServiceTimeouts>;
   signTimeoutMs?: number;
+  /** Nonce and presignature pools (depths, refill interval); false: none, every signature unpooled. */
+  pools?: Partial<PoolOptions> | false;
   logger?: Logger;
   scrypt?: { params: ScryptParams; floor: number };
 }
@@ -46,6 +50,9 @@ export interface RunningCoordinator {
   httpPort: number;
   nodePorts: { tcpPort?: number; wsPort?: number };
   hub: NodeHub;
+  /** The session store (locks, pools): operators' tools and tests look at pool depths through it. */
+  sessions: SessionStore;
+  pools: Pools | undefined;
   stop(): Promise<void>;
 }
 
@@ -61,18 +68,23 @@ export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<R
   let keyService: KeyService | undefined;
   const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => void keyService?.resume(node, pending));
   const dispatcher = new Dispatcher(hub, keys.requestKey);
-  keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger);
+  const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, ...cfg.pools }, logger);
+  keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools);
   const nodePorts = await hub.listen(cfg.nodeListen);
-  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs);
+  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools);
   const app = buildApp({ keys: keyService, signing, hub, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
   await app.listen({ host: cfg.http.host, port: cfg.http.port });
   const httpPort = (app.server.address() as { port: number }).port;
+  pools?.start();
   logger.info('coordinator started', { http: `${cfg.http.host}:${httpPort}`, nodes: nodePorts });
   return {
     httpPort,
     nodePorts,
     hub,
+    sessions,
+    pools,
     async stop() {
+      pools?.stop();
       await app.close();
       await hub.close();
       await sessions.close();

@@ -5,6 +5,11 @@
  * re-runs a request that failed retriably; another body is a conflict. The coordinator picks a
  * quorum of online committee members and, when some of them drop out, one other quorum before
  * giving up with a retriable error naming them. Every signature is verified here too.
+ *
+ * With pools, the quorum's pooled items (FROST nonce commitments, an ECDSA presignature for a
+ * message the nodes hash) make the signature one online round; an empty pool means the unpooled
+ * path, and a node that no longer holds its item gets its pool dropped and the request re-run
+ * without pools.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { hexToBytes } from '@mpc-wallet/core';
@@ -15,6 +20,7 @@ import type { KeyRecord, SignatureRecord, SignatureStore } from '../stores/types
 import type { Dispatcher } from './dispatch.js';
 import type { KeyService } from './keys.js';
 import type { NodeHub } from './node-hub.js';
+import type { Pools } from './pools.js';
 
 export interface SignInput {
   message?: string;
@@ -30,6 +36,8 @@ export interface SignatureResponse {
   digest?: string;
   publicKey: string;
   signers: number[];
+  /** Whether the signature used pooled nonces or a pooled presignature (one online round). */
+  pooled: boolean;
   /** For a raw ECDSA digest: it was signed with a presignature made for it (slower than pooled). */
   presignature?: 'made-for-this-digest';
 }
@@ -43,6 +51,8 @@ export class SigningService {
     private readonly hub: NodeHub,
     private readonly dispatcher: Dispatcher,
     private readonly timeoutMs = 60_000,
+    /** Absent: every signature takes the unpooled path. */
+    private readonly pools?: Pools,
   ) {}
 
   /** Checks the input against the key's scheme before anything is recorded. */
@@ -110,26 +120,45 @@ export class SigningService {
 
   private async signWithQuorum(id: string, key: KeyRecord, input: SignInput): Promise<SignatureResponse> {
     const excluded = new Set<number>();
-    for (let attempt = 0; ; attempt++) {
+    let usePool = this.pools !== undefined;
+    for (let attempt = 0; ; ) {
+      // The quorum among online nodes first, then its pooled items: each needs all its holders.
       const signers = this.quorum(key, excluded);
+      const pooled = usePool ? await this.pools!.claim(key, signers, input) : undefined;
       try {
         const outputs = await this.dispatcher.run(
           signers,
-          { kind: 'sign', keyId: key.id, version: key.version, signers, ...(input.message !== undefined ? { message: input.message } : {}), ...(input.hash ? { hash: input.hash } : {}), ...(input.digest ? { digest: input.digest } : {}) },
+          {
+            kind: 'sign',
+            keyId: key.id,
+            version: key.version,
+            signers,
+            ...(input.message !== undefined ? { message: input.message } : {}),
+            ...(input.hash ? { hash: input.hash } : {}),
+            ...(input.digest ? { digest: input.digest } : {}),
+            ...pooled,
+          },
           this.timeoutMs,
           id,
         );
-        return this.response(id, key, input, signers, outputs);
+        return this.response(id, key, input, signers, outputs, pooled !== undefined);
       } catch (e) {
+        if (pooled && e instanceof ApiError && e.code === 'POOL_ITEM_GONE') {
+          // A node lost what the pool listed for it: drop its pool and sign without pools.
+          await this.pools!.dropHolders(key, signers, e.details?.gone ?? []);
+          usePool = false;
+          continue;
+        }
         // Another quorum without the parties that dropped out or were convicted, once.
         const named = e instanceof ApiError ? [...(e.details?.waitingFor ?? []), ...(e.details?.culprits ?? [])] : [];
         if (attempt > 0 || named.length === 0) throw e;
         for (const n of named) excluded.add(n);
+        attempt++;
       }
     }
   }
 
-  private response(id: string, key: KeyRecord, input: SignInput, signers: number[], outputs: Map<number, Record<string, unknown>>): SignatureResponse {
+  private response(id: string, key: KeyRecord, input: SignInput, signers: number[], outputs: Map<number, Record<string, unknown>>, pooled: boolean): SignatureResponse {
     const digest = signedDigest(key.scheme, {
       ...(input.message !== undefined ? { message: hexToBytes(input.message) } : {}),
       ...(input.hash ? { hash: input.hash } : {}),
@@ -138,7 +167,7 @@ export class SigningService {
     const publicKey = hexToBytes(key.publicKey!);
     const out = [...outputs.values()].find((o) => typeof o.signature === 'string' && /^[0-9a-f]{128}$/.test(o.signature) && verifies(key.scheme, publicKey, digest, hexToBytes(o.signature)));
     if (!out) throw new ApiError('INTERNAL', 'no node returned a valid signature');
-    const response: SignatureResponse = { id, keyId: key.id, signature: String(out.signature), publicKey: key.publicKey!, signers };
+    const response: SignatureResponse = { id, keyId: key.id, signature: String(out.signature), publicKey: key.publicKey!, signers, pooled };
     if (key.scheme === 'ecdsa-secp256k1') {
       response.recoveryId = Number(out.recoveryId);
       response.digest = Buffer.from(digest).toString('hex');

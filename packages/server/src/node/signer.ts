@@ -6,6 +6,12 @@
  * node signs it computes itself from the request: it hashes ECDSA messages, and a raw digest is
  * signed only with a presignature made for it within the same request (CVE-2025-66017).
  *
+ * Pools: the node makes FROST nonce pairs and CGGMP presignature shares ahead of time and keeps
+ * each sealed in its store as a single-use item of its key version. A pooled signature takes its
+ * item out of the store (DELETE … RETURNING) before computing anything, so after a crash the item
+ * is gone, never used twice. A pooled presignature signs only a digest this node computes from the
+ * message: its R was known before any digest was fixed.
+ *
  * Key material changes only after the dealing's confirmation round: the new share is stored as
  * pending before this node confirms it, and becomes the key's share (the old one deleted) only
  * once the output, which carries every receiver's confirmation, is held.
@@ -23,8 +29,22 @@ import {
   type Rng,
   type SecurityLevel,
   type SessionRegistry,
+  DecodeError,
+  POOL_EPOCH_LENGTH,
+  type SignedCommitment,
   bytesToHex,
+  commit,
+  commitmentId,
+  concatBytes,
   createDkg,
+  decodePresignature,
+  decodeSignedCommitment,
+  decodeSigningNonces,
+  encodePresignature,
+  encodeSignedCommitment,
+  encodeSigningNonces,
+  signCommitment,
+  u32be,
   createRefresh,
   equalBytes,
   openDealingCertificate,
@@ -112,7 +132,9 @@ export class SignerNode {
 
   private dispatch(r: SessionRequest): Promise<Record<string, unknown>> {
     if (r.kind === 'complete') return this.complete(r);
-    const parties = r.kind === 'sign' ? r.signers : r.parties;
+    // A node makes nonces for a key it holds a share of (loadKey checks): no party list to be in.
+    if (r.kind === 'nonces') return this.nonces(r);
+    const parties = r.kind === 'sign' || r.kind === 'presign' ? r.signers : r.parties;
     if (!parties.includes(this.cfg.self)) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'this node is not a party of the request');
     switch (r.kind) {
       case 'keygen':
@@ -123,6 +145,8 @@ export class SignerNode {
         return this.aux(r);
       case 'sign':
         return this.sign(r);
+      case 'presign':
+        return this.presign(r);
     }
   }
 
@@ -154,11 +178,19 @@ export class SignerNode {
     return { share: out.share, certificate: out.certificate };
   }
 
-  /** Makes a confirmed share the key's share at `version`; every older version goes (DESIGN §2). */
+  /**
+   * Makes a confirmed share the key's share at `version`; every older version goes (DESIGN §2),
+   * with its pooled nonces and presignatures, which only the old shares could sign with.
+   */
   private async promote(keyId: string, version: number, key: StoredKey): Promise<void> {
     await this.cfg.vault.putKey(keyId, version, key);
     await this.cfg.vault.deletePending(keyId, version);
-    for (const old of await this.cfg.vault.keyVersions(keyId)) if (old < version) await this.cfg.vault.deleteKey(keyId, old);
+    for (const old of await this.cfg.vault.keyVersions(keyId)) {
+      if (old >= version) continue;
+      await this.cfg.vault.deleteKey(keyId, old);
+      const dropped = await this.cfg.vault.clearItems(keyId, old);
+      if (dropped) this.logger.info('pooled items of an old key version dropped', { key: keyId, version: old, items: dropped });
+    }
   }
 
   /** Finishes a dealing from a relayed certificate, checked against this node's own confirmation. */
@@ -221,10 +253,95 @@ export class SignerNode {
     return { parties: r.parties };
   }
 
+  private checkQuorum(share: KeyShare, signers: readonly number[]): void {
+    if (signers.length < share.threshold || signers.some((s) => !share.parties.includes(s))) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'signers are not a quorum of the key');
+  }
+
+  /**
+   * Makes `count` FROST nonce pairs for the pool. Each pair is stored sealed under its commitment
+   * id before any commitment leaves; the commitments are signed for slots of a fresh random epoch
+   * (sequence 0..count-1), so no slot is ever signed twice.
+   */
+  private async nonces(r: Extract<SessionRequest, { kind: 'nonces' }>): Promise<Record<string, unknown>> {
+    const { share, scheme } = await this.loadKey(r.keyId, r.version);
+    const suite = frostSuiteOf(scheme);
+    if (!suite) throw new RequestRefused('REQUEST_NOT_ALLOWED', `${scheme} keys use presignatures, not nonces`);
+    if (!(await this.cfg.store.sessions.claim('frost-nonces', hexToBytes(r.session)))) throw new RequestRefused('SESSION_REUSED', 'session id already used for frost-nonces');
+    const key = frostSigningKey(suite, share);
+    const epoch = this.cfg.rng(POOL_EPOCH_LENGTH);
+    const signed: SignedCommitment[] = [];
+    for (let sequence = 0; sequence < r.count; sequence++) {
+      const nonces = commit(key, this.cfg.rng);
+      await this.cfg.vault.addItem('nonces', r.keyId, r.version, commitmentId(suite, nonces.commitment), encodeSigningNonces(suite, nonces));
+      signed.push(signCommitment(key, this.cfg.identity, epoch, sequence, nonces.commitment));
+    }
+    return { commitments: signed.map((sc) => bytesToHex(encodeSignedCommitment(suite, sc))) };
+  }
+
+  /**
+   * Runs `count` presignings with the other signers, one after another, each under its own
+   * sub-session (claimed durably like any session), and stores each share sealed under the
+   * sub-session's hex before answering with the ids.
+   */
+  private async presign(r: Extract<SessionRequest, { kind: 'presign' }>): Promise<Record<string, unknown>> {
+    const { share, scheme } = await this.loadKey(r.keyId, r.version);
+    if (scheme !== 'ecdsa-secp256k1') throw new RequestRefused('REQUEST_NOT_ALLOWED', `${scheme} keys use nonces, not presignatures`);
+    this.checkQuorum(share, r.signers);
+    const aux = await this.cfg.vault.getAux(share.parties);
+    if (!aux) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'no auxiliary information for this committee yet');
+    const session = hexToBytes(r.session);
+    const ids: string[] = [];
+    for (let i = 0; i < r.count; i++) {
+      const sub = sha256(concatBytes(session, u32be(i)));
+      const p = new PresignProtocol({ key: share, aux, signers: r.signers, session: sub, identity: this.cfg.identity, sessions: this.sessions, rng: this.cfg.rng });
+      const presignature = await this.run(p, r.signers);
+      const id = bytesToHex(sub);
+      await this.cfg.vault.addItem('presignature', r.keyId, r.version, id, encodePresignature(presignature));
+      ids.push(id);
+    }
+    return { presignatures: ids };
+  }
+
+  /**
+   * This signer's pooled nonces, taken out of the store: the commitments must be one per signer in
+   * ascending order; its own must be one it stored for this key version. Their signatures are
+   * FrostSign's to check (a forged one names nobody but whoever handed it out).
+   */
+  private async takeNonces(r: Extract<SessionRequest, { kind: 'sign' }>, suite: NonNullable<ReturnType<typeof frostSuiteOf>>) {
+    let commitments: SignedCommitment[];
+    try {
+      commitments = r.commitments!.map((c) => decodeSignedCommitment(suite, hexToBytes(c)));
+    } catch (e) {
+      if (e instanceof DecodeError || e instanceof RangeError) throw new RequestRefused('MALFORMED_REQUEST', `a pooled commitment does not decode: ${e.message}`);
+      throw e;
+    }
+    if (commitments.some((sc, i) => sc.commitment.identifier !== BigInt(r.signers[i]!))) throw new RequestRefused('MALFORMED_REQUEST', 'pooled commitments must be one per signer, in signer order');
+    const own = commitments[r.signers.indexOf(this.cfg.self)]!;
+    const id = commitmentId(suite, own.commitment);
+    const bytes = await this.cfg.vault.takeItem('nonces', r.keyId, r.version, id);
+    if (!bytes) throw new RequestRefused('POOL_ITEM_GONE', 'this node holds no unused nonces for that commitment');
+    const nonces = decodeSigningNonces(suite, bytes);
+    // The record sits under its commitment's id; a mismatch would mean a corrupted store.
+    if (commitmentId(suite, nonces.commitment) !== id) throw new Error('stored nonces do not match their commitment');
+    return { commitments, nonces };
+  }
+
+  /** This signer's pooled presignature, taken out of the store, checked against the request and key. */
+  private async takePresignature(r: Extract<SessionRequest, { kind: 'sign' }>, share: KeyShare) {
+    const bytes = await this.cfg.vault.takeItem('presignature', r.keyId, r.version, r.presignature!);
+    if (!bytes) throw new RequestRefused('POOL_ITEM_GONE', 'this node holds no unused presignature with that id');
+    const presignature = decodePresignature(bytes);
+    const { pub } = presignature;
+    if (pub.signers.join() !== r.signers.join()) throw new RequestRefused('REQUEST_NOT_ALLOWED', "the presignature's signers are not the request's");
+    if (!pub.publicKey.equals(share.publicKey) || presignature.self !== this.cfg.self) throw new RequestRefused('REQUEST_NOT_ALLOWED', "the presignature is not of this node's share of the key");
+    if (pub.boundDigest) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'a presignature bound to a digest is not a pooled one');
+    return presignature;
+  }
+
   private async sign(r: Extract<SessionRequest, { kind: 'sign' }>): Promise<Record<string, unknown>> {
     const key = await this.loadKey(r.keyId, r.version);
     const { share, scheme } = key;
-    if (r.signers.length < share.threshold || r.signers.some((s) => !share.parties.includes(s))) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'signers are not a quorum of the key');
+    this.checkQuorum(share, r.signers);
     const input = { ...(r.message !== undefined ? { message: hexToBytes(r.message) } : {}), ...(r.hash ? { hash: r.hash } : {}), ...(r.digest ? { digest: hexToBytes(r.digest) } : {}) };
     let digest: Uint8Array;
     try {
@@ -237,23 +354,14 @@ export class SignerNode {
     let signature: Uint8Array;
     let recoveryId: number | undefined;
     const suite = frostSuiteOf(scheme);
+    if ((r.commitments && !suite) || (r.presignature && suite)) throw new RequestRefused('MALFORMED_REQUEST', `${scheme} does not sign with that kind of pooled item`);
     if (suite) {
-      const p = new FrostSign({ key: frostSigningKey(suite, share), identity: this.cfg.identity, session, signers: r.signers, message: digest, sessions: this.sessions, rng: this.cfg.rng });
+      // Taken before FrostSign exists: its first step releases a share computed from the nonces.
+      const pooled = r.commitments ? await this.takeNonces(r, suite) : undefined;
+      const p = new FrostSign({ key: frostSigningKey(suite, share), identity: this.cfg.identity, session, signers: r.signers, message: digest, sessions: this.sessions, rng: this.cfg.rng, ...(pooled ? { pooled } : {}) });
       signature = (await this.run(p, r.signers)).signature;
     } else {
-      const aux = await this.cfg.vault.getAux(share.parties);
-      if (!aux) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'no auxiliary information for this committee yet');
-      const presign = new PresignProtocol({
-        key: share,
-        aux,
-        signers: r.signers,
-        session,
-        identity: this.cfg.identity,
-        sessions: this.sessions,
-        rng: this.cfg.rng,
-        ...(input.digest ? { boundDigest: input.digest } : {}),
-      });
-      const presignature = await this.run(presign, r.signers);
+      const presignature = r.presignature ? await this.takePresignature(r, share) : await this.freshPresignature(r, share, session, input.digest);
       const common = { presignature, session, identity: this.cfg.identity, sessions: this.sessions };
       const p = input.digest ? new EcdsaSignRawDigest({ ...common, digest: input.digest }) : new EcdsaSignProtocol({ ...common, message: input.message!, hash: input.hash! });
       const sig = await this.run(p, r.signers);
@@ -262,7 +370,25 @@ export class SignerNode {
     }
     if (!verifies(scheme, publicKey, digest, signature)) throw new Error('the aggregated signature does not verify');
     await this.cfg.store.signatures.append({ requestId: r.id, keyId: r.keyId, scheme, digest: bytesToHex(scheme === 'ecdsa-secp256k1' ? digest : sha256(digest)), signature: bytesToHex(signature), at: new Date(this.now()) });
-    return { signature: bytesToHex(signature), publicKey: bytesToHex(publicKey), ...(recoveryId !== undefined ? { recoveryId, digest: bytesToHex(digest) } : {}) };
+    const pooled = r.commitments !== undefined || r.presignature !== undefined;
+    return { signature: bytesToHex(signature), publicKey: bytesToHex(publicKey), pooled, ...(recoveryId !== undefined ? { recoveryId, digest: bytesToHex(digest) } : {}) };
+  }
+
+  /** A presignature made for this request; for a raw digest, bound to it before presigning starts. */
+  private async freshPresignature(r: Extract<SessionRequest, { kind: 'sign' }>, share: KeyShare, session: Uint8Array, boundDigest: Uint8Array | undefined) {
+    const aux = await this.cfg.vault.getAux(share.parties);
+    if (!aux) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'no auxiliary information for this committee yet');
+    const presign = new PresignProtocol({
+      key: share,
+      aux,
+      signers: r.signers,
+      session,
+      identity: this.cfg.identity,
+      sessions: this.sessions,
+      rng: this.cfg.rng,
+      ...(boundDigest ? { boundDigest } : {}),
+    });
+    return this.run(presign, r.signers);
   }
 }
 

@@ -118,4 +118,38 @@ export class Vault {
     const bytes = await this.get('aux-info', committeeOf(parties), '1');
     return bytes && decodeAuxInfo(bytes);
   }
+
+  /**
+   * Stores one single-use item (a nonce pair under its commitment id, a presignature share under
+   * its sub-session) for a key version. Durable when the promise resolves; an item id added twice
+   * is refused by the store, never replaced.
+   */
+  async addItem(kind: ItemKind, keyId: string, version: number, itemId: string, plaintext: Uint8Array): Promise<void> {
+    const owner = itemOwner(keyId, version);
+    await this.store.consumables.add({ kind, owner, version: itemId, sealed: sealRecord(this.master, { kind, owner, nodeId: this.nodeId, version: itemId }, plaintext) });
+  }
+
+  /**
+   * Consumes an item: deleted from the store (durably, in one statement) before its contents are
+   * returned, so nothing computed from it can leave before it is gone. Undefined when absent.
+   */
+  async takeItem(kind: ItemKind, keyId: string, version: number, itemId: string): Promise<Uint8Array | undefined> {
+    const owner = itemOwner(keyId, version);
+    const record = await this.store.consumables.take(kind, owner, itemId);
+    return record && openRecord(this.master, { kind, owner, nodeId: this.nodeId, version: itemId }, record.sealed);
+  }
+
+  /** Drops every pooled item of a key version (a refresh made them useless); returns how many. */
+  async clearItems(keyId: string, version: number): Promise<number> {
+    const owner = itemOwner(keyId, version);
+    return (await this.store.consumables.clear('nonces', owner)) + (await this.store.consumables.clear('presignature', owner));
+  }
+}
+
+/** The single-use record kinds. */
+export type ItemKind = Extract<RecordKind, 'nonces' | 'presignature'>;
+
+/** Pooled items belong to a key version: a refresh leaves the old version's items useless. */
+function itemOwner(keyId: string, version: number): string {
+  return `${keyId}/${version}`;
 }

@@ -37,11 +37,34 @@ export type SessionRequest = Common &
      * A signature. Schnorr/EdDSA: `message` is signed as it is. ECDSA: the node hashes `message`
      * with `hash`; or, with `digest` instead, signs that raw digest with a presignature made for it
      * in this very request.
+     *
+     * Pooled (one item per signature, taken from the node's store before anything is computed):
+     * `commitments` (FROST, with `message`): one signed nonce commitment per signer, hex, in
+     * ascending signer order; `presignature` (ECDSA, only with `message` and `hash`, never with a
+     * raw digest: CVE-2025-66017): the item id of a presignature the signers made beforehand.
      */
-    | { kind: 'sign'; keyId: string; version: number; signers: number[]; message?: string; hash?: EcdsaHash; digest?: string }
+    | { kind: 'sign'; keyId: string; version: number; signers: number[]; message?: string; hash?: EcdsaHash; digest?: string; commitments?: string[]; presignature?: string }
+    /**
+     * FROST nonce pairs for the pool: the node makes `count`, stores each sealed, and returns
+     * their commitments signed by its identity key.
+     */
+    | { kind: 'nonces'; keyId: string; version: number; count: number }
+    /**
+     * CGGMP presignatures for the pool: the signers run `count` presignings (sub-session i =
+     * sha256(session ‖ u32 i)), each stores its share sealed, and returns the item ids (hex of the
+     * sub-sessions).
+     */
+    | { kind: 'presign'; keyId: string; version: number; signers: number[]; count: number }
   );
 
 export type RequestKind = SessionRequest['kind'];
+
+/** Most nonce pairs one `nonces` request makes. */
+export const MAX_NONCES_PER_REQUEST = 100;
+/** Most presignatures one `presign` request makes (each is seconds of work). */
+export const MAX_PRESIGNATURES_PER_REQUEST = 20;
+/** Longest signed commitment accepted (the encoding is 150–152 bytes; room for larger suites). */
+const MAX_SIGNED_COMMITMENT_BYTES = 1024;
 
 export interface SignedRequest {
   /** The request as JSON text, exactly as signed. */
@@ -59,7 +82,7 @@ export function signRequest(request: SessionRequest, secretKey: Uint8Array): Sig
 
 export class RequestRefused extends Error {
   constructor(
-    readonly code: 'BAD_REQUEST_SIGNATURE' | 'STALE_REQUEST' | 'MALFORMED_REQUEST' | 'SESSION_REUSED' | 'REQUEST_NOT_ALLOWED',
+    readonly code: 'BAD_REQUEST_SIGNATURE' | 'STALE_REQUEST' | 'MALFORMED_REQUEST' | 'SESSION_REUSED' | 'REQUEST_NOT_ALLOWED' | 'POOL_ITEM_GONE',
     message: string,
   ) {
     super(message);
@@ -80,6 +103,12 @@ function partyList(v: unknown, what: string): number[] {
   const sorted = [...(v as number[])].sort((a, b) => a - b);
   if (new Set(sorted).size !== sorted.length || sorted.some((id, i) => id !== v[i])) throw new RequestRefused('MALFORMED_REQUEST', `${what} must be ascending and distinct`);
   return sorted;
+}
+
+function count(v: unknown, what: string, max: number): number {
+  const n = positive(v, what);
+  if (n > max) throw new RequestRefused('MALFORMED_REQUEST', `${what} must be at most ${max}`);
+  return n;
 }
 
 function hexField(v: unknown, what: string, bytes?: number, max = 1 << 20): string {
@@ -148,8 +177,31 @@ export function openRequest(signed: unknown, coordinatorKey: Uint8Array, now: nu
         if (!ECDSA_HASHES.includes(r.hash as EcdsaHash)) throw new RequestRefused('MALFORMED_REQUEST', 'unknown hash');
         out.hash = r.hash as EcdsaHash;
       }
+      if (r.commitments !== undefined && r.presignature !== undefined) throw new RequestRefused('MALFORMED_REQUEST', 'at most one of commitments and presignature');
+      if (r.commitments !== undefined) {
+        if (out.message === undefined || out.hash !== undefined) throw new RequestRefused('MALFORMED_REQUEST', 'pooled commitments sign a message, without a hash');
+        if (!Array.isArray(r.commitments) || r.commitments.length !== out.signers.length) throw new RequestRefused('MALFORMED_REQUEST', 'commitments must be one per signer');
+        out.commitments = r.commitments.map((c) => hexField(c, 'commitment', undefined, MAX_SIGNED_COMMITMENT_BYTES));
+      }
+      if (r.presignature !== undefined) {
+        // A pooled presignature's R is known before the digest is: only a digest the node computes
+        // itself from the message may use it (CVE-2025-66017).
+        if (out.message === undefined || out.hash === undefined) throw new RequestRefused('MALFORMED_REQUEST', 'a pooled presignature signs a message with its hash, never a raw digest');
+        out.presignature = hexField(r.presignature, 'presignature', 32);
+      }
       return out;
     }
+    case 'nonces':
+      return { ...common, kind: 'nonces', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), count: count(r.count, 'count', MAX_NONCES_PER_REQUEST) };
+    case 'presign':
+      return {
+        ...common,
+        kind: 'presign',
+        keyId: idField(r.keyId, 'keyId'),
+        version: positive(r.version, 'version'),
+        signers: partyList(r.signers, 'signers'),
+        count: count(r.count, 'count', MAX_PRESIGNATURES_PER_REQUEST),
+      };
     default:
       throw new RequestRefused('MALFORMED_REQUEST', 'unknown request kind');
   }

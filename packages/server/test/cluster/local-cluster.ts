@@ -10,12 +10,15 @@ import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
 import { type Call, apiClient } from './http.js';
+import type { PoolOptions } from '../../src/coordinator/pools.js';
 import { type ClusterManifest, type RunningCoordinator, type RunningNode, coordinatorPublicKeys, nodePublicKeys, startCoordinator, startSignerNode } from '../../src/index.js';
 
 export const TEST_SCRYPT = { params: { N: 2 ** 10, r: 8, p: 1 }, floor: 2 ** 10 };
-const PASSPHRASE = 'test passphrase';
+export const PASSPHRASE = 'test passphrase';
 
 export interface LocalCluster {
+  /** The data folders' parent (the coordinator's keys are under `coordinator/`). */
+  home: string;
   url: string;
   apiKey: string;
   manifest: ClusterManifest;
@@ -32,7 +35,7 @@ function storeFor(dir: string, schema: string) {
   return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, schema } : { dataDir: dir };
 }
 
-export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number } = {}): Promise<LocalCluster> {
+export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number; pools?: Partial<PoolOptions> | false } = {}): Promise<LocalCluster> {
   const home = await mkdtemp(join(tmpdir(), 'mpc-cluster-'));
   const run = randomBytes(4).toString('hex');
   const count = opts.nodes ?? 3;
@@ -57,6 +60,7 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
       ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL, prefix: `t${run}:` } } : {}),
       apiKeyHashes: [createHash('sha256').update(apiKey).digest('hex')],
       keyTimeouts: { answerWithinMs: 1_000 },
+      ...(opts.pools !== undefined ? { pools: opts.pools } : {}),
       scrypt: TEST_SCRYPT,
     });
     nodePort = running.nodePorts.tcpPort!;
@@ -83,6 +87,7 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
   };
   for (let i = 1; i <= count; i++) await startNode(i);
   const cluster: LocalCluster = {
+    home,
     get url() {
       return `http://127.0.0.1:${httpPort}`;
     },
@@ -119,4 +124,15 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Creates a key over HTTP and waits until it is active (ECDSA waits for aux info: minutes at worst). */
+export async function activeKey(cluster: LocalCluster, scheme: string, threshold = 2, parties = 3): Promise<{ id: string; publicKey: string; version: number; committee: number[] }> {
+  const created = await cluster.call('POST', '/v1/keys', { scheme, threshold, parties });
+  if (created.status !== 201 && created.status !== 202) throw new Error(`key creation answered ${created.status}`);
+  const id = created.body.id as string;
+  await waitFor(async () => (await cluster.call('GET', `/v1/keys/${id}`)).body.status !== 'pending', 240_000, `key ${id}`);
+  const key = (await cluster.call('GET', `/v1/keys/${id}`)).body;
+  if (key.status !== 'active') throw new Error(`key ${id} is ${key.status}: ${JSON.stringify(key.failure)}`);
+  return key;
 }

@@ -67,4 +67,53 @@ describe('signed session requests', () => {
     expect(refusal(() => openRequest(signRequest(r, secret), key, now))).toBe('MALFORMED_REQUEST');
     expect(openRequest(signRequest({ ...r, threshold: 2 }, secret), key, now)).toMatchObject({ kind: 'keygen', threshold: 2 });
   });
+
+  it('opens pool requests and pooled signatures, field for field', () => {
+    const base = { id: 'r2', session: 'cd'.repeat(32), issuedAt: now, expiresAt: now + 1000 };
+    const nonces = { ...base, kind: 'nonces', keyId: 'k', version: 2, count: 100 } as const;
+    const presign = { ...base, kind: 'presign', keyId: 'k', version: 1, signers: [1, 3], count: 20 } as const;
+    const frost = request({ commitments: ['aa', 'bb'] });
+    const ecdsa = request({ hash: 'keccak256', presignature: 'ef'.repeat(32) });
+    for (const r of [nonces, presign, frost, ecdsa]) expect(openRequest(signRequest(r as SessionRequest, secret), key, now)).toEqual(r);
+  });
+
+  it('refuses pool requests out of bounds or malformed', () => {
+    const base = { id: 'r2', session: 'cd'.repeat(32), issuedAt: now, expiresAt: now + 1000, keyId: 'k', version: 1 };
+    const cases: Record<string, unknown>[] = [
+      { kind: 'nonces', count: 101 },
+      { kind: 'nonces', count: 0 },
+      { kind: 'nonces', count: 1.5 },
+      { kind: 'nonces', count: '3' },
+      { kind: 'nonces' },
+      { kind: 'nonces', count: 3, keyId: 'a/b' },
+      { kind: 'presign', signers: [1, 2], count: 21 },
+      { kind: 'presign', signers: [2, 1], count: 2 },
+      { kind: 'presign', count: 2 },
+      { kind: 'presign', signers: [1, 2], count: 0 },
+    ];
+    for (const c of cases) expect(refusal(() => openRequest(signRequest({ ...base, ...c } as unknown as SessionRequest, secret), key, now)), JSON.stringify(c)).toBe('MALFORMED_REQUEST');
+  });
+
+  it('refuses pooled items that do not fit the signature asked for', () => {
+    const presignature = 'ef'.repeat(32);
+    const cases: Partial<SessionRequest>[] = [
+      // A raw digest never uses a pooled presignature (CVE-2025-66017).
+      { message: undefined, digest: '00'.repeat(32), presignature },
+      // A pooled presignature signs a message the node hashes itself.
+      { presignature },
+      { hash: 'sha256', presignature: 'ef'.repeat(31) },
+      { hash: 'sha256', presignature: presignature.toUpperCase() },
+      { hash: 'sha256', presignature, commitments: ['aa', 'bb'] },
+      // One commitment per signer, hex.
+      { commitments: ['aa'] },
+      { commitments: ['aa', 'bb', 'cc'] },
+      { commitments: ['aa', 'b'] },
+      { commitments: ['aa', 7 as never] },
+      { commitments: 'aabb' as never },
+      { commitments: ['aa', '00'.repeat(1025)] },
+      { hash: 'sha256', commitments: ['aa', 'bb'] },
+      { message: undefined, digest: '00'.repeat(32), commitments: ['aa', 'bb'] },
+    ];
+    for (const c of cases) expect(refusal(() => openRequest(signRequest(request(c), secret), key, now)), JSON.stringify(c)).toBe('MALFORMED_REQUEST');
+  });
 });

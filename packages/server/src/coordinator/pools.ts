@@ -1,0 +1,230 @@
+/**
+ * Nonce and presignature pools: work done ahead of time so that a signature costs one online round.
+ *
+ * - FROST: per key version and node, a list of that node's signed nonce commitments. A signature
+ *   by a quorum takes one commitment from each member's list.
+ * - ECDSA: per key version and signer set, a list of presignature item ids (every signer of the
+ *   set holds its share of each). A raw digest never takes one (CVE-2025-66017).
+ *
+ * The lists live in the session store (Redis, or memory), so coordinator instances share them and
+ * a claim (LPOP) hands each item out once. The nodes hold the secrets; an item is only a name for
+ * what they stored. An item is usable only while all its holders are online, so the caller picks
+ * the quorum among online nodes first and claims from that quorum's pools; an empty pool means the
+ * unpooled path, which is correct, only slower.
+ *
+ * A background loop tops the pools of active keys up to a configured depth, among online nodes
+ * only, with one refill per pool at a time across instances (a lock in the session store).
+ */
+import { type KeyRecord, type KeyStore, type SessionStore } from '../stores/types.js';
+import { MAX_NONCES_PER_REQUEST, MAX_PRESIGNATURES_PER_REQUEST } from '../session/request.js';
+import type { Dispatcher } from './dispatch.js';
+import type { NodeHub } from './node-hub.js';
+import { type Logger, silentLogger } from '../log.js';
+
+export interface PoolOptions {
+  /** Signed commitments kept per key version and node (FROST). */
+  nonceDepth: number;
+  /** Presignatures kept per key version and signer set (ECDSA). */
+  presignDepth: number;
+  /** How often the pools are checked and topped up. */
+  intervalMs: number;
+  /** Presignatures asked for in one request: each is about a second of every signer's CPU. */
+  presignBatch: number;
+  /** How long one node may take for a batch of nonces, or for each presignature of a batch. */
+  itemTimeoutMs: number;
+}
+
+export const DEFAULT_POOL_OPTIONS: PoolOptions = { nonceDepth: 32, presignDepth: 8, intervalMs: 200, presignBatch: 2, itemTimeoutMs: 60_000 };
+
+/** What a signature request carries when served from the pools. */
+export type PooledItems = { commitments: string[] } | { presignature: string };
+
+/** Keys listed per page when the loop walks the active keys. */
+const KEY_PAGE = 500;
+/** Beyond this many signer sets of one key, old-version presignature pools are left to expire with the store. */
+const MAX_SIGNER_SETS_DROPPED = 256;
+
+export function noncePool(keyId: string, version: number, node: number): string {
+  return `nonces:${keyId}:${version}:${node}`;
+}
+
+export function presignPool(keyId: string, version: number, signers: readonly number[]): string {
+  return `presign:${keyId}:${version}:${signers.join('-')}`;
+}
+
+/*
+ * A signed commitment is 150–152 bytes; the session store takes items of at most 256 characters,
+ * which hex (300+) exceeds and base64 (204) fits. Requests to nodes carry hex.
+ */
+const toPoolItem = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+const fromPoolItem = (item: string) => Buffer.from(item, 'base64').toString('hex');
+
+export class Pools {
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private stopped = false;
+  /** Pools with a refill under way from this instance (the lock covers the others). */
+  private readonly inflight = new Set<string>();
+
+  constructor(
+    private readonly keys: KeyStore,
+    private readonly sessions: SessionStore,
+    private readonly hub: NodeHub,
+    private readonly dispatcher: Dispatcher,
+    private readonly opts: PoolOptions = DEFAULT_POOL_OPTIONS,
+    private readonly logger: Logger = silentLogger,
+  ) {
+    if (!Number.isSafeInteger(opts.nonceDepth) || opts.nonceDepth < 0) throw new RangeError('nonce pool depth must be a non-negative integer');
+    if (!Number.isSafeInteger(opts.presignDepth) || opts.presignDepth < 0) throw new RangeError('presignature pool depth must be a non-negative integer');
+    if (!Number.isSafeInteger(opts.presignBatch) || opts.presignBatch < 1 || opts.presignBatch > MAX_PRESIGNATURES_PER_REQUEST) {
+      throw new RangeError(`a presignature batch is 1 to ${MAX_PRESIGNATURES_PER_REQUEST}`);
+    }
+    if (!(opts.intervalMs > 0) || !(opts.itemTimeoutMs > 0)) throw new RangeError('pool interval and timeout must be positive');
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer ??= setInterval(() => void this.tick(), this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the loop; refills under way finish on the nodes, but push nothing any more. */
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Claims the pooled items for one signature by `signers` (chosen among online nodes), or
+   * undefined when a pool they need is empty. A raw ECDSA digest is never served from the pool.
+   */
+  async claim(key: KeyRecord, signers: readonly number[], input: { message?: string; digest?: string }): Promise<PooledItems | undefined> {
+    if (key.scheme === 'ecdsa-secp256k1') {
+      if (input.message === undefined || input.digest !== undefined) return undefined;
+      const id = await this.sessions.claimPool(presignPool(key.id, key.version, signers));
+      return id === undefined ? undefined : { presignature: id };
+    }
+    const claimed = await Promise.all(signers.map((n) => this.sessions.claimPool(noncePool(key.id, key.version, n))));
+    if (claimed.every((c) => c !== undefined)) return { commitments: claimed.map(fromPoolItem) };
+    // Some member's pool was empty: the others' commitments are still unused, so they go back.
+    await Promise.all(signers.map((n, i) => (claimed[i] === undefined ? undefined : this.sessions.pushPool(noncePool(key.id, key.version, n), [claimed[i]]))));
+    return undefined;
+  }
+
+  /**
+   * Nodes said they no longer hold an item they were handed (their store was lost or replaced):
+   * whatever else their pools list is as doubtful, so those pools go and refill from scratch.
+   */
+  async dropHolders(key: KeyRecord, signers: readonly number[], gone: readonly number[]): Promise<void> {
+    this.logger.warn('pooled items gone from nodes; their pools are dropped', { key: key.id, version: key.version, nodes: gone });
+    if (key.scheme === 'ecdsa-secp256k1') await this.sessions.dropPool(presignPool(key.id, key.version, signers));
+    else for (const n of gone) await this.sessions.dropPool(noncePool(key.id, key.version, n));
+  }
+
+  /** After a refresh: items of the old version are useless (the nodes dropped them too). */
+  async dropVersion(key: KeyRecord, version: number): Promise<void> {
+    if (key.scheme !== 'ecdsa-secp256k1') {
+      for (const n of key.parties) await this.sessions.dropPool(noncePool(key.id, version, n));
+      return;
+    }
+    for (const signers of subsets(key.parties, key.threshold, MAX_SIGNER_SETS_DROPPED)) await this.sessions.dropPool(presignPool(key.id, version, signers));
+  }
+
+  /** One pass over the active keys: starts the refills that are due (never two for one pool here). */
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.keys.list({ limit: KEY_PAGE, ...(after !== undefined ? { after } : {}) });
+        for (const key of page) if (key.status === 'active') this.refillKey(key);
+        if (page.length < KEY_PAGE) break;
+        after = page[page.length - 1]!.id;
+      }
+    } catch (e) {
+      this.logger.warn('pool refill pass failed', { reason: (e as Error).message });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private refillKey(key: KeyRecord): void {
+    if (key.scheme !== 'ecdsa-secp256k1') {
+      for (const n of key.parties) {
+        if (!this.hub.isOnline(n)) continue;
+        this.refill(key, noncePool(key.id, key.version, n), this.opts.nonceDepth, MAX_NONCES_PER_REQUEST, this.opts.itemTimeoutMs, async (count) => {
+          const out = await this.dispatcher.run([n], { kind: 'nonces', keyId: key.id, version: key.version, count }, this.opts.itemTimeoutMs);
+          return stringList(out.get(n)?.commitments, count).map(toPoolItem);
+        });
+      }
+      return;
+    }
+    // The quorum signing would pick now: the first `threshold` online members.
+    const online = key.parties.filter((p) => this.hub.isOnline(p));
+    if (online.length < key.threshold) return;
+    const signers = online.slice(0, key.threshold);
+    this.refill(key, presignPool(key.id, key.version, signers), this.opts.presignDepth, this.opts.presignBatch, this.opts.itemTimeoutMs * this.opts.presignBatch, async (count) => {
+      const out = await this.dispatcher.run(signers, { kind: 'presign', keyId: key.id, version: key.version, signers, count }, this.opts.itemTimeoutMs * count);
+      const lists = signers.map((n) => stringList(out.get(n)?.presignatures, count));
+      // Every signer must report the same ids: each is a sub-session they all ran.
+      if (lists.some((l) => l.join() !== lists[0]!.join())) throw new Error('signers reported different presignature ids');
+      return lists[0]!;
+    });
+  }
+
+  /**
+   * Tops `pool` up towards `depth` by one batch, under the pool's lock (held at most `timeoutMs`,
+   * twice the batch's own timeout, so a crashed instance's lock frees itself); failures are logged.
+   */
+  private refill(key: KeyRecord, pool: string, depth: number, batch: number, timeoutMs: number, make: (count: number) => Promise<string[]>): void {
+    if (depth === 0 || this.inflight.has(pool)) return;
+    this.inflight.add(pool);
+    const lock = `refill:${pool}`;
+    // Cheap items wait until a quarter of the pool is gone: one request for eight, not eight for one.
+    const due = (size: number) => size === 0 || depth - size >= Math.min(batch, Math.max(1, Math.floor(depth / 4)));
+    const work = async () => {
+      if (!due(await this.sessions.poolSize(pool))) return;
+      const token = await this.sessions.lock(lock, Math.ceil(timeoutMs * 2));
+      if (!token) return;
+      try {
+        // Another instance may have filled it between the first look and the lock.
+        const size = await this.sessions.poolSize(pool);
+        if (!due(size)) return;
+        const missing = depth - size;
+        const items = await make(Math.min(missing, batch));
+        // A refresh while the nodes worked made these items useless; they dropped them already.
+        const current = await this.keys.get(key.id);
+        if (this.stopped || current?.version !== key.version || current.status !== 'active') return;
+        await this.sessions.pushPool(pool, items);
+      } finally {
+        await this.sessions.unlock(lock, token);
+      }
+    };
+    work()
+      .catch((e: unknown) => this.logger.warn('pool refill failed', { pool, reason: (e as Error).message }))
+      .finally(() => this.inflight.delete(pool));
+  }
+}
+
+/** A node's list of item strings, as many as asked for; anything else is a malformed answer. */
+function stringList(v: unknown, count: number): string[] {
+  if (!Array.isArray(v) || v.length !== count || v.some((s) => typeof s !== 'string' || !/^[0-9a-f]+$/.test(s))) throw new Error('a node answered with a malformed item list');
+  return v as string[];
+}
+
+/** The `size`-element subsets of `items` (ascending, as signer sets are), at most `limit` of them. */
+function subsets(items: readonly number[], size: number, limit: number): number[][] {
+  const out: number[][] = [];
+  const pick = (start: number, chosen: number[]) => {
+    if (out.length >= limit) return;
+    if (chosen.length === size) {
+      out.push(chosen);
+      return;
+    }
+    for (let i = start; i <= items.length - (size - chosen.length); i++) pick(i + 1, [...chosen, items[i]!]);
+  };
+  pick(0, []);
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * The coordinator's pools over one memory session store shared by two instances (as two
+ * coordinators share Redis), with a scripted dispatcher in place of the nodes.
+ */
+import { describe, expect, it } from 'vitest';
+import { Pools, noncePool, presignPool } from '../../src/coordinator/pools.js';
+import type { Dispatcher, RequestBody } from '../../src/coordinator/dispatch.js';
+import type { NodeHub } from '../../src/coordinator/node-hub.js';
+import { MemorySessionStore } from '../../src/stores/memory/session-store.js';
+import type { KeyRecord, KeyStore } from '../../src/stores/types.js';
+
+const now = new Date();
+const frostKey: KeyRecord = { id: 'kf', scheme: 'eddsa-ed25519', threshold: 2, parties: [1, 2, 3], publicKey: 'aa', status: 'active', label: null, version: 1, failure: null, certificate: null, createdAt: now, updatedAt: now };
+const ecdsaKey: KeyRecord = { ...frostKey, id: 'ke', scheme: 'ecdsa-secp256k1' };
+
+function keyStore(keys: KeyRecord[]): KeyStore {
+  return {
+    insert: () => Promise.reject(new Error('read only')),
+    get: async (id) => keys.find((k) => k.id === id),
+    list: async () => keys,
+    update: () => Promise.reject(new Error('read only')),
+  };
+}
+
+/** Answers node requests after `delayMs`, counting them; every item it makes is distinct. */
+function scriptedNodes(online: number[], delayMs = 20) {
+  const calls: { nodes: readonly number[]; body: RequestBody }[] = [];
+  let serial = 0;
+  const item = () => (++serial).toString(16).padStart(8, '0');
+  const dispatcher = {
+    async run(nodes: readonly number[], body: RequestBody) {
+      calls.push({ nodes, body });
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (body.kind === 'nonces') return new Map([[nodes[0]!, { commitments: Array.from({ length: body.count }, item) }]]);
+      if (body.kind === 'presign') {
+        const ids = Array.from({ length: body.count }, item);
+        return new Map(nodes.map((n) => [n, { presignatures: ids }] as const));
+      }
+      throw new Error(`unexpected ${body.kind}`);
+    },
+  } as unknown as Dispatcher;
+  const hub = { isOnline: (n: number) => online.includes(n) } as unknown as NodeHub;
+  return { calls, dispatcher, hub };
+}
+
+const options = { nonceDepth: 8, presignDepth: 4, intervalMs: 1_000, presignBatch: 2, itemTimeoutMs: 1_000 };
+
+async function settle(sessions: MemorySessionStore, pools: string[], depth: number) {
+  for (let i = 0; i < 200; i++) {
+    if ((await Promise.all(pools.map((p) => sessions.poolSize(p)))).every((s) => s >= depth)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('coordinator pools', () => {
+  it('two instances sharing a session store fill each pool once, only for online nodes', async () => {
+    const sessions = new MemorySessionStore();
+    const { calls, dispatcher, hub } = scriptedNodes([1, 3]);
+    const keys = keyStore([frostKey]);
+    const a = new Pools(keys, sessions, hub, dispatcher, options);
+    const b = new Pools(keys, sessions, hub, dispatcher, options);
+    await Promise.all([a.tick(), b.tick()]);
+    await settle(sessions, [noncePool('kf', 1, 1), noncePool('kf', 1, 3)], 8);
+    expect(await sessions.poolSize(noncePool('kf', 1, 1))).toBe(8);
+    expect(await sessions.poolSize(noncePool('kf', 1, 3))).toBe(8);
+    expect(await sessions.poolSize(noncePool('kf', 1, 2))).toBe(0);
+    expect(calls.map((c) => c.nodes.join())).toEqual(['1', '3']);
+  });
+
+  it('claims one commitment per signer, or none: a partial claim goes back', async () => {
+    const sessions = new MemorySessionStore();
+    const { dispatcher, hub } = scriptedNodes([1, 2, 3]);
+    const pools = new Pools(keyStore([frostKey]), sessions, hub, dispatcher, options);
+    await sessions.pushPool(noncePool('kf', 1, 1), [Buffer.from('c1').toString('base64')]);
+    expect(await pools.claim(frostKey, [1, 2], { message: '00' })).toBeUndefined();
+    expect(await sessions.poolSize(noncePool('kf', 1, 1))).toBe(1);
+    await sessions.pushPool(noncePool('kf', 1, 2), [Buffer.from('c2').toString('base64')]);
+    expect(await pools.claim(frostKey, [1, 2], { message: '00' })).toEqual({ commitments: [Buffer.from('c1').toString('hex'), Buffer.from('c2').toString('hex')] });
+    expect(await pools.claim(frostKey, [1, 2], { message: '00' })).toBeUndefined();
+  });
+
+  it('ECDSA: fills the set signing would pick, never serves a raw digest, drops a retired version', async () => {
+    const sessions = new MemorySessionStore();
+    const { calls, dispatcher, hub } = scriptedNodes([2, 3]);
+    const pools = new Pools(keyStore([ecdsaKey]), sessions, hub, dispatcher, options);
+    for (let i = 0; i < 2; i++) {
+      await pools.tick();
+      await settle(sessions, [presignPool('ke', 1, [2, 3])], 2 * (i + 1));
+    }
+    expect(await sessions.poolSize(presignPool('ke', 1, [2, 3]))).toBe(4);
+    expect(calls.every((c) => c.body.kind === 'presign' && c.body.count === 2 && c.nodes.join() === '2,3')).toBe(true);
+    expect(await pools.claim(ecdsaKey, [2, 3], { digest: '00'.repeat(32) })).toBeUndefined();
+    expect(await pools.claim(ecdsaKey, [2, 3], { message: '00' })).toEqual({ presignature: '00000001' });
+    await pools.dropVersion(ecdsaKey, 1);
+    expect(await sessions.poolSize(presignPool('ke', 1, [2, 3]))).toBe(0);
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * Pooled FROST signing at the level of two SignerNodes on PGlite stores, joined by an in-memory
+ * transport: nonces are stored before their commitments are returned, each is taken from the
+ * store before anything computed from it leaves, and a taken one is refused the second time.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { randomBytes } from 'node:crypto';
+import {
+  FROST_ED25519,
+  type KeyShare,
+  MemorySessionRegistry,
+  type PartyIdentity,
+  type ProtocolMessage,
+  SECURITY_LEVEL_TSS_LIB_2048,
+  bytesToHex,
+  createDkg,
+  decodeSignedCommitment,
+  generateIdentities,
+  hexToBytes,
+  seededRng,
+  simulate,
+} from '@mpc-wallet/core';
+import { type RequestResult, SignerNode } from '../../src/node/signer.js';
+import { Vault } from '../../src/node/vault.js';
+import { SafePrimePool } from '../../src/node/prime-pool.js';
+import { type SessionRequest, signRequest } from '../../src/session/request.js';
+import type { ProtocolTransport } from '../../src/session/runner.js';
+import { sessionKey } from '../../src/session/runner.js';
+import { openNodeStore } from '../../src/stores/sql/open.js';
+import type { NodeStore } from '../../src/stores/types.js';
+
+const coordinatorSecret = new Uint8Array(32).fill(9);
+const coordinatorKey = ed25519.getPublicKey(coordinatorSecret);
+const message = bytesToHex(new TextEncoder().encode('pay 1'));
+
+/** Delivers every node's messages to the others; `sent` records who sent what. */
+class MemoryNetwork {
+  readonly sent: ProtocolMessage[] = [];
+  private readonly handlers = new Map<string, (m: ProtocolMessage) => void>();
+  private readonly buffered = new Map<string, ProtocolMessage[]>();
+
+  transport(self: number): ProtocolTransport {
+    return {
+      send: (m) => {
+        this.sent.push(m);
+        for (const to of [1, 2, 3]) {
+          if (to === self || (m.to !== null && m.to !== to)) continue;
+          const key = `${to}/${sessionKey(m.protocol, m.session)}`;
+          const handler = this.handlers.get(key);
+          if (handler) queueMicrotask(() => handler(m));
+          else this.buffered.set(key, [...(this.buffered.get(key) ?? []), m]);
+        }
+      },
+      subscribe: (protocol, session, handler) => {
+        const key = `${self}/${sessionKey(protocol, session)}`;
+        this.handlers.set(key, handler);
+        for (const m of this.buffered.get(key) ?? []) queueMicrotask(() => handler(m));
+        this.buffered.delete(key);
+        return () => this.handlers.delete(key);
+      },
+    };
+  }
+}
+
+function dkg(): { shares: Map<number, KeyShare>; identities: Map<number, PartyIdentity> } {
+  const rng = seededRng('signer-pools');
+  const parties = [1, 2, 3];
+  const identities = generateIdentities(parties, rng);
+  const session = new Uint8Array(32).fill(1);
+  const result = simulate(
+    parties.map((self) => createDkg({ sessions: new MemorySessionRegistry(), curve: 'ed25519', session, self, parties, threshold: 2, identity: identities.get(self)!, rng })),
+    rng,
+  );
+  return { shares: new Map(parties.map((id) => [id, result.outputs.get(id)!.share as KeyShare])), identities };
+}
+
+const { shares, identities } = dkg();
+let network: MemoryNetwork;
+/** One PGlite store per node for the whole file (opening one takes seconds); each test has its own key. */
+const stores: NodeStore[] = [];
+let nodes: Map<number, SignerNode>;
+let keyNumber = 0;
+let KEY_ID = '';
+
+async function startNode(id: number, wrap: (store: NodeStore) => NodeStore = (s) => s): Promise<SignerNode> {
+  const store = wrap(stores[id - 1]!);
+  const vault = new Vault(store, randomBytes(32), id);
+  await vault.putKey(KEY_ID, 1, { scheme: 'eddsa-ed25519', share: shares.get(id)! });
+  const transport = network.transport(id);
+  return new SignerNode({
+    self: id,
+    identity: identities.get(id)!,
+    coordinatorKey,
+    store,
+    vault,
+    transport: () => transport,
+    primes: new SafePrimePool(1024, 0),
+    level: SECURITY_LEVEL_TSS_LIB_2048,
+    rng: (n) => new Uint8Array(randomBytes(n)),
+    protocolTimeoutMs: 2_000,
+    auxTimeoutMs: 2_000,
+  });
+}
+
+type Body = SessionRequest extends infer R ? (R extends unknown ? Omit<R, 'id' | 'session' | 'issuedAt' | 'expiresAt'> : never) : never;
+
+function signed(body: Body) {
+  const now = Date.now();
+  return signRequest({ ...body, id: 'req', session: bytesToHex(randomBytes(32)), issuedAt: now, expiresAt: now + 60_000 } as SessionRequest, coordinatorSecret);
+}
+
+/** The same signed request to several nodes at once (they run one protocol together). */
+async function run(ids: number[], body: Body): Promise<RequestResult[]> {
+  const request = signed(body);
+  return Promise.all(ids.map((id) => nodes.get(id)!.handle(request)));
+}
+
+function outputs(results: RequestResult[]): Record<string, unknown>[] {
+  return results.map((r) => {
+    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+    return r.output;
+  });
+}
+
+async function poolOf(id: number, count: number): Promise<string[]> {
+  const [out] = outputs(await run([id], { kind: 'nonces', keyId: KEY_ID, version: 1, count }));
+  return out!.commitments as string[];
+}
+
+beforeAll(async () => {
+  for (let i = 0; i < 2; i++) stores.push(await openNodeStore());
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of stores) await s.close();
+});
+
+beforeEach(() => {
+  network = new MemoryNetwork();
+  nodes = new Map();
+  KEY_ID = `k${++keyNumber}`;
+});
+
+describe('signer node: pooled FROST nonces', () => {
+  it('stores each nonce pair before answering, signs each commitment for its own slot of a fresh epoch', async () => {
+    nodes.set(1, await startNode(1));
+    const a = await poolOf(1, 5);
+    const b = await poolOf(1, 3);
+    expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(8);
+    const decoded = [...a, ...b].map((hex) => decodeSignedCommitment(FROST_ED25519, hexToBytes(hex)));
+    expect(decoded.map((sc) => sc.sequence)).toEqual([0, 1, 2, 3, 4, 0, 1, 2]);
+    expect(decoded.every((sc) => sc.commitment.identifier === 1n)).toBe(true);
+    // Two batches, two random epochs: no (epoch, sequence) slot is signed twice.
+    expect(new Set(decoded.map((sc) => bytesToHex(sc.epoch))).size).toBe(2);
+    expect(new Set([...a, ...b]).size).toBe(8);
+  });
+
+  it('signs through the pool once; the same commitments again are refused, and nothing is sent', async () => {
+    nodes.set(1, await startNode(1));
+    nodes.set(2, await startNode(2));
+    const commitments = [(await poolOf(1, 1))[0]!, (await poolOf(2, 1))[0]!];
+    const body: Body = { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments };
+    const [first] = outputs(await run([1, 2], body));
+    expect(first!.pooled).toBe(true);
+    const publicKey = hexToBytes(first!.publicKey as string);
+    expect(ed25519.verify(hexToBytes(first!.signature as string), hexToBytes(message), publicKey)).toBe(true);
+    expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(0);
+
+    const sentBefore = network.sent.length;
+    const again = await run([1, 2], body);
+    expect(again.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['POOL_ITEM_GONE', 'POOL_ITEM_GONE']);
+    expect(network.sent.length).toBe(sentBefore);
+  });
+
+  it('takes its nonces before anything leaves: a store whose take fails sends nothing', async () => {
+    const failing = (store: NodeStore): NodeStore => ({
+      ...store,
+      consumables: {
+        ...store.consumables,
+        take: () => Promise.reject(new Error('disk gone')),
+      },
+    });
+    nodes.set(1, await startNode(1, failing));
+    nodes.set(2, await startNode(2));
+    const commitments = [(await poolOf(1, 1))[0]!, (await poolOf(2, 1))[0]!];
+    const sentBefore = network.sent.filter((m) => m.from === 1).length;
+    const [one] = await Promise.all([nodes.get(1)!.handle(signed({ kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments }))]);
+    expect(one).toMatchObject({ ok: false, error: { code: 'NODE_ERROR' } });
+    expect(network.sent.filter((m) => m.from === 1).length).toBe(sentBefore);
+    // Its nonce is still stored, unused: a failed take consumed nothing.
+    expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(1);
+  });
+
+  it('refuses commitments out of signer order, and nonces or presignatures for the wrong scheme', async () => {
+    nodes.set(1, await startNode(1));
+    nodes.set(2, await startNode(2));
+    const commitments = [(await poolOf(1, 1))[0]!, (await poolOf(2, 1))[0]!];
+    const swapped = await run([1], { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments: [commitments[1]!, commitments[0]!] });
+    expect(swapped[0]).toMatchObject({ ok: false, error: { code: 'MALFORMED_REQUEST' } });
+    const garbage = await run([1], { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments: ['00', '00'] });
+    expect(garbage[0]).toMatchObject({ ok: false, error: { code: 'MALFORMED_REQUEST' } });
+    const presign = await run([1], { kind: 'presign', keyId: KEY_ID, version: 1, signers: [1, 2], count: 1 });
+    expect(presign[0]).toMatchObject({ ok: false, error: { code: 'REQUEST_NOT_ALLOWED' } });
+    // Nothing was taken by the refused requests.
+    expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(1);
+  });
+});
