@@ -2,9 +2,7 @@
  * Wiring of a coordinator process: the only place on the coordinator side that opens the
  * metadata store, the session store and the listeners (nodes' Noise port, the HTTP API).
  */
-import { ed25519PublicKey, bytesToHex } from '@mpc-wallet/core';
-import { openSealer, loadOrCreateIdentityKey, loadOrCreateStaticKey } from '../sealing/node-keystore.js';
-import { DEFAULT_SCRYPT, MIN_SCRYPT_N, type ScryptParams } from '../sealing/passphrase-sealer.js';
+import { type ScryptSettings, openProcessKeys } from '../sealing/node-keystore.js';
 import { openMetadataStore, type SqlStoreOptions } from '../stores/sql/open.js';
 import { MemorySessionStore } from '../stores/memory/session-store.js';
 import { RedisSessionStore } from '../stores/redis/session-store.js';
@@ -35,15 +33,13 @@ export interface CoordinatorProcessConfig {
   /** Nonce and presignature pools (depths, refill interval); false: none, every signature unpooled. */
   pools?: Partial<PoolOptions> | false;
   logger?: Logger;
-  scrypt?: { params: ScryptParams; floor: number };
+  scrypt?: ScryptSettings;
 }
 
 /** The coordinator's public keys, which the cluster manifest lists (first start creates them). */
-export async function coordinatorPublicKeys(dataDir: string, passphrase: string, scrypt?: CoordinatorProcessConfig['scrypt']) {
-  const sealer = await openSealer(dataDir, passphrase, scrypt?.params ?? DEFAULT_SCRYPT, scrypt?.floor ?? MIN_SCRYPT_N);
-  const staticKey = await loadOrCreateStaticKey(dataDir, sealer);
-  const requestKey = await loadOrCreateIdentityKey(dataDir, sealer);
-  return { staticKey, requestKey, noisePublicKey: bytesToHex(staticKey.publicKey), requestPublicKey: bytesToHex(ed25519PublicKey(requestKey)) };
+export async function coordinatorPublicKeys(dataDir: string, passphrase: string, scrypt?: ScryptSettings) {
+  const keys = await openProcessKeys(dataDir, passphrase, scrypt);
+  return { staticKey: keys.staticKey, requestKey: keys.signingKey, noisePublicKey: keys.noisePublicKey, requestPublicKey: keys.signingPublicKey };
 }
 
 export interface RunningCoordinator {
@@ -64,12 +60,12 @@ export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<R
   const metadata = await openMetadataStore(cfg.metadata ?? { dataDir: cfg.dataDir });
   const sessions = cfg.redis ? await RedisSessionStore.open({ ...cfg.redis, logger }) : new MemorySessionStore();
   for (const n of cfg.manifest.nodes) await metadata.nodes.upsert({ id: n.id, name: n.name, noisePublicKey: n.noisePublicKey, identityPublicKey: n.identityPublicKey, lastSeen: null });
-  // The key service needs the hub and the hub reports hellos to the key service: tied here.
-  let keyService: KeyService | undefined;
-  const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => void keyService?.resume(node, pending));
+  // The key service needs the hub, and the hub reports hellos to the key service (only once it
+  // listens, below, when both exist).
+  const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => void keyService.resume(node, pending));
   const dispatcher = new Dispatcher(hub, keys.requestKey);
   const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, ...cfg.pools }, logger);
-  keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools);
+  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools);
   const nodePorts = await hub.listen(cfg.nodeListen);
   const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools);
   const app = buildApp({ keys: keyService, signing, hub, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });

@@ -3,9 +3,8 @@
  * data folder and the connection to the coordinator. Everything else receives what it needs.
  */
 import { randomBytes } from 'node:crypto';
-import { type SecurityLevel, SECURITY_LEVEL_128, ed25519PublicKey, bytesToHex, primeBits } from '@mpc-wallet/core';
-import { openSealer, loadOrCreateIdentityKey, loadOrCreateStaticKey } from '../sealing/node-keystore.js';
-import { MIN_SCRYPT_N, DEFAULT_SCRYPT, type ScryptParams } from '../sealing/passphrase-sealer.js';
+import { type SecurityLevel, SECURITY_LEVEL_128, primeBits } from '@mpc-wallet/core';
+import { type ScryptSettings, openProcessKeys } from '../sealing/node-keystore.js';
 import { RECORD_KEY_LABEL } from '../sealing/record.js';
 import { openNodeStore, type SqlStoreOptions } from '../stores/sql/open.js';
 import { type ClusterManifest, identityKeys, nodePins } from '../session/manifest.js';
@@ -34,15 +33,13 @@ export interface NodeProcessConfig {
   primeDepth?: number;
   logger?: Logger;
   /** Only tests lower these. */
-  scrypt?: { params: ScryptParams; floor: number };
+  scrypt?: ScryptSettings;
 }
 
 /** A node's public keys, which the cluster manifest lists (first start creates them). */
-export async function nodePublicKeys(dataDir: string, passphrase: string, scrypt?: NodeProcessConfig['scrypt']) {
-  const sealer = await openSealer(dataDir, passphrase, scrypt?.params ?? DEFAULT_SCRYPT, scrypt?.floor ?? MIN_SCRYPT_N);
-  const staticKey = await loadOrCreateStaticKey(dataDir, sealer);
-  const identity = await loadOrCreateIdentityKey(dataDir, sealer);
-  return { sealer, staticKey, identity, noisePublicKey: bytesToHex(staticKey.publicKey), identityPublicKey: bytesToHex(ed25519PublicKey(identity)) };
+export async function nodePublicKeys(dataDir: string, passphrase: string, scrypt?: ScryptSettings) {
+  const keys = await openProcessKeys(dataDir, passphrase, scrypt);
+  return { sealer: keys.sealer, staticKey: keys.staticKey, identity: keys.signingKey, noisePublicKey: keys.noisePublicKey, identityPublicKey: keys.signingPublicKey };
 }
 
 export interface RunningNode {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { generateKeyPair, keyPairFromSecret, type KeyPair } from '@mpc-wallet/core';
+import { bytesToHex, ed25519PublicKey, generateKeyPair, keyPairFromSecret, type KeyPair } from '@mpc-wallet/core';
 import { PassphraseSealer, type PassphraseSealerDescriptor, type ScryptParams, type Sealer, DEFAULT_SCRYPT, MIN_SCRYPT_N } from './passphrase-sealer.js';
 
 const SEALER_FILE = 'sealer.json';
@@ -85,4 +85,22 @@ export async function loadOrCreateStaticKey(dir: string, sealer: Sealer): Promis
 /** The process's Ed25519 signing key (a node's protocol identity, the coordinator's request key): the 32-byte seed. */
 export async function loadOrCreateIdentityKey(dir: string, sealer: Sealer): Promise<Uint8Array> {
   return loadOrCreateSecret(dir, sealer, IDENTITY_KEY_FILE, IDENTITY_KEY_LABEL, () => new Uint8Array(randomBytes(32)));
+}
+
+/** Scrypt settings of a data folder's sealer: only tests lower them. */
+export interface ScryptSettings {
+  params: ScryptParams;
+  floor: number;
+}
+
+/**
+ * A process's data folder opened (created on first start): its sealer, its Noise static key and
+ * its Ed25519 signing key (a node's protocol identity, the coordinator's request key), with the
+ * public halves as the cluster manifest lists them.
+ */
+export async function openProcessKeys(dir: string, passphrase: string, scrypt?: ScryptSettings) {
+  const sealer = await openSealer(dir, passphrase, scrypt?.params ?? DEFAULT_SCRYPT, scrypt?.floor ?? MIN_SCRYPT_N);
+  const staticKey = await loadOrCreateStaticKey(dir, sealer);
+  const signingKey = await loadOrCreateIdentityKey(dir, sealer);
+  return { sealer, staticKey, signingKey, noisePublicKey: bytesToHex(staticKey.publicKey), signingPublicKey: bytesToHex(ed25519PublicKey(signingKey)) };
 }

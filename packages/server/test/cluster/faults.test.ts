@@ -37,7 +37,7 @@ async function online(ids: number[]): Promise<void> {
   try {
     await waitFor(async () => (await cluster.onlineNodes()).join() === ids.join(), 120_000, `nodes ${ids.join(',')} online`);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; process logs:\n${cluster.logs().slice(-4000)}`);
+    throw new Error(`${(e as Error).message}; process logs:\n${cluster.logs().slice(-4000)}`, { cause: e });
   }
 }
 

@@ -109,7 +109,7 @@ export async function startProcessCluster(opts: { nodes?: number } = {}): Promis
   try {
     await waitFor(async () => (await cluster.onlineNodes()).length === count, 120_000, 'nodes to connect');
   } catch (e) {
-    throw new Error(`${(e as Error).message}; process logs:\n${log.slice(-3000)}`);
+    throw new Error(`${(e as Error).message}; process logs:\n${log.slice(-3000)}`, { cause: e });
   }
   return cluster;
 }
