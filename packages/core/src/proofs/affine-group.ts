@@ -68,7 +68,8 @@ export interface AffGProof {
 
 type Commitments = Pick<AffGProof, 'A' | 'Bx' | 'By' | 'E' | 'S' | 'F' | 'T'>;
 
-function challenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: AffGStatement, c: Commitments): bigint {
+/** e from the transcript over context, statement and commitments (exported for tests that play a cheating prover). */
+export function affGChallenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: AffGStatement, c: Commitments): bigint {
   const t = proofTranscript(DOMAIN, level, ctx)
     .appendBytes('curve', new TextEncoder().encode(st.curve.name))
     .appendBigInt('N0', st.verifierKey.n)
@@ -116,7 +117,7 @@ export function proveAffG(level: SecurityLevel, ctx: ProofContext, rp: RingPeder
     F: ringPedersenCommit(rp, beta, delta),
     T: ringPedersenCommit(rp, wit.y, mu),
   };
-  const e = challenge(level, ctx, rp, st, c);
+  const e = affGChallenge(level, ctx, rp, st, c);
   return {
     ...c,
     z1: alpha + e * wit.x,
@@ -136,7 +137,7 @@ export function verifyAffG(level: SecurityLevel, ctx: ProofContext, rp: RingPede
   if (![p.E, p.S, p.F, p.T].every((x) => isUnit(x, rp.n))) return false;
   if (st.X.is0() || p.Bx.is0()) return false;
   if (!inSymmetricRange(p.z1, pow2(level.ell + level.epsilon)) || !inSymmetricRange(p.z2, pow2(level.ellPrime + level.epsilon))) return false;
-  const e = challenge(level, ctx, rp, st, p);
+  const e = affGChallenge(level, ctx, rp, st, p);
   if (affine(st.verifierKey, st.C, p.z1, p.z2, p.w) !== (p.A * modPow(st.D, e, N02)) % N02) return false;
   if (!mulSigned(st.curve, st.curve.base, p.z1).equals(p.Bx.add(mulSigned(st.curve, st.X, e)))) return false;
   if (encrypt(st.proverKey, p.z2, p.wY) !== (p.By * modPow(st.Y, e, N12)) % N12) return false;

@@ -64,7 +64,8 @@ export interface LogStarProof {
   z3: bigint;
 }
 
-function challenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: LogStarStatement, p: Pick<LogStarProof, 'S' | 'A' | 'Y' | 'D'>): bigint {
+/** e from the transcript over context, statement and commitments (exported for tests that play a cheating prover). */
+export function logStarChallenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: LogStarStatement, p: Pick<LogStarProof, 'S' | 'A' | 'Y' | 'D'>): bigint {
   const t = proofTranscript(DOMAIN, level, ctx)
     .appendBytes('curve', new TextEncoder().encode(st.curve.name))
     .appendBigInt('N0', st.paillier.n)
@@ -96,7 +97,7 @@ export function proveLogStar(level: SecurityLevel, ctx: ProofContext, rp: RingPe
     Y: mulSigned(st.curve, st.base, alpha),
     D: ringPedersenCommit(rp, alpha, gamma),
   };
-  const e = challenge(level, ctx, rp, st, commitments);
+  const e = logStarChallenge(level, ctx, rp, st, commitments);
   return { ...commitments, z1: alpha + e * w.x, z2: mod(r * modPow(w.rho, e, N0), N0), z3: gamma + e * mu };
 }
 
@@ -112,7 +113,7 @@ export function verifyLogStar(level: SecurityLevel, ctx: ProofContext, rp: RingP
   if (!isUnit(p.S, rp.n) || !isUnit(p.D, rp.n)) return false;
   if (p.Y.is0() || st.X.is0() || st.base.is0()) return false;
   if (!inSymmetricRange(p.z1, pow2(bits + level.epsilon))) return false;
-  const e = challenge(level, ctx, rp, st, p);
+  const e = logStarChallenge(level, ctx, rp, st, p);
   if (encrypt(st.paillier, p.z1, p.z2) !== (p.A * modPow(st.ciphertext, e, N02)) % N02) return false;
   if (!mulSigned(st.curve, st.base, p.z1).equals(p.Y.add(mulSigned(st.curve, st.X, e)))) return false;
   return ringPedersenCommit(rp, p.z1, p.z3) === (p.D * modPow(p.S, e, rp.n)) % rp.n;

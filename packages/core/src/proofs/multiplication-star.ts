@@ -61,7 +61,8 @@ export interface MulStarProof {
 
 type Commitments = Pick<MulStarProof, 'A' | 'Bx' | 'E' | 'S'>;
 
-function challenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: MulStarStatement, c: Commitments): bigint {
+/** e from the transcript over context, statement and commitments (exported for tests that play a cheating prover). */
+export function mulStarChallenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: MulStarStatement, c: Commitments): bigint {
   const t = proofTranscript(DOMAIN, level, ctx)
     .appendBytes('curve', new TextEncoder().encode(st.curve.name))
     .appendBigInt('N0', st.paillier.n)
@@ -96,7 +97,7 @@ export function proveMulStar(level: SecurityLevel, ctx: ProofContext, rp: RingPe
     E: ringPedersenCommit(rp, alpha, gamma),
     S: ringPedersenCommit(rp, w.x, m),
   };
-  const e = challenge(level, ctx, rp, st, c);
+  const e = mulStarChallenge(level, ctx, rp, st, c);
   return { ...c, z1: alpha + e * w.x, z2: gamma + e * m, w: mod(r * modPow(w.rho, e, N0), N0) };
 }
 
@@ -106,7 +107,7 @@ export function verifyMulStar(level: SecurityLevel, ctx: ProofContext, rp: RingP
   if (!isUnit(p.E, rp.n) || !isUnit(p.S, rp.n)) return false;
   if (st.X.is0() || p.Bx.is0()) return false;
   if (!inSymmetricRange(p.z1, pow2(level.ell + level.epsilon))) return false;
-  const e = challenge(level, ctx, rp, st, p);
+  const e = mulStarChallenge(level, ctx, rp, st, p);
   if (scale(st.paillier, st.C, p.z1, p.w) !== (p.A * modPow(st.D, e, N02)) % N02) return false;
   if (!mulSigned(st.curve, st.curve.base, p.z1).equals(p.Bx.add(mulSigned(st.curve, st.X, e)))) return false;
   return ringPedersenCommit(rp, p.z1, p.z2) === (p.E * modPow(p.S, e, rp.n)) % rp.n;

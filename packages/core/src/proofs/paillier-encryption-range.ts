@@ -45,7 +45,8 @@ export interface EncProof {
   z3: bigint;
 }
 
-function challenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: EncStatement, S: bigint, A: bigint, C: bigint): bigint {
+/** e from the transcript over context, statement and commitments (exported for tests that play a cheating prover). */
+export function encChallenge(level: SecurityLevel, ctx: ProofContext, rp: RingPedersenParams, st: EncStatement, S: bigint, A: bigint, C: bigint): bigint {
   const t = proofTranscript(DOMAIN, level, ctx)
     .appendBigInt('N0', st.paillier.n)
     .appendBigInt('K', st.ciphertext)
@@ -68,7 +69,7 @@ export function proveEnc(level: SecurityLevel, ctx: ProofContext, rp: RingPeders
   const S = ringPedersenCommit(rp, w.k, mu);
   const A = encrypt(st.paillier, alpha, r);
   const C = ringPedersenCommit(rp, alpha, gamma);
-  const e = challenge(level, ctx, rp, st, S, A, C);
+  const e = encChallenge(level, ctx, rp, st, S, A, C);
   return {
     S,
     A,
@@ -84,7 +85,7 @@ export function verifyEnc(level: SecurityLevel, ctx: ProofContext, rp: RingPeder
   if (!isUnit(st.ciphertext, N02) || !isUnit(p.A, N02) || !isUnit(p.z2, N0)) return false;
   if (!isUnit(p.S, rp.n) || !isUnit(p.C, rp.n)) return false;
   if (!inSymmetricRange(p.z1, pow2(level.ell + level.epsilon))) return false;
-  const e = challenge(level, ctx, rp, st, p.S, p.A, p.C);
+  const e = encChallenge(level, ctx, rp, st, p.S, p.A, p.C);
   const lhs1 = encrypt(st.paillier, p.z1, p.z2);
   const rhs1 = (p.A * modPow(st.ciphertext, e, N02)) % N02;
   if (lhs1 !== rhs1) return false;

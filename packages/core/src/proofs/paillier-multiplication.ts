@@ -41,7 +41,8 @@ export interface MulProof {
   v: bigint;
 }
 
-function challenge(level: SecurityLevel, ctx: ProofContext, st: MulStatement, A: bigint, B: bigint): bigint {
+/** e from the transcript over context, statement and commitments (exported for tests that play a cheating prover). */
+export function mulChallenge(level: SecurityLevel, ctx: ProofContext, st: MulStatement, A: bigint, B: bigint): bigint {
   const t = proofTranscript(DOMAIN, level, ctx)
     .appendBigInt('N', st.paillier.n)
     .appendBigInt('X', st.X)
@@ -59,14 +60,14 @@ export function proveMul(level: SecurityLevel, ctx: ProofContext, st: MulStateme
   const s = randomUnit(n, rng);
   const A = (modPowSecret(st.Y, alpha, n2) * modPow(r, n, n2)) % n2;
   const B = encrypt(st.paillier, alpha, s);
-  const e = challenge(level, ctx, st, A, B);
+  const e = mulChallenge(level, ctx, st, A, B);
   return { A, B, z: alpha + e * w.x, u: mod(r * modPow(w.rho, e, n), n), v: mod(s * modPow(w.rhoX, e, n), n) };
 }
 
 export function verifyMul(level: SecurityLevel, ctx: ProofContext, st: MulStatement, p: MulProof): boolean {
   const { n, n2 } = st.paillier;
   if (![st.X, st.Y, st.C, p.A, p.B].every((c) => isUnit(c, n2)) || !isUnit(p.u, n) || !isUnit(p.v, n)) return false;
-  const e = challenge(level, ctx, st, p.A, p.B);
+  const e = mulChallenge(level, ctx, st, p.A, p.B);
   if ((modPow(st.Y, p.z, n2) * modPow(p.u, n, n2)) % n2 !== (p.A * modPow(st.C, e, n2)) % n2) return false;
   return encrypt(st.paillier, p.z, p.v) === (p.B * modPow(st.X, e, n2)) % n2;
 }

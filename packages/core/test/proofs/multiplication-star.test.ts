@@ -6,7 +6,7 @@
  * is presigning's identification step: Ĥ = K^w·ρ^N₀ encrypts k·w for the public W = w·G.
  */
 import { describe, expect, it } from 'vitest';
-import { mod, randomBelow, randomUnit } from '../../src/bigint/arith.js';
+import { mod, randomBelow, randomSymmetric, randomUnit } from '../../src/bigint/arith.js';
 import { byteLengthOf, writeResidue, writeSigned } from '../../src/bigint/codec.js';
 import { modPow } from '../../src/bigint/node-crypto.js';
 import { type SecurityLevel } from '../../src/paillier/security-level.js';
@@ -14,13 +14,15 @@ import { DecodeError, Writer } from '../../src/engine/codec.js';
 import { seededRng } from '../../src/rng.js';
 import { SECP256K1 } from '../../src/math/curve.js';
 import { decrypt, decryptSigned, encryptRandom, paillierSecretKey } from '../../src/paillier/paillier.js';
-import { pow2, responseBytes } from '../../src/proofs/integer-challenge.js';
+import { ringPedersenCommit } from '../../src/paillier/ring-pedersen.js';
+import { mulSigned, pow2, responseBytes } from '../../src/proofs/integer-challenge.js';
 import { type ProofContext } from '../../src/proofs/paillier-context.js';
 import {
   type MulStarProof,
   type MulStarStatement,
   decodeMulStarProof,
   encodeMulStarProof,
+  mulStarChallenge,
   proveMulStar,
   verifyMulStar,
 } from '../../src/proofs/multiplication-star.js';
@@ -173,5 +175,49 @@ describe('Π^mul* (2048-bit level)', () => {
     const badW = bytes.slice();
     badW.fill(0xff, bytes.length - byteLengthOf(N0.n));
     expect(() => decodeMulStarProof(level, st, rp, badW)).toThrow(/out of range/);
+  });
+});
+
+/** The honest prover with its commitment S open to the caller (z₂ is then left unmasked: the last equation cannot hold). */
+function forgeWithS(st: MulStarStatement, x: bigint, rho: bigint, S: bigint): MulStarProof & { e: bigint } {
+  const alpha = randomSymmetric(pow2(level.ell + level.epsilon), rng);
+  const r = randomUnit(N0.n, rng);
+  const gamma = randomSymmetric(pow2(level.ell + level.epsilon) * rp.n, rng);
+  const c = { A: scaled(st.C, alpha, r), Bx: mulSigned(curve, curve.base, alpha), E: ringPedersenCommit(rp, alpha, gamma), S };
+  const e = mulStarChallenge(level, ctx, rp, st, c);
+  return { ...c, z1: alpha + e * x, z2: gamma, w: mod(r * modPow(rho, e, N0.n), N0.n), e };
+}
+
+describe('Π^mul* checks one by one (2048-bit level)', () => {
+  const k = randomBelow(q, rng);
+  const K = encryptRandom(N0, k, rng).ciphertext;
+  const w = randomBelow(q, rng);
+  const rho = randomUnit(N0.n, rng);
+  const st: MulStarStatement = { curve, paillier: N0, C: K, D: scaled(K, w, rho), X: curve.mulBase(w) };
+  const proof = proveMulStar(level, ctx, rp, st, { x: w, rho }, rng);
+  const p0 = FIXTURE_2048.keys[0]!.p;
+
+  it('non-canonical C and D (+ N₀²) with a proof made for them are refused; negative ones too, without throwing', () => {
+    for (const bad of [{ ...st, C: st.C + N0.n2 }, { ...st, D: st.D + N0.n2 }]) {
+      expect(verifyMulStar(level, ctx, rp, bad, proveMulStar(level, ctx, rp, bad, { x: w, rho }, rng))).toBe(false);
+    }
+    for (const bad of [{ ...st, C: st.C - N0.n2 }, { ...st, D: st.D - N0.n2 }]) expect(verifyMulStar(level, ctx, rp, bad, proof)).toBe(false);
+  });
+
+  it('C and D sharing a factor with N₀ are refused without throwing (C^z₁ with z₁ < 0, D^e with e < 0 would invert them)', () => {
+    const negative = { ...proof, z1: proof.z1 < 0n ? proof.z1 : -proof.z1 };
+    for (let j = 1n; j <= 4n; j++) expect(verifyMulStar(level, ctx, rp, { ...st, C: p0 * j }, negative)).toBe(false);
+    const badD = [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n].map((j) => ({ ...st, D: p0 * j }));
+    expect(badD.some((b) => mulStarChallenge(level, ctx, rp, b, proof) < 0n)).toBe(true);
+    for (const b of badD) expect(verifyMulStar(level, ctx, rp, b, proof)).toBe(false);
+  });
+
+  it('a non-unit S with the Paillier and curve equations right and a negative challenge is refused without throwing', () => {
+    const pHat = FIXTURE_2048.ringPedersen.p;
+    let cheat: (MulStarProof & { e: bigint }) | undefined;
+    for (let j = 1n; !cheat || cheat.e >= 0n; j++) cheat = forgeWithS(st, w, rho, pHat * j);
+    expect(scaled(st.C, cheat.z1, cheat.w)).toBe((cheat.A * modPow(st.D, cheat.e, N0.n2)) % N0.n2);
+    expect(mulSigned(curve, curve.base, cheat.z1).equals(cheat.Bx.add(mulSigned(curve, st.X, cheat.e)))).toBe(true);
+    expect(verifyMulStar(level, ctx, rp, st, cheat)).toBe(false);
   });
 });

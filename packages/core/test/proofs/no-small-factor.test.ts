@@ -3,11 +3,14 @@ import { type SecurityLevel } from '../../src/paillier/security-level.js';
 import { utf8 } from '../../src/bytes.js';
 import { DecodeError, Writer } from '../../src/engine/codec.js';
 import { seededRng } from '../../src/rng.js';
-import { writeResidue, writeSigned } from '../../src/bigint/codec.js';
-import { inSymmetricRange, isqrt } from '../../src/bigint/arith.js';
+import { byteLengthOf, writeResidue, writeSigned } from '../../src/bigint/codec.js';
+import { inSymmetricRange, isqrt, randomSymmetric } from '../../src/bigint/arith.js';
+import { modPow } from '../../src/bigint/node-crypto.js';
+import { ringPedersenCommit } from '../../src/paillier/ring-pedersen.js';
 import { isPlausibleBlumModulus } from '../../src/proofs/paillier-blum-modulus.js';
 import { type ProofContext } from '../../src/proofs/paillier-context.js';
 import {
+  type FacCommitment,
   type FacProof,
   decodeFacProof,
   encodeFacProof,
@@ -126,5 +129,70 @@ describe('Π^fac adversarial (2048-bit level)', () => {
     const big = bytes.slice();
     big.fill(0xff, 0, 256);
     expect(() => decodeFacProof(level, n0, aux, big)).toThrow(/out of range/);
+  });
+});
+
+describe('Π^fac checks one by one (2048-bit level)', () => {
+  const fx = FIXTURE_2048;
+  const { level } = fx;
+  const { p, q } = fx.keys[0]!;
+  const n0 = p * q;
+  const aux = fx.ringPedersen.params;
+  const proof = proveNoSmallFactor(level, ctx, p, q, aux, rng);
+
+  /** The honest prover, with commitment `key` shifted by `shift` before the challenge is drawn. */
+  function forgeShifted(key: keyof FacCommitment, shift: bigint): FacProof {
+    const le = 1n << BigInt(level.ell + level.epsilon);
+    const [zB, muB, xB, rB] = [le * isqrt(n0), (1n << BigInt(level.ell)) * aux.n, le * aux.n, le * n0 * aux.n];
+    const [alpha, beta] = [randomSymmetric(zB, rng), randomSymmetric(zB, rng)];
+    const [mu, nu, r] = [randomSymmetric(muB, rng), randomSymmetric(muB, rng), randomSymmetric(rB, rng)];
+    const [x, y] = [randomSymmetric(xB, rng), randomSymmetric(xB, rng)];
+    const Q = ringPedersenCommit(aux, q, nu);
+    const honest: FacCommitment = {
+      P: ringPedersenCommit(aux, p, mu),
+      Q,
+      A: ringPedersenCommit(aux, alpha, x),
+      B: ringPedersenCommit(aux, beta, y),
+      T: (modPow(Q, alpha, aux.n) * modPow(aux.t, r, aux.n)) % aux.n,
+    };
+    const commitment = { ...honest, [key]: honest[key] + shift };
+    const e = facChallenge(level, ctx, n0, aux, commitment);
+    return { commitment, z1: alpha + e * p, z2: beta + e * q, w1: x + e * mu, w2: y + e * nu, v: r - e * nu * p };
+  }
+
+  it('a commitment + N̂ (the same residue) in a proof made around it is refused by the range check', () => {
+    expect(verifyNoSmallFactor(level, ctx, n0, aux, forgeShifted('P', 0n))).toBe(true);
+    for (const key of ['P', 'Q', 'A', 'B', 'T'] as const) expect(verifyNoSmallFactor(level, ctx, n0, aux, forgeShifted(key, aux.n))).toBe(false);
+  });
+
+  it('decoding: each response up to its byte bound, one byte more refused; N₀ below 2 refused before reading', () => {
+    const le = 1n << BigInt(level.ell + level.epsilon);
+    const [zBytes, wBytes, vBytes] = [byteLengthOf(le * isqrt(n0)), byteLengthOf(2n * le * aux.n), byteLengthOf(2n * le * n0 * aux.n)];
+    const limits = [zBytes, zBytes, wBytes, wBytes, vBytes];
+    const c = proof.commitment;
+    const encoded = (responses: bigint[]): Uint8Array => {
+      const w = new Writer();
+      for (const u of [c.P, c.Q, c.A, c.B, c.T]) writeResidue(w, u, aux.n);
+      for (const r of responses) writeSigned(w, r);
+      return w.finish();
+    };
+    const longest = limits.map((b) => (1n << BigInt(8 * b)) - 1n);
+    expect(decodeFacProof(level, n0, aux, encoded(longest)).v).toBe(longest[4]);
+    const honest = [proof.z1, proof.z2, proof.w1, proof.w2, proof.v];
+    for (let i = 0; i < 5; i++) {
+      const over = honest.slice();
+      over[i] = -(1n << BigInt(8 * limits[i]!));
+      expect(() => decodeFacProof(level, n0, aux, encoded(over))).toThrow(/too long/);
+    }
+    expect(() => decodeFacProof(level, 1n, aux, encodeFacProof(aux, proof))).toThrow(/bad modulus/);
+  });
+
+  it('malformed proof objects are refused without throwing', () => {
+    const bad: unknown[] = [
+      { ...proof, commitment: undefined },
+      { ...proof, z1: Number(proof.z1 % 1000n) },
+      { ...proof, commitment: { ...proof.commitment, P: Number(proof.commitment.P % 1000n) } },
+    ];
+    for (const b of bad) expect(verifyNoSmallFactor(level, ctx, n0, aux, b as FacProof)).toBe(false);
   });
 });

@@ -276,3 +276,48 @@ describe('Π^mod adversarial (2048-bit level)', () => {
     expect(() => decodeModProof(level, n, big)).toThrow(/out of range/);
   });
 });
+
+describe('Π^mod checks one by one (2048-bit level)', () => {
+  const { level } = FIXTURE_2048;
+  const { p, q } = FIXTURE_2048.keys[0]!;
+  const n = p * q;
+  const proof = proveModulus(level, ctx, p, q, rng);
+  const withRep = (i: number, change: Partial<ModProof['reps'][number]>): ModProof => ({
+    w: proof.w,
+    reps: proof.reps.map((r, j) => (j === i ? { ...r, ...change } : r)),
+  });
+
+  it('x + N and x − N (the same fourth power modulo N) are refused by the range check on x', () => {
+    const x = proof.reps[3]!.x;
+    expect(verifyModulus(level, ctx, n, withRep(3, { x }))).toBe(true);
+    expect(verifyModulus(level, ctx, n, withRep(3, { x: x + n }))).toBe(false);
+    expect(verifyModulus(level, ctx, n, withRep(3, { x: x - n }))).toBe(false);
+  });
+
+  it('a selector 2 where the answer used 1 (the equations treat any non-zero as 1) is refused by the bit checks', () => {
+    const i = proof.reps.findIndex((r) => r.a === 1);
+    const j = proof.reps.findIndex((r) => r.b === 1);
+    expect(verifyModulus(level, ctx, n, withRep(i, { a: 2 as 1 }))).toBe(false);
+    expect(verifyModulus(level, ctx, n, withRep(j, { b: 2 as 1 }))).toBe(false);
+  });
+
+  it('decoding refuses a modulus below 2 before reading (N = 1 would decode all-zero bytes)', () => {
+    const m = level.repetitions;
+    const zeros = new Uint8Array(2 + (1 + 2 * m) + 2 * m);
+    zeros[0] = m >> 8;
+    zeros[1] = m & 0xff;
+    expect(() => decodeModProof(level, 1n, zeros)).toThrow(/bad modulus/);
+  });
+
+  it('malformed proof objects are refused without throwing', () => {
+    const reps = proof.reps as ModProof['reps'];
+    const bad: unknown[] = [
+      { w: proof.w, reps: reps.map(() => null) },
+      { w: proof.w, reps: undefined },
+      { w: Number(proof.w % 1000n), reps },
+      { w: proof.w, reps: reps.map((r) => ({ ...r, x: Number(r.x % 1000n) })) },
+    ];
+    for (const b of bad) expect(verifyModulus(level, ctx, n, b as ModProof)).toBe(false);
+    expect(isPlausibleBlumModulus(Number(n % 1000n) as unknown as bigint, level)).toBe(false);
+  });
+});

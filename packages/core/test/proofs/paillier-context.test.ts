@@ -62,4 +62,27 @@ describe('Fiat–Shamir encoding for the Paillier proofs', () => {
     expect(() => assertProofContext({ ...ctx, keyId: new Uint8Array(65) })).toThrow(/key/);
     expect(() => assertProofContext(ctx)).not.toThrow();
   });
+
+  it('each field is checked on its own: its type, the bounds (64 bytes, 65535) and the optional setup digest; every transcript checks', () => {
+    expect(() => assertProofContext({ ...ctx, sessionId: new Uint8Array(64), keyId: new Uint8Array(64), prover: 0xffff, setup: new Uint8Array(64) })).not.toThrow();
+    expect(() => assertProofContext({ ...ctx, sessionId: [1, 2] as unknown as Uint8Array })).toThrow(/session/);
+    expect(() => assertProofContext({ ...ctx, prover: 0x10000 })).toThrow(/prover/);
+    expect(() => assertProofContext({ ...ctx, keyId: 'key' as unknown as Uint8Array })).toThrow(/key/);
+    expect(() => assertProofContext({ ...ctx, setup: new Uint8Array(65) })).toThrow(/setup/);
+    expect(() => assertProofContext({ ...ctx, setup: 'digest' as unknown as Uint8Array })).toThrow(/setup/);
+    expect(() => proofTranscript('test-domain', SECURITY_LEVEL_128, { ...ctx, prover: 0 })).toThrow(/prover/);
+  });
+
+  it('challengeBelow draws 128 bits more than the modulus has: no visible bias where the modulus is far from a power of 256', () => {
+    const m = 192n; // 256 mod 192 = 64: one byte reduced would give the values below 64 twice the weight
+    const draws = Array.from({ length: 3000 }, (_, i) => challengeBelow(utf8('seed'), 'bias', i, 0, m));
+    const low = draws.filter((x) => x < 64n).length / draws.length; // 1/3 unbiased, 1/2 with one byte
+    expect(low).toBeGreaterThan(0.3);
+    expect(low).toBeLessThan(0.37);
+  });
+
+  it('the setup digest, when present, is bound: with it, without it and another one give three challenges', () => {
+    const digests = [digestOf(ctx), digestOf({ ...ctx, setup: utf8('setup-1') }), digestOf({ ...ctx, setup: utf8('setup-2') })];
+    expect(new Set(digests).size).toBe(3);
+  });
 });

@@ -30,18 +30,17 @@ const q = curve.order;
 const ctx: ProofContext = { sessionId: new TextEncoder().encode('presign-session-1'), prover: 2, keyId: new Uint8Array(32).fill(9) };
 const B = 860;
 
-/** A cheating prover: the honest algorithm without the witness checks. */
+/** A cheating prover: the honest algorithm without the witness checks, its mask α and commitment S open to the caller. */
 function challenge(st: DecStatement, p: Pick<DecProof, 'S' | 'T' | 'A' | 'gamma'>): bigint {
   return decChallenge(level, ctx, rp, st, p);
 }
 
-function forge(st: DecStatement, y: bigint, rho: bigint): DecProof {
+function forge(st: DecStatement, y: bigint, rho: bigint, alpha = randomSymmetric(pow2(st.plaintextBits + level.epsilon), rng), S?: bigint): DecProof {
   const bits = st.plaintextBits;
-  const alpha = randomSymmetric(pow2(bits + level.epsilon), rng);
   const mu = randomSymmetric(pow2(bits) * rp.n, rng);
   const nu = randomSymmetric(pow2(bits + level.epsilon) * rp.n, rng);
   const r = randomUnit(N0.n, rng);
-  const c = { S: ringPedersenCommit(rp, y, mu), T: ringPedersenCommit(rp, alpha, nu), A: encrypt(N0, alpha, r), gamma: mod(alpha, q) };
+  const c = { S: S ?? ringPedersenCommit(rp, y, mu), T: ringPedersenCommit(rp, alpha, nu), A: encrypt(N0, alpha, r), gamma: mod(alpha, q) };
   const e = challenge(st, c);
   return { ...c, z1: alpha + e * y, z2: nu + e * mu, w: mod(r * modPow(rho, e, N0.n), N0.n) };
 }
@@ -234,5 +233,54 @@ describe('Π^dec (2048-bit level)', () => {
     const badW = bytes.slice();
     badW.fill(0xff, bytes.length - byteLengthOf(N0.n));
     expect(() => decodeDecProof(level, st, rp, badW)).toThrow(/out of range/);
+  });
+});
+
+describe('Π^dec checks one by one (2048-bit level)', () => {
+  const y = randomBelow(pow2(B - 1), rng);
+  const { ciphertext, nonce } = encryptRandom(N0, y, rng);
+  const st: DecStatement = { curve, paillier: N0, ciphertext, x: mod(y, q), plaintextBits: B };
+  const proof = proveDec(level, ctx, rp, st, { y, rho: nonce }, rng);
+  const z1Bound = pow2(B + level.epsilon);
+
+  it('z₁ = ±2^(B+ε) is accepted and one past it refused (a prover of y = 0 picks z₁ = α)', () => {
+    const zero = encryptRandom(N0, 0n, rng);
+    const st0: DecStatement = { ...st, ciphertext: zero.ciphertext, x: 0n };
+    for (const z1 of [z1Bound, -z1Bound]) expect(verifyDec(level, ctx, rp, st0, forge(st0, 0n, zero.nonce, z1))).toBe(true);
+    for (const z1 of [z1Bound + 1n, -z1Bound - 1n]) {
+      const cheat = forge(st0, 0n, zero.nonce, z1);
+      expect(cheat.z1).toBe(z1);
+      expect(equationsHold(st0, cheat)).toBe(true);
+      expect(verifyDec(level, ctx, rp, st0, cheat)).toBe(false);
+    }
+  });
+
+  it('a negative bound B is refused without throwing (the transcript cannot hold it), by the verifier and the decoder', () => {
+    const negative = { ...st, plaintextBits: -1 };
+    expect(verifyDec(level, ctx, rp, negative, { ...proof, z1: 1n })).toBe(false); // z₁ inside ±2^(ε−1)
+    expect(() => decodeDecProof(level, negative, rp, encodeDecProof(st, rp, proof))).toThrow(/plaintext bound/);
+  });
+
+  it('a non-canonical ciphertext (C + N₀²) with a proof made for it is refused; C − N₀² too, without throwing', () => {
+    const high = { ...st, ciphertext: ciphertext + N0.n2 };
+    expect(verifyDec(level, ctx, rp, high, proveDec(level, ctx, rp, high, { y, rho: nonce }, rng))).toBe(false);
+    expect(verifyDec(level, ctx, rp, { ...st, ciphertext: ciphertext - N0.n2 }, proof)).toBe(false);
+  });
+
+  it('a ciphertext sharing a factor with N₀ is refused without throwing (a negative challenge would invert it)', () => {
+    const bad = [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n].map((j): DecStatement => ({ ...st, ciphertext: FIXTURE_2048.keys[0]!.p * j }));
+    expect(bad.some((b) => challenge(b, proof) < 0n)).toBe(true);
+    for (const b of bad) expect(verifyDec(level, ctx, rp, b, proof)).toBe(false);
+  });
+
+  it('a non-unit S with the Paillier equation and the congruence right and a negative challenge is refused without throwing', () => {
+    const pHat = FIXTURE_2048.ringPedersen.p;
+    const alpha = () => randomSymmetric(pow2(B + level.epsilon - 1), rng);
+    let cheat = forge(st, y, nonce, alpha(), pHat);
+    for (let j = 2n; challenge(st, cheat) >= 0n; j++) cheat = forge(st, y, nonce, alpha(), pHat * j);
+    const e = challenge(st, cheat);
+    expect(encrypt(N0, cheat.z1, cheat.w)).toBe((cheat.A * modPow(ciphertext, e, N0.n2)) % N0.n2);
+    expect(mod(cheat.z1 - cheat.gamma - e * st.x, q)).toBe(0n);
+    expect(verifyDec(level, ctx, rp, st, cheat)).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { DecodeError } from '../../src/engine/codec.js';
 import { seededRng } from '../../src/rng.js';
 import { type RingPedersenSecret } from '../../src/paillier/ring-pedersen.js';
 import { type ProofContext } from '../../src/proofs/paillier-context.js';
-import { decodePrmProof, encodePrmProof, prmChallenges, proveRingPedersen, verifyRingPedersen } from '../../src/proofs/ring-pedersen-params.js';
+import { type PrmProof, decodePrmProof, encodePrmProof, prmChallenges, proveRingPedersen, verifyRingPedersen } from '../../src/proofs/ring-pedersen-params.js';
 import { FIXTURE_2048, FIXTURE_3072 } from '../fixtures/paillier-fixtures.js';
 
 const ctx: ProofContext = { sessionId: utf8('session-A'), prover: 3, keyId: utf8('key-1') };
@@ -96,5 +96,61 @@ describe('Π^prm adversarial (2048-bit level)', () => {
     const big = bytes.slice();
     big.fill(0xff, 2, 2 + 256);
     expect(() => decodePrmProof(level, params, big)).toThrow(/out of range/);
+  });
+});
+
+describe('Π^prm checks one by one (2048-bit level)', () => {
+  const { level, ringPedersen: secret } = FIXTURE_2048;
+  const { params, lambda, phi } = secret;
+  const proof = proveRingPedersen(level, ctx, secret, rng);
+
+  /** The honest prover, with commitment i shifted by `shift` before the challenges are drawn. */
+  function forgeShifted(i: number, shift: bigint): { commitments: bigint[]; responses: bigint[] } {
+    const nonces = Array.from({ length: level.repetitions }, () => randomBelow(phi, rng));
+    const commitments = nonces.map((a, j) => modPow(params.t, a, params.n) + (j === i ? shift : 0n));
+    const bits = prmChallenges(level, ctx, params, commitments);
+    return { commitments, responses: nonces.map((a, j) => (a + BigInt(bits[j]!) * lambda) % phi) };
+  }
+
+  it('a commitment A + N̂ (the same residue) in a proof made around it is refused by the range check', () => {
+    expect(verifyRingPedersen(level, ctx, params, forgeShifted(4, 0n))).toBe(true);
+    expect(verifyRingPedersen(level, ctx, params, forgeShifted(4, params.n))).toBe(false);
+  });
+
+  it('a response z − φ(N̂) (the same power of t) is refused by the range check', () => {
+    const responses = proof.responses.map((z, j) => (j === 5 ? z - phi : z));
+    expect(modPow(params.t, responses[5]!, params.n)).toBe(modPow(params.t, proof.responses[5]!, params.n));
+    expect(verifyRingPedersen(level, ctx, params, { commitments: proof.commitments, responses })).toBe(false);
+  });
+
+  it('an extra commitment hashed into the challenges (the m responses still valid) is refused by the count check', () => {
+    const nonces = Array.from({ length: level.repetitions }, () => randomBelow(phi, rng));
+    const commitments = [...nonces, 1n].map((a) => modPow(params.t, a, params.n));
+    const bits = prmChallenges(level, ctx, params, commitments);
+    const responses = nonces.map((a, j) => (a + BigInt(bits[j]!) * lambda) % phi);
+    expect(verifyRingPedersen(level, ctx, params, { commitments, responses })).toBe(false);
+  });
+
+  it('an extra trailing response is refused (the count check on responses)', () => {
+    expect(verifyRingPedersen(level, ctx, params, { commitments: proof.commitments, responses: [...proof.responses, 1n] })).toBe(false);
+  });
+
+  it('malformed proof objects are refused without throwing', () => {
+    const bad: unknown[] = [
+      { commitments: proof.commitments.map(() => null), responses: proof.responses },
+      { commitments: proof.commitments, responses: undefined },
+      { commitments: proof.commitments.map((a) => Number(a % 1000n)), responses: proof.responses },
+      null,
+    ];
+    for (const b of bad) expect(verifyRingPedersen(level, ctx, params, b as PrmProof)).toBe(false);
+    expect(verifyRingPedersen(level, ctx, null as unknown as typeof params, proof)).toBe(false);
+  });
+
+  it('decoding refuses a modulus below 2 before reading (N̂ = 1 would decode all-zero bytes)', () => {
+    const m = level.repetitions;
+    const zeros = new Uint8Array(2 + 2 * m);
+    zeros[0] = m >> 8;
+    zeros[1] = m & 0xff;
+    expect(() => decodePrmProof(level, { ...params, n: 1n }, zeros)).toThrow(/bad modulus/);
   });
 });
