@@ -255,6 +255,11 @@ describe('Π^dec checks one by one (2048-bit level)', () => {
     }
   });
 
+  it('a statement or proof whose x or γ is not a bigint (a number from hand-built JSON) is refused without throwing', () => {
+    expect(verifyDec(level, ctx, rp, { ...st, x: Number(st.x % 1000n) as unknown as bigint }, proof)).toBe(false);
+    expect(verifyDec(level, ctx, rp, st, { ...proof, gamma: 7 as unknown as bigint })).toBe(false);
+  });
+
   it('a negative bound B is refused without throwing (the transcript cannot hold it), by the verifier and the decoder', () => {
     const negative = { ...st, plaintextBits: -1 };
     expect(verifyDec(level, ctx, rp, negative, { ...proof, z1: 1n })).toBe(false); // z₁ inside ±2^(ε−1)
