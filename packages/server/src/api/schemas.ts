@@ -25,6 +25,7 @@ export const signBody = {
     message: hex,
     hash: { type: 'string', enum: ECDSA_HASHES },
     digest: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+    signers: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, minItems: 1, maxItems: 255 },
   },
 } as const;
 

@@ -13,6 +13,9 @@ import type { NodeHub } from './node-hub.js';
 /** A request body without the envelope fields the dispatcher fills in. */
 export type RequestBody = SessionRequest extends infer R ? (R extends unknown ? Omit<R, 'id' | 'session' | 'issuedAt' | 'expiresAt'> : never) : never;
 
+/** Results that mean the node will not take part in the session. */
+const ABSENT = new Set(['NODE_OFFLINE', 'NODE_TIMEOUT', 'POOL_ITEM_GONE']);
+
 /** How long a node may take to receive a request and start on it (not how long the protocol runs). */
 const REQUEST_TTL_MS = 60_000;
 
@@ -39,20 +42,24 @@ export class Dispatcher {
   }
 
   /**
-   * Every node's result, in node order; or, as soon as one node says it no longer holds its pooled
-   * item, the results so far: that node will not take part, and its peers would wait for it until
-   * their protocol timeout.
+   * Every node's result, in node order. A node that will not take part (offline, not answering,
+   * or without its pooled item) would leave its peers waiting until their protocol timeout, so
+   * they are told to stop at once (NodeHub.cancel); for a lost pooled item the results so far are
+   * returned without waiting for theirs.
    */
   private gather(nodes: readonly number[], signed: SignedRequest, timeoutMs: number): Promise<[number, RequestResult][]> {
     return new Promise((resolve) => {
       const results = new Map<number, RequestResult>();
+      const refs = new Map(nodes.map((n) => [n, randomUUID()] as const));
       const done = () => resolve(nodes.filter((n) => results.has(n)).map((n) => [n, results.get(n)!]));
       for (const n of nodes) {
         void this.hub
-          .request(n, signed, timeoutMs)
+          .request(n, signed, timeoutMs, refs.get(n))
           .catch((e: unknown): RequestResult => ({ ok: false, error: { code: 'NODE_ERROR', message: (e as Error).message } }))
           .then((r) => {
             results.set(n, r);
+            const absent = !r.ok && ABSENT.has(r.error.code);
+            if (absent) for (const other of nodes) if (!results.has(other)) this.hub.cancel(other, refs.get(other)!, [n]);
             if (results.size === nodes.length || (!r.ok && r.error.code === 'POOL_ITEM_GONE')) done();
           });
       }

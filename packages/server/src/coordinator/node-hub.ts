@@ -75,13 +75,23 @@ export class NodeHub {
     this.online.set(id, conn);
     this.relay.attach(conn, { name, staticKey: new Uint8Array(0), handshakeHash: new Uint8Array(0) });
     this.seen(id);
+    this.tellPeers(id, 'peer-joined');
     conn.on('close', () => {
       if (this.online.get(id) !== conn) return;
       this.online.delete(id);
       this.fail(id, 'NODE_OFFLINE', `node ${id} disconnected`);
+      this.tellPeers(id, 'peer-left');
       this.logger.warn('node offline', { node: id });
     });
     this.logger.info('node online', { node: id });
+  }
+
+  /**
+   * Tells the other online nodes that `id` came or went: their end-to-end links to it belong to
+   * its previous connection (or process) and are dead, so they drop them and dial afresh.
+   */
+  private tellPeers(id: number, type: 'peer-joined' | 'peer-left'): void {
+    for (const [other, conn] of this.online) if (other !== id) conn.send(encodeControl({ type, node: id })).catch(() => undefined);
   }
 
   private seen(id: number): void {
@@ -136,11 +146,20 @@ export class NodeHub {
     }));
   }
 
+  /**
+   * Tells a node to stop the protocol of request `ref` because `offline` will not take part: it
+   * answers at once (naming them) instead of at its protocol timeout. A node acts on this only
+   * for a request it is running; cancelling is no more than a coordinator can do by not relaying.
+   */
+  cancel(node: number, ref: string, offline: number[]): void {
+    const message: CancelMessage = { type: 'cancel', ref, offline };
+    this.online.get(node)?.send(encodeControl(message)).catch(() => undefined);
+  }
+
   /** Sends a signed request to one node and waits for its result (or its absence, named). */
-  request(node: number, signed: SignedRequest, timeoutMs: number): Promise<RequestResult> {
+  request(node: number, signed: SignedRequest, timeoutMs: number, ref: string = randomUUID()): Promise<RequestResult> {
     const conn = this.online.get(node);
     if (!conn) return Promise.resolve({ ok: false, error: { code: 'NODE_OFFLINE', message: `node ${node} is offline`, waitingFor: [node] } });
-    const ref = randomUUID();
     return new Promise<RequestResult>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(ref);
@@ -150,6 +169,14 @@ export class NodeHub {
       conn.send(encodeControl({ type: 'request', ref, signed })).catch(() => this.fail(node, 'NODE_OFFLINE', `node ${node} is unreachable`));
     });
   }
+}
+
+/** Control messages the coordinator sends besides requests. */
+export interface CancelMessage {
+  type: 'cancel';
+  ref: string;
+  /** The parties that will not answer: the node's protocol stops waiting for them. */
+  offline: number[];
 }
 
 function isPendingEntry(v: unknown): v is { keyId: string; version: number } {

@@ -26,6 +26,8 @@ export interface SignInput {
   message?: string;
   hash?: EcdsaHash;
   digest?: string;
+  /** Committee members that must sign (an operator's choice); otherwise the first online quorum. */
+  signers?: number[];
 }
 
 export interface SignatureResponse {
@@ -64,6 +66,10 @@ export class SigningService {
     } else if ((input.digest === undefined) === (input.message === undefined) || (input.message !== undefined && input.hash === undefined) || (input.digest !== undefined && input.hash !== undefined)) {
       throw new ApiError('UNSUPPORTED_FOR_SCHEME', 'ECDSA signs { "message", "hash" } or { "digest" }');
     }
+    const chosen = input.signers;
+    if (chosen && (chosen.length < key.threshold || chosen.some((p, i) => !key.parties.includes(p) || (i > 0 && p <= chosen[i - 1]!)))) {
+      throw new ApiError('VALIDATION_FAILED', `signers must be at least ${key.threshold} distinct members of the committee ${key.parties.join(',')}, ascending`);
+    }
   }
 
   async get(id: string): Promise<SignatureRecord> {
@@ -76,7 +82,7 @@ export class SigningService {
     const key = await this.keys.get(keyId);
     if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${keyId} is ${key.status}`);
     this.validate(key, input);
-    const requestHash = createHash('sha256').update(JSON.stringify([keyId, input.message ?? null, input.hash ?? null, input.digest ?? null])).digest('hex');
+    const requestHash = createHash('sha256').update(JSON.stringify([keyId, input.message ?? null, input.hash ?? null, input.digest ?? null, input.signers ?? null])).digest('hex');
     const now = new Date();
     const record: SignatureRecord = { id: randomUUID(), keyId, idempotencyKey: idempotencyKey ?? null, requestHash, status: 'pending', result: null, createdAt: now, updatedAt: now };
     const created = await this.signatures.create(record);
@@ -112,7 +118,13 @@ export class SigningService {
     }
   }
 
-  private quorum(key: KeyRecord, excluded: ReadonlySet<number>): number[] {
+  private quorum(key: KeyRecord, excluded: ReadonlySet<number>, chosen?: number[]): number[] {
+    if (chosen) {
+      // The caller's choice is kept: no other quorum is tried.
+      const offline = chosen.filter((p) => !this.hub.isOnline(p) || excluded.has(p));
+      if (offline.length) throw new ApiError('NOT_ENOUGH_NODES', `chosen signers offline: ${offline.join(', ')}`, { waitingFor: offline });
+      return chosen;
+    }
     const online = key.parties.filter((p) => this.hub.isOnline(p) && !excluded.has(p));
     if (online.length < key.threshold) throw new ApiError('NOT_ENOUGH_NODES', `key needs ${key.threshold} of its committee online; ${online.length} available`);
     return online.slice(0, key.threshold);
@@ -123,7 +135,7 @@ export class SigningService {
     let usePool = this.pools !== undefined;
     for (let attempt = 0; ; ) {
       // The quorum among online nodes first, then its pooled items: each needs all its holders.
-      const signers = this.quorum(key, excluded);
+      const signers = this.quorum(key, excluded, input.signers);
       const pooled = usePool ? await this.pools!.claim(key, signers, input) : undefined;
       try {
         const outputs = await this.dispatcher.run(

@@ -77,6 +77,8 @@ export async function startSignerNode(cfg: NodeProcessConfig): Promise<RunningNo
     logger,
   });
 
+  // Requests in progress by the coordinator's reference, so that it can cancel one.
+  const running = new Map<string, AbortController>();
   const onConnected = (conn: SecureConnection) => {
     mesh.useEndpoint(
       new RelayEndpoint(conn, { name: cfg.name, staticKey: keys.staticKey, peers: nodePins(cfg.manifest), onSession: (s, p) => mesh.accept(s, p), logger }),
@@ -88,9 +90,23 @@ export async function startSignerNode(cfg: NodeProcessConfig): Promise<RunningNo
       } catch {
         return; // relay envelopes: the endpoint's
       }
-      if (message.type !== 'request' || typeof message.ref !== 'string') return;
+      if ((message.type === 'peer-joined' || message.type === 'peer-left') && typeof message.node === 'number') {
+        mesh.dropLinks(message.node);
+        return;
+      }
+      if (typeof message.ref !== 'string') return;
       const ref = message.ref;
-      void signer.handle(message.signed).then((result) => conn.send(encodeControl({ type: 'result', ref, result })).catch(() => undefined));
+      if (message.type === 'cancel') {
+        running.get(ref)?.abort();
+        return;
+      }
+      if (message.type !== 'request' || running.has(ref)) return;
+      const cancel = new AbortController();
+      running.set(ref, cancel);
+      void signer
+        .handle(message.signed, cancel.signal)
+        .then((result) => conn.send(encodeControl({ type: 'result', ref, result })).catch(() => undefined))
+        .finally(() => running.delete(ref));
     });
     // The pending shares tell the coordinator which dealings this node may still have to finish.
     void vault

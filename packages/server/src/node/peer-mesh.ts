@@ -42,6 +42,14 @@ export class PeerMesh implements ProtocolTransport {
     this.dialing.clear();
   }
 
+  /** Drops the links to `peer`, whose coordinator connection changed (it restarted or left). */
+  dropLinks(peer: number): void {
+    const link = this.links.get(peer);
+    this.links.delete(peer);
+    this.dialing.delete(peer);
+    link?.close('peer reconnected to the coordinator');
+  }
+
   /** An end-to-end session a peer opened (RelayEndpoint's onSession). */
   accept(session: SecureConnection, peer: PeerInfo): void {
     const id = this.idOf.get(peer.name);

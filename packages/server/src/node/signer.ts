@@ -51,6 +51,7 @@ import {
   frostSigningKey,
   hexToBytes,
 } from '@mpc-wallet/core';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { NodeStore } from '../stores/types.js';
 import { RequestRefused, type SessionRequest, openRequest } from '../session/request.js';
@@ -86,6 +87,9 @@ export interface SignerNodeConfig {
 
 export type RequestResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: { code: string; message: string; culprits?: number[]; waitingFor?: number[] } };
 
+/** The cancellation signal of the request being handled, for every protocol it runs. */
+const requestSignal = new AsyncLocalStorage<AbortSignal>();
+
 /**
  * A registry that lets a protocol start only under a session id this node has claimed durably
  * first (`reserve`): the store's uniqueness rule is what makes the claim single, the protocol's own
@@ -117,11 +121,12 @@ export class SignerNode {
   }
 
   /** Handles one signed request; never throws: every failure is a result naming its cause. */
-  async handle(signed: unknown): Promise<RequestResult> {
+  async handle(signed: unknown, signal?: AbortSignal): Promise<RequestResult> {
     let request: SessionRequest | undefined;
     try {
       request = openRequest(signed, this.cfg.coordinatorKey, this.now());
-      const output = await this.dispatch(request);
+      const r = request;
+      const output = await (signal ? requestSignal.run(signal, () => this.dispatch(r)) : this.dispatch(r));
       return { ok: true, output };
     } catch (e) {
       const error = describeFailure(e);
@@ -153,8 +158,10 @@ export class SignerNode {
   /** Runs one protocol instance after claiming its session id durably. */
   private async run<T>(p: Protocol<T>, participants: readonly number[], beforeRelease?: (p: Protocol<T>) => Promise<void>, timeoutMs = this.cfg.protocolTimeoutMs): Promise<T> {
     await this.sessions.reserve(p);
+    const signal = requestSignal.getStore();
     return runProtocol(p, this.cfg.transport(participants), {
       timeoutMs,
+      ...(signal ? { signal } : {}),
       ...(beforeRelease ? { beforeRelease: (proto: Protocol<T>) => beforeRelease(proto) } : {}),
     });
   }

@@ -40,17 +40,21 @@ export class SessionTimeout extends Error {
 
 export interface RunOptions<T> {
   timeoutMs: number;
+  /** Stops the run early, as a timeout naming the parties still awaited (their absence is known). */
+  signal?: AbortSignal;
   beforeRelease?: (protocol: Protocol<T>, outcome: Outcome<T>) => Promise<void>;
 }
 
 export function runProtocol<T>(protocol: Protocol<T>, transport: ProtocolTransport, opts: RunOptions<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let finished = false;
+    let unsubscribe: (() => void) | undefined;
     let released: Promise<void> = Promise.resolve();
     const finish = (settle: () => void) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', giveUp);
       unsubscribe?.();
       settle();
     };
@@ -79,8 +83,10 @@ export function runProtocol<T>(protocol: Protocol<T>, transport: ProtocolTranspo
       }
       release(outcome);
     };
-    const timer = setTimeout(() => finish(() => reject(new SessionTimeout(protocol.protocol, protocol.waitingFor()))), opts.timeoutMs);
-    let unsubscribe: (() => void) | undefined;
+    const giveUp = () => finish(() => reject(new SessionTimeout(protocol.protocol, protocol.waitingFor())));
+    const timer = setTimeout(giveUp, opts.timeoutMs);
+    if (opts.signal?.aborted) giveUp();
+    opts.signal?.addEventListener('abort', giveUp, { once: true });
     step(() => protocol.start());
     if (!finished) unsubscribe = transport.subscribe(protocol.protocol, protocol.session, (m) => step(() => protocol.receive(m)));
   });

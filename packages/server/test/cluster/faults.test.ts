@@ -3,6 +3,7 @@
  * SIGKILL at awkward moments and restarted with their data; afterwards every key is usable,
  * every node holds the same share version, and no idempotency key ever yields two signatures.
  */
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
@@ -15,6 +16,8 @@ beforeAll(async () => {
   cluster = await startProcessCluster();
 }, 120_000);
 afterAll(async () => {
+  // MPC_TEST_LOGS=<file> keeps the processes' logs for a post-mortem.
+  if (process.env.MPC_TEST_LOGS && cluster) writeFileSync(process.env.MPC_TEST_LOGS, cluster.logs());
   await cluster?.stop();
 });
 
@@ -24,7 +27,9 @@ async function createKey(scheme: string): Promise<{ id: string; publicKey: strin
   const r = await cluster.call('POST', '/v1/keys', { scheme, threshold: 2, parties: 3 });
   expect([201, 202]).toContain(r.status);
   await waitFor(async () => (await cluster.call('GET', `/v1/keys/${r.body.id}`)).body.status !== 'pending', 120_000, 'key generation');
-  return (await cluster.call('GET', `/v1/keys/${r.body.id}`)).body;
+  const key = (await cluster.call('GET', `/v1/keys/${r.body.id}`)).body;
+  expect(key.status, JSON.stringify(key.failure)).toBe('active');
+  return key;
 }
 
 function verify(scheme: string, publicKey: string, signature: string): boolean {
@@ -41,17 +46,13 @@ async function online(ids: number[]): Promise<void> {
   }
 }
 
-/** Signs with every pair of the committee in turn (the third node stopped), proving each holds a working share. */
+/** Signs with every pair of the committee in turn, proving that each member holds a working share of the current version. */
 async function signsWithEveryQuorum(key: { id: string; publicKey: string }, scheme: string): Promise<void> {
-  for (const down of [1, 2, 3]) {
-    await cluster.killNode(down, 'SIGTERM');
-    await online([1, 2, 3].filter((n) => n !== down));
-    const r = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message });
-    expect(r.status, `without node ${down}: ${JSON.stringify(r.body)}`).toBe(200);
-    expect(r.body.signers).toEqual([1, 2, 3].filter((n) => n !== down));
+  for (const signers of [[1, 2], [1, 3], [2, 3]]) {
+    const r = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message, signers });
+    expect(r.status, `signers ${signers.join(',')}: ${JSON.stringify(r.body)}`).toBe(200);
+    expect(r.body.signers).toEqual(signers);
     expect(verify(scheme, key.publicKey, r.body.signature)).toBe(true);
-    await cluster.startNode(down);
-    await online([1, 2, 3]);
   }
 }
 

@@ -83,6 +83,27 @@ describe('cluster: keys and signatures over HTTP', () => {
     expect(status.body).toMatchObject({ id: first.body.id, status: 'completed', result: first.body });
   }, 60_000);
 
+  it('signs with the signers a caller chooses, and refuses a choice outside the committee or offline', async () => {
+    const key = await activeKey('eddsa-ed25519');
+    for (const signers of [[1, 3], [2, 3], [1, 2, 3]]) {
+      const r = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message, signers });
+      expect([r.status, r.body.signers]).toEqual([200, signers]);
+      expect(ed25519.verify(hexToBytes(r.body.signature), hexToBytes(message), hexToBytes(key.publicKey))).toBe(true);
+    }
+    for (const signers of [[1], [3, 1], [1, 4], [2, 2]]) {
+      const r = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message, signers });
+      expect([r.status, r.body.error.code], JSON.stringify(signers)).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    await cluster.stopNode(3);
+    await waitFor(() => !cluster.coordinator.hub.isOnline(3), 10_000, 'node 3 offline');
+    const offline = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message, signers: [1, 3] });
+    expect([offline.status, offline.body.error.code, offline.body.error.retriable, offline.body.error.waitingFor]).toEqual([503, 'NOT_ENOUGH_NODES', true, [3]]);
+    const other = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message });
+    expect([other.status, other.body.signers]).toEqual([200, [1, 2]]);
+    await cluster.startNode(3);
+    await waitFor(() => cluster.coordinator.hub.isOnline(3), 60_000, 'node 3 back');
+  }, 120_000);
+
   it('refresh keeps the public key, bumps the version, and the key still signs', async () => {
     const key = await activeKey('schnorr-bip340');
     const r = await cluster.call('POST', `/v1/keys/${key.id}/refresh`);

@@ -74,6 +74,19 @@ describe('session runner', () => {
     }
   });
 
+  it('stops at once when cancelled, naming the parties still awaited', async () => {
+    const parties = dkg('cancel');
+    const net = network(ids, (m) => m.from === 3);
+    const cancel = new AbortController();
+    const run = runProtocol(parties[0]!, net(1), { timeoutMs: 60_000, signal: cancel.signal });
+    setTimeout(() => cancel.abort(), 50);
+    const started = Date.now();
+    const e = (await run.catch((err: unknown) => err)) as SessionTimeout;
+    expect(e).toBeInstanceOf(SessionTimeout);
+    expect(e.waitingFor).toEqual([2, 3]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('holds each step’s messages until beforeRelease has finished, in order', async () => {
     const parties = dkg('release');
     const net = network(ids);

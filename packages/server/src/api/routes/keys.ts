@@ -42,12 +42,12 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
 
   app.post<{ Params: { id: string } }>('/keys/:id/refresh', { schema: { params: keyIdParams } }, async (request) => keyView(await keys.refresh(request.params.id)));
 
-  app.post<{ Params: { id: string }; Body: { message?: string; hash?: EcdsaHash; digest?: string }; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Params: { id: string }; Body: { message?: string; hash?: EcdsaHash; digest?: string; signers?: number[] }; Headers: { 'idempotency-key'?: string } }>(
     '/keys/:id/signatures',
     { schema: { params: keyIdParams, body: signBody, headers: idempotencyHeaders } },
     async (request) => {
-      const { message, hash, digest } = request.body;
-      const input = { ...(message !== undefined ? { message: lower(message)! } : {}), ...(hash ? { hash } : {}), ...(digest ? { digest: lower(digest)! } : {}) };
+      const { message, hash, digest, signers } = request.body;
+      const input = { ...(message !== undefined ? { message: lower(message)! } : {}), ...(hash ? { hash } : {}), ...(digest ? { digest: lower(digest)! } : {}), ...(signers ? { signers } : {}) };
       return signing.sign(request.params.id, input, request.headers['idempotency-key']);
     },
   );

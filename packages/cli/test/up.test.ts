@@ -1,0 +1,91 @@
+/**
+ * The README's main command: `mpc-wallet up` starts a coordinator and three signer nodes as
+ * separate processes; a key made in one run signs in the next; Ctrl-C (SIGINT) stops all four;
+ * logs are JSON lines that carry no secret.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+const BIN = fileURLToPath(new URL('../bin/mpc-wallet.js', import.meta.url));
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+let home = '';
+afterAll(async () => {
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('mpc-wallet up', () => {
+  it('runs the cluster, keeps keys across a restart, stops on Ctrl-C, and logs no secret', async () => {
+    home = await mkdtemp(join(tmpdir(), 'mpc-up-'));
+    const port = await freePort();
+    const prefix = `up${randomBytes(4).toString('hex')}_`;
+    let logs = '';
+    const start = (): ChildProcess => {
+      const child = spawn(process.execPath, [BIN, 'up', '--port', String(port), '--home', home], {
+        env: { ...process.env, MPC_WALLET_SCHEMA_PREFIX: prefix, MPC_WALLET_PASSPHRASE: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+      child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
+      return child;
+    };
+    const api = `http://127.0.0.1:${port}`;
+    const call = async (method: string, path: string, apiKey: string, body?: unknown) => {
+      const res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: res.status, body: (await res.json()) as Record<string, string> };
+    };
+    const stop = async (child: ChildProcess) => {
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      return exited;
+    };
+
+    const first = start();
+    await until(async () => (await fetch(`${api}/readyz`)).status === 200, 'the first start');
+    const apiKey = (await readFile(join(home, 'admin-api-key'), 'utf8')).trim();
+    expect((await stat(join(home, 'admin-api-key'))).mode & 0o777).toBe(0o600);
+    const passphrase = (await readFile(join(home, 'passphrase'), 'utf8')).trim();
+    const created = await call('POST', '/v1/keys', apiKey, { scheme: 'eddsa-ed25519', threshold: 2, parties: 3 });
+    expect(created.status).toBe(201);
+    const message = '68656c6c6f';
+    const signed = await call('POST', `/v1/keys/${created.body.id}/signatures`, apiKey, { message });
+    expect(ed25519.verify(Buffer.from(signed.body.signature!, 'hex'), Buffer.from(message, 'hex'), Buffer.from(created.body.publicKey!, 'hex'))).toBe(true);
+    expect(await stop(first)).toBe(0);
+
+    const second = start();
+    await until(async () => (await fetch(`${api}/readyz`)).status === 200, 'the second start');
+    const again = await call('POST', `/v1/keys/${created.body.id}/signatures`, apiKey, { message });
+    expect(again.status).toBe(200);
+    expect(ed25519.verify(Buffer.from(again.body.signature!, 'hex'), Buffer.from(message, 'hex'), Buffer.from(created.body.publicKey!, 'hex'))).toBe(true);
+    expect(await stop(second)).toBe(0);
+
+    const lines = logs.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(8);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    for (const secret of [apiKey, passphrase]) expect(logs).not.toContain(secret);
+    for (const name of ['coordinator', 'node-1', 'node-2', 'node-3']) expect(logs).toContain(`"process":"${name}"`);
+  }, 420_000);
+});
