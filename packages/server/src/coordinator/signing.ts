@@ -45,6 +45,8 @@ export interface SignatureResponse {
 }
 
 const POLL_MS = 100;
+/** Beyond the signing timeout, how long a pending request's record must lie untouched before a retry takes it over. */
+const STALE_MARGIN_MS = 10_000;
 
 export class SigningService {
   constructor(
@@ -95,7 +97,12 @@ export class SigningService {
     if (existing.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_CONFLICT', 'this idempotency key was used with another request body');
     const deadline = Date.now() + this.timeoutMs;
     let current: SignatureRecord | undefined = existing;
-    while (current?.status === 'pending' && Date.now() < deadline) {
+    while (current?.status === 'pending') {
+      // Untouched for longer than any attempt may run: the instance that ran it died. One retry
+      // takes it over (compare-and-set); an attempt of a live instance has ended by then.
+      const staleBefore = new Date(Date.now() - this.timeoutMs - STALE_MARGIN_MS);
+      if (current.updatedAt < staleBefore && (await this.signatures.reclaim(current.id, requestHash, staleBefore))) return this.execute(current.id, key, input);
+      if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       current = await this.signatures.get(existing.id);
     }

@@ -153,6 +153,11 @@ export interface SignatureStore {
   get(id: string): Promise<SignatureRecord | undefined>;
   /** Compare-and-set failed → pending, for a retry of a request that failed retriably; false when it is not failed. */
   reopen(id: string, requestHash: string): Promise<boolean>;
+  /**
+   * Compare-and-set of a pending request last touched before `staleBefore` (its instance died
+   * mid-request): touches it and returns true for exactly one of concurrent callers.
+   */
+  reclaim(id: string, requestHash: string, staleBefore: Date): Promise<boolean>;
   finish(id: string, status: Exclude<SignatureStatus, 'pending'>, result: unknown): Promise<void>;
 }
 

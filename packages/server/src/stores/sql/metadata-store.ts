@@ -266,6 +266,13 @@ function signatureStore(sql: SqlClient): SignatureStore {
       ]);
       return rows.length === 1;
     },
+    async reclaim(id, requestHash, staleBefore) {
+      const rows = await sql.query(
+        `UPDATE signatures SET updated_at = now() WHERE id = $1 AND request_hash = $2 AND status = 'pending' AND updated_at < $3 RETURNING 1 AS reclaimed`,
+        [checkName('signature request id', id), checkName('request hash', requestHash), checkDate('staleBefore', staleBefore)],
+      );
+      return rows.length === 1;
+    },
     async finish(id, status, result) {
       checkName('signature request id', id);
       checkOneOf('final status', status, ['completed', 'failed'] as const);

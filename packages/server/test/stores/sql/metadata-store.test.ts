@@ -136,6 +136,24 @@ describeSql('metadata store', (backend, kind) => {
     await expect(signatures.finish('c', 'completed', cyclic)).rejects.toThrow(/JSON-serialisable/);
   });
 
+  it('signatures: a failed request reopens once for its own body; a stale pending one is reclaimed by one of 20 retries', async () => {
+    const { keys, signatures } = await store();
+    await keys.insert(key('k'));
+    await signatures.create(request('f', 'k', 'a'));
+    expect(await signatures.reopen('f', 'h1')).toBe(false); // still pending
+    await signatures.finish('f', 'failed', { code: 'NODES_UNAVAILABLE', retriable: true });
+    expect(await signatures.reopen('f', 'other body')).toBe(false);
+    expect(await Promise.all(Array.from({ length: 5 }, () => signatures.reopen('f', 'h1')))).toEqual([true, false, false, false, false]);
+    // a pending record whose instance died (updated long ago), and a fresh one
+    await signatures.create(request('stale', 'k', 'b'));
+    const cutoff = new Date(Date.now() - 1000);
+    expect(await signatures.reclaim('stale', 'other body', cutoff)).toBe(false);
+    const wins = await Promise.all(Array.from({ length: 20 }, () => signatures.reclaim('stale', 'h1', cutoff)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    await signatures.finish('stale', 'completed', { signature: 'x' });
+    expect(await signatures.reclaim('stale', 'h1', new Date(Date.now() + 60_000))).toBe(false);
+  });
+
   // PGlite's own-instance path is the node store's data-folder test.
   it.runIf(kind === 'postgres')('openMetadataStore migrates a fresh schema of a shared database', async () => {
     const b = backend();
