@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToHex } from '@mpc-wallet/core';
 import { MemoryLogger } from '../src/log.js';
-import { RelayEndpoint, RelayHub, type RelayInterceptor, SecureServer, connectTcp, type SecureConnection, decodeEnvelope, encodeEnvelope, ENVELOPE } from '../src/index.js';
+import { RelayEndpoint, RelayHub, type RelayInterceptor, SecureServer, connectTcp, type SecureConnection, decodeEnvelope, encodeEnvelope, ENVELOPE, CONTROL, decodeControl } from '../src/index.js';
 import { party, pins } from './parties.js';
 
 
@@ -160,11 +160,13 @@ describe('end-to-end sessions through the coordinator', () => {
     expect(() => decodeEnvelope(Uint8Array.of(0x77, 1, 65))).toThrow();
     const conn = net.outer.get('node-3')!;
     await conn.send(Uint8Array.of(0x77, 1, 65));
-    expect(await closed(conn)).toBe('peer closed: malformed relay envelope');
+    expect(await closed(conn)).toBe('peer closed: malformed message');
     // a node may not impersonate the coordinator's DELIVER
     const c1 = net.outer.get('node-1')!;
     await c1.send(encodeEnvelope({ ...env, type: ENVELOPE.DELIVER }));
-    expect(await closed(c1)).toBe('peer closed: malformed relay envelope');
+    expect(await closed(c1)).toBe('peer closed: malformed message');
+    // nor send a control message that is not a JSON object
+    expect(() => decodeControl(Uint8Array.of(CONTROL, 0x5b, 0x5d))).toThrow(/not a JSON object/);
     // the others keep working
     const a = await net.endpoints.get('node-2')!.connect('node-1').catch((e: Error) => e);
     expect(a).toBeInstanceOf(Error); // node-1 is gone: its session cannot complete
