@@ -24,7 +24,14 @@ const freePort = () =>
   });
 
 let home = '';
+/** The `up` process of the moment, stopped after a failure too (its children write into `home`). */
+let running: ChildProcess | undefined;
 afterAll(async () => {
+  if (running && running.exitCode === null && running.signalCode === null) {
+    const exited = new Promise((r) => running!.once('exit', r));
+    running.kill('SIGINT');
+    await exited;
+  }
   if (home) await rm(home, { recursive: true, force: true });
 });
 
@@ -50,12 +57,14 @@ describe('mpc-wallet up', () => {
       });
       child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
       child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
+      running = child;
       return child;
     };
     const api = `http://127.0.0.1:${port}`;
     const call = async (method: string, path: string, apiKey: string, body?: unknown) => {
       const res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      return { status: res.status, body: (await res.json()) as Record<string, string> };
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- asserted field by field
+      return { status: res.status, body: (await res.json()) as any };
     };
     const stop = async (child: ChildProcess) => {
       const exited = new Promise<number | null>((r) => child.once('exit', r));
@@ -66,6 +75,8 @@ describe('mpc-wallet up', () => {
     const first = start();
     await until(async () => (await fetch(`${api}/readyz`)).status === 200, 'the first start');
     const apiKey = (await readFile(join(home, 'admin-api-key'), 'utf8')).trim();
+    const allOnline = async () => (await call('GET', '/v1/nodes', apiKey)).body.filter((n: { status: string }) => n.status === 'online').length === 3;
+    await until(allOnline, 'three nodes online');
     expect((await stat(join(home, 'admin-api-key'))).mode & 0o777).toBe(0o600);
     const passphrase = (await readFile(join(home, 'passphrase'), 'utf8')).trim();
     const created = await call('POST', '/v1/keys', apiKey, { scheme: 'eddsa-ed25519', threshold: 2, parties: 3 });
@@ -77,6 +88,7 @@ describe('mpc-wallet up', () => {
 
     const second = start();
     await until(async () => (await fetch(`${api}/readyz`)).status === 200, 'the second start');
+    await until(allOnline, 'three nodes online again');
     const again = await call('POST', `/v1/keys/${created.body.id}/signatures`, apiKey, { message });
     expect(again.status).toBe(200);
     expect(ed25519.verify(Buffer.from(again.body.signature!, 'hex'), Buffer.from(message, 'hex'), Buffer.from(created.body.publicKey!, 'hex'))).toBe(true);
