@@ -33,9 +33,14 @@ const hex = (b) => Buffer.from(b).toString('hex');
 
 const home = mkdtempSync(join(os.tmpdir(), 'mpc-bench-'));
 const port = await freePort();
-const env = { ...process.env, MPC_WALLET_HOME: home };
-delete env.DATABASE_URL;
-delete env.REDIS_URL;
+// Embedded stores (PGlite, in-memory sessions) unless `--external`: then DATABASE_URL and
+// REDIS_URL as set, with schemas and keys of this run.
+const EXTERNAL = process.argv.includes('--external');
+const env = { ...process.env, MPC_WALLET_HOME: home, MPC_WALLET_SCHEMA_PREFIX: `bench${process.pid}_` };
+if (!EXTERNAL) {
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+}
 const cluster = spawn(process.execPath, ['packages/cli/bin/mpc-wallet.js', 'up', '--port', String(port), '--paillier-bits', BITS], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 let logs = '';
 cluster.stderr.on('data', (d) => (logs += d.toString()));
@@ -157,7 +162,7 @@ row('all', 'HTTP round trip, authenticated GET (no protocol)', percentile(http, 
 stop();
 writeFileSync(
   'bench/cluster-results.json',
-  `${JSON.stringify({ when: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, paillierBits: Number(BITS), quick: QUICK, rows }, null, 2)}\n`,
+  `${JSON.stringify({ when: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, paillierBits: Number(BITS), stores: EXTERNAL ? 'postgresql+redis' : 'pglite+memory', quick: QUICK, rows }, null, 2)}\n`,
 );
 rmSync(home, { recursive: true, force: true });
 console.log('wrote bench/cluster-results.json');

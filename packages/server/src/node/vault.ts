@@ -52,7 +52,12 @@ export function committeeOf(parties: readonly number[]): string {
   return `committee-${parties.join('-')}`;
 }
 
+/** Decoded key shares kept in memory: unsealing and decoding (point checks) cost more than signing. */
+const KEY_CACHE_SIZE = 4096;
+
 export class Vault {
+  private readonly keyCache = new Map<string, StoredKey>();
+
   constructor(
     private readonly store: NodeStore,
     /** The record master key (`sealer.deriveKey(RECORD_KEY_LABEL)`). */
@@ -71,11 +76,22 @@ export class Vault {
 
   async putKey(keyId: string, version: number, key: StoredKey): Promise<void> {
     await this.put('key-share', keyId, String(version), encodeKey(key));
+    this.remember(`${keyId}/${version}`, key);
   }
 
   async getKey(keyId: string, version: number): Promise<StoredKey | undefined> {
+    const id = `${keyId}/${version}`;
+    const cached = this.keyCache.get(id);
+    if (cached) return cached;
     const bytes = await this.get('key-share', keyId, String(version));
-    return bytes && decodeKey(bytes);
+    const key = bytes && decodeKey(bytes);
+    if (key) this.remember(id, key);
+    return key;
+  }
+
+  private remember(id: string, key: StoredKey): void {
+    if (this.keyCache.size >= KEY_CACHE_SIZE) this.keyCache.delete(this.keyCache.keys().next().value!);
+    this.keyCache.set(id, key);
   }
 
   /** Versions of a key this node holds, ascending. */
@@ -84,6 +100,7 @@ export class Vault {
   }
 
   async deleteKey(keyId: string, version: number): Promise<void> {
+    this.keyCache.delete(`${keyId}/${version}`);
     await this.store.records.delete('key-share', keyId, String(version));
   }
 

@@ -96,18 +96,29 @@ export function encodeSignedCommitment(suite: FrostCiphersuite, sc: SignedCommit
     .finish();
 }
 
-/** Strict decoding (points in the prime-order group); the signature is not checked here. */
+/**
+ * Strict decoding (points in the prime-order group); the signature is not checked here. The
+ * subgroup check is `checkCommitment`'s, which remembers the points it passed, so that the
+ * signing protocol's own check of the same commitment costs nothing (on ed25519 the check is
+ * most of a FROST signer's work).
+ */
 export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Array): SignedCommitment {
   const { curve } = suite;
   const r = new Reader(bytes);
   const identifier = BigInt(r.u16());
   const epoch = r.bytes(POOL_EPOCH_LENGTH);
   const sequence = r.u32();
-  const hiding = r.point(curve);
-  const binding = r.point(curve);
+  const hiding = r.point(curve, false);
+  const binding = r.point(curve, false);
   const signature = r.bytes(SIGNATURE_LENGTH);
   r.end();
-  return { commitment: { identifier, hiding, binding }, epoch, sequence, signature };
+  const commitment = { identifier, hiding, binding };
+  try {
+    checkCommitment(suite, commitment);
+  } catch {
+    throw new DecodeError('nonce commitment is not a point of the prime-order group');
+  }
+  return { commitment, epoch, sequence, signature };
 }
 
 /**
