@@ -93,6 +93,7 @@ export async function up(args: string[], stderr: { write(s: string): unknown }):
   const home = resolve(values.home ?? process.env.MPC_WALLET_HOME ?? '.mpc-wallet');
   const httpPort = port(values.port ?? process.env.MPC_WALLET_PORT, 8080, 'port');
   const nodePort = httpPort === 0 ? 0 : httpPort + 1;
+  await mkdir(home, { recursive: true, mode: 0o700 });
   const pass = await passphrase(home);
   const { manifestPath, apiKeyPath } = await prepareHome(home, pass);
   const env = { ...process.env, MPC_WALLET_PASSPHRASE: pass };

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -32,7 +32,7 @@ afterAll(async () => {
     running.kill('SIGINT');
     await exited;
   }
-  if (home) await rm(home, { recursive: true, force: true });
+  if (home) await rm(dirname(home), { recursive: true, force: true });
 });
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 180_000): Promise<void> {
@@ -46,7 +46,8 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 18
 
 describe('mpc-wallet up', () => {
   it('runs the cluster, keeps keys across a restart, stops on Ctrl-C, and logs no secret', async () => {
-    home = await mkdtemp(join(tmpdir(), 'mpc-up-'));
+    // A home that does not exist yet, as on a fresh machine.
+    home = join(await mkdtemp(join(tmpdir(), 'mpc-up-')), 'home');
     const port = await freePort();
     const prefix = `up${randomBytes(4).toString('hex')}_`;
     let logs = '';
