@@ -154,7 +154,7 @@ export async function coordinator(args: string[]): Promise<number> {
   return 0;
 }
 
-export async function node(args: string[]): Promise<number> {
+export async function node(args: string[]): Promise<never> {
   const { values } = parseArgs({
     args,
     options: { home: { type: 'string' }, manifest: { type: 'string' }, name: { type: 'string' }, coordinator: { type: 'string' }, 'paillier-bits': { type: 'string' } },
@@ -176,6 +176,9 @@ export async function node(args: string[]): Promise<number> {
     logger: jsonLogger({ process: values.name }),
   });
   await waitForSignal();
-  await running.stop();
-  return 0;
+  // A safe-prime search in progress runs on libuv's thread pool and cannot be cancelled; it would
+  // keep the process alive for minutes after everything else closed. The store gets a few
+  // seconds to close, then the process ends.
+  await Promise.race([running.stop(), new Promise((r) => setTimeout(r, 5_000).unref())]);
+  process.exit(0);
 }
