@@ -3,6 +3,8 @@ export * from './transport/channel.js';
 export * from './transport/connection.js';
 export * from './transport/endpoint.js';
 export * from './transport/envelope.js';
+export * from './bus/types.js';
+export * from './bus/in-process.js';
 export * from './coordinator/relay-hub.js';
 export * from './node/relay-endpoint.js';
 export * from './sealing/passphrase-sealer.js';
