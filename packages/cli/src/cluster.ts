@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SECURITY_LEVEL_128, SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
-import { type ClusterManifest, coordinatorPublicKeys, jsonLogger, nodePublicKeys, parseManifest, startCoordinator, startSignerNode, writeAtomically } from '@mpc-wallet/server';
+import { type ClusterManifest, jsonLogger, manifestOfHome, parseManifest, startCoordinator, startSignerNode, writeAtomically } from '@mpc-wallet/server';
 
 export class ClusterUsageError extends Error {}
 
@@ -64,17 +64,7 @@ async function prepareHome(home: string, pass: string): Promise<{ manifest: Clus
   const manifestPath = join(home, 'cluster.json');
   const apiKeyPath = join(home, 'admin-api-key');
   const existing = await readIfExists(manifestPath);
-  const coordinator = await coordinatorPublicKeys(join(home, 'coordinator'), pass);
-  const nodes = [];
-  for (let i = 1; i <= NODE_COUNT; i++) {
-    const keys = await nodePublicKeys(join(home, `node-${i}`), pass);
-    nodes.push({ id: i, name: `node-${i}`, noisePublicKey: keys.noisePublicKey, identityPublicKey: keys.identityPublicKey });
-  }
-  const manifest: ClusterManifest = {
-    version: 1,
-    coordinator: { name: 'coordinator', noisePublicKey: coordinator.noisePublicKey, requestPublicKey: coordinator.requestPublicKey },
-    nodes,
-  };
+  const manifest = await manifestOfHome(home, NODE_COUNT, pass);
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   if (existing !== text) await writeAtomically(manifestPath, text);
   if ((await readIfExists(apiKeyPath)) === undefined) {

@@ -29,4 +29,5 @@ export * from './session/runner.js';
 export * from './session/schemes.js';
 export * from './node/main.js';
 export * from './coordinator/main.js';
+export * from './api/services.js';
 export * from './api/app.js';

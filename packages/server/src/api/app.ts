@@ -5,21 +5,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import { ApiError } from '../errors.js';
-import type { KeyService } from '../coordinator/keys.js';
-import type { NodeHub } from '../coordinator/node-hub.js';
-import type { SigningService } from '../coordinator/signing.js';
+import type { ApiServices } from './services.js';
 import { keyRoutes } from './routes/keys.js';
 import { nodeRoutes } from './routes/nodes.js';
-
-export interface ApiServices {
-  keys: KeyService;
-  signing: SigningService;
-  hub: NodeHub;
-  /** SHA-256 (hex) of every API key allowed in. */
-  apiKeyHashes: readonly string[];
-  /** Nodes that must be online for /readyz (enough to sign). */
-  readyWhenOnline: number;
-}
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 

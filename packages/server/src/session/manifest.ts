@@ -4,7 +4,9 @@
  * never from the coordinator) and the coordinator's keys. `mpc-wallet up` writes it for a local
  * cluster; for separate machines an operator assembles it from each process's public keys.
  */
+import { join } from 'node:path';
 import { hexToBytes } from '@mpc-wallet/core';
+import { type ScryptSettings, openProcessKeys } from '../sealing/node-keystore.js';
 
 export interface ManifestNode {
   /** Party number, 1-based; also the node's protocol identifier. */
@@ -51,4 +53,18 @@ export function identityKeys(m: ClusterManifest): Map<number, Uint8Array> {
 /** Noise pins of the nodes: hex static key → name. */
 export function nodePins(m: ClusterManifest): Map<string, string> {
   return new Map(m.nodes.map((n) => [n.noisePublicKey, n.name] as const));
+}
+
+/**
+ * The manifest of a cluster whose data folders share one home: `coordinator/` and `node-1/` …
+ * `node-N/` (the layout of `mpc-wallet up`). Opening each folder makes its keys on first use.
+ */
+export async function manifestOfHome(home: string, nodeCount: number, passphrase: string, scrypt?: ScryptSettings): Promise<ClusterManifest> {
+  const coordinator = await openProcessKeys(join(home, 'coordinator'), passphrase, scrypt);
+  const nodes: ManifestNode[] = [];
+  for (let id = 1; id <= nodeCount; id++) {
+    const keys = await openProcessKeys(join(home, `node-${id}`), passphrase, scrypt);
+    nodes.push({ id, name: `node-${id}`, noisePublicKey: keys.noisePublicKey, identityPublicKey: keys.signingPublicKey });
+  }
+  return { version: 1, coordinator: { name: 'coordinator', noisePublicKey: coordinator.noisePublicKey, requestPublicKey: coordinator.signingPublicKey }, nodes };
 }

@@ -4,7 +4,7 @@ import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@mpc-wallet/core';
-import { type LocalCluster, startLocalCluster, waitFor } from './local-cluster.js';
+import { type LocalCluster, activeKey as newActiveKey, startLocalCluster, waitFor } from './local-cluster.js';
 
 let cluster: LocalCluster;
 beforeAll(async () => {
@@ -14,14 +14,11 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function activeKey(scheme: string, threshold = 2, parties = 3) {
-  const created = await cluster.call('POST', '/v1/keys', { scheme, threshold, parties });
-  expect([201, 202]).toContain(created.status);
-  const id = created.body.id as string;
-  await waitFor(async () => (await cluster.call('GET', `/v1/keys/${id}`)).body.status !== 'pending', 240_000, `key ${id}`);
-  const key = (await cluster.call('GET', `/v1/keys/${id}`)).body;
-  expect(key, JSON.stringify(key.failure)).toMatchObject({ id, scheme, threshold, parties, status: "active", version: 1 });
-  return key as { id: string; publicKey: string };
+/** A new 2-of-3 key of `scheme`, active at version 1. */
+async function activeKey(scheme: string) {
+  const key = await newActiveKey(cluster, scheme);
+  expect(key).toMatchObject({ scheme, threshold: 2, parties: 3, status: 'active', version: 1 });
+  return key;
 }
 
 const message = bytesToHex(new TextEncoder().encode('transfer 1 BTC to bc1q…'));

@@ -11,7 +11,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
 import { type Call, apiClient } from './http.js';
 import type { PoolOptions } from '../../src/coordinator/pools.js';
-import { type ClusterManifest, type RunningCoordinator, type RunningNode, coordinatorPublicKeys, nodePublicKeys, startCoordinator, startSignerNode } from '../../src/index.js';
+import { type ClusterManifest, type RunningCoordinator, type RunningNode, manifestOfHome, startCoordinator, startSignerNode } from '../../src/index.js';
 
 export const TEST_SCRYPT = { params: { N: 2 ** 10, r: 8, p: 1 }, floor: 2 ** 10 };
 export const PASSPHRASE = 'test passphrase';
@@ -39,13 +39,7 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
   const home = await mkdtemp(join(tmpdir(), 'mpc-cluster-'));
   const run = randomBytes(4).toString('hex');
   const count = opts.nodes ?? 3;
-  const c = await coordinatorPublicKeys(join(home, 'coordinator'), PASSPHRASE, TEST_SCRYPT);
-  const nodes = [];
-  for (let i = 1; i <= count; i++) {
-    const k = await nodePublicKeys(join(home, `node-${i}`), PASSPHRASE, TEST_SCRYPT);
-    nodes.push({ id: i, name: `node-${i}`, noisePublicKey: k.noisePublicKey, identityPublicKey: k.identityPublicKey });
-  }
-  const manifest: ClusterManifest = { version: 1, coordinator: { name: 'coordinator', noisePublicKey: c.noisePublicKey, requestPublicKey: c.requestPublicKey }, nodes };
+  const manifest = await manifestOfHome(home, count, PASSPHRASE, TEST_SCRYPT);
   const apiKey = `test_${randomBytes(16).toString('hex')}`;
   let nodePort = 0;
   let httpPort = 0;

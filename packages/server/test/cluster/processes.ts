@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ClusterManifest, coordinatorPublicKeys, nodePublicKeys } from '../../src/index.js';
+import { type ClusterManifest, manifestOfHome } from '../../src/index.js';
 import { waitFor } from './local-cluster.js';
 import { type Call, apiClient } from './http.js';
 
@@ -34,13 +34,7 @@ export async function startProcessCluster(opts: { nodes?: number } = {}): Promis
   const home = await mkdtemp(join(tmpdir(), 'mpc-processes-'));
   const run = randomBytes(4).toString('hex');
   const count = opts.nodes ?? 3;
-  const c = await coordinatorPublicKeys(join(home, 'coordinator'), PASSPHRASE);
-  const nodes = [];
-  for (let i = 1; i <= count; i++) {
-    const k = await nodePublicKeys(join(home, `node-${i}`), PASSPHRASE);
-    nodes.push({ id: i, name: `node-${i}`, noisePublicKey: k.noisePublicKey, identityPublicKey: k.identityPublicKey });
-  }
-  const manifest: ClusterManifest = { version: 1, coordinator: { name: 'coordinator', noisePublicKey: c.noisePublicKey, requestPublicKey: c.requestPublicKey }, nodes };
+  const manifest = await manifestOfHome(home, count, PASSPHRASE);
   const manifestPath = join(home, 'cluster.json');
   await writeFile(manifestPath, JSON.stringify(manifest));
   const apiKey = `mpcw_${randomBytes(16).toString('hex')}`;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../../errors.js';
 import type { KeyRecord } from '../../stores/types.js';
-import type { ApiServices } from '../app.js';
+import type { ApiServices } from '../services.js';
 import type { Scheme, EcdsaHash } from '../../session/request.js';
 import { createKeyBody, idempotencyHeaders, keyIdParams, listQuery, signBody } from '../schemas.js';
 

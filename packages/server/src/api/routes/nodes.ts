@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { ApiServices } from '../app.js';
+import type { ApiServices } from '../services.js';
 
 export const nodeRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
   app.get('/nodes', async () => services.hub.status().map(({ id, name, status, noisePublicKey, lastSeen }) => ({ id, name, status, noisePublicKey, lastSeen })));

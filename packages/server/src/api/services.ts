@@ -1,0 +1,14 @@
+/** What the routes are given: the services they call, and the API's own settings. */
+import type { KeyService } from '../coordinator/keys.js';
+import type { NodeHub } from '../coordinator/node-hub.js';
+import type { SigningService } from '../coordinator/signing.js';
+
+export interface ApiServices {
+  keys: KeyService;
+  signing: SigningService;
+  hub: NodeHub;
+  /** SHA-256 (hex) of every API key allowed in. */
+  apiKeyHashes: readonly string[];
+  /** Nodes that must be online for /readyz (enough to sign). */
+  readyWhenOnline: number;
+}
