@@ -30,11 +30,15 @@ export interface NodeStatus {
   lastSeen: string | null;
 }
 
+/** How often a node's last sign of life is written to the registry. */
+const LAST_SEEN_WRITE_MS = 5_000;
+
 export class NodeHub {
   private readonly server: SecureServer;
   private readonly relay: RelayHub;
   private readonly online = new Map<number, SecureConnection>();
   private readonly lastSeen = new Map<number, Date>();
+  private readonly persistedSeen = new Map<number, number>();
   private readonly pending = new Map<string, Pending>();
   private readonly idOf: Map<string, number>;
 
@@ -97,6 +101,11 @@ export class NodeHub {
   private seen(id: number): void {
     const at = new Date();
     this.lastSeen.set(id, at);
+    // Every control message counts as a sign of life; the registry row (for other instances and
+    // restarts) is written at most once per interval, not once per result.
+    const persisted = this.persistedSeen.get(id);
+    if (persisted !== undefined && at.getTime() - persisted < LAST_SEEN_WRITE_MS) return;
+    this.persistedSeen.set(id, at.getTime());
     this.registry.touch(id, at).catch((e: unknown) => this.logger.warn('node registry not updated', { node: id, reason: (e as Error).message }));
   }
 

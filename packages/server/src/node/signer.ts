@@ -311,25 +311,29 @@ export class SignerNode {
 
   /**
    * This signer's pooled nonces, taken out of the store: the commitments must be one per signer in
-   * ascending order; its own must be one it stored for this key version. Their signatures are
-   * FrostSign's to check (a forged one names nobody but whoever handed it out).
+   * ascending order; its own must be one it stored for this key version. Their signatures and the
+   * others' subgroup membership are FrostSign's to check (a forged one names nobody but whoever
+   * handed it out; a validly signed point outside the group names its signer). Its own commitment
+   * is the one recomputed from the stored nonces: already known to be in the group.
    */
   private async takeNonces(r: Extract<SessionRequest, { kind: 'sign' }>, suite: NonNullable<ReturnType<typeof frostSuiteOf>>) {
     let commitments: SignedCommitment[];
     try {
-      commitments = r.commitments!.map((c) => decodeSignedCommitment(suite, hexToBytes(c)));
+      commitments = r.commitments!.map((c) => decodeSignedCommitment(suite, hexToBytes(c), { checkSubgroup: false }));
     } catch (e) {
       if (e instanceof DecodeError || e instanceof RangeError) throw new RequestRefused('MALFORMED_REQUEST', `a pooled commitment does not decode: ${e.message}`);
       throw e;
     }
     if (commitments.some((sc, i) => sc.commitment.identifier !== BigInt(r.signers[i]!))) throw new RequestRefused('MALFORMED_REQUEST', 'pooled commitments must be one per signer, in signer order');
-    const own = commitments[r.signers.indexOf(this.cfg.self)]!;
+    const index = r.signers.indexOf(this.cfg.self);
+    const own = commitments[index]!;
     const id = commitmentId(suite, own.commitment);
     const bytes = await this.cfg.vault.takeItem('nonces', r.keyId, r.version, id);
     if (!bytes) throw new RequestRefused('POOL_ITEM_GONE', 'this node holds no unused nonces for that commitment');
     const nonces = decodeSigningNonces(suite, bytes);
     // The record sits under its commitment's id; a mismatch would mean a corrupted store.
     if (commitmentId(suite, nonces.commitment) !== id) throw new Error('stored nonces do not match their commitment');
+    commitments[index] = { ...own, commitment: nonces.commitment };
     return { commitments, nonces };
   }
 

@@ -15,10 +15,14 @@ import {
   SECURITY_LEVEL_TSS_LIB_2048,
   bytesToHex,
   createDkg,
+  commit,
   decodeSignedCommitment,
+  encodeSignedCommitment,
+  frostSigningKey,
   generateIdentities,
   hexToBytes,
   seededRng,
+  signCommitment,
   simulate,
 } from '@mpc-wallet/core';
 import { type RequestResult, SignerNode } from '../../src/node/signer.js';
@@ -204,5 +208,21 @@ describe('signer node: pooled FROST nonces', () => {
     expect(presign[0]).toMatchObject({ ok: false, error: { code: 'REQUEST_NOT_ALLOWED' } });
     // Nothing was taken by the refused requests.
     expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(1);
+  });
+
+  it("names the signer of a validly signed commitment outside the prime-order group (its own it takes from its store)", async () => {
+    nodes.set(1, await startNode(1));
+    const own = (await poolOf(1, 1))[0]!;
+    // Party 2 signs, for a slot of its own, a commitment whose hiding point has a 2-torsion part.
+    const key2 = frostSigningKey(FROST_ED25519, shares.get(2)!);
+    const { commitment } = commit(key2);
+    const twoTorsion = ed25519.Point.fromHex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+    const bad = { ...commitment, hiding: commitment.hiding.add(twoTorsion as unknown as typeof commitment.hiding) };
+    const signedBad = bytesToHex(encodeSignedCommitment(FROST_ED25519, signCommitment(key2, identities.get(2)!, new Uint8Array(16).fill(7), 0, bad)));
+    const [result] = await run([1], { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments: [own, signedBad] });
+    expect(result).toMatchObject({ ok: false, error: { code: 'PROTOCOL_ABORTED', culprits: [2] } });
+    expect((result as Extract<RequestResult, { ok: false }>).error.message).toMatch(/^bad-commitment/);
+    // Its own nonces were taken before the check: spent, never offered again.
+    expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(0);
   });
 });

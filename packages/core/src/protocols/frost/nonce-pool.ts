@@ -100,9 +100,11 @@ export function encodeSignedCommitment(suite: FrostCiphersuite, sc: SignedCommit
  * Strict decoding (points in the prime-order group); the signature is not checked here. The
  * subgroup check is `checkCommitment`'s, which remembers the points it passed, so that the
  * signing protocol's own check of the same commitment costs nothing (on ed25519 the check is
- * most of a FROST signer's work).
+ * most of a FROST signer's work). `checkSubgroup: false` leaves it to that protocol check, which
+ * names the commitment's signer, or spares it for a commitment the caller replaces with its own
+ * checked points (its own commitment, matched byte for byte against the nonces it stored).
  */
-export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Array): SignedCommitment {
+export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Array, opts: { checkSubgroup?: boolean } = {}): SignedCommitment {
   const { curve } = suite;
   const r = new Reader(bytes);
   const identifier = BigInt(r.u16());
@@ -113,6 +115,7 @@ export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Arra
   const signature = r.bytes(SIGNATURE_LENGTH);
   r.end();
   const commitment = { identifier, hiding, binding };
+  if (opts.checkSubgroup === false) return { commitment, epoch, sequence, signature };
   try {
     checkCommitment(suite, commitment);
   } catch {
