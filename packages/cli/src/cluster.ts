@@ -49,6 +49,17 @@ function port(value: string | undefined, fallback: number, name: string): number
   return n;
 }
 
+/** A pool depth: items kept ready per key (0: no pool of that kind, every signature unpooled). */
+function depth(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n > 1000) throw new ClusterUsageError(`--${name} must be an integer from 0 to 1000`);
+  return n;
+}
+
+const POOL_FLAGS = ['nonce-pool-depth', 'presign-pool-depth'] as const;
+const poolOptions = { 'nonce-pool-depth': { type: 'string' }, 'presign-pool-depth': { type: 'string' } } as const;
+
 /** One PostgreSQL schema per process; a prefix (tests) keeps runs apart in one database. */
 function schemaOf(name: string): string {
   return `${process.env.MPC_WALLET_SCHEMA_PREFIX ?? 'mpc_'}${name.replace(/[^a-z0-9]/g, '_')}`;
@@ -79,7 +90,8 @@ async function apiKeyHashes(home: string): Promise<string[]> {
 }
 
 export async function up(args: string[], stderr: { write(s: string): unknown }): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, home: { type: 'string' }, 'paillier-bits': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, home: { type: 'string' }, 'paillier-bits': { type: 'string' }, ...poolOptions }, strict: true });
+  for (const flag of POOL_FLAGS) depth(values[flag], flag);
   const home = resolve(values.home ?? process.env.MPC_WALLET_HOME ?? '.mpc-wallet');
   const httpPort = port(values.port ?? process.env.MPC_WALLET_PORT, 8080, 'port');
   const nodePort = httpPort === 0 ? 0 : httpPort + 1;
@@ -94,7 +106,7 @@ export async function up(args: string[], stderr: { write(s: string): unknown }):
     return child;
   };
   stderr.write(`${JSON.stringify({ level: 'info', message: 'starting the local cluster', home, http: `http://127.0.0.1:${httpPort}`, adminApiKeyFile: apiKeyPath })}\n`);
-  const coordinator = spawnChild(['coordinator', '--home', join(home, 'coordinator'), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort), '--node-port', String(nodePort)]);
+  const coordinator = spawnChild(['coordinator', '--home', join(home, 'coordinator'), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort), '--node-port', String(nodePort), ...POOL_FLAGS.flatMap((f) => (values[f] !== undefined ? [`--${f}`, values[f]] : []))]);
   // With port 0 the coordinator picks its ports; it prints them as its first line on stdout.
   for (let i = 1; i <= NODE_COUNT; i++) {
     spawnChild(['node', '--home', join(home, `node-${i}`), '--manifest', manifestPath, '--name', `node-${i}`, '--coordinator', `tcp://127.0.0.1:${nodePort}`, ...(values['paillier-bits'] ? ['--paillier-bits', values['paillier-bits']] : [])]);
@@ -119,7 +131,7 @@ function waitForSignal(): Promise<void> {
 export async function coordinator(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' } },
+    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' }, ...poolOptions },
     strict: true,
   });
   if (!values.home || !values.manifest) throw new ClusterUsageError('coordinator needs --home and --manifest');
@@ -127,6 +139,8 @@ export async function coordinator(args: string[]): Promise<number> {
   if (!pass) throw new ClusterUsageError('set MPC_WALLET_PASSPHRASE');
   const manifest = parseManifest(await readFile(values.manifest, 'utf8'));
   const httpPort = port(values.port, 8080, 'port');
+  const nonceDepth = depth(values['nonce-pool-depth'], 'nonce-pool-depth');
+  const presignDepth = depth(values['presign-pool-depth'], 'presign-pool-depth');
   const running = await startCoordinator({
     dataDir: values.home,
     passphrase: pass,
@@ -136,6 +150,7 @@ export async function coordinator(args: string[]): Promise<number> {
     metadata: storeLocation(values.home, 'coordinator'),
     ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL, prefix: `mpc-wallet:${process.env.MPC_WALLET_SCHEMA_PREFIX ?? ''}` } } : {}),
     apiKeyHashes: await apiKeyHashes(values['api-keys-from'] ?? join(values.home, '..')),
+    pools: { ...(nonceDepth !== undefined ? { nonceDepth } : {}), ...(presignDepth !== undefined ? { presignDepth } : {}) },
     logger: jsonLogger({ process: 'coordinator' }),
   });
   process.stdout.write(`${JSON.stringify({ http: running.httpPort, nodes: running.nodePorts.tcpPort })}\n`);

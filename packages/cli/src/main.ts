@@ -13,12 +13,13 @@ interface Output {
 
 const ALL_SCHEMES = [...Object.keys(SCHEMES), 'ecdsa-secp256k1'];
 
-const USAGE = `usage: mpc-wallet up [--port 8080] [--home .mpc-wallet] [--paillier-bits 3072|2048]
-       mpc-wallet coordinator --home DIR --manifest FILE [--port 8080] [--node-port 8081] [--api-keys-from DIR]
+const USAGE = `usage: mpc-wallet up [--port 8080] [--home .mpc-wallet] [--paillier-bits 3072|2048] [POOLS]
+       mpc-wallet coordinator --home DIR --manifest FILE [--port 8080] [--node-port 8081] [--api-keys-from DIR] [POOLS]
        mpc-wallet node --home DIR --manifest FILE --name NAME --coordinator tcp://HOST:PORT [--paillier-bits 3072|2048]
        mpc-wallet simulate sign --scheme <${ALL_SCHEMES.join('|')}>
          --threshold T --parties N --signers 1,3 --message <hex> [--refresh] [--seed <text>] [--json]
-       mpc-wallet simulate sign --scheme ecdsa-secp256k1 --from-tss-lib <dir> --signers 0,1,2 --message <hex32> [--json]`;
+       mpc-wallet simulate sign --scheme ecdsa-secp256k1 --from-tss-lib <dir> --signers 0,1,2 --message <hex32> [--json]
+  POOLS: [--nonce-pool-depth 32] [--presign-pool-depth 8]  items kept ready per key (0: none)`;
 
 function positiveInt(value: string | undefined, name: string): number {
   if (value === undefined) throw new UsageError(`--${name} is required`);

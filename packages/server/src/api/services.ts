@@ -1,12 +1,15 @@
 /** What the routes are given: the services they call, and the API's own settings. */
 import type { KeyService } from '../coordinator/keys.js';
 import type { NodeHub } from '../coordinator/node-hub.js';
+import type { Pools } from '../coordinator/pools.js';
 import type { SigningService } from '../coordinator/signing.js';
 
 export interface ApiServices {
   keys: KeyService;
   signing: SigningService;
   hub: NodeHub;
+  /** Absent when the coordinator runs without pools. */
+  pools: Pools | undefined;
   /** SHA-256 (hex) of every API key allowed in. */
   apiKeyHashes: readonly string[];
   /** Nodes that must be online for /readyz (enough to sign). */

@@ -68,7 +68,7 @@ export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<R
   const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools);
   const nodePorts = await hub.listen(cfg.nodeListen);
   const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools);
-  const app = buildApp({ keys: keyService, signing, hub, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
+  const app = buildApp({ keys: keyService, signing, hub, pools, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
   await app.listen({ host: cfg.http.host, port: cfg.http.port });
   const httpPort = (app.server.address() as { port: number }).port;
   pools?.start();

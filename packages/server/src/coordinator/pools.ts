@@ -14,6 +14,10 @@
  *
  * A background loop tops the pools of active keys up to a configured depth, among online nodes
  * only, with one refill per pool at a time across instances (a lock in the session store).
+ * Presignatures cost each signer about a second of CPU that blocks its event loop in long steps,
+ * so they are made in idle time: a pool above its low-water mark (a quarter of its depth) refills
+ * only once this instance has had no signature in flight for `idleMs`; below the mark, or empty,
+ * it refills at once. Nonces are cheap and refill whenever a batch is missing.
  */
 import { type KeyRecord, type KeyStore, type SessionStore } from '../stores/types.js';
 import { MAX_NONCES_PER_REQUEST, MAX_PRESIGNATURES_PER_REQUEST } from '../session/request.js';
@@ -32,9 +36,14 @@ export interface PoolOptions {
   presignBatch: number;
   /** How long one node may take for a batch of nonces, or for each presignature of a batch. */
   itemTimeoutMs: number;
+  /** How long no signature may have been in flight before presignatures above the low-water mark are made. */
+  idleMs: number;
 }
 
-export const DEFAULT_POOL_OPTIONS: PoolOptions = { nonceDepth: 32, presignDepth: 8, intervalMs: 200, presignBatch: 2, itemTimeoutMs: 60_000 };
+export const DEFAULT_POOL_OPTIONS: PoolOptions = { nonceDepth: 32, presignDepth: 8, intervalMs: 200, presignBatch: 2, itemTimeoutMs: 60_000, idleMs: 200 };
+
+/** What `levels` reports: how many items each pool holds, against the depth it is kept at. */
+export type PoolLevels = { nonces: { node: number; size: number; depth: number }[] } | { presignatures: { signers: number[]; size: number; depth: number }[] };
 
 /** What a signature request carries when served from the pools. */
 export type PooledItems = { commitments: string[] } | { presignature: string };
@@ -65,6 +74,9 @@ export class Pools {
   private stopped = false;
   /** Pools with a refill under way from this instance (the lock covers the others). */
   private readonly inflight = new Set<string>();
+  /** Signatures in flight on this instance, and when the last one ended. */
+  private signing = 0;
+  private lastSigningAt = 0;
 
   constructor(
     private readonly keys: KeyStore,
@@ -95,6 +107,22 @@ export class Pools {
     this.timer = undefined;
   }
 
+  /** Marks a signature in flight (refills of presignatures wait for idle time); call the result when it ends. */
+  signingStarted(): () => void {
+    this.signing++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.signing--;
+      this.lastSigningAt = Date.now();
+    };
+  }
+
+  private idle(): boolean {
+    return this.signing === 0 && Date.now() - this.lastSigningAt >= this.opts.idleMs;
+  }
+
   /**
    * Claims the pooled items for one signature by `signers` (chosen among online nodes), or
    * undefined when a pool they need is empty. A raw ECDSA digest is never served from the pool.
@@ -120,6 +148,21 @@ export class Pools {
     this.logger.warn('pooled items gone from nodes; their pools are dropped', { key: key.id, version: key.version, nodes: gone });
     if (key.scheme === 'ecdsa-secp256k1') await this.sessions.dropPool(presignPool(key.id, key.version, signers));
     else for (const n of gone) await this.sessions.dropPool(noncePool(key.id, key.version, n));
+  }
+
+  /**
+   * How full a key's pools are at its current version: FROST per committee member, ECDSA for the
+   * signer set signing picks now (the first `threshold` online members), each beside its depth.
+   */
+  async levels(key: KeyRecord): Promise<PoolLevels> {
+    if (key.scheme !== 'ecdsa-secp256k1') {
+      const nonces = await Promise.all(key.parties.map(async (node) => ({ node, size: await this.sessions.poolSize(noncePool(key.id, key.version, node)), depth: this.opts.nonceDepth })));
+      return { nonces };
+    }
+    const online = key.parties.filter((p) => this.hub.isOnline(p));
+    if (online.length < key.threshold) return { presignatures: [] };
+    const signers = online.slice(0, key.threshold);
+    return { presignatures: [{ signers, size: await this.sessions.poolSize(presignPool(key.id, key.version, signers)), depth: this.opts.presignDepth }] };
   }
 
   /** After a refresh: items of the old version are useless (the nodes dropped them too). */
@@ -154,7 +197,10 @@ export class Pools {
     if (key.scheme !== 'ecdsa-secp256k1') {
       for (const n of key.parties) {
         if (!this.hub.isOnline(n)) continue;
-        this.refill(key, noncePool(key.id, key.version, n), this.opts.nonceDepth, MAX_NONCES_PER_REQUEST, this.opts.itemTimeoutMs, async (count) => {
+        // Cheap items wait until a quarter of the pool is gone: one request for eight, not eight for one.
+        const depth = this.opts.nonceDepth;
+        const due = (size: number) => size === 0 || depth - size >= Math.min(MAX_NONCES_PER_REQUEST, Math.max(1, Math.floor(depth / 4)));
+        this.refill(key, noncePool(key.id, key.version, n), depth, MAX_NONCES_PER_REQUEST, this.opts.itemTimeoutMs, due, async (count) => {
           const out = await this.dispatcher.run([n], { kind: 'nonces', keyId: key.id, version: key.version, count }, this.opts.itemTimeoutMs);
           return stringList(out.get(n)?.commitments, count).map(toPoolItem);
         });
@@ -165,7 +211,9 @@ export class Pools {
     const online = key.parties.filter((p) => this.hub.isOnline(p));
     if (online.length < key.threshold) return;
     const signers = online.slice(0, key.threshold);
-    this.refill(key, presignPool(key.id, key.version, signers), this.opts.presignDepth, this.opts.presignBatch, this.opts.itemTimeoutMs * this.opts.presignBatch, async (count) => {
+    const lowWater = Math.floor(this.opts.presignDepth / 4);
+    const due = (size: number) => this.opts.presignDepth - size >= Math.min(this.opts.presignBatch, this.opts.presignDepth) && (size <= lowWater || this.idle());
+    this.refill(key, presignPool(key.id, key.version, signers), this.opts.presignDepth, this.opts.presignBatch, this.opts.itemTimeoutMs * this.opts.presignBatch, due, async (count) => {
       const out = await this.dispatcher.run(signers, { kind: 'presign', keyId: key.id, version: key.version, signers, count }, this.opts.itemTimeoutMs * count);
       const lists = signers.map((n) => stringList(out.get(n)?.presignatures, count));
       // Every signer must report the same ids: each is a sub-session they all ran.
@@ -175,15 +223,14 @@ export class Pools {
   }
 
   /**
-   * Tops `pool` up towards `depth` by one batch, under the pool's lock (held at most `timeoutMs`,
-   * twice the batch's own timeout, so a crashed instance's lock frees itself); failures are logged.
+   * Tops `pool` up towards `depth` by one batch when `due` says so for its size, under the pool's
+   * lock (held at most `timeoutMs`, twice the batch's own timeout, so a crashed instance's lock
+   * frees itself); failures are logged.
    */
-  private refill(key: KeyRecord, pool: string, depth: number, batch: number, timeoutMs: number, make: (count: number) => Promise<string[]>): void {
+  private refill(key: KeyRecord, pool: string, depth: number, batch: number, timeoutMs: number, due: (size: number) => boolean, make: (count: number) => Promise<string[]>): void {
     if (depth === 0 || this.inflight.has(pool)) return;
     this.inflight.add(pool);
     const lock = `refill:${pool}`;
-    // Cheap items wait until a quarter of the pool is gone: one request for eight, not eight for one.
-    const due = (size: number) => size === 0 || depth - size >= Math.min(batch, Math.max(1, Math.floor(depth / 4)));
     const work = async () => {
       if (!due(await this.sessions.poolSize(pool))) return;
       const token = await this.sessions.lock(lock, Math.ceil(timeoutMs * 2));

@@ -114,6 +114,7 @@ export class SigningService {
   }
 
   private async execute(id: string, key: KeyRecord, input: SignInput): Promise<SignatureResponse> {
+    const ended = this.pools?.signingStarted();
     try {
       const response = await this.signWithQuorum(id, key, input);
       await this.signatures.finish(id, 'completed', response);
@@ -122,6 +123,8 @@ export class SigningService {
       const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
       await this.signatures.finish(id, 'failed', { ...error.toJSON().error });
       throw error;
+    } finally {
+      ended?.();
     }
   }
 

@@ -38,8 +38,16 @@ function record(key: Key, scheme: KeyRecord['scheme']): KeyRecord {
 
 const poolSize = (pool: string) => cluster.coordinator.sessions.poolSize(pool);
 
+/** Waits until the API reports at least `depth` nonces pooled on each of `nodes`. */
 async function warmNonces(key: Key, nodes: number[], depth: number) {
-  await waitFor(async () => (await Promise.all(nodes.map((n) => poolSize(noncePool(key.id, key.version, n))))).every((s) => s >= depth), 60_000, 'warm nonce pools');
+  await waitFor(
+    async () => {
+      const r = await cluster.call('GET', `/v1/keys/${key.id}/pools`);
+      return r.status === 200 && nodes.every((n) => (r.body.nonces as { node: number; size: number }[]).find((p) => p.node === n)!.size >= depth);
+    },
+    60_000,
+    'warm nonce pools',
+  );
 }
 
 /** A request signed with the coordinator's request key, sent straight to nodes (what a coordinator bug or replay would send). */
@@ -59,6 +67,9 @@ describe('cluster: pools', () => {
     ] as const) {
       const key = await activeKey(cluster, scheme);
       await warmNonces(key, [1, 2], 1);
+      const levels = await cluster.call('GET', `/v1/keys/${key.id}/pools`);
+      expect(levels.body).toMatchObject({ keyId: key.id, version: key.version, enabled: true });
+      expect(levels.body.nonces.map((p: { node: number; depth: number }) => [p.node, p.depth])).toEqual([[1, 40], [2, 40], [3, 40]]);
       const r = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(r.body).toMatchObject({ pooled: true, signers: [1, 2] });

@@ -43,7 +43,7 @@ function scriptedNodes(online: number[], delayMs = 20) {
   return { calls, dispatcher, hub };
 }
 
-const options = { nonceDepth: 8, presignDepth: 4, intervalMs: 1_000, presignBatch: 2, itemTimeoutMs: 1_000 };
+const options = { nonceDepth: 8, presignDepth: 4, intervalMs: 1_000, presignBatch: 2, itemTimeoutMs: 1_000, idleMs: 50 };
 
 async function settle(sessions: MemorySessionStore, pools: string[], depth: number) {
   for (let i = 0; i < 200; i++) {
@@ -93,5 +93,43 @@ describe('coordinator pools', () => {
     expect(await pools.claim(ecdsaKey, [2, 3], { message: '00' })).toEqual({ presignature: '00000001' });
     await pools.dropVersion(ecdsaKey, 1);
     expect(await sessions.poolSize(presignPool('ke', 1, [2, 3]))).toBe(0);
+  });
+
+  it('ECDSA: makes presignatures above the low-water mark only in idle time, at once below it', async () => {
+    const sessions = new MemorySessionStore();
+    const { calls, dispatcher, hub } = scriptedNodes([1, 2, 3]);
+    const pools = new Pools(keyStore([ecdsaKey]), sessions, hub, dispatcher, { ...options, presignDepth: 8 });
+    const pool = presignPool('ke', 1, [1, 2]);
+    await sessions.pushPool(pool, ['00000a01', '00000a02', '00000a03', '00000a04', '00000a05', '00000a06']);
+    // Two missing, above the mark (2 of 8): while a signature is in flight, nothing is made.
+    const ended = pools.signingStarted();
+    await pools.tick();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(calls).toHaveLength(0);
+    // Ended, but not yet idle for idleMs: still nothing; then idle: one batch.
+    ended();
+    await pools.tick();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 60));
+    await pools.tick();
+    await settle(sessions, [pool], 8);
+    expect(calls).toHaveLength(1);
+    expect(await pools.levels(ecdsaKey)).toEqual({ presignatures: [{ signers: [1, 2], size: 8, depth: 8 }] });
+    // Drained to the mark while busy: refilled at once.
+    for (let i = 0; i < 6; i++) await pools.claim(ecdsaKey, [1, 2], { message: '00' });
+    const busy = pools.signingStarted();
+    await pools.tick();
+    await settle(sessions, [pool], 4);
+    expect(calls).toHaveLength(2);
+    busy();
+  });
+
+  it('reports FROST pool levels per committee member', async () => {
+    const sessions = new MemorySessionStore();
+    const { dispatcher, hub } = scriptedNodes([1, 2, 3]);
+    const pools = new Pools(keyStore([frostKey]), sessions, hub, dispatcher, options);
+    await sessions.pushPool(noncePool('kf', 1, 2), ['YQ==', 'Yg==']);
+    expect(await pools.levels(frostKey)).toEqual({ nonces: [{ node: 1, size: 0, depth: 8 }, { node: 2, size: 2, depth: 8 }, { node: 3, size: 0, depth: 8 }] });
   });
 });

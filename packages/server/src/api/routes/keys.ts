@@ -25,7 +25,7 @@ export function keyView(k: KeyRecord) {
 
 const lower = (hex: string | undefined) => hex?.toLowerCase();
 
-export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, signing }) => {
+export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, signing, pools }) => {
   app.post<{ Body: { scheme: Scheme; threshold: number; parties: number; label?: string } }>('/keys', { schema: { body: createKeyBody } }, async (request, reply) => {
     const { scheme, threshold, parties, label } = request.body;
     if (threshold > parties) throw new ApiError('VALIDATION_FAILED', 'threshold must not exceed parties');
@@ -39,6 +39,13 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
   });
 
   app.get<{ Params: { id: string } }>('/keys/:id', { schema: { params: keyIdParams } }, async (request) => keyView(await keys.get(request.params.id)));
+
+  // How warm the key's pools are (operators; the cluster benchmark waits on it).
+  app.get<{ Params: { id: string } }>('/keys/:id/pools', { schema: { params: keyIdParams } }, async (request) => {
+    const key = await keys.get(request.params.id);
+    if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${key.id} is ${key.status}`);
+    return { keyId: key.id, version: key.version, enabled: pools !== undefined, ...(pools ? await pools.levels(key) : {}) };
+  });
 
   app.post<{ Params: { id: string } }>('/keys/:id/refresh', { schema: { params: keyIdParams } }, async (request) => keyView(await keys.refresh(request.params.id)));
 
