@@ -21,6 +21,7 @@ import type { Dispatcher } from './dispatch.js';
 import type { KeyService } from './keys.js';
 import type { NodeHub } from './node-hub.js';
 import type { Pools } from './pools.js';
+import { StageTimes, reportedTiming } from '../session/timing.js';
 
 export interface SignInput {
   message?: string;
@@ -80,7 +81,12 @@ export class SigningService {
     return record;
   }
 
-  async sign(keyId: string, input: SignInput, idempotencyKey?: string): Promise<SignatureResponse> {
+  /**
+   * Signs, or replays the first result for the same idempotency key. `times` collects where the
+   * time went: this coordinator's stages and, prefixed `node-`, the signers' own (their mean).
+   */
+  async sign(keyId: string, input: SignInput, idempotencyKey?: string, times: StageTimes = new StageTimes()): Promise<SignatureResponse> {
+    const recording = performance.now();
     const key = await this.keys.get(keyId);
     if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${keyId} is ${key.status}`);
     this.validate(key, input);
@@ -88,12 +94,13 @@ export class SigningService {
     const now = new Date();
     const record: SignatureRecord = { id: randomUUID(), keyId, idempotencyKey: idempotencyKey ?? null, requestHash, status: 'pending', result: null, createdAt: now, updatedAt: now };
     const created = await this.signatures.create(record);
-    if (!created.created) return this.replay(created.existing, requestHash, key, input);
-    return this.execute(record.id, key, input);
+    times.add('record', performance.now() - recording);
+    if (!created.created) return this.replay(created.existing, requestHash, key, input, times);
+    return this.execute(record.id, key, input, times);
   }
 
   /** The same idempotency key again: the first result, a re-run after a retriable failure, or a conflict. */
-  private async replay(existing: SignatureRecord, requestHash: string, key: KeyRecord, input: SignInput): Promise<SignatureResponse> {
+  private async replay(existing: SignatureRecord, requestHash: string, key: KeyRecord, input: SignInput, times: StageTimes): Promise<SignatureResponse> {
     if (existing.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_CONFLICT', 'this idempotency key was used with another request body');
     const deadline = Date.now() + this.timeoutMs;
     let current: SignatureRecord | undefined = existing;
@@ -101,7 +108,7 @@ export class SigningService {
       // Untouched for longer than any attempt may run: the instance that ran it died. One retry
       // takes it over (compare-and-set); an attempt of a live instance has ended by then.
       const staleBefore = new Date(Date.now() - this.timeoutMs - STALE_MARGIN_MS);
-      if (current.updatedAt < staleBefore && (await this.signatures.reclaim(current.id, requestHash, staleBefore))) return this.execute(current.id, key, input);
+      if (current.updatedAt < staleBefore && (await this.signatures.reclaim(current.id, requestHash, staleBefore))) return this.execute(current.id, key, input, times);
       if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       current = await this.signatures.get(existing.id);
@@ -109,15 +116,15 @@ export class SigningService {
     if (!current || current.status === 'pending') throw new ApiError('REQUEST_IN_PROGRESS', 'the first request with this idempotency key is still running');
     if (current.status === 'completed') return current.result as SignatureResponse;
     const failure = current.result as { code?: string; retriable?: boolean } | null;
-    if (failure?.retriable && (await this.signatures.reopen(current.id, requestHash))) return this.execute(current.id, key, input);
+    if (failure?.retriable && (await this.signatures.reopen(current.id, requestHash))) return this.execute(current.id, key, input, times);
     throw new ApiError((failure?.code as ApiError['code'] | undefined) ?? 'INTERNAL', 'the first request with this idempotency key failed');
   }
 
-  private async execute(id: string, key: KeyRecord, input: SignInput): Promise<SignatureResponse> {
+  private async execute(id: string, key: KeyRecord, input: SignInput, times: StageTimes): Promise<SignatureResponse> {
     const ended = this.pools?.signingStarted();
     try {
-      const response = await this.signWithQuorum(id, key, input);
-      await this.signatures.finish(id, 'completed', response);
+      const response = await this.signWithQuorum(id, key, input, times);
+      await times.measure('finish', () => this.signatures.finish(id, 'completed', response));
       return response;
     } catch (e) {
       const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
@@ -140,14 +147,15 @@ export class SigningService {
     return online.slice(0, key.threshold);
   }
 
-  private async signWithQuorum(id: string, key: KeyRecord, input: SignInput): Promise<SignatureResponse> {
+  private async signWithQuorum(id: string, key: KeyRecord, input: SignInput, times: StageTimes): Promise<SignatureResponse> {
     const excluded = new Set<number>();
     let usePool = this.pools !== undefined;
     for (let attempt = 0; ; ) {
       // The quorum among online nodes first, then its pooled items: each needs all its holders.
       const signers = this.quorum(key, excluded, input.signers);
-      const pooled = usePool ? await this.pools!.claim(key, signers, input) : undefined;
+      const pooled = usePool ? await times.measure('pool', () => this.pools!.claim(key, signers, input)) : undefined;
       try {
+        const dispatched = performance.now();
         const outputs = await this.dispatcher.run(
           signers,
           {
@@ -163,7 +171,12 @@ export class SigningService {
           this.timeoutMs,
           id,
         );
-        return this.response(id, key, input, signers, outputs, pooled !== undefined);
+        times.add('nodes', performance.now() - dispatched);
+        addNodeTimes(times, outputs);
+        const verifying = performance.now();
+        const response = this.response(id, key, input, signers, outputs, pooled !== undefined);
+        times.add('verify', performance.now() - verifying);
+        return response;
       } catch (e) {
         if (pooled && e instanceof ApiError && e.code === 'POOL_ITEM_GONE') {
           // A node lost what the pool listed for it: drop its pool and sign without pools.
@@ -196,5 +209,13 @@ export class SigningService {
       if (input.digest) response.presignature = 'made-for-this-digest';
     }
     return response;
+  }
+}
+
+/** The signers' own stage times, averaged, as `node-<stage>`; a node's malformed report is left out. */
+function addNodeTimes(times: StageTimes, outputs: Map<number, Record<string, unknown>>): void {
+  const reports = [...outputs.values()].map((o) => reportedTiming(o.timing)).filter((t) => t !== undefined);
+  for (const stage of new Set(reports.flatMap((t) => Object.keys(t)))) {
+    times.add(`node-${stage}`, reports.reduce((sum, t) => sum + (t[stage] ?? 0), 0) / reports.length);
   }
 }

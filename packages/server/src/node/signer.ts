@@ -57,6 +57,7 @@ import type { NodeStore } from '../stores/types.js';
 import { RequestRefused, type SessionRequest, openRequest } from '../session/request.js';
 import { SessionAborted, SessionTimeout, type ProtocolTransport, runProtocol } from '../session/runner.js';
 import { curveOf, encodePublicKey, frostSuiteOf, signedDigest, verifies } from '../session/schemes.js';
+import { StageTimes } from '../session/timing.js';
 import type { SafePrimePool } from './prime-pool.js';
 import type { StoredKey, Vault } from './vault.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -87,8 +88,14 @@ export interface SignerNodeConfig {
 
 export type RequestResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: { code: string; message: string; culprits?: number[]; waitingFor?: number[] } };
 
-/** The cancellation signal of the request being handled, for every protocol it runs. */
-const requestSignal = new AsyncLocalStorage<AbortSignal>();
+/** The request being handled: its cancellation signal and stage times, for every protocol it runs. */
+const requestContext = new AsyncLocalStorage<{ signal: AbortSignal | undefined; times: StageTimes }>();
+
+/** Times a store operation of the request being handled. */
+function stored<T>(op: Promise<T>): Promise<T> {
+  const times = requestContext.getStore()?.times;
+  return times ? times.measure('store', () => op) : op;
+}
 
 /**
  * A registry that lets a protocol start only under a session id this node has claimed durably
@@ -124,10 +131,14 @@ export class SignerNode {
   async handle(signed: unknown, signal?: AbortSignal): Promise<RequestResult> {
     let request: SessionRequest | undefined;
     try {
+      const times = new StageTimes();
+      const opened = performance.now();
       request = openRequest(signed, this.cfg.coordinatorKey, this.now());
+      times.add('check', performance.now() - opened);
       const r = request;
-      const output = await (signal ? requestSignal.run(signal, () => this.dispatch(r)) : this.dispatch(r));
-      return { ok: true, output };
+      const output = await requestContext.run({ signal, times }, () => this.dispatch(r));
+      // Where this node's time went, for the coordinator's breakdown of a signature.
+      return { ok: true, output: r.kind === 'sign' ? { ...output, timing: times.toJSON() } : output };
     } catch (e) {
       const error = describeFailure(e);
       this.logger.warn('request failed', { request: request?.id, kind: request?.kind, code: error.code, culprits: error.culprits, waitingFor: error.waitingFor });
@@ -157,13 +168,19 @@ export class SignerNode {
 
   /** Runs one protocol instance after claiming its session id durably. */
   private async run<T>(p: Protocol<T>, participants: readonly number[], beforeRelease?: (p: Protocol<T>) => Promise<void>, timeoutMs = this.cfg.protocolTimeoutMs): Promise<T> {
-    await this.sessions.reserve(p);
-    const signal = requestSignal.getStore();
-    return runProtocol(p, this.cfg.transport(participants), {
-      timeoutMs,
-      ...(signal ? { signal } : {}),
-      ...(beforeRelease ? { beforeRelease: (proto: Protocol<T>) => beforeRelease(proto) } : {}),
-    });
+    await stored(this.sessions.reserve(p));
+    const context = requestContext.getStore();
+    const started = performance.now();
+    try {
+      return await runProtocol(p, this.cfg.transport(participants), {
+        timeoutMs,
+        ...(context?.signal ? { signal: context.signal } : {}),
+        ...(beforeRelease ? { beforeRelease: (proto: Protocol<T>) => beforeRelease(proto) } : {}),
+        ...(context ? { onStep: (ms: number) => context.times.add('compute', ms) } : {}),
+      });
+    } finally {
+      context?.times.add('protocol', performance.now() - started);
+    }
   }
 
   /**
@@ -328,7 +345,7 @@ export class SignerNode {
     const index = r.signers.indexOf(this.cfg.self);
     const own = commitments[index]!;
     const id = commitmentId(suite, own.commitment);
-    const bytes = await this.cfg.vault.takeItem('nonces', r.keyId, r.version, id);
+    const bytes = await stored(this.cfg.vault.takeItem('nonces', r.keyId, r.version, id));
     if (!bytes) throw new RequestRefused('POOL_ITEM_GONE', 'this node holds no unused nonces for that commitment');
     const nonces = decodeSigningNonces(suite, bytes);
     // The record sits under its commitment's id; a mismatch would mean a corrupted store.
@@ -339,7 +356,7 @@ export class SignerNode {
 
   /** This signer's pooled presignature, taken out of the store, checked against the request and key. */
   private async takePresignature(r: Extract<SessionRequest, { kind: 'sign' }>, share: KeyShare) {
-    const bytes = await this.cfg.vault.takeItem('presignature', r.keyId, r.version, r.presignature!);
+    const bytes = await stored(this.cfg.vault.takeItem('presignature', r.keyId, r.version, r.presignature!));
     if (!bytes) throw new RequestRefused('POOL_ITEM_GONE', 'this node holds no unused presignature with that id');
     const presignature = decodePresignature(bytes);
     const { pub } = presignature;
@@ -350,7 +367,7 @@ export class SignerNode {
   }
 
   private async sign(r: Extract<SessionRequest, { kind: 'sign' }>): Promise<Record<string, unknown>> {
-    const key = await this.loadKey(r.keyId, r.version);
+    const key = await stored(this.loadKey(r.keyId, r.version));
     const { share, scheme } = key;
     this.checkQuorum(share, r.signers);
     const input = { ...(r.message !== undefined ? { message: hexToBytes(r.message) } : {}), ...(r.hash ? { hash: r.hash } : {}), ...(r.digest ? { digest: hexToBytes(r.digest) } : {}) };
@@ -380,7 +397,7 @@ export class SignerNode {
       recoveryId = sig.recoveryId;
     }
     if (!verifies(scheme, publicKey, digest, signature)) throw new Error('the aggregated signature does not verify');
-    await this.cfg.store.signatures.append({ requestId: r.id, keyId: r.keyId, scheme, digest: bytesToHex(scheme === 'ecdsa-secp256k1' ? digest : sha256(digest)), signature: bytesToHex(signature), at: new Date(this.now()) });
+    await stored(this.cfg.store.signatures.append({ requestId: r.id, keyId: r.keyId, scheme, digest: bytesToHex(scheme === 'ecdsa-secp256k1' ? digest : sha256(digest)), signature: bytesToHex(signature), at: new Date(this.now()) }));
     const pooled = r.commitments !== undefined || r.presignature !== undefined;
     return { signature: bytesToHex(signature), publicKey: bytesToHex(publicKey), pooled, ...(recoveryId !== undefined ? { recoveryId, digest: bytesToHex(digest) } : {}) };
   }

@@ -43,6 +43,8 @@ export interface RunOptions<T> {
   /** Stops the run early, as a timeout naming the parties still awaited (their absence is known). */
   signal?: AbortSignal;
   beforeRelease?: (protocol: Protocol<T>, outcome: Outcome<T>) => Promise<void>;
+  /** Told how long each protocol step computed (the rest of a run is waiting for peers). */
+  onStep?: (ms: number) => void;
 }
 
 export function runProtocol<T>(protocol: Protocol<T>, transport: ProtocolTransport, opts: RunOptions<T>): Promise<T> {
@@ -75,11 +77,14 @@ export function runProtocol<T>(protocol: Protocol<T>, transport: ProtocolTranspo
     const step = (run: () => Outcome<T>) => {
       if (finished) return;
       let outcome: Outcome<T>;
+      const started = performance.now();
       try {
         outcome = run();
       } catch (e) {
         finish(() => reject(e));
         return;
+      } finally {
+        opts.onStep?.(performance.now() - started);
       }
       release(outcome);
     };

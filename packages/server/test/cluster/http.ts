@@ -2,7 +2,7 @@
 
 /** Bodies are whatever the API answered; tests assert on them field by field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
-export type Reply = { status: number; body: any };
+export type Reply = { status: number; body: any; headers: Headers };
 
 export type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<Reply>;
 
@@ -15,6 +15,6 @@ export function apiClient(base: () => string, apiKey: string): Call {
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: res.headers };
   };
 }

@@ -73,6 +73,13 @@ describe('cluster: pools', () => {
       const r = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(r.body).toMatchObject({ pooled: true, signers: [1, 2] });
+      expect(r.body.timing).toBeUndefined();
+      // Where the time went: the coordinator's stages, then the signers' own.
+      const stages = new Map(r.headers.get('server-timing')!.split(', ').map((e) => [e.split(';')[0], Number(e.split('dur=')[1])] as const));
+      expect([...stages.keys()]).toEqual(expect.arrayContaining(['record', 'pool', 'nodes', 'verify', 'finish', 'node-check', 'node-store', 'node-protocol', 'node-compute']));
+      expect([...stages.values()].every((ms) => ms >= 0)).toBe(true);
+      expect(stages.get('node-compute')!).toBeLessThanOrEqual(stages.get('node-protocol')!);
+      expect(stages.get('node-protocol')!).toBeLessThan(stages.get('nodes')!);
       expect(verify(hexToBytes(r.body.signature), hexToBytes(message), hexToBytes(key.publicKey))).toBe(true);
     }
   }, 120_000);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../../errors.js';
+import { StageTimes } from '../../session/timing.js';
 import type { KeyRecord } from '../../stores/types.js';
 import type { ApiServices } from '../services.js';
 import type { Scheme, EcdsaHash } from '../../session/request.js';
@@ -52,10 +53,14 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
   app.post<{ Params: { id: string }; Body: { message?: string; hash?: EcdsaHash; digest?: string; signers?: number[] }; Headers: { 'idempotency-key'?: string } }>(
     '/keys/:id/signatures',
     { schema: { params: keyIdParams, body: signBody, headers: idempotencyHeaders } },
-    async (request) => {
+    async (request, reply) => {
       const { message, hash, digest, signers } = request.body;
       const input = { ...(message !== undefined ? { message: lower(message)! } : {}), ...(hash ? { hash } : {}), ...(digest ? { digest: lower(digest)! } : {}), ...(signers ? { signers } : {}) };
-      return signing.sign(request.params.id, input, request.headers['idempotency-key']);
+      const times = new StageTimes();
+      const response = await signing.sign(request.params.id, input, request.headers['idempotency-key'], times);
+      // Where the time went (coordinator stages, then the signers' own as node-*): see bench/cluster.js.
+      void reply.header('server-timing', times.serverTiming());
+      return response;
     },
   );
 
