@@ -138,6 +138,7 @@ export class SignerNode {
       const r = request;
       const output = await requestContext.run({ signal, times }, () => this.dispatch(r));
       // Where this node's time went, for the coordinator's breakdown of a signature.
+      times.add('total', performance.now() - opened);
       return { ok: true, output: r.kind === 'sign' ? { ...output, timing: times.toJSON() } : output };
     } catch (e) {
       const error = describeFailure(e);

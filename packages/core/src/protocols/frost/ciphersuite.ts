@@ -12,6 +12,7 @@ import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8 } from '../../bytes.js';
 import { ED25519, type Curve, type GroupPoint, SECP256K1, mod } from '../../math/curve.js';
+import { ed25519Verify } from '../../engine/ed25519.js';
 
 export type FrostSuiteName = 'ed25519' | 'secp256k1' | 'secp256k1-tr';
 
@@ -39,6 +40,12 @@ export interface FrostCiphersuite {
   encodePublicKey(p: GroupPoint): Uint8Array;
   /** Whether keys and nonces are normalised to even Y (BIP340). */
   readonly evenY: boolean;
+  /**
+   * A native verifier of this suite's signatures, where one exists (Ed25519: OpenSSL through
+   * node:crypto, several times faster than the curve arithmetic): for a canonical (R, z) and key
+   * it accepts exactly when z·G = R + c·PK.
+   */
+  readonly verify?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 }
 
 function prefixed(hash: (m: Uint8Array) => Uint8Array, ctx: string, tag: string) {
@@ -65,6 +72,8 @@ function makeEd25519(): FrostCiphersuite {
     encodeSignature: (R, z) => concatBytes(ED25519.encodePoint(R), ED25519.encodeScalar(z)),
     encodePublicKey: (p) => ED25519.encodePoint(p),
     evenY: false,
+    // RFC 8032 verification is [s]B = R + [k]A with k = SHA-512(R ‖ A ‖ M), i.e. this suite's H2.
+    verify: (publicKey, message, signature) => ed25519Verify(signature, message, publicKey),
   };
 }
 

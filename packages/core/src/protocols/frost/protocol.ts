@@ -176,6 +176,13 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
     return { to: null, payload: signBroadcast(this.cfg.identity.secretKey, this.slot(this.shareRound, this.self), w.finish()) };
   }
 
+  private ownRBytes: Uint8Array | undefined;
+
+  private ownGroupCommitmentBytes(): Uint8Array {
+    this.ownRBytes ??= this.cfg.key.suite.curve.encodePoint(this.ownShare!.groupCommitment!);
+    return this.ownRBytes;
+  }
+
   private signingPackage() {
     return { message: this.cfg.message, commitments: this.signers.map((s) => this.commitments.get(s)!) };
   }
@@ -222,7 +229,11 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
     const r = new Reader(payload);
     const digest = r.bytes(DIGEST_LENGTH);
     const share = r.scalar(curve);
-    const groupCommitment = r.point(curve);
+    // The R this party computed itself, when the sender reports the same bytes: no decoding and
+    // no subgroup check for the common case (a differing R is decoded strictly and judged).
+    const reported = r.bytes(curve.pointLength);
+    const own = this.ownShare?.groupCommitment;
+    const groupCommitment = own && equalBytes(reported, this.ownGroupCommitmentBytes()) ? own : new Reader(reported).point(curve);
     if (r.u16() !== this.signers.length) throw new RangeError('commitment list of the wrong length');
     const commitments = this.signers.map(() => r.varBytes(MAX_SIGNED_COMMITMENT));
     r.end();

@@ -364,9 +364,18 @@ export function aggregate(pub: FrostPublicKey, pkg: SigningPackage, shares: read
   return result;
 }
 
+/** Encoded group keys, for the suite's native verifier (its key objects are cached by these arrays). */
+const encodedKeys = new WeakMap<GroupPoint, Uint8Array>();
+
 function finish(pub: FrostPublicKey, message: Uint8Array, R: GroupPoint, z: bigint): AggregateResult | undefined {
   const { suite } = pub;
   const Re = evenR(suite, R);
+  if (suite.verify) {
+    let key = encodedKeys.get(pub.publicKey);
+    if (!key) encodedKeys.set(pub.publicKey, (key = suite.encodePublicKey(pub.publicKey)));
+    const signature = suite.encodeSignature(Re, z);
+    return suite.verify(key, message, signature) ? { signature, R: Re, z } : undefined;
+  }
   const c = suite.challenge(Re, pub.publicKey, message);
   // z·G == R + c·PK; the group key carries a precomputed table, so this costs two fast multiplications.
   const cP = c === 0n ? suite.curve.identity : multiplyKey(pub.publicKey, c);

@@ -136,6 +136,24 @@ describe('FROST signing protocol', () => {
     });
   }
 
+  it('ed25519: a reported group commitment with a torsion part (the right R plus a point of order 2) is named (malformed-message)', () => {
+    const c = committee('ed25519');
+    const curve = c.suite.curve;
+    const rng = seededRng('torsion-R');
+    const twoTorsion = curve.decodePoint(Uint8Array.from(Buffer.from('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'hex')), false);
+    const result = simulate(twoRound(c, [1, 2], 'torsion-R', rng), rng, {
+      tamper: (m) => {
+        if (m.from !== 2 || m.round !== 2) return m;
+        const at = 64 + curve.scalarLength;
+        return resign(c.identities, m, (p) => {
+          const R = curve.decodePoint(p.subarray(at, at + curve.pointLength));
+          return new Writer().bytes(p.subarray(0, at)).bytes(curve.encodePoint(R.add(twoTorsion))).bytes(p.subarray(at + curve.pointLength)).finish();
+        });
+      },
+    });
+    expectBlame(result, [2], 'malformed-message', [1]);
+  });
+
   it('nonces are single-use: the pool hands a nonce out once, then refuses', () => {
     const { suite, shares, identities } = committee('ed25519');
     const pool = new NoncePool(frostSigningKey(suite, shares.get(1)!), identities.get(1)!, seededRng('single-use'));
