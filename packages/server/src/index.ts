@@ -31,3 +31,4 @@ export * from './node/main.js';
 export * from './coordinator/main.js';
 export * from './api/services.js';
 export * from './api/app.js';
+export * from './data-lock.js';

@@ -15,6 +15,7 @@ import { NodeHub } from './node-hub.js';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions, Pools } from './pools.js';
 import { SigningService } from './signing.js';
 import { type Logger, silentLogger } from '../log.js';
+import { type DataDirLock, lockDataDir } from '../data-lock.js';
 
 export interface CoordinatorProcessConfig {
   dataDir: string;
@@ -52,7 +53,18 @@ export interface RunningCoordinator {
   stop(): Promise<void>;
 }
 
+/** Starts the process's parts on its data folder, which no other process may hold meanwhile. */
 export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<RunningCoordinator> {
+  const lock = await lockDataDir(cfg.dataDir);
+  try {
+    return await runCoordinator(cfg, lock);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock): Promise<RunningCoordinator> {
   const logger = cfg.logger ?? silentLogger;
   const keys = await coordinatorPublicKeys(cfg.dataDir, cfg.passphrase, cfg.scrypt);
   const c = cfg.manifest.coordinator;
@@ -85,6 +97,7 @@ export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<R
       await hub.close();
       await sessions.close();
       await metadata.close();
+      await lock.release();
     },
   };
 }

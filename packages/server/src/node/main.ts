@@ -17,6 +17,7 @@ import { RelayEndpoint } from './relay-endpoint.js';
 import { SignerNode } from './signer.js';
 import { Vault } from './vault.js';
 import { type Logger, silentLogger } from '../log.js';
+import { type DataDirLock, lockDataDir } from '../data-lock.js';
 
 export interface NodeProcessConfig {
   dataDir: string;
@@ -48,7 +49,18 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/** Starts the process's parts on its data folder, which no other process may hold meanwhile. */
 export async function startSignerNode(cfg: NodeProcessConfig): Promise<RunningNode> {
+  const lock = await lockDataDir(cfg.dataDir);
+  try {
+    return await runSignerNode(cfg, lock);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function runSignerNode(cfg: NodeProcessConfig, lock: DataDirLock): Promise<RunningNode> {
   const logger = cfg.logger ?? silentLogger;
   const me = cfg.manifest.nodes.find((n) => n.name === cfg.name);
   if (!me) throw new RangeError(`node ${cfg.name} is not in the cluster manifest`);
@@ -128,6 +140,7 @@ export async function startSignerNode(cfg: NodeProcessConfig): Promise<RunningNo
       primes.stop();
       mesh.useEndpoint(undefined);
       await store.close();
+      await lock.release();
     },
   };
 }
