@@ -63,3 +63,14 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
     },
   };
 }
+
+/** Runs a process's start holding its data folder's lock, which a failed start releases. */
+export async function startLocked<T>(dir: string, start: (lock: DataDirLock) => Promise<T>): Promise<T> {
+  const lock = await lockDataDir(dir);
+  try {
+    return await start(lock);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataDirInUse, lockDataDir } from '../src/data-lock.js';
+import { DataDirInUse, lockDataDir, startLocked } from '../src/data-lock.js';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'mpc-lock-'));
 
@@ -39,5 +39,13 @@ describe('data folder lock', () => {
     const dir = folder();
     writeFileSync(join(dir, 'process.lock'), JSON.stringify({ pid: deadPid(), host: `${hostname()}-elsewhere` }));
     await expect(lockDataDir(dir)).rejects.toThrow(DataDirInUse);
+  });
+
+  it('a start that fails releases the folder; one that succeeds keeps it', async () => {
+    const dir = folder();
+    await expect(startLocked(dir, () => Promise.reject(new Error('port in use')))).rejects.toThrow('port in use');
+    const lock = await startLocked(dir, async (l) => l);
+    await expect(lockDataDir(dir)).rejects.toThrow(DataDirInUse);
+    await lock.release();
   });
 });

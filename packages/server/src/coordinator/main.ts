@@ -15,7 +15,7 @@ import { NodeHub } from './node-hub.js';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions, Pools } from './pools.js';
 import { SigningService } from './signing.js';
 import { type Logger, silentLogger } from '../log.js';
-import { type DataDirLock, lockDataDir } from '../data-lock.js';
+import { type DataDirLock, startLocked } from '../data-lock.js';
 
 export interface CoordinatorProcessConfig {
   dataDir: string;
@@ -55,13 +55,7 @@ export interface RunningCoordinator {
 
 /** Starts the process's parts on its data folder, which no other process may hold meanwhile. */
 export async function startCoordinator(cfg: CoordinatorProcessConfig): Promise<RunningCoordinator> {
-  const lock = await lockDataDir(cfg.dataDir);
-  try {
-    return await runCoordinator(cfg, lock);
-  } catch (e) {
-    await lock.release();
-    throw e;
-  }
+  return startLocked(cfg.dataDir, (lock) => runCoordinator(cfg, lock));
 }
 
 async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock): Promise<RunningCoordinator> {

@@ -17,7 +17,7 @@ import { RelayEndpoint } from './relay-endpoint.js';
 import { SignerNode } from './signer.js';
 import { Vault } from './vault.js';
 import { type Logger, silentLogger } from '../log.js';
-import { type DataDirLock, lockDataDir } from '../data-lock.js';
+import { type DataDirLock, startLocked } from '../data-lock.js';
 
 export interface NodeProcessConfig {
   dataDir: string;
@@ -51,13 +51,7 @@ export interface RunningNode {
 
 /** Starts the process's parts on its data folder, which no other process may hold meanwhile. */
 export async function startSignerNode(cfg: NodeProcessConfig): Promise<RunningNode> {
-  const lock = await lockDataDir(cfg.dataDir);
-  try {
-    return await runSignerNode(cfg, lock);
-  } catch (e) {
-    await lock.release();
-    throw e;
-  }
+  return startLocked(cfg.dataDir, (lock) => runSignerNode(cfg, lock));
 }
 
 async function runSignerNode(cfg: NodeProcessConfig, lock: DataDirLock): Promise<RunningNode> {
