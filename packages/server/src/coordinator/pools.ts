@@ -12,8 +12,10 @@
  * the quorum among online nodes first and claims from that quorum's pools; an empty pool means the
  * unpooled path, which is correct, only slower.
  *
- * A background loop tops the pools of active keys up to a configured depth, among online nodes
- * only, with one refill per pool at a time across instances (a lock in the session store).
+ * The pools of a key are topped up to a configured depth right after a claim took from them, and
+ * a background sweep over all active keys catches the rest (new keys, nodes back online, other
+ * instances' claims), among online nodes only, with one refill per pool at a time across
+ * instances (a lock in the session store).
  * Presignatures cost each signer about a second of CPU that blocks its event loop in long steps,
  * so they are made in idle time: a pool above its low-water mark (a quarter of its depth) refills
  * only once this instance has had no signature in flight for `idleMs`; below the mark, or empty,
@@ -30,7 +32,7 @@ export interface PoolOptions {
   nonceDepth: number;
   /** Presignatures kept per key version and signer set (ECDSA). */
   presignDepth: number;
-  /** How often the pools are checked and topped up. */
+  /** How often every active key's pools are checked (a claim checks its own key's at once). */
   intervalMs: number;
   /** Presignatures asked for in one request: each is about a second of every signer's CPU. */
   presignBatch: number;
@@ -40,7 +42,7 @@ export interface PoolOptions {
   idleMs: number;
 }
 
-export const DEFAULT_POOL_OPTIONS: PoolOptions = { nonceDepth: 32, presignDepth: 8, intervalMs: 200, presignBatch: 2, itemTimeoutMs: 60_000, idleMs: 200 };
+export const DEFAULT_POOL_OPTIONS: PoolOptions = { nonceDepth: 32, presignDepth: 8, intervalMs: 1_000, presignBatch: 2, itemTimeoutMs: 60_000, idleMs: 200 };
 
 /** What `levels` reports: how many items each pool holds, against the depth it is kept at. */
 export type PoolLevels = { nonces: { node: number; size: number; depth: number }[] } | { presignatures: { signers: number[]; size: number; depth: number }[] };
@@ -128,6 +130,13 @@ export class Pools {
    * undefined when a pool they need is empty. A raw ECDSA digest is never served from the pool.
    */
   async claim(key: KeyRecord, signers: readonly number[], input: { message?: string; digest?: string }): Promise<PooledItems | undefined> {
+    const items = await this.take(key, signers, input);
+    // What was taken is made again now, not at the next sweep.
+    if (this.timer && !this.stopped) this.refillKey(key);
+    return items;
+  }
+
+  private async take(key: KeyRecord, signers: readonly number[], input: { message?: string; digest?: string }): Promise<PooledItems | undefined> {
     if (key.scheme === 'ecdsa-secp256k1') {
       if (input.message === undefined || input.digest !== undefined) return undefined;
       const id = await this.sessions.claimPool(presignPool(key.id, key.version, signers));

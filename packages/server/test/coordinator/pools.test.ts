@@ -132,4 +132,21 @@ describe('coordinator pools', () => {
     await sessions.pushPool(noncePool('kf', 1, 2), ['YQ==', 'Yg==']);
     expect(await pools.levels(frostKey)).toEqual({ nonces: [{ node: 1, size: 0, depth: 8 }, { node: 2, size: 2, depth: 8 }, { node: 3, size: 0, depth: 8 }] });
   });
+
+  it('a claim tops its key up at once, without waiting for the sweep', async () => {
+    const sessions = new MemorySessionStore();
+    const { calls, dispatcher, hub } = scriptedNodes([1, 2, 3]);
+    const pools = new Pools(keyStore([frostKey]), sessions, hub, dispatcher, { ...options, intervalMs: 60_000 });
+    for (const n of [1, 2]) await sessions.pushPool(noncePool('kf', 1, n), ['YQ==', 'Yg==', 'Yw==', 'ZA==', 'ZQ==', 'Zg==', 'Zw==']);
+    // Not started: a claim takes, and nothing is made.
+    expect(await pools.claim(frostKey, [1, 2], { message: '00' })).toBeDefined();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toHaveLength(0);
+    // Started (its first sweep a minute away): the next claim leaves two missing, and both pools refill.
+    pools.start();
+    expect(await pools.claim(frostKey, [1, 2], { message: '00' })).toBeDefined();
+    await settle(sessions, [noncePool('kf', 1, 1), noncePool('kf', 1, 2)], 8);
+    expect(calls.map((c) => c.nodes.join()).sort()).toEqual(['1', '2', '3']);
+    pools.stop();
+  });
 });
