@@ -85,6 +85,18 @@ describe('mpc-wallet up', () => {
     const message = '68656c6c6f';
     const signed = await call('POST', `/v1/keys/${created.body.id}/signatures`, apiKey, { message });
     expect(ed25519.verify(Buffer.from(signed.body.signature!, 'hex'), Buffer.from(message, 'hex'), Buffer.from(created.body.publicKey!, 'hex'))).toBe(true);
+
+    // A second `up` on the same home while the first runs: its processes find the data folders
+    // locked and it exits with an error; the first cluster goes on signing.
+    const intruder = spawn(process.execPath, [BIN, 'up', '--port', String(await freePort()), '--home', home], {
+      env: { ...process.env, MPC_WALLET_SCHEMA_PREFIX: prefix, MPC_WALLET_PASSPHRASE: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let intruderLogs = '';
+    intruder.stderr!.on('data', (d: Buffer) => (intruderLogs += d.toString()));
+    expect(await new Promise<number | null>((r) => intruder.once('exit', r))).toBe(1);
+    expect(intruderLogs).toContain('is in use by process');
+    expect((await call('POST', `/v1/keys/${created.body.id}/signatures`, apiKey, { message })).status).toBe(200);
     expect(await stop(first)).toBe(0);
 
     const second = start();
@@ -101,4 +113,15 @@ describe('mpc-wallet up', () => {
     for (const secret of [apiKey, passphrase]) expect(logs).not.toContain(secret);
     for (const name of ['coordinator', 'node-1', 'node-2', 'node-3']) expect(logs).toContain(`"process":"${name}"`);
   }, 420_000);
+
+  it('refuses a pool depth that is not an integer from 0 to 1000 (exit 2, one line)', async () => {
+    for (const bad of [['--nonce-pool-depth', 'many'], ['--presign-pool-depth', '1001']]) {
+      const child = spawn(process.execPath, [BIN, 'up', '--home', join(tmpdir(), 'never-made'), ...bad], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      expect(await new Promise<number | null>((r) => child.once('exit', r))).toBe(2);
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(err).toContain(bad[0]);
+    }
+  });
 });
