@@ -240,27 +240,35 @@ export class Pools {
     if (depth === 0 || this.inflight.has(pool)) return;
     this.inflight.add(pool);
     const lock = `refill:${pool}`;
-    const work = async () => {
-      if (!due(await this.sessions.poolSize(pool))) return;
+    /** Whether a batch was pushed: then the next one, if due, follows at once. */
+    const work = async (): Promise<boolean> => {
+      if (!due(await this.sessions.poolSize(pool))) return false;
       const token = await this.sessions.lock(lock, Math.ceil(timeoutMs * 2));
-      if (!token) return;
+      if (!token) return false;
       try {
         // Another instance may have filled it between the first look and the lock.
         const size = await this.sessions.poolSize(pool);
-        if (!due(size)) return;
+        if (!due(size)) return false;
         const missing = depth - size;
         const items = await make(Math.min(missing, batch));
         // A refresh while the nodes worked made these items useless; they dropped them already.
         const current = await this.keys.get(key.id);
-        if (this.stopped || current?.version !== key.version || current.status !== 'active') return;
+        if (this.stopped || current?.version !== key.version || current.status !== 'active') return false;
         await this.sessions.pushPool(pool, items);
+        return true;
       } finally {
         await this.sessions.unlock(lock, token);
       }
     };
     work()
-      .catch((e: unknown) => this.logger.warn('pool refill failed', { pool, reason: (e as Error).message }))
-      .finally(() => this.inflight.delete(pool));
+      .catch((e: unknown) => {
+        this.logger.warn('pool refill failed', { pool, reason: (e as Error).message });
+        return false;
+      })
+      .then((pushed) => {
+        this.inflight.delete(pool);
+        if (pushed && !this.stopped) this.refill(key, pool, depth, batch, timeoutMs, due, make);
+      });
   }
 }
 

@@ -83,11 +83,11 @@ describe('coordinator pools', () => {
     const sessions = new MemorySessionStore();
     const { calls, dispatcher, hub } = scriptedNodes([2, 3]);
     const pools = new Pools(keyStore([ecdsaKey]), sessions, hub, dispatcher, options);
-    for (let i = 0; i < 2; i++) {
-      await pools.tick();
-      await settle(sessions, [presignPool('ke', 1, [2, 3])], 2 * (i + 1));
-    }
+    // One pass: batch after batch until the pool is full, without waiting for the next pass.
+    await pools.tick();
+    await settle(sessions, [presignPool('ke', 1, [2, 3])], 4);
     expect(await sessions.poolSize(presignPool('ke', 1, [2, 3]))).toBe(4);
+    expect(calls).toHaveLength(2);
     expect(calls.every((c) => c.body.kind === 'presign' && c.body.count === 2 && c.nodes.join() === '2,3')).toBe(true);
     expect(await pools.claim(ecdsaKey, [2, 3], { digest: '00'.repeat(32) })).toBeUndefined();
     expect(await pools.claim(ecdsaKey, [2, 3], { message: '00' })).toEqual({ presignature: '00000001' });
