@@ -42,7 +42,9 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
       await file.close();
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e instanceof Error && (e as NodeJS.ErrnoException).code === 'EEXIST' ? new DataDirInUse(dir, 'another process') : e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // Taken again between our removal of a stale lock and our second try.
+      if (attempt > 0) throw new DataDirInUse(dir, 'another process');
     }
     let owner: { pid?: unknown; host?: unknown } = {};
     try {

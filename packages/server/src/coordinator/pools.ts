@@ -168,10 +168,15 @@ export class Pools {
       const nonces = await Promise.all(key.parties.map(async (node) => ({ node, size: await this.sessions.poolSize(noncePool(key.id, key.version, node)), depth: this.opts.nonceDepth })));
       return { nonces };
     }
-    const online = key.parties.filter((p) => this.hub.isOnline(p));
-    if (online.length < key.threshold) return { presignatures: [] };
-    const signers = online.slice(0, key.threshold);
+    const signers = this.pickedSigners(key);
+    if (!signers) return { presignatures: [] };
     return { presignatures: [{ signers, size: await this.sessions.poolSize(presignPool(key.id, key.version, signers)), depth: this.opts.presignDepth }] };
+  }
+
+  /** The quorum signing would pick now: the first `threshold` online members (none when too few are online). */
+  private pickedSigners(key: KeyRecord): number[] | undefined {
+    const online = key.parties.filter((p) => this.hub.isOnline(p));
+    return online.length < key.threshold ? undefined : online.slice(0, key.threshold);
   }
 
   /** After a refresh: items of the old version are useless (the nodes dropped them too). */
@@ -204,11 +209,11 @@ export class Pools {
 
   private refillKey(key: KeyRecord): void {
     if (key.scheme !== 'ecdsa-secp256k1') {
+      // Cheap items wait until a quarter of the pool is gone: one request for eight, not eight for one.
+      const depth = this.opts.nonceDepth;
+      const due = (size: number) => size === 0 || depth - size >= Math.min(MAX_NONCES_PER_REQUEST, Math.max(1, Math.floor(depth / 4)));
       for (const n of key.parties) {
         if (!this.hub.isOnline(n)) continue;
-        // Cheap items wait until a quarter of the pool is gone: one request for eight, not eight for one.
-        const depth = this.opts.nonceDepth;
-        const due = (size: number) => size === 0 || depth - size >= Math.min(MAX_NONCES_PER_REQUEST, Math.max(1, Math.floor(depth / 4)));
         this.refill(key, noncePool(key.id, key.version, n), depth, MAX_NONCES_PER_REQUEST, this.opts.itemTimeoutMs, due, async (count) => {
           const out = await this.dispatcher.run([n], { kind: 'nonces', keyId: key.id, version: key.version, count }, this.opts.itemTimeoutMs);
           return stringList(out.get(n)?.commitments, count).map(toPoolItem);
@@ -216,10 +221,8 @@ export class Pools {
       }
       return;
     }
-    // The quorum signing would pick now: the first `threshold` online members.
-    const online = key.parties.filter((p) => this.hub.isOnline(p));
-    if (online.length < key.threshold) return;
-    const signers = online.slice(0, key.threshold);
+    const signers = this.pickedSigners(key);
+    if (!signers) return;
     const lowWater = Math.floor(this.opts.presignDepth / 4);
     const due = (size: number) => this.opts.presignDepth - size >= Math.min(this.opts.presignBatch, this.opts.presignDepth) && (size <= lowWater || this.idle());
     this.refill(key, presignPool(key.id, key.version, signers), this.opts.presignDepth, this.opts.presignBatch, this.opts.itemTimeoutMs * this.opts.presignBatch, due, async (count) => {

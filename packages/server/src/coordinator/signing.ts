@@ -155,23 +155,17 @@ export class SigningService {
       const signers = this.quorum(key, excluded, input.signers);
       const pooled = usePool ? await times.measure('pool', () => this.pools!.claim(key, signers, input)) : undefined;
       try {
-        const dispatched = performance.now();
-        const outputs = await this.dispatcher.run(
+        const body = {
+          kind: 'sign',
+          keyId: key.id,
+          version: key.version,
           signers,
-          {
-            kind: 'sign',
-            keyId: key.id,
-            version: key.version,
-            signers,
-            ...(input.message !== undefined ? { message: input.message } : {}),
-            ...(input.hash ? { hash: input.hash } : {}),
-            ...(input.digest ? { digest: input.digest } : {}),
-            ...pooled,
-          },
-          this.timeoutMs,
-          id,
-        );
-        times.add('nodes', performance.now() - dispatched);
+          ...(input.message !== undefined ? { message: input.message } : {}),
+          ...(input.hash ? { hash: input.hash } : {}),
+          ...(input.digest ? { digest: input.digest } : {}),
+          ...pooled,
+        } as const;
+        const outputs = await times.measure('nodes', () => this.dispatcher.run(signers, body, this.timeoutMs, id));
         addNodeTimes(times, outputs);
         const verifying = performance.now();
         const response = this.response(id, key, input, signers, outputs, pooled !== undefined);

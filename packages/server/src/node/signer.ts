@@ -171,17 +171,14 @@ export class SignerNode {
   private async run<T>(p: Protocol<T>, participants: readonly number[], beforeRelease?: (p: Protocol<T>) => Promise<void>, timeoutMs = this.cfg.protocolTimeoutMs): Promise<T> {
     await stored(this.sessions.reserve(p));
     const context = requestContext.getStore();
-    const started = performance.now();
-    try {
-      return await runProtocol(p, this.cfg.transport(participants), {
+    const running = () =>
+      runProtocol(p, this.cfg.transport(participants), {
         timeoutMs,
         ...(context?.signal ? { signal: context.signal } : {}),
         ...(beforeRelease ? { beforeRelease: (proto: Protocol<T>) => beforeRelease(proto) } : {}),
         ...(context ? { onStep: (ms: number) => context.times.add('compute', ms) } : {}),
       });
-    } finally {
-      context?.times.add('protocol', performance.now() - started);
-    }
+    return context ? context.times.measure('protocol', running) : running();
   }
 
   /**

@@ -88,6 +88,8 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
   /** The digest of the signing package this party signed for (set when it signs). */
   private digest: Uint8Array | undefined;
   private ownShare: SignatureShare | undefined;
+  /** The encoding of the group commitment R this party sent with its share. */
+  private ownR: Uint8Array | undefined;
 
   constructor(cfg: FrostSignConfig) {
     const rounds = cfg.pooled ? [{ broadcast: true, direct: false }] : [
@@ -171,16 +173,10 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
     this.ownShare = signShare(this.cfg.key, this.nonces!, pkg);
     // The nonces are spent: drop them so this instance can never sign with them again.
     this.nonces = undefined;
-    const w = new Writer().bytes(this.digest).scalar(curve, this.ownShare.share).point(curve, this.ownShare.groupCommitment!).u16(this.signers.length);
+    this.ownR = curve.encodePoint(this.ownShare.groupCommitment!);
+    const w = new Writer().bytes(this.digest).scalar(curve, this.ownShare.share).bytes(this.ownR).u16(this.signers.length);
     for (const s of this.signers) w.varBytes(this.signedCommitments.get(s)!);
     return { to: null, payload: signBroadcast(this.cfg.identity.secretKey, this.slot(this.shareRound, this.self), w.finish()) };
-  }
-
-  private ownRBytes: Uint8Array | undefined;
-
-  private ownGroupCommitmentBytes(): Uint8Array {
-    this.ownRBytes ??= this.cfg.key.suite.curve.encodePoint(this.ownShare!.groupCommitment!);
-    return this.ownRBytes;
   }
 
   private signingPackage() {
@@ -233,7 +229,7 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
     // no subgroup check for the common case (a differing R is decoded strictly and judged).
     const reported = r.bytes(curve.pointLength);
     const own = this.ownShare?.groupCommitment;
-    const groupCommitment = own && equalBytes(reported, this.ownGroupCommitmentBytes()) ? own : new Reader(reported).point(curve);
+    const groupCommitment = own && this.ownR && equalBytes(reported, this.ownR) ? own : new Reader(reported).point(curve);
     if (r.u16() !== this.signers.length) throw new RangeError('commitment list of the wrong length');
     const commitments = this.signers.map(() => r.varBytes(MAX_SIGNED_COMMITMENT));
     r.end();
