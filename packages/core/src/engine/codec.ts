@@ -143,6 +143,10 @@ export class Reader {
     for (let i = 0; i < n; i++) out.push(this.point(curve, subgroupCheck));
     return out;
   }
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.data.length - this.offset;
+  }
   end(): void {
     if (this.offset !== this.data.length) throw new DecodeError('trailing bytes');
   }

@@ -45,6 +45,13 @@ export interface Curve {
   decodePoint(bytes: Uint8Array, subgroupCheck?: boolean): GroupPoint;
   /** Whether a point lies in the prime-order subgroup (always true for secp256k1, cofactor 1). */
   inPrimeSubgroup(p: GroupPoint): boolean;
+  /** h, the index of the prime-order group in the curve's points (1 for secp256k1, 8 for ed25519). */
+  readonly cofactor: bigint;
+  /**
+   * [h]P for any curve point P: always in the prime-order group (the points form a cyclic group of
+   * order h·ℓ on both curves). A few doublings, where a subgroup check costs a multiplication.
+   */
+  clearCofactor(p: GroupPoint): GroupPoint;
   /** Interprets a byte string as an integer in the curve's scalar byte order (no reduction). */
   bytesToNumber(bytes: Uint8Array): bigint;
   /** s·G in constant time (for secret scalars). */
@@ -75,10 +82,16 @@ function makeCurve(
   Point: NoblePointClass,
   littleEndian: boolean,
   pointLength: number,
+  cofactor: bigint,
   checkSubgroup: (p: GroupPoint) => boolean,
 ): Curve {
   const order = Point.Fn.ORDER;
   const scalarLength = 32;
+  /**
+   * Each point's encoding, computed once: encoding costs a field inversion, and a protocol encodes
+   * the same commitments and keys for several hashes and signatures. Points are immutable.
+   */
+  const encodings = new WeakMap<GroupPoint, Uint8Array>();
   const toBytes = littleEndian ? numberToBytesLE : numberToBytesBE;
   const toNumber = littleEndian ? bytesToNumberLE : bytesToNumberBE;
   return Object.freeze({
@@ -101,8 +114,13 @@ function makeCurve(
       return s;
     },
     encodePoint(p: GroupPoint): Uint8Array {
-      if (p.is0()) throw new RangeError('cannot encode the identity element');
-      return p.toBytes(true);
+      let bytes = encodings.get(p);
+      if (!bytes) {
+        if (p.is0()) throw new RangeError('cannot encode the identity element');
+        bytes = p.toBytes(true);
+        encodings.set(p, bytes);
+      }
+      return bytes.slice();
     },
     decodePoint(bytes: Uint8Array, subgroupCheck = true): GroupPoint {
       if (!(bytes instanceof Uint8Array) || bytes.length !== pointLength) {
@@ -122,9 +140,17 @@ function makeCurve(
       for (let i = 0; i < pointLength; i++) {
         if (again[i] !== bytes[i]) throw new RangeError('point encoding is not canonical');
       }
+      encodings.set(p, again);
       return p;
     },
     inPrimeSubgroup: checkSubgroup,
+    cofactor,
+    clearCofactor(p: GroupPoint): GroupPoint {
+      let q = p;
+      // h is a power of two on both curves: log₂ h doublings.
+      for (let k = cofactor; k > 1n; k >>= 1n) q = q.add(q);
+      return q;
+    },
     bytesToNumber: toNumber,
     mulBase(s: bigint): GroupPoint {
       const k = mod(s, order);
@@ -153,7 +179,7 @@ function makeCurve(
 const edPoint = ed25519.Point as unknown as NoblePointClass;
 const secpPoint = secp256k1.Point as unknown as NoblePointClass;
 
-export const SECP256K1: Curve = makeCurve('secp256k1', secpPoint, false, 33, () => true);
+export const SECP256K1: Curve = makeCurve('secp256k1', secpPoint, false, 33, 1n, () => true);
 /** [ℓ]P = 0 by a scalar multiplication: the reference ed25519 subgroup check (≈1 ms here). */
 export function ed25519TorsionFreeByOrder(p: GroupPoint): boolean {
   return (p as unknown as { isTorsionFree(): boolean }).isTorsionFree();
@@ -227,7 +253,7 @@ export function ed25519InPrimeSubgroup(p: GroupPoint): boolean {
   return ed25519InSubgroupByHalving(p) ?? ed25519TorsionFreeByOrder(p);
 }
 
-export const ED25519: Curve = makeCurve('ed25519', edPoint, true, 32, ed25519InPrimeSubgroup);
+export const ED25519: Curve = makeCurve('ed25519', edPoint, true, 32, 8n, ed25519InPrimeSubgroup);
 
 export const CURVES: Record<CurveName, Curve> = { secp256k1: SECP256K1, ed25519: ED25519 };
 

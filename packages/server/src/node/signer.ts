@@ -33,7 +33,7 @@ import {
   POOL_EPOCH_LENGTH,
   type SignedCommitment,
   bytesToHex,
-  commit,
+  commitForPool,
   commitmentId,
   concatBytes,
   createDkg,
@@ -56,7 +56,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { NodeStore } from '../stores/types.js';
 import { RequestRefused, type SessionRequest, openRequest } from '../session/request.js';
 import { SessionAborted, SessionTimeout, type ProtocolTransport, runProtocol } from '../session/runner.js';
-import { curveOf, encodePublicKey, frostSuiteOf, signedDigest, verifies } from '../session/schemes.js';
+import { curveOf, encodePublicKey, frostSuiteOf, signedDigest } from '../session/schemes.js';
 import { StageTimes } from '../session/timing.js';
 import type { SafePrimePool } from './prime-pool.js';
 import type { StoredKey, Vault } from './vault.js';
@@ -293,9 +293,9 @@ export class SignerNode {
     const epoch = this.cfg.rng(POOL_EPOCH_LENGTH);
     const signed: SignedCommitment[] = [];
     for (let sequence = 0; sequence < r.count; sequence++) {
-      const nonces = commit(key, this.cfg.rng);
+      const nonces = commitForPool(key, this.cfg.rng);
       await this.cfg.vault.addItem('nonces', r.keyId, r.version, commitmentId(suite, nonces.commitment), encodeSigningNonces(suite, nonces));
-      signed.push(signCommitment(key, this.cfg.identity, epoch, sequence, nonces.commitment));
+      signed.push(signCommitment(key, this.cfg.identity, epoch, sequence, nonces.commitment, nonces.preimages));
     }
     return { commitments: signed.map((sc) => bytesToHex(encodeSignedCommitment(suite, sc))) };
   }
@@ -394,7 +394,7 @@ export class SignerNode {
       signature = sig.compact;
       recoveryId = sig.recoveryId;
     }
-    if (!verifies(scheme, publicKey, digest, signature)) throw new Error('the aggregated signature does not verify');
+    // Both protocols output only a signature they verified (FROST's aggregate, CGGMP's s·R check).
     await stored(this.cfg.store.signatures.append({ requestId: r.id, keyId: r.keyId, scheme, digest: bytesToHex(scheme === 'ecdsa-secp256k1' ? digest : sha256(digest)), signature: bytesToHex(signature), at: new Date(this.now()) }));
     const pooled = r.commitments !== undefined || r.presignature !== undefined;
     return { signature: bytesToHex(signature), publicKey: bytesToHex(publicKey), pooled, ...(recoveryId !== undefined ? { recoveryId, digest: bytesToHex(digest) } : {}) };

@@ -1,11 +1,13 @@
 /** Argument checks shared by the session store adapters, so both refuse the same inputs. */
 import { StoreError } from './errors.js';
-import { checkInteger, checkName } from './validate.js';
+import { checkInteger } from './validate.js';
 
 /** A lock is for a protocol session or a background job: a day is far beyond either. */
 export const MAX_LOCK_TTL_MS = 24 * 60 * 60 * 1000;
 /** Items per push: one refill batch. */
 export const MAX_POOL_PUSH = 10_000;
+/** Longest pool item: a signed nonce commitment with its preimages (base64) fits with room to spare. */
+export const MAX_POOL_ITEM_LENGTH = 1024;
 
 export function checkLockTtl(ttlMs: unknown): number {
   return checkInteger('lock ttl (ms)', ttlMs, 1, MAX_LOCK_TTL_MS);
@@ -15,6 +17,8 @@ export function checkPoolItems(items: unknown): string[] {
   if (!Array.isArray(items) || items.length === 0 || items.length > MAX_POOL_PUSH) {
     throw new StoreError(`pool items must be an array of 1 to ${MAX_POOL_PUSH} ids`);
   }
-  for (const item of items) checkName('pool item', item);
+  for (const item of items) {
+    if (typeof item !== 'string' || item.length === 0 || item.length > MAX_POOL_ITEM_LENGTH) throw new StoreError(`a pool item must be a string of 1 to ${MAX_POOL_ITEM_LENGTH} characters`);
+  }
   return items as string[];
 }

@@ -69,6 +69,7 @@ export function sessionStoreSuite(open: () => Promise<SessionStore>): void {
     await expect(s.unlock('x', 7 as never)).rejects.toThrow(/token/);
     await expect(s.pushPool('p', [])).rejects.toThrow(/pool items/);
     await expect(s.pushPool('p', ['ok', ''])).rejects.toThrow(/pool item/);
+    await expect(s.pushPool('p', ['x'.repeat(1025)])).rejects.toThrow(/1 to 1024 characters/);
     await expect(s.claimPool('x'.repeat(300))).rejects.toThrow(/pool name/);
     expect(await s.poolSize('p')).toBe(0);
   });

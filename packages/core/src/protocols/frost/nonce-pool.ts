@@ -23,7 +23,8 @@ import { blame } from '../../engine/errors.js';
 import { type BroadcastSlot, type PartyIdentity, equivocationEvidence, openForwarded, signBroadcast, unwrapSigned } from '../../engine/identity.js';
 import type { Rng } from '../../engine/protocol.js';
 import type { FrostCiphersuite } from './ciphersuite.js';
-import { type FrostPublicKey, type FrostSigningKey, type NonceCommitment, type SigningNonces, checkCommitment, commit, signingNonces } from './sign.js';
+import { type FrostPublicKey, type FrostSigningKey, type NonceCommitment, type SigningNonces, checkCommitment, clearedCommitmentPoint, commitForPool, signingNonces } from './sign.js';
+import type { GroupPoint } from '../../math/curve.js';
 
 export class NonceReuseError extends Error {
   constructor(message: string) {
@@ -52,6 +53,12 @@ export interface SignedCommitment {
   epoch: Uint8Array;
   sequence: number;
   signature: Uint8Array;
+  /**
+   * The owner's cofactor preimages of the commitment's points (`commitForPool`), encoded after
+   * the signature when present and the curve has a cofactor. They are not signed: a decoder uses them only when [h]P′ gives
+   * exactly the signed point, and otherwise checks the point itself.
+   */
+  preimages?: { hiding: GroupPoint; binding: GroupPoint };
 }
 
 /** The protocol name of pooled-commitment slots (their session: group key ‖ epoch; round: sequence). */
@@ -86,23 +93,41 @@ export function commitmentSignatureValid(identity: Pick<PartyIdentity, 'publicKe
 
 export function encodeSignedCommitment(suite: FrostCiphersuite, sc: SignedCommitment): Uint8Array {
   const { curve } = suite;
-  return new Writer()
+  const w = new Writer()
     .u16(Number(sc.commitment.identifier))
     .bytes(sc.epoch)
     .u32(sc.sequence)
     .point(curve, sc.commitment.hiding)
     .point(curve, sc.commitment.binding)
-    .bytes(sc.signature)
-    .finish();
+    .bytes(sc.signature);
+  // Without a cofactor (secp256k1) a preimage is the point itself: nothing to spare.
+  if (sc.preimages && curve.cofactor > 1n) w.point(curve, sc.preimages.hiding).point(curve, sc.preimages.binding);
+  return w.finish();
 }
 
 /**
- * Strict decoding (points in the prime-order group); the signature is not checked here. The
- * subgroup check is `checkCommitment`'s, which remembers the points it passed, so that the
- * signing protocol's own check of the same commitment costs nothing (on ed25519 the check is
- * most of a FROST signer's work). `checkSubgroup: false` leaves it to that protocol check, which
- * names the commitment's signer, or spares it for a commitment the caller replaces with its own
- * checked points (its own commitment, matched byte for byte against the nonces it stored).
+ * The commitment point whose encoding is `signed`, from a preimage's encoding: [h]P′ in the
+ * prime-order group by construction, or undefined when the preimage does not decode or gives
+ * another point.
+ */
+function pointFromPreimage(suite: FrostCiphersuite, signed: Uint8Array, preimage: Uint8Array): GroupPoint | undefined {
+  try {
+    const p = clearedCommitmentPoint(suite, suite.curve.decodePoint(preimage, false));
+    return equalBytes(suite.curve.encodePoint(p), signed) ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Strict decoding (points in the prime-order group); the signature is not checked here. A point
+ * whose preimage came with it is [h]P′ (a few doublings, and in the group by construction); any
+ * other is decoded and checked by `checkCommitment`, which remembers the points it passed, so
+ * that the signing protocol's own check of the same commitment costs nothing (on ed25519 the
+ * check is most of a FROST signer's work). `checkSubgroup: false` leaves that check to the
+ * protocol, which names the commitment's signer, or spares it for a commitment the caller
+ * replaces with its own checked points (its own, matched byte for byte against its stored nonces).
+ * The result carries no preimages: re-encoded, it is the signed commitment alone.
  */
 export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Array, opts: { checkSubgroup?: boolean } = {}): SignedCommitment {
   const { curve } = suite;
@@ -110,11 +135,14 @@ export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Arra
   const identifier = BigInt(r.u16());
   const epoch = r.bytes(POOL_EPOCH_LENGTH);
   const sequence = r.u32();
-  const hiding = r.point(curve, false);
-  const binding = r.point(curve, false);
+  const hidingBytes = r.bytes(curve.pointLength);
+  const bindingBytes = r.bytes(curve.pointLength);
   const signature = r.bytes(SIGNATURE_LENGTH);
+  const preimages = r.remaining === 2 * curve.pointLength ? [r.bytes(curve.pointLength), r.bytes(curve.pointLength)] : undefined;
   r.end();
-  const commitment = { identifier, hiding, binding };
+  const point = (signed: Uint8Array, preimage: Uint8Array | undefined) =>
+    (preimage && pointFromPreimage(suite, signed, preimage)) ?? new Reader(signed).point(curve, false);
+  const commitment = { identifier, hiding: point(hidingBytes, preimages?.[0]), binding: point(bindingBytes, preimages?.[1]) };
   if (opts.checkSubgroup === false) return { commitment, epoch, sequence, signature };
   try {
     checkCommitment(suite, commitment);
@@ -138,43 +166,65 @@ export function pooledEquivocation(identity: Pick<PartyIdentity, 'publicKeys'>, 
  * Signs one of this signer's commitments for its pool slot (epoch, sequence), for publication.
  * The caller never signs two commitments for one slot: that signature pair convicts it.
  */
-export function signCommitment(key: FrostSigningKey, identity: Pick<PartyIdentity, 'secretKey'>, epoch: Uint8Array, sequence: number, commitment: NonceCommitment): SignedCommitment {
+export function signCommitment(
+  key: FrostSigningKey,
+  identity: Pick<PartyIdentity, 'secretKey'>,
+  epoch: Uint8Array,
+  sequence: number,
+  commitment: NonceCommitment,
+  /** The nonces' cofactor preimages (`commitForPool`), published with the commitment. */
+  preimages?: SigningNonces['preimages'],
+): SignedCommitment {
   if (epoch.length !== POOL_EPOCH_LENGTH) throw new RangeError(`a pool epoch is ${POOL_EPOCH_LENGTH} bytes`);
   if (!Number.isInteger(sequence) || sequence < 0 || sequence > 0xffffffff) throw new RangeError('a pool sequence number is a u32');
   if (commitment.identifier !== key.identifier) throw new RangeError("a signer signs only its own commitments");
   const slot = poolSlot(key, Number(key.identifier), epoch, sequence);
   const { signature } = unwrapSigned(slot.from, signBroadcast(identity.secretKey, slot, commitmentPayload(key.suite, commitment)));
-  return { commitment, epoch: epoch.slice(), sequence, signature };
+  return { commitment, epoch: epoch.slice(), sequence, signature, ...(preimages ? { preimages } : {}) };
 }
 
+/** Nonce records: 1 holds the nonces alone, 2 also the commitment's cofactor preimages. */
 const NONCES_VERSION = 1;
+const NONCES_WITH_PREIMAGES_VERSION = 2;
 
 /**
- * Storage encoding of a secret nonce pair: version u8 (=1) ‖ suite name u8-len ascii ‖
- * identifier u16 ‖ hiding nonce ‖ binding nonce (scalars in the suite's encoding). The commitment
- * is not stored: decoding recomputes it from the nonces.
+ * Storage encoding of a secret nonce pair: version u8 ‖ suite name u8-len ascii ‖ identifier u16
+ * ‖ hiding nonce ‖ binding nonce (scalars in the suite's encoding), then for version 2 the
+ * preimages of the commitment's points. Version 1 is decoded by recomputing the commitment from
+ * the nonces (two constant-time multiplications); version 2, made for pooled nonces, by clearing
+ * the cofactor of the stored preimages (a few doublings): the record is the signer's own, sealed.
  */
 export function encodeSigningNonces(suite: FrostCiphersuite, nonces: SigningNonces): Uint8Array {
   const id = nonces.commitment.identifier;
   if (id < 1n || id > 0xffffn) throw new RangeError('signer identifier out of range');
   if (nonces.hiding === 0n || nonces.binding === 0n) throw new RangeError('nonces must be non-zero scalars');
   const name = utf8(suite.name);
-  return new Writer().u8(NONCES_VERSION).u8(name.length).bytes(name).u16(Number(id)).scalar(suite.curve, nonces.hiding).scalar(suite.curve, nonces.binding).finish();
+  const w = new Writer().u8(nonces.preimages ? NONCES_WITH_PREIMAGES_VERSION : NONCES_VERSION).u8(name.length).bytes(name).u16(Number(id)).scalar(suite.curve, nonces.hiding).scalar(suite.curve, nonces.binding);
+  if (nonces.preimages) w.point(suite.curve, nonces.preimages.hiding).point(suite.curve, nonces.preimages.binding);
+  return w.finish();
 }
 
-/** Strict decoding: a DecodeError for another version or suite, a zero or non-canonical nonce, trailing bytes. */
+/** Strict decoding: a DecodeError for another version or suite, a zero or non-canonical nonce, a bad preimage, trailing bytes. */
 export function decodeSigningNonces(suite: FrostCiphersuite, bytes: Uint8Array): SigningNonces {
   const r = new Reader(bytes);
   const version = r.u8();
-  if (version !== NONCES_VERSION) throw new DecodeError(`unsupported nonce record version ${version}`);
+  if (version !== NONCES_VERSION && version !== NONCES_WITH_PREIMAGES_VERSION) throw new DecodeError(`unsupported nonce record version ${version}`);
   if (!equalBytes(r.bytes(r.u8()), utf8(suite.name))) throw new DecodeError(`not a nonce record of ${suite.name}`);
   const id = r.u16();
   if (id === 0) throw new DecodeError('signer identifier 0 is invalid');
   const hiding = r.scalar(suite.curve);
   const binding = r.scalar(suite.curve);
+  const preimages = version === NONCES_WITH_PREIMAGES_VERSION ? { hiding: r.point(suite.curve, false), binding: r.point(suite.curve, false) } : undefined;
   r.end();
   if (hiding === 0n || binding === 0n) throw new DecodeError('zero nonce');
-  return signingNonces(suite, BigInt(id), hiding, binding);
+  if (!preimages) return signingNonces(suite, BigInt(id), hiding, binding);
+  let commitment: NonceCommitment;
+  try {
+    commitment = { identifier: BigInt(id), hiding: clearedCommitmentPoint(suite, preimages.hiding), binding: clearedCommitmentPoint(suite, preimages.binding) };
+  } catch {
+    throw new DecodeError('a stored preimage gives the identity');
+  }
+  return { hiding, binding, commitment, preimages };
 }
 
 export class NoncePool {
@@ -203,22 +253,22 @@ export class NoncePool {
   generate(count: number): SignedCommitment[] {
     const made = new Map<string, SigningNonces>();
     for (let i = 0; i < count; i++) {
-      const nonces = commit(this.key, this.rng);
+      const nonces = commitForPool(this.key, this.rng);
       const id = commitmentId(this.key.suite, nonces.commitment);
       if (made.has(id) || this.available.has(id) || this.spent.has(id)) throw new NonceReuseError('the randomness source repeated a nonce commitment');
       made.set(id, nonces);
     }
-    const out = [...made.values()].map((nonces) => this.sign(nonces.commitment));
+    const out = [...made.values()].map((nonces) => this.sign(nonces));
     for (const [id, nonces] of made) this.available.set(id, nonces);
     return out;
   }
 
-  private sign(commitment: NonceCommitment): SignedCommitment {
+  private sign(nonces: SigningNonces): SignedCommitment {
     if (this.sequence > 0xffffffff) {
       this.epoch = this.rng(POOL_EPOCH_LENGTH);
       this.sequence = 0;
     }
-    return signCommitment(this.key, this.identity, this.epoch, this.sequence++, commitment);
+    return signCommitment(this.key, this.identity, this.epoch, this.sequence++, nonces.commitment, nonces.preimages);
   }
 
   /** Hands out the secret nonces behind `commitment` once; any later request fails. */

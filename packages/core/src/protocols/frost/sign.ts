@@ -31,6 +31,11 @@ export interface SigningNonces {
   hiding: bigint;
   binding: bigint;
   commitment: NonceCommitment;
+  /**
+   * Pooled nonces (`commitForPool`): points P′ with [h]P′ = P for the commitment's points P (h the
+   * curve's cofactor), published beside the commitment so that its users need no subgroup check.
+   */
+  preimages?: { hiding: GroupPoint; binding: GroupPoint };
 }
 
 /** Group public data in the form this suite signs with (Taproot: even Y, tweak applied). */
@@ -174,6 +179,38 @@ export function signingNonces(suite: FrostCiphersuite, identifier: bigint, hidin
 
 /** Commitment points already known to be non-identity points of the prime-order group. */
 const checkedPoints = new WeakSet<GroupPoint>();
+
+/**
+ * [h]P′ as a commitment point: in the prime-order group whatever curve point P′ is (the curve's
+ * points form a cyclic group of order h·ℓ), so it is remembered as checked. The identity (P′ of
+ * small order) is refused.
+ */
+export function clearedCommitmentPoint(suite: FrostCiphersuite, preimage: GroupPoint): GroupPoint {
+  const p = suite.curve.clearCofactor(preimage);
+  if (p.is0()) throw new RangeError('nonce commitment is the identity');
+  checkedPoints.add(p);
+  return p;
+}
+
+/**
+ * A nonce pair for a pool: RFC 9591's nonce_generate gives d′ and e′, the nonces are d = h·d′ and
+ * e = h·e′ (uniform, h being invertible modulo ℓ), and the commitment D = [h](d′·G) comes with its
+ * preimage d′·G, so a peer checks D with a few doublings instead of a subgroup check.
+ */
+export function commitForPool(key: FrostSigningKey, rng: Rng = randomBytes): SigningNonces {
+  const { suite } = key;
+  const { curve } = suite;
+  const hidingRoot = nonceFromRandomness(suite, rng(32), key.share);
+  const bindingRoot = nonceFromRandomness(suite, rng(32), key.share);
+  if (hidingRoot === 0n || bindingRoot === 0n) throw new RangeError('nonces must be non-zero scalars');
+  const preimages = { hiding: curve.mulBase(hidingRoot), binding: curve.mulBase(bindingRoot) };
+  return {
+    hiding: mod(curve.cofactor * hidingRoot, curve.order),
+    binding: mod(curve.cofactor * bindingRoot, curve.order),
+    commitment: { identifier: key.identifier, hiding: clearedCommitmentPoint(suite, preimages.hiding), binding: clearedCommitmentPoint(suite, preimages.binding) },
+    preimages,
+  };
+}
 
 /**
  * Checks that both points of a commitment are non-identity points of the prime-order group (a

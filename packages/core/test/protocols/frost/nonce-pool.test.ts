@@ -1,7 +1,9 @@
 /**
- * A signer node's pool without NoncePool: nonces made with `commit`, their commitment signed with
- * `signCommitment`, the pair stored with `encodeSigningNonces` and reloaded with
- * `decodeSigningNonces`, then signed with in a pooled FrostSign. The storage codec is strict.
+ * A signer node's pool without NoncePool: nonces made with `commitForPool` (or RFC 9591's
+ * `commit`), their commitment signed with `signCommitment`, the pair stored with
+ * `encodeSigningNonces` and reloaded with `decodeSigningNonces`, then signed with in a pooled
+ * FrostSign. The storage codec is strict; the cofactor preimages published with a commitment
+ * spare its users the subgroup check and can never pass off a point outside the group.
  */
 import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { describe, expect, it } from 'vitest';
@@ -17,9 +19,12 @@ import {
   POOL_EPOCH_LENGTH,
   type SigningNonces,
   commit,
+  commitForPool,
   commitmentId,
   commitmentSignatureValid,
+  decodeSignedCommitment,
   decodeSigningNonces,
+  encodeSignedCommitment,
   encodeSigningNonces,
   frostSigningKey,
   seededRng,
@@ -46,9 +51,11 @@ function expectSameNonces(a: SigningNonces, b: SigningNonces): void {
   expect(b.commitment.binding.equals(a.commitment.binding)).toBe(true);
 }
 
+const MAKERS = { commitForPool, commit } as const;
+
 describe('stored FROST nonces', () => {
-  for (const name of SUITES) {
-    it(`${name}: commitments signed with signCommitment, nonces reloaded from storage, sign in a pooled FrostSign`, () => {
+  for (const name of SUITES) for (const [maker, make] of Object.entries(MAKERS)) {
+    it(`${name}, ${maker}: commitments signed with signCommitment, nonces reloaded from storage, sign in a pooled FrostSign`, () => {
       const c = committee(name);
       const { suite, shares, identities } = c;
       const rng = seededRng(`stored-${name}`);
@@ -61,11 +68,12 @@ describe('stored FROST nonces', () => {
         const key = keys.get(id)!;
         const epoch = rng(POOL_EPOCH_LENGTH);
         const published = [0, 1].map((sequence) => {
-          const nonces = commit(key, rng);
+          const nonces = make(key, rng);
           stores.get(id)!.set(commitmentId(suite, nonces.commitment), encodeSigningNonces(suite, nonces));
-          const signed = signCommitment(key, identities.get(id)!, epoch, sequence, nonces.commitment);
+          const signed = signCommitment(key, identities.get(id)!, epoch, sequence, nonces.commitment, nonces.preimages);
           expect(commitmentSignatureValid(identities.get(1)!, key, signed)).toBe(true);
-          return signed;
+          // What the coordinator relays: the encoding, preimages included when made for a pool.
+          return decodeSignedCommitment(suite, encodeSignedCommitment(suite, signed));
         });
         book.publish(id, published);
       }
@@ -96,10 +104,10 @@ describe('stored FROST nonces', () => {
       for (const store of stores.values()) expect(store.size).toBe(0);
     });
 
-    it(`${name}: the nonce codec round-trips and refuses every truncation, a trailing byte and another version`, () => {
+    it(`${name}, ${maker}: the nonce codec round-trips and refuses every truncation, a trailing byte and another version`, () => {
       const { suite, shares } = committee(name);
       const key = frostSigningKey(suite, shares.get(2)!);
-      const nonces = commit(key, seededRng(`codec-${name}`));
+      const nonces = make(key, seededRng(`codec-${name}`));
       const bytes = encodeSigningNonces(suite, nonces);
       const decoded = decodeSigningNonces(suite, bytes);
       expectSameNonces(nonces, decoded);
@@ -110,7 +118,7 @@ describe('stored FROST nonces', () => {
         }),
       );
       expect(() => decodeSigningNonces(suite, Uint8Array.of(...bytes, 0))).toThrow(DecodeError);
-      expect(() => decodeSigningNonces(suite, Uint8Array.of(2, ...bytes.subarray(1)))).toThrow(/version 2/);
+      expect(() => decodeSigningNonces(suite, Uint8Array.of(3, ...bytes.subarray(1)))).toThrow(/version 3/);
     });
   }
 
@@ -160,5 +168,66 @@ describe('stored FROST nonces', () => {
       expect(() => signCommitment(key, identity, epoch, 0, { ...nonces.commitment, identifier: 1n })).toThrow(/own commitments/);
       expect(signCommitment(key, identity, epoch, 2 ** 32 - 1, nonces.commitment).sequence).toBe(2 ** 32 - 1);
     });
+  });
+});
+
+describe('cofactor preimages of pooled commitments', () => {
+  /** (0, −1), the ed25519 point of order 2. */
+  const ORDER_TWO = ed25519.Point.fromHex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+  const epoch = new Uint8Array(POOL_EPOCH_LENGTH).fill(9);
+
+  for (const name of SUITES) {
+    it(`${name}: pool nonces d = h·d′ commit to D = d·G = [h]P′, and the preimages survive the codecs`, () => {
+      const { suite, shares, identities } = committee(name);
+      const key = frostSigningKey(suite, shares.get(2)!);
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
+          const nonces = commitForPool(key, seededRng(`pool-${name}-${Buffer.from(seed).toString('hex')}`));
+          const { curve } = suite;
+          expect(curve.mulBase(nonces.hiding).equals(nonces.commitment.hiding)).toBe(true);
+          expect(curve.mulBase(nonces.binding).equals(nonces.commitment.binding)).toBe(true);
+          expect(curve.clearCofactor(nonces.preimages!.hiding).equals(nonces.commitment.hiding)).toBe(true);
+          const signed = signCommitment(key, identities.get(2)!, epoch, 0, nonces.commitment, nonces.preimages);
+          const bytes = encodeSignedCommitment(suite, signed);
+          const decoded = decodeSignedCommitment(suite, bytes);
+          expect(decoded.commitment.hiding.equals(nonces.commitment.hiding) && decoded.commitment.binding.equals(nonces.commitment.binding)).toBe(true);
+          // Re-encoded, a decoded commitment is the signed part alone; secp256k1 (no cofactor) publishes no preimages.
+          const preimageBytes = curve.cofactor > 1n ? 2 * curve.pointLength : 0;
+          expect(encodeSignedCommitment(suite, decoded)).toEqual(bytes.subarray(0, bytes.length - preimageBytes));
+          expectSameNonces(nonces, decodeSigningNonces(suite, encodeSigningNonces(suite, nonces)));
+        }),
+        { numRuns: 10 },
+      );
+    });
+  }
+
+  const { suite, shares, identities } = committee('ed25519');
+  const key = frostSigningKey(suite, shares.get(2)!);
+  const nonces = commitForPool(key, seededRng('preimage-attacks'));
+  const withPreimages = (commitment: typeof nonces.commitment, preimages: NonNullable<typeof nonces.preimages>) =>
+    encodeSignedCommitment(suite, signCommitment(key, identities.get(2)!, epoch, 0, commitment, preimages));
+
+  it('a validly signed point outside the prime-order group stays outside, whatever preimage comes with it', () => {
+    const torsioned = { ...nonces.commitment, hiding: nonces.commitment.hiding.add(ORDER_TWO) };
+    const bytes = withPreimages(torsioned, nonces.preimages!);
+    expect(() => decodeSignedCommitment(suite, bytes)).toThrow(/prime-order group/);
+    const unchecked = decodeSignedCommitment(suite, bytes, { checkSubgroup: false });
+    expect(unchecked.commitment.hiding.equals(torsioned.hiding)).toBe(true);
+    expect(suite.curve.inPrimeSubgroup(unchecked.commitment.hiding)).toBe(false);
+  });
+
+  it('a preimage of small order or of another point is passed over: the signed point is decoded and checked itself', () => {
+    for (const preimages of [
+      { ...nonces.preimages!, hiding: ORDER_TWO },
+      { ...nonces.preimages!, binding: nonces.preimages!.hiding },
+    ]) {
+      const decoded = decodeSignedCommitment(suite, withPreimages(nonces.commitment, preimages));
+      expect(decoded.commitment.hiding.equals(nonces.commitment.hiding) && decoded.commitment.binding.equals(nonces.commitment.binding)).toBe(true);
+    }
+  });
+
+  it('a stored record whose preimage has small order is refused', () => {
+    const record = encodeSigningNonces(suite, { ...nonces, preimages: { ...nonces.preimages!, binding: ORDER_TWO } });
+    expect(() => decodeSigningNonces(suite, record)).toThrow(/identity/);
   });
 });
