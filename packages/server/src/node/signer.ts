@@ -280,8 +280,8 @@ export class SignerNode {
   }
 
   /**
-   * Makes `count` FROST nonce pairs for the pool. Each pair is stored sealed under its commitment
-   * id before any commitment leaves; the commitments are signed for slots of a fresh random epoch
+   * Makes `count` FROST nonce pairs for the pool. The pairs are stored sealed under their
+   * commitment ids (one statement) before any commitment leaves; the commitments are signed for slots of a fresh random epoch
    * (sequence 0..count-1), so no slot is ever signed twice.
    */
   private async nonces(r: Extract<SessionRequest, { kind: 'nonces' }>): Promise<Record<string, unknown>> {
@@ -291,12 +291,9 @@ export class SignerNode {
     if (!(await this.cfg.store.sessions.claim('frost-nonces', hexToBytes(r.session)))) throw new RequestRefused('SESSION_REUSED', 'session id already used for frost-nonces');
     const key = frostSigningKey(suite, share);
     const epoch = this.cfg.rng(POOL_EPOCH_LENGTH);
-    const signed: SignedCommitment[] = [];
-    for (let sequence = 0; sequence < r.count; sequence++) {
-      const nonces = commitForPool(key, this.cfg.rng);
-      await this.cfg.vault.addItem('nonces', r.keyId, r.version, commitmentId(suite, nonces.commitment), encodeSigningNonces(suite, nonces));
-      signed.push(signCommitment(key, this.cfg.identity, epoch, sequence, nonces.commitment, nonces.preimages));
-    }
+    const made = Array.from({ length: r.count }, () => commitForPool(key, this.cfg.rng));
+    await this.cfg.vault.addItems('nonces', r.keyId, r.version, made.map((nonces) => ({ id: commitmentId(suite, nonces.commitment), plaintext: encodeSigningNonces(suite, nonces) })));
+    const signed = made.map((nonces, sequence) => signCommitment(key, this.cfg.identity, epoch, sequence, nonces.commitment, nonces.preimages));
     return { commitments: signed.map((sc) => bytesToHex(encodeSignedCommitment(suite, sc))) };
   }
 
@@ -318,7 +315,7 @@ export class SignerNode {
       const p = new PresignProtocol({ key: share, aux, signers: r.signers, session: sub, identity: this.cfg.identity, sessions: this.sessions, rng: this.cfg.rng });
       const presignature = await this.run(p, r.signers);
       const id = bytesToHex(sub);
-      await this.cfg.vault.addItem('presignature', r.keyId, r.version, id, encodePresignature(presignature));
+      await this.cfg.vault.addItems('presignature', r.keyId, r.version, [{ id, plaintext: encodePresignature(presignature) }]);
       ids.push(id);
     }
     return { presignatures: ids };

@@ -137,13 +137,13 @@ export class Vault {
   }
 
   /**
-   * Stores one single-use item (a nonce pair under its commitment id, a presignature share under
-   * its sub-session) for a key version. Durable when the promise resolves; an item id added twice
-   * is refused by the store, never replaced.
+   * Stores single-use items (nonce pairs under their commitment ids, a presignature share under
+   * its sub-session) of a key version, in one statement. Durable when the promise resolves; an
+   * item id added twice is refused by the store, never replaced.
    */
-  async addItem(kind: ItemKind, keyId: string, version: number, itemId: string, plaintext: Uint8Array): Promise<void> {
+  async addItems(kind: ItemKind, keyId: string, version: number, items: readonly { id: string; plaintext: Uint8Array }[]): Promise<void> {
     const owner = itemOwner(keyId, version);
-    await this.store.consumables.add({ kind, owner, version: itemId, sealed: sealRecord(this.master, { kind, owner, nodeId: this.nodeId, version: itemId }, plaintext) });
+    await this.store.consumables.add(items.map(({ id, plaintext }) => ({ kind, owner, version: id, sealed: sealRecord(this.master, { kind, owner, nodeId: this.nodeId, version: id }, plaintext) })));
   }
 
   /**

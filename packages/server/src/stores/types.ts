@@ -42,7 +42,8 @@ export interface RecordStore {
  * both get an item, and a taken item is gone after a crash.
  */
 export interface ConsumableStore {
-  add(record: StoredRecord): Promise<void>;
+  /** Adds a batch in one statement; an item already present (single use!) refuses the call. */
+  add(records: readonly StoredRecord[]): Promise<void>;
   take(kind: RecordKind, owner: string, version: string): Promise<StoredRecord | undefined>;
   count(kind: RecordKind, owner: string): Promise<number>;
   /** Drops every item of (kind, owner): e.g. after a refresh made them useless. */

@@ -25,6 +25,9 @@ function toRecord(row: RecordRow): StoredRecord {
   return { kind: row.kind, owner: row.owner, version: row.version, sealed: new Uint8Array(row.sealed) };
 }
 
+/** Items per `consumables.add`: one refill batch (4 parameters each, far below PostgreSQL's 65535). */
+const MAX_CONSUMABLES_PER_ADD = 1000;
+
 function checkRecord(record: StoredRecord): StoredRecord {
   if (typeof record !== 'object' || record === null) throw new StoreError('a stored record must be an object');
   return {
@@ -72,15 +75,17 @@ function recordStore(sql: SqlClient): RecordStore {
 
 function consumableStore(sql: SqlClient): ConsumableStore {
   return {
-    async add(record) {
-      const r = checkRecord(record);
+    async add(records) {
+      if (!Array.isArray(records) || records.length === 0 || records.length > MAX_CONSUMABLES_PER_ADD) throw new StoreError(`add takes 1 to ${MAX_CONSUMABLES_PER_ADD} records`);
+      const checked = records.map(checkRecord);
       const rows = await sql.query(
-        `INSERT INTO consumables (kind, owner, version, sealed) VALUES ($1, $2, $3, $4)
+        `INSERT INTO consumables (kind, owner, version, sealed) VALUES ${checked.map((_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`).join(', ')}
          ON CONFLICT (kind, owner, version) DO NOTHING RETURNING 1 AS added`,
-        [r.kind, r.owner, r.version, r.sealed],
+        checked.flatMap((r) => [r.kind, r.owner, r.version, r.sealed]),
       );
-      // A single-use item added twice could be used twice: refuse rather than replace.
-      if (rows.length === 0) throw new StoreError(`${r.kind} ${r.owner}/${r.version} already exists`);
+      // A single-use item added twice could be used twice: refuse rather than replace (the new
+      // items of the batch stay; whoever added them publishes nothing of a refused batch).
+      if (rows.length !== checked.length) throw new StoreError(`${checked.length - rows.length} of ${checked.length} ${checked[0]!.kind} items already exist`);
     },
     async take(kind, owner, version) {
       // One statement: of concurrent takers, exactly one deletes the row and gets it back.

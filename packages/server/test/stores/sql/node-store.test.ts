@@ -53,8 +53,13 @@ describeSql('node store', (backend, kind) => {
 
   it('consumables: add once, take once, count and clear', async () => {
     const { consumables } = await store();
-    for (const v of ['a', 'b', 'c']) await consumables.add({ kind: 'presignature', owner: 'key', version: v, sealed: bytes(1) });
-    await expect(consumables.add({ kind: 'presignature', owner: 'key', version: 'a', sealed: bytes(2) })).rejects.toThrow(/already exists/);
+    await consumables.add(['a', 'b'].map((v) => ({ kind: 'presignature', owner: 'key', version: v, sealed: bytes(1) })));
+    await consumables.add([{ kind: 'presignature', owner: 'key', version: 'c', sealed: bytes(1) }]);
+    await expect(consumables.add([{ kind: 'presignature', owner: 'key', version: 'a', sealed: bytes(2) }])).rejects.toThrow(/1 of 1 presignature items already exist/);
+    // A batch with one item present is refused too (its new item stays; nothing of it is published).
+    await expect(consumables.add(['d', 'b'].map((v) => ({ kind: 'presignature', owner: 'key', version: v, sealed: bytes(2) })))).rejects.toThrow(/1 of 2/);
+    await expect(consumables.add([])).rejects.toThrow(/1 to 1000 records/);
+    expect(await consumables.take('presignature', 'key', 'd')).toEqual({ kind: 'presignature', owner: 'key', version: 'd', sealed: bytes(2) });
     expect(await consumables.count('presignature', 'key')).toBe(3);
     expect(await consumables.take('presignature', 'key', 'a')).toEqual({ kind: 'presignature', owner: 'key', version: 'a', sealed: bytes(1) });
     expect(await consumables.take('presignature', 'key', 'a')).toBeUndefined();
@@ -66,7 +71,7 @@ describeSql('node store', (backend, kind) => {
 
   it('50 concurrent takes of one item: exactly one gets it', async () => {
     const { consumables } = await store();
-    await consumables.add({ kind: 'nonces', owner: 'key', version: 'n1', sealed: bytes(3) });
+    await consumables.add([{ kind: 'nonces', owner: 'key', version: 'n1', sealed: bytes(3) }]);
     const taken = await Promise.all(Array.from({ length: 50 }, () => consumables.take('nonces', 'key', 'n1')));
     expect(taken.filter((t) => t !== undefined)).toHaveLength(1);
   });
