@@ -64,8 +64,9 @@ export function presignPool(keyId: string, version: number, signers: readonly nu
 }
 
 /*
- * A signed commitment is 150–152 bytes; the session store takes items of at most 256 characters,
- * which hex (300+) exceeds and base64 (204) fits. Requests to nodes carry hex.
+ * A signed commitment is 150–152 bytes, 214 on ed25519 with its cofactor preimages; the session
+ * store keeps it as base64 (at most 288 characters, against its 1024), half the size of hex.
+ * Requests to nodes carry hex.
  */
 const toPoolItem = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 const fromPoolItem = (item: string) => Buffer.from(item, 'base64').toString('hex');
