@@ -43,7 +43,7 @@ function scriptedNodes(online: number[], delayMs = 20) {
   return { calls, dispatcher, hub };
 }
 
-const options = { nonceDepth: 8, presignDepth: 4, intervalMs: 1_000, presignBatch: 2, itemTimeoutMs: 1_000, idleMs: 50 };
+const options = { nonceDepth: 8, presignDepth: 4, intervalMs: 1_000, presignBatch: 2, itemTimeoutMs: 1_000, idleMs: 50, busyAt: 8 };
 
 async function settle(sessions: MemorySessionStore, pools: string[], depth: number) {
   for (let i = 0; i < 200; i++) {
@@ -123,6 +123,23 @@ describe('coordinator pools', () => {
     await settle(sessions, [pool], 4);
     expect(calls).toHaveLength(2);
     busy();
+  });
+
+  it('FROST: nonces refill while fewer than busyAt signatures are in flight, and wait while that many are', async () => {
+    const sessions = new MemorySessionStore();
+    const { calls, dispatcher, hub } = scriptedNodes([1, 2, 3]);
+    const pools = new Pools(keyStore([frostKey]), sessions, hub, dispatcher, { ...options, busyAt: 2 });
+    const first = pools.signingStarted();
+    const second = pools.signingStarted();
+    await pools.tick();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(calls).toHaveLength(0);
+    // One ends: below busyAt, every empty pool fills at once (no idle time needed).
+    first();
+    await pools.tick();
+    await settle(sessions, [1, 2, 3].map((n) => noncePool('kf', 1, n)), 8);
+    expect(calls.map((c) => c.nodes.join()).sort()).toEqual(['1', '2', '3']);
+    second();
   });
 
   it('reports FROST pool levels per committee member', async () => {
