@@ -20,9 +20,10 @@
  * so they are made in idle time: a pool above its low-water mark (a quarter of its depth) refills
  * only once this instance has had no signature in flight for `idleMs`; below the mark, or empty,
  * it refills at once. Nonces are cheap and refill whenever a batch is missing, unless this instance
- * has `busyAt` signatures in flight: a saturated cluster spends more CPU on a pooled signature
- * (the nonce's sealing, storage, take and commitment signature) than on the commitment round it
- * saves, so its signatures take the two-round path until the load drops (npm run bench:cluster).
+ * has `busyAt` signatures in flight: keeping a pool full costs CPU (each nonce's sealing, storage,
+ * take and commitment signature), so under saturation the pools drain instead of competing with
+ * the signatures (an empty pool means the two-round path) and refill in larger batches when the
+ * load dips (npm run bench:cluster: 63 → 76 signatures/s with 16 clients).
  */
 import { type KeyRecord, type KeyStore, type SessionStore } from '../stores/types.js';
 import { MAX_NONCES_PER_REQUEST, MAX_PRESIGNATURES_PER_REQUEST } from '../session/request.js';
