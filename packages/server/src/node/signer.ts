@@ -281,8 +281,8 @@ export class SignerNode {
 
   /**
    * Makes `count` FROST nonce pairs for the pool. The pairs are stored sealed under their
-   * commitment ids (one statement) before any commitment leaves; the commitments are signed for slots of a fresh random epoch
-   * (sequence 0..count-1), so no slot is ever signed twice.
+   * commitment ids (one statement) before any commitment leaves; the commitments are signed for
+   * slots of a fresh random epoch (sequence 0..count-1), so no slot is ever signed twice.
    */
   private async nonces(r: Extract<SessionRequest, { kind: 'nonces' }>): Promise<Record<string, unknown>> {
     const { share, scheme } = await this.loadKey(r.keyId, r.version);

@@ -1,6 +1,6 @@
 /** Argument checks shared by the session store adapters, so both refuse the same inputs. */
 import { StoreError } from './errors.js';
-import { checkInteger } from './validate.js';
+import { checkInteger, checkName } from './validate.js';
 
 /** A lock is for a protocol session or a background job: a day is far beyond either. */
 export const MAX_LOCK_TTL_MS = 24 * 60 * 60 * 1000;
@@ -17,8 +17,6 @@ export function checkPoolItems(items: unknown): string[] {
   if (!Array.isArray(items) || items.length === 0 || items.length > MAX_POOL_PUSH) {
     throw new StoreError(`pool items must be an array of 1 to ${MAX_POOL_PUSH} ids`);
   }
-  for (const item of items) {
-    if (typeof item !== 'string' || item.length === 0 || item.length > MAX_POOL_ITEM_LENGTH) throw new StoreError(`a pool item must be a string of 1 to ${MAX_POOL_ITEM_LENGTH} characters`);
-  }
+  for (const item of items) checkName('pool item', item, MAX_POOL_ITEM_LENGTH);
   return items as string[];
 }

@@ -13,9 +13,9 @@ export const SIGNATURE_STATUSES: readonly SignatureStatus[] = ['pending', 'compl
 /** Longest identifier (owner, version, id, name, …) a store accepts. */
 export const MAX_NAME_LENGTH = 256;
 
-export function checkName(what: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) {
-    throw new StoreError(`${what} must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
+export function checkName(what: string, value: unknown, maxLength = MAX_NAME_LENGTH): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
+    throw new StoreError(`${what} must be a string of 1 to ${maxLength} characters`);
   }
   return value;
 }

@@ -23,7 +23,7 @@ import { blame } from '../../engine/errors.js';
 import { type BroadcastSlot, type PartyIdentity, equivocationEvidence, openForwarded, signBroadcast, unwrapSigned } from '../../engine/identity.js';
 import type { Rng } from '../../engine/protocol.js';
 import type { FrostCiphersuite } from './ciphersuite.js';
-import { type FrostPublicKey, type FrostSigningKey, type NonceCommitment, type SigningNonces, checkCommitment, clearedCommitmentPoint, commitForPool, signingNonces } from './sign.js';
+import { type FrostPublicKey, type FrostSigningKey, type NonceCommitment, type SigningNonces, checkCommitment, clearedCommitmentPoint, commitForPool, commitmentFromPreimages, signingNonces } from './sign.js';
 import type { GroupPoint } from '../../math/curve.js';
 
 export class NonceReuseError extends Error {
@@ -55,8 +55,8 @@ export interface SignedCommitment {
   signature: Uint8Array;
   /**
    * The owner's cofactor preimages of the commitment's points (`commitForPool`), encoded after
-   * the signature when present and the curve has a cofactor. They are not signed: a decoder uses them only when [h]P′ gives
-   * exactly the signed point, and otherwise checks the point itself.
+   * the signature when present and the curve has a cofactor. They are not signed: a decoder uses
+   * them only when [h]P′ gives exactly the signed point, and otherwise checks the point itself.
    */
   preimages?: { hiding: GroupPoint; binding: GroupPoint };
 }
@@ -220,7 +220,7 @@ export function decodeSigningNonces(suite: FrostCiphersuite, bytes: Uint8Array):
   if (!preimages) return signingNonces(suite, BigInt(id), hiding, binding);
   let commitment: NonceCommitment;
   try {
-    commitment = { identifier: BigInt(id), hiding: clearedCommitmentPoint(suite, preimages.hiding), binding: clearedCommitmentPoint(suite, preimages.binding) };
+    commitment = commitmentFromPreimages(suite, BigInt(id), preimages);
   } catch {
     throw new DecodeError('a stored preimage gives the identity');
   }

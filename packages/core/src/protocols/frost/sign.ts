@@ -207,9 +207,14 @@ export function commitForPool(key: FrostSigningKey, rng: Rng = randomBytes): Sig
   return {
     hiding: mod(curve.cofactor * hidingRoot, curve.order),
     binding: mod(curve.cofactor * bindingRoot, curve.order),
-    commitment: { identifier: key.identifier, hiding: clearedCommitmentPoint(suite, preimages.hiding), binding: clearedCommitmentPoint(suite, preimages.binding) },
+    commitment: commitmentFromPreimages(suite, key.identifier, preimages),
     preimages,
   };
+}
+
+/** The commitment [h]D′, [h]E′ of `identifier`, its points remembered as checked; the identity is refused. */
+export function commitmentFromPreimages(suite: FrostCiphersuite, identifier: bigint, preimages: NonNullable<SigningNonces['preimages']>): NonceCommitment {
+  return { identifier, hiding: clearedCommitmentPoint(suite, preimages.hiding), binding: clearedCommitmentPoint(suite, preimages.binding) };
 }
 
 /**
