@@ -99,26 +99,40 @@ export async function up(args: string[], stderr: { write(s: string): unknown }):
   const pass = await passphrase(home);
   const { manifestPath, apiKeyPath } = await prepareHome(home, pass);
   const env = { ...process.env, MPC_WALLET_PASSPHRASE: pass };
-  const children: ChildProcess[] = [];
-  const spawnChild = (argv: string[]) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-    children.push(child);
-    return child;
+  const children: { name: string; process: ChildProcess }[] = [];
+  const spawnChild = (name: string, argv: string[]) => {
+    children.push({ name, process: spawn(process.execPath, [BIN, ...argv], { env, stdio: ['ignore', 'inherit', 'inherit'] }) });
   };
   stderr.write(`${JSON.stringify({ level: 'info', message: 'starting the local cluster', home, http: `http://127.0.0.1:${httpPort}`, adminApiKeyFile: apiKeyPath })}\n`);
-  const coordinator = spawnChild(['coordinator', '--home', join(home, 'coordinator'), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort), '--node-port', String(nodePort), ...POOL_FLAGS.flatMap((f) => (values[f] !== undefined ? [`--${f}`, values[f]] : []))]);
-  // With port 0 the coordinator picks its ports; it prints them as its first line on stdout.
+  spawnChild('coordinator', ['coordinator', '--home', join(home, 'coordinator'), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort), '--node-port', String(nodePort), ...POOL_FLAGS.flatMap((f) => (values[f] !== undefined ? [`--${f}`, values[f]] : []))]);
   for (let i = 1; i <= NODE_COUNT; i++) {
-    spawnChild(['node', '--home', join(home, `node-${i}`), '--manifest', manifestPath, '--name', `node-${i}`, '--coordinator', `tcp://127.0.0.1:${nodePort}`, ...(values['paillier-bits'] ? ['--paillier-bits', values['paillier-bits']] : [])]);
+    spawnChild(`node-${i}`, ['node', '--home', join(home, `node-${i}`), '--manifest', manifestPath, '--name', `node-${i}`, '--coordinator', `tcp://127.0.0.1:${nodePort}`, ...(values['paillier-bits'] ? ['--paillier-bits', values['paillier-bits']] : [])]);
   }
+  // Each process is asked once: a second SIGTERM would kill one that is still closing its store.
+  // (A terminal's Ctrl-C also reaches the children directly; each takes the first signal it gets.)
+  let stopping = false;
   const stop = () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGTERM');
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const codes = await Promise.all(children.map((c) => new Promise<number>((done) => c.once('exit', (code) => (stop(), done(code ?? 0))))));
-  void coordinator;
-  return codes.some((c) => c !== 0) ? 1 : 0;
+  const ok = await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<boolean>((done) =>
+          c.process.once('exit', (code, signal) => {
+            // Stopped by the signal it was sent before it could set up its own handling: a clean stop too.
+            const clean = code === 0 || (stopping && signal === 'SIGTERM');
+            if (!clean) stderr.write(`${JSON.stringify({ level: 'error', message: 'a process of the cluster failed', process: c.name, code, signal })}\n`);
+            stop();
+            done(clean);
+          }),
+        ),
+    ),
+  );
+  return ok.every(Boolean) ? 0 : 1;
 }
 
 function waitForSignal(): Promise<void> {

@@ -67,6 +67,8 @@ describe('mpc-wallet up', () => {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- asserted field by field
       return { status: res.status, body: (await res.json()) as any };
     };
+    /** Log lines above info level: what a failed stop is explained by. */
+    const troubles = () => logs.split('\n').filter((l) => l && !l.includes('"level":"info"')).join('\n');
     const stop = async (child: ChildProcess) => {
       const exited = new Promise<number | null>((r) => child.once('exit', r));
       child.kill('SIGINT');
@@ -97,7 +99,7 @@ describe('mpc-wallet up', () => {
     expect(await new Promise<number | null>((r) => intruder.once('exit', r))).toBe(1);
     expect(intruderLogs).toContain('is in use by process');
     expect((await call('POST', `/v1/keys/${created.body.id}/signatures`, apiKey, { message })).status).toBe(200);
-    expect(await stop(first)).toBe(0);
+    expect(await stop(first), troubles()).toBe(0);
 
     const second = start();
     await until(async () => (await fetch(`${api}/readyz`)).status === 200, 'the second start');
@@ -105,7 +107,7 @@ describe('mpc-wallet up', () => {
     const again = await call('POST', `/v1/keys/${created.body.id}/signatures`, apiKey, { message });
     expect(again.status).toBe(200);
     expect(ed25519.verify(Buffer.from(again.body.signature!, 'hex'), Buffer.from(message, 'hex'), Buffer.from(created.body.publicKey!, 'hex'))).toBe(true);
-    expect(await stop(second)).toBe(0);
+    expect(await stop(second), troubles()).toBe(0);
 
     const lines = logs.trim().split('\n');
     expect(lines.length).toBeGreaterThan(8);

@@ -13,6 +13,7 @@ import type {
 } from '../types.js';
 import { checkDate, checkInteger, checkName, checkOneOf, checkOptionalString, KEY_STATUSES, SCHEMES, SIGNATURE_STATUSES } from '../validate.js';
 import type { SqlClient } from './client.js';
+import { Coalescer, MAX_COALESCED, distinct, valueRows } from './coalesce.js';
 
 /** Committees are 1 ≤ t ≤ n ≤ 255 (DESIGN §4, DKG). */
 const MAX_PARTIES = 255;
@@ -97,6 +98,15 @@ const UPDATABLE = {
 } as const;
 
 function keyStore(sql: SqlClient): KeyStore {
+  // Every signature looks its key up: concurrent lookups go as one statement.
+  const reading = new Coalescer<string, KeyRecord | undefined>(async (ids) => {
+    const rows = await sql.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = ANY($1::text[])`, [[...new Set(ids)]]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      return row && toKey(row);
+    });
+  }, MAX_COALESCED);
   return {
     async insert(key) {
       const k = checkKey(key);
@@ -117,8 +127,7 @@ function keyStore(sql: SqlClient): KeyStore {
       if (rows.length === 0) throw new StoreError(`key ${k.id} already exists`);
     },
     async get(id) {
-      const rows = await sql.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [checkName('key id', id)]);
-      return rows[0] && toKey(rows[0]);
+      return reading.run(checkName('key id', id));
     },
     async list(opts = {}) {
       const limit = checkInteger('limit', opts.limit ?? DEFAULT_PAGE, 1, MAX_PAGE);
@@ -227,32 +236,54 @@ function jsonParam(what: string, value: unknown): string | null {
   return text;
 }
 
+type SignatureRowValues = readonly [string, string, string | null, string, SignatureStatus, string | null, Date, Date];
+
 function signatureStore(sql: SqlClient): SignatureStore {
+  // The uniqueness rule decides, not a read before the write: of concurrent creators with one
+  // idempotency key, exactly one inserts (in one batch: the first) and the others read its row.
+  const idempotencyOf = (r: SignatureRowValues) => (r[2] === null ? `id\0${r[0]}` : `idem\0${r[1]}\0${r[2]}`);
+  const creating = new Coalescer<SignatureRowValues, boolean>(async (records) => {
+    const once = distinct(records, idempotencyOf);
+    const inserted = await sql.query<{ id: string }>(
+      `INSERT INTO signatures (${SIGNATURE_COLUMNS}) VALUES ${valueRows(once.length, 8, (column) => (column === 5 ? '::jsonb' : ''))}
+       ON CONFLICT (key_id, idempotency_key) DO NOTHING RETURNING id`,
+      once.flat(),
+    );
+    const won = new Set(inserted.map((r) => r.id));
+    return records.map((r) => won.has(r[0]) && once.includes(r));
+  }, MAX_COALESCED);
+  // Only a pending request finishes: a completed result is never overwritten (and of two
+  // finishes of one request in one batch, the first goes to SQL and the second finds it done).
+  const finishing = new Coalescer<readonly [string, 'completed' | 'failed', string | null], boolean>(async (finishes) => {
+    const once = distinct(finishes, (f) => f[0]);
+    const done = await sql.query<{ id: string }>(
+      `UPDATE signatures AS s SET status = v.status, result = v.result::jsonb, updated_at = now()
+       FROM (VALUES ${valueRows(once.length, 3)}) AS v (id, status, result)
+       WHERE s.id = v.id AND s.status = 'pending' RETURNING s.id`,
+      once.flat(),
+    );
+    const finished = new Set(done.map((r) => r.id));
+    return finishes.map((f) => finished.has(f[0]) && once.includes(f));
+  }, MAX_COALESCED);
   return {
     async create(record) {
       if (typeof record !== 'object' || record === null) throw new StoreError('a signature record must be an object');
-      const keyId = checkName('key id', record.keyId);
-      const idempotencyKey = record.idempotencyKey === null ? null : checkName('idempotency key', record.idempotencyKey);
-      // The uniqueness rule decides, not a read before the write: of concurrent creators with one
-      // idempotency key, exactly one inserts and the others wait for its commit, then read its row.
-      const inserted = await sql.query(
-        `INSERT INTO signatures (${SIGNATURE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
-         ON CONFLICT (key_id, idempotency_key) DO NOTHING RETURNING 1 AS created`,
-        [
-          checkName('signature request id', record.id),
-          keyId,
-          idempotencyKey,
-          checkName('request hash', record.requestHash),
-          checkOneOf('signature status', record.status, SIGNATURE_STATUSES),
-          jsonParam('result', record.result),
-          checkDate('createdAt', record.createdAt),
-          checkDate('updatedAt', record.updatedAt),
-        ],
-      );
-      if (inserted.length === 1) return { created: true };
-      const rows = await sql.query<SignatureRow>(`SELECT ${SIGNATURE_COLUMNS} FROM signatures WHERE key_id = $1 AND idempotency_key = $2`, [keyId, idempotencyKey]);
-      // Rows are never deleted, so the row that won the conflict is there.
-      return { created: false, existing: toSignature(rows[0]!) };
+      const row = [
+        checkName('signature request id', record.id),
+        checkName('key id', record.keyId),
+        record.idempotencyKey === null ? null : checkName('idempotency key', record.idempotencyKey),
+        checkName('request hash', record.requestHash),
+        checkOneOf('signature status', record.status, SIGNATURE_STATUSES),
+        jsonParam('result', record.result),
+        checkDate('createdAt', record.createdAt),
+        checkDate('updatedAt', record.updatedAt),
+      ] as const;
+      if (await creating.run(row)) return { created: true };
+      const rows = await sql.query<SignatureRow>(`SELECT ${SIGNATURE_COLUMNS} FROM signatures WHERE key_id = $1 AND idempotency_key = $2`, [row[1], row[2]]);
+      // Rows are never deleted, so the row that won the conflict is there; without an
+      // idempotency key only a repeated id (a caller's bug) loses.
+      if (!rows[0]) throw new StoreError(`signature request ${row[0]} already exists`);
+      return { created: false, existing: toSignature(rows[0]) };
     },
     async get(id) {
       const rows = await sql.query<SignatureRow>(`SELECT ${SIGNATURE_COLUMNS} FROM signatures WHERE id = $1`, [checkName('signature request id', id)]);
@@ -274,15 +305,8 @@ function signatureStore(sql: SqlClient): SignatureStore {
       return rows.length === 1;
     },
     async finish(id, status, result) {
-      checkName('signature request id', id);
-      checkOneOf('final status', status, ['completed', 'failed'] as const);
-      // Only a pending request finishes: a completed result is never overwritten.
-      const rows = await sql.query(`UPDATE signatures SET status = $2, result = $3::jsonb, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING 1 AS finished`, [
-        id,
-        status,
-        jsonParam('result', result),
-      ]);
-      if (rows.length === 0) throw new StoreError(`signature request ${id} is unknown or already finished`);
+      const row = [checkName('signature request id', id), checkOneOf('final status', status, ['completed', 'failed'] as const), jsonParam('result', result)] as const;
+      if (!(await finishing.run(row))) throw new StoreError(`signature request ${id} is unknown or already finished`);
     },
   };
 }

@@ -12,6 +12,7 @@ import type {
 } from '../types.js';
 import { checkBytes, checkDate, checkKind, checkName } from '../validate.js';
 import type { SqlClient } from './client.js';
+import { Coalescer, MAX_COALESCED, distinct, firstClaims, valueRows } from './coalesce.js';
 
 interface RecordRow {
   kind: RecordKind;
@@ -27,7 +28,6 @@ function toRecord(row: RecordRow): StoredRecord {
 
 /** Items per `consumables.add`: one refill batch (4 parameters each, far below PostgreSQL's 65535). */
 const MAX_CONSUMABLES_PER_ADD = 1000;
-
 function checkRecord(record: StoredRecord): StoredRecord {
   if (typeof record !== 'object' || record === null) throw new StoreError('a stored record must be an object');
   return {
@@ -74,6 +74,17 @@ function recordStore(sql: SqlClient): RecordStore {
 }
 
 function consumableStore(sql: SqlClient): ConsumableStore {
+  // One statement: of concurrent takers of one item, exactly one deletes its row and gets it back
+  // (within a batch, the first to ask).
+  const keyOf = (r: Omit<StoredRecord, 'sealed'>) => `${r.kind}\0${r.owner}\0${r.version}`;
+  const taking = new Coalescer<Omit<StoredRecord, 'sealed'>, StoredRecord | undefined>(async (wanted) => {
+    const once = distinct(wanted, keyOf);
+    const taken = await sql.query<RecordRow>(
+      `DELETE FROM consumables WHERE (kind, owner, version) IN (${valueRows(once.length, 3)}) RETURNING kind, owner, version, sealed`,
+      once.flatMap((r) => [r.kind, r.owner, r.version]),
+    );
+    return firstClaims(wanted, keyOf, new Map(taken.map((row) => [keyOf(row), toRecord(row)])), undefined);
+  }, MAX_COALESCED);
   return {
     async add(records) {
       if (!Array.isArray(records) || records.length === 0 || records.length > MAX_CONSUMABLES_PER_ADD) throw new StoreError(`add takes 1 to ${MAX_CONSUMABLES_PER_ADD} records`);
@@ -88,13 +99,7 @@ function consumableStore(sql: SqlClient): ConsumableStore {
       if (rows.length !== checked.length) throw new StoreError(`${checked.length - rows.length} of ${checked.length} ${checked[0]!.kind} items already exist`);
     },
     async take(kind, owner, version) {
-      // One statement: of concurrent takers, exactly one deletes the row and gets it back.
-      const rows = await sql.query<RecordRow>('DELETE FROM consumables WHERE kind = $1 AND owner = $2 AND version = $3 RETURNING kind, owner, version, sealed', [
-        checkKind(kind),
-        checkName('record owner', owner),
-        checkName('record version', version),
-      ]);
-      return rows[0] && toRecord(rows[0]);
+      return taking.run({ kind: checkKind(kind), owner: checkName('record owner', owner), version: checkName('record version', version) });
     },
     async count(kind, owner) {
       const rows = await sql.query<{ n: number }>('SELECT count(*)::integer AS n FROM consumables WHERE kind = $1 AND owner = $2', [checkKind(kind), checkName('record owner', owner)]);
@@ -114,13 +119,22 @@ function consumableStore(sql: SqlClient): ConsumableStore {
 const MAX_SESSION_BYTES = 64;
 
 function usedSessionStore(sql: SqlClient): UsedSessionStore {
+  const keyOf = (c: { protocol: string; session: Uint8Array }) => `${c.protocol}\0${Buffer.from(c.session).toString('hex')}`;
+  // The primary key decides: of two claims of one session (in one batch: the first), one inserts.
+  const claiming = new Coalescer<{ protocol: string; session: Uint8Array }, boolean>(async (claims) => {
+    const once = distinct(claims, keyOf);
+    const inserted = await sql.query<{ protocol: string; session: Uint8Array }>(
+      `INSERT INTO used_sessions (protocol, session) VALUES ${valueRows(once.length, 2)} ON CONFLICT DO NOTHING RETURNING protocol, session`,
+      once.flatMap((c) => [c.protocol, c.session]),
+    );
+    return firstClaims(claims, keyOf, new Map(inserted.map((row) => [keyOf(row), true])), false);
+  }, MAX_COALESCED);
   return {
     async claim(protocol, session) {
       checkName('protocol', protocol);
       checkBytes('session id', session);
       if (session.length === 0 || session.length > MAX_SESSION_BYTES) throw new StoreError(`a session id must have 1 to ${MAX_SESSION_BYTES} bytes`);
-      const rows = await sql.query('INSERT INTO used_sessions (protocol, session) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS claimed', [protocol, session]);
-      return rows.length === 1;
+      return claiming.run({ protocol, session: session.slice() });
     },
   };
 }
@@ -146,10 +160,14 @@ function checkHex(what: string, value: unknown): string {
 
 /** Append-only by construction: this interface has no way to change or remove an entry. */
 function signatureLog(sql: SqlClient): SignatureLog {
+  const appending = new Coalescer<unknown[], void>(async (entries) => {
+    await sql.query(`INSERT INTO signature_log (request_id, key_id, scheme, digest, signature, at) VALUES ${valueRows(entries.length, 6)}`, entries.flat());
+    return entries.map(() => undefined);
+  }, MAX_COALESCED);
   return {
     async append(entry: SignatureLogEntry) {
       if (typeof entry !== 'object' || entry === null) throw new StoreError('a signature log entry must be an object');
-      await sql.query('INSERT INTO signature_log (request_id, key_id, scheme, digest, signature, at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      await appending.run([
         checkName('request id', entry.requestId),
         checkName('key id', entry.keyId),
         checkName('scheme', entry.scheme),

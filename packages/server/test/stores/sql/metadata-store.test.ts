@@ -119,6 +119,30 @@ describeSql('metadata store', (backend, kind) => {
     for (const o of outcomes) if (!o.created) expect(o.existing.id).toBe(`s${winner}`);
   });
 
+  it('signatures: concurrent creates, finishes and key lookups of many requests each get their own answer', async () => {
+    const { keys, signatures } = await store();
+    await keys.insert(key('k'));
+    await keys.insert(key('k2'));
+    const looked = await Promise.all(['k', 'k2', 'none', 'k'].map((id) => keys.get(id)));
+    expect(looked.map((k) => k?.id)).toEqual(['k', 'k2', undefined, 'k']);
+    const ids = Array.from({ length: 30 }, (_, i) => `c${i}`);
+    // Ten of them share one idempotency key (in whatever batches they fall), the others have none.
+    const outcomes = await Promise.all(ids.map((id, i) => signatures.create(request(id, 'k', i < 10 ? 'shared' : null))));
+    expect(outcomes.filter((o) => o.created)).toHaveLength(21);
+    const winner = ids.find((_, i) => outcomes[i]!.created && i < 10)!;
+    outcomes.slice(0, 10).forEach((o) => o.created || expect(o.existing.id).toBe(winner));
+    const pending = ids.filter((_, i) => outcomes[i]!.created);
+    // Every pending request finished at once, one of them twice: the second of those fails alone.
+    const finishes = [...pending, pending[3]!].map((id, i) => signatures.finish(id, i % 2 ? 'failed' : 'completed', { n: i }).then(() => 'ok', (e: Error) => e.message));
+    const results = await Promise.all(finishes);
+    expect(results.slice(0, -1).every((r) => r === 'ok')).toBe(true);
+    expect(results.at(-1)).toMatch(/already finished/);
+    for (const [i, id] of pending.entries()) {
+      const r = (await signatures.get(id))!;
+      expect([r.status, r.result]).toEqual([i % 2 ? 'failed' : 'completed', { n: i }]);
+    }
+  });
+
   it('signatures: finish stores the result once; a finished request is not overwritten', async () => {
     const { keys, signatures } = await store();
     await keys.insert(key('k'));

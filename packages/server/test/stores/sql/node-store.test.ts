@@ -76,6 +76,31 @@ describeSql('node store', (backend, kind) => {
     expect(taken.filter((t) => t !== undefined)).toHaveLength(1);
   });
 
+  it('concurrent takes of many items, some asked for twice, go as few statements: each item to exactly one taker, a missing one to none', async () => {
+    const { consumables } = await store();
+    const ids = Array.from({ length: 40 }, (_, i) => `n${i}`);
+    await consumables.add(ids.map((v, i) => ({ kind: 'nonces', owner: 'key/1', version: v, sealed: bytes(i) })));
+    const asked = [...ids, ...ids.slice(0, 10), 'never-added', ...ids.slice(30)];
+    const taken = await Promise.all(asked.map((v) => consumables.take('nonces', 'key/1', v)));
+    const got = taken.filter((t) => t !== undefined);
+    expect(got.map((t) => t!.version).sort()).toEqual([...ids].sort());
+    // Each taker got its own item's bytes, never another's.
+    taken.forEach((t, i) => t && expect(t).toEqual({ kind: 'nonces', owner: 'key/1', version: asked[i], sealed: bytes(ids.indexOf(asked[i]!)) }));
+    expect(taken.slice(0, 40).every((t) => t !== undefined)).toBe(true);
+    expect(await consumables.count('nonces', 'key/1')).toBe(0);
+  });
+
+  it('concurrent claims of distinct sessions all win; a session claimed twice among them wins once; a bad id fails alone', async () => {
+    const { sessions } = await store();
+    const claims = Array.from({ length: 30 }, (_, i) => sessions.claim('frost-sign', bytes(i, 1)));
+    const again = sessions.claim('frost-sign', bytes(5, 1));
+    const bad = expect(sessions.claim('frost-sign', new Uint8Array(0))).rejects.toThrow(StoreError);
+    expect(await Promise.all(claims)).toEqual(Array.from({ length: 30 }, () => true));
+    expect(await again).toBe(false);
+    await bad;
+    expect(await sessions.claim('frost-sign', bytes(29, 1))).toBe(false);
+  });
+
   it('used sessions: the first claim wins, per protocol', async () => {
     const { sessions } = await store();
     expect(await sessions.claim('frost-sign', bytes(1, 2))).toBe(true);
@@ -107,6 +132,13 @@ describeSql('node store', (backend, kind) => {
     await expect(raw.query(`DELETE FROM signature_log`)).rejects.toThrow(/append-only: DELETE refused/);
     await expect(raw.query(`TRUNCATE signature_log`)).rejects.toThrow(/append-only: TRUNCATE refused/);
     expect((await signatures.list()).map((e) => e.signature)).toEqual(['bb', 'dd', 'ff']);
+  });
+
+  it('concurrent appends are all logged, in the order they were made', async () => {
+    const { signatures } = await store();
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    await Promise.all(Array.from({ length: 25 }, (_, i) => signatures.append({ requestId: `r${i}`, keyId: 'k', scheme: 'eddsa-ed25519', digest: 'aa', signature: 'bb', at })));
+    expect((await signatures.list('k')).map((e) => e.requestId)).toEqual(Array.from({ length: 25 }, (_, i) => `r${i}`));
   });
 
   it('migrations: two at once both succeed and each migration is recorded once; a rerun applies nothing', async () => {
