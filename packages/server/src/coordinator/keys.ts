@@ -22,6 +22,13 @@ export interface KeyServiceTimeouts {
 
 export const DEFAULT_KEY_TIMEOUTS: KeyServiceTimeouts = { keygenMs: 60_000, auxMs: 15 * 60_000, answerWithinMs: 20_000 };
 
+/**
+ * How long signing reuses an active key's record before reading it again. A refresh here drops
+ * it at once; one on another instance is seen this much later, no later than a request already
+ * in flight during the refresh would be (the nodes refuse the old version either way).
+ */
+const ACTIVE_KEY_CACHE_MS = 1_000;
+
 export class KeyService {
   constructor(
     private readonly keys: KeyStore,
@@ -36,9 +43,24 @@ export class KeyService {
     private readonly pools?: Pick<Pools, 'dropVersion'>,
   ) {}
 
+  /** Active keys as signing read them lately: every signature needs its key, and they rarely change. */
+  private readonly active = new Map<string, { key: KeyRecord; until: number }>();
+
   async get(id: string): Promise<KeyRecord> {
     const key = await this.keys.get(id);
     if (!key) throw new ApiError('KEY_NOT_FOUND', `no key ${id}`);
+    return key;
+  }
+
+  /** The key for a signature: an active key's record may be up to ACTIVE_KEY_CACHE_MS old. */
+  async forSigning(id: string): Promise<KeyRecord> {
+    const cached = this.active.get(id);
+    if (cached && cached.until > Date.now()) return cached.key;
+    const key = await this.get(id);
+    if (key.status === 'active') this.active.set(id, { key, until: Date.now() + ACTIVE_KEY_CACHE_MS });
+    else this.active.delete(id);
+    // A bound on what keys signed with once and never again leave behind.
+    if (this.active.size > 10_000) this.active.clear();
     return key;
   }
 
@@ -158,9 +180,13 @@ export class KeyService {
 
   private async refreshLocked(key: KeyRecord): Promise<KeyRecord> {
     const next = key.version + 1;
+    // Until the refresh is done, signing asks the store, which says the new version once there is one.
+    this.active.delete(key.id);
     const { publicKey, certificate } = await this.deal(key, { kind: 'refresh', keyId: key.id, version: key.version, parties: key.parties }, next);
     if (publicKey !== key.publicKey) throw new ApiError('INTERNAL', 'refresh changed the public key');
     if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next, certificate }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
+    // A signature that read the old record meanwhile may have put it back.
+    this.active.delete(key.id);
     await this.pools?.dropVersion(key, key.version).catch((e: unknown) => this.logger.warn('old pools not dropped', { key: key.id, reason: (e as Error).message }));
     return { ...key, version: next, certificate, updatedAt: new Date() };
   }

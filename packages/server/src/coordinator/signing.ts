@@ -87,7 +87,7 @@ export class SigningService {
    */
   async sign(keyId: string, input: SignInput, idempotencyKey?: string, times: StageTimes = new StageTimes()): Promise<SignatureResponse> {
     const recording = performance.now();
-    const key = await this.keys.get(keyId);
+    const key = await this.keys.forSigning(keyId);
     if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${keyId} is ${key.status}`);
     this.validate(key, input);
     const requestHash = createHash('sha256').update(JSON.stringify([keyId, input.message ?? null, input.hash ?? null, input.digest ?? null, input.signers ?? null])).digest('hex');

@@ -103,6 +103,9 @@ describe('cluster: keys and signatures over HTTP', () => {
 
   it('refresh keeps the public key, bumps the version, and the key still signs', async () => {
     const key = await activeKey('schnorr-bip340');
+    // Signed just before: the coordinator holds the key's record for signing, and must not sign
+    // with the retired version after the refresh.
+    expect((await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message })).status).toBe(200);
     const r = await cluster.call('POST', `/v1/keys/${key.id}/refresh`);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ publicKey: key.publicKey, version: 2 });
