@@ -4,7 +4,9 @@
  * peer is kept open and reused by every protocol session. A message is accepted only when its
  * `from` is the party the authenticated link belongs to, then filed by (protocol, session); a
  * message for a session this node has not started yet waits in a small bounded buffer (peers
- * may start a moment earlier).
+ * may start a moment earlier). Each peer has a budget of its own there: a peer that floods it
+ * with messages for sessions that never start loses its own early messages, never another's —
+ * else an honest peer's dropped message would make this node's run time out naming that peer.
  */
 import { type ProtocolMessage, decodeMessage, encodeMessage } from '@mpc-wallet/core';
 import type { PeerInfo, SecureConnection } from '../transport/connection.js';
@@ -12,17 +14,28 @@ import type { RelayEndpoint } from './relay-endpoint.js';
 import { type ProtocolTransport, sessionKey } from '../session/runner.js';
 import { type Logger, silentLogger } from '../log.js';
 
-/** Early messages kept per session, sessions with early messages, and how long they wait. */
+/** Per peer: early messages kept per session, sessions with early messages, their bytes; and how long they wait. */
 const MAX_EARLY_PER_SESSION = 64;
 const MAX_EARLY_SESSIONS = 256;
+const MAX_EARLY_BYTES = 32 * 1024 * 1024;
 const EARLY_TTL_MS = 60_000;
+
+interface EarlyMessages {
+  at: number;
+  bytes: number;
+  messages: ProtocolMessage[];
+}
 
 export class PeerMesh implements ProtocolTransport {
   private endpoint: RelayEndpoint | undefined;
   private readonly links = new Map<number, SecureConnection>();
   private readonly dialing = new Map<number, Promise<SecureConnection>>();
   private readonly handlers = new Map<string, (m: ProtocolMessage) => void>();
-  private readonly early = new Map<string, { at: number; messages: ProtocolMessage[] }>();
+  /** Early messages by peer, then by session. */
+  private readonly early = new Map<number, Map<string, EarlyMessages>>();
+  private readonly earlyBytes = new Map<number, number>();
+  /** Peers whose early messages are being dropped (logged once per spell, not once per message). */
+  private readonly overBudget = new Set<number>();
   private readonly idOf: Map<string, number>;
 
   constructor(
@@ -113,9 +126,7 @@ export class PeerMesh implements ProtocolTransport {
   subscribe(protocol: string, session: Uint8Array, handler: (m: ProtocolMessage) => void): () => void {
     const key = sessionKey(protocol, session);
     this.handlers.set(key, handler);
-    const waiting = this.early.get(key);
-    this.early.delete(key);
-    for (const m of waiting?.messages ?? []) handler(m);
+    for (const peer of this.early.keys()) for (const m of this.takeEarly(peer, key)) handler(m);
     return () => {
       if (this.handlers.get(key) === handler) this.handlers.delete(key);
     };
@@ -139,17 +150,39 @@ export class PeerMesh implements ProtocolTransport {
       handler(m);
       return;
     }
-    this.keepEarly(key, m);
+    this.keepEarly(from, key, m, bytes.length);
   }
 
-  private keepEarly(key: string, m: ProtocolMessage): void {
+  private keepEarly(from: number, key: string, m: ProtocolMessage, size: number): void {
     const now = Date.now();
-    for (const [k, v] of this.early) if (now - v.at > EARLY_TTL_MS) this.early.delete(k);
-    const entry = this.early.get(key);
-    if (entry) {
-      if (entry.messages.length < MAX_EARLY_PER_SESSION) entry.messages.push(m);
-    } else if (this.early.size < MAX_EARLY_SESSIONS) {
-      this.early.set(key, { at: now, messages: [m] });
+    const sessions = this.early.get(from) ?? new Map<string, EarlyMessages>();
+    this.early.set(from, sessions);
+    for (const [k, v] of sessions) if (now - v.at > EARLY_TTL_MS) this.takeEarly(from, k);
+    const bytes = this.earlyBytes.get(from) ?? 0;
+    const entry = sessions.get(key);
+    const fits = bytes + size <= MAX_EARLY_BYTES && (entry ? entry.messages.length < MAX_EARLY_PER_SESSION : sessions.size < MAX_EARLY_SESSIONS);
+    if (!fits) {
+      if (!this.overBudget.has(from)) this.logger.warn('early peer messages dropped: that peer has too many waiting', { from, protocol: m.protocol });
+      this.overBudget.add(from);
+      return;
     }
+    this.overBudget.delete(from);
+    if (entry) {
+      entry.messages.push(m);
+      entry.bytes += size;
+    } else {
+      sessions.set(key, { at: now, bytes: size, messages: [m] });
+    }
+    this.earlyBytes.set(from, bytes + size);
+  }
+
+  /** Removes and returns what `peer` sent early for a session. */
+  private takeEarly(peer: number, key: string): ProtocolMessage[] {
+    const sessions = this.early.get(peer);
+    const entry = sessions?.get(key);
+    if (!sessions || !entry) return [];
+    sessions.delete(key);
+    this.earlyBytes.set(peer, (this.earlyBytes.get(peer) ?? 0) - entry.bytes);
+    return entry.messages;
   }
 }
