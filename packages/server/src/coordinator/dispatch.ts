@@ -25,10 +25,13 @@ export class Dispatcher {
     private readonly requestKey: Uint8Array,
   ) {}
 
-  /** Runs `body` on `nodes`; resolves with every node's result, failures included. */
-  async runAll(nodes: readonly number[], body: RequestBody, timeoutMs: number, id: string = randomUUID()): Promise<[number, RequestResult][]> {
+  /**
+   * Runs `body` on `nodes`; resolves with every node's result, failures included. `session` is
+   * for a caller that records the session id before the nodes hear of it (a refresh does).
+   */
+  async runAll(nodes: readonly number[], body: RequestBody, timeoutMs: number, id: string = randomUUID(), session: string = newSession()): Promise<[number, RequestResult][]> {
     const now = Date.now();
-    const request = { ...body, id, session: bytesToHex(randomBytes(32)), issuedAt: now, expiresAt: now + REQUEST_TTL_MS } as SessionRequest;
+    const request = { ...body, id, session, issuedAt: now, expiresAt: now + REQUEST_TTL_MS } as SessionRequest;
     const signed = signRequest(request, this.requestKey);
     return this.gather(nodes, signed, timeoutMs);
   }
@@ -65,6 +68,11 @@ export class Dispatcher {
       }
     });
   }
+}
+
+/** A fresh session id: 32 random bytes, hex. */
+export function newSession(): string {
+  return bytesToHex(randomBytes(32));
 }
 
 export function failures(results: readonly [number, RequestResult][]): [number, Extract<RequestResult, { ok: false }>][] {

@@ -5,10 +5,11 @@
  * it `failed`, never half-made and active.
  */
 import { randomUUID } from 'node:crypto';
+import { hexToBytes, openDealingCertificate } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
 import type { Scheme } from '../session/request.js';
 import type { CommitteeStore, KeyRecord, KeyStore, SessionStore } from '../stores/types.js';
-import { type Dispatcher, failureOf, failures, successes } from './dispatch.js';
+import { type Dispatcher, failureOf, failures, newSession, successes } from './dispatch.js';
 import type { NodeHub } from './node-hub.js';
 import type { Pools } from './pools.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -29,6 +30,10 @@ export const DEFAULT_KEY_TIMEOUTS: KeyServiceTimeouts = { keygenMs: 60_000, auxM
  */
 const ACTIVE_KEY_CACHE_MS = 1_000;
 
+/** How often refreshes with an unrecorded outcome are looked into besides when a node connects. */
+const RECONCILE_EVERY_MS = 30_000;
+const HEX = /^[0-9a-f]+$/;
+
 export class KeyService {
   constructor(
     private readonly keys: KeyStore,
@@ -41,7 +46,23 @@ export class KeyService {
     private readonly logger: Logger = silentLogger,
     /** Told when a refresh retired a key version, so that its pooled items go. */
     private readonly pools?: Pick<Pools, 'dropVersion'>,
+    /** The nodes' identity keys (from the manifest), to check the dealing certificates nodes report. */
+    private readonly identities: ReadonlyMap<number, Uint8Array> = new Map(),
   ) {}
+
+  private reconciling = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  /** Looks into refreshes with an unrecorded outcome now and then (a crashed instance's lock expires meanwhile). */
+  start(): void {
+    this.timer ??= setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
 
   /** Active keys as signing read them lately: every signature needs its key, and they rarely change. */
   private readonly active = new Map<string, { key: KeyRecord; until: number }>();
@@ -108,8 +129,8 @@ export class KeyService {
    * that did not answer finish from that certificate (`complete`), now or when they reconnect.
    * No output at all means no certificate exists: the dealing changed nothing.
    */
-  private async deal(key: KeyRecord, body: Parameters<Dispatcher['runAll']>[1], version: number): Promise<{ publicKey: string; certificate: string }> {
-    const results = await this.dispatcher.runAll(key.parties, body, this.timeouts.keygenMs);
+  private async deal(key: KeyRecord, body: Parameters<Dispatcher['runAll']>[1], version: number, session?: string): Promise<{ publicKey: string; certificate: string }> {
+    const results = await this.dispatcher.runAll(key.parties, body, this.timeouts.keygenMs, undefined, session);
     const done = successes(results);
     if (!done.length) throw failureOf(failures(results));
     const publicKeys = new Set(done.map(([, o]) => o.publicKey));
@@ -138,6 +159,78 @@ export class KeyService {
       const key = await this.keys.get(p.keyId).catch(() => undefined);
       if (key?.certificate && key.version === p.version && key.parties.includes(node)) await this.complete(node, key.id, key.version, key.certificate);
     }
+    // A node back may be what an unrecorded refresh outcome waited for.
+    await this.reconcile();
+  }
+
+  /**
+   * Refreshes whose outcome no instance recorded (it crashed, or every node's result was lost on
+   * the way) are settled by asking their committees; one pass at a time, each key under its
+   * refresh lock (a refresh still running elsewhere holds it). Failures are logged: the next pass
+   * tries again.
+   */
+  async reconcile(): Promise<void> {
+    if (this.reconciling) return;
+    this.reconciling = true;
+    try {
+      for (const listed of await this.keys.refreshing()) {
+        const lock = `refresh:${listed.id}`;
+        const token = await this.locks.lock(lock, this.timeouts.keygenMs * 2);
+        if (!token) continue;
+        try {
+          const key = await this.keys.get(listed.id);
+          if (key?.refreshSession) await this.reconcileLocked(key);
+        } finally {
+          await this.locks.unlock(lock, token);
+        }
+      }
+    } catch (e) {
+      this.logger.warn('refresh outcomes not reconciled', { reason: (e as Error).message });
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  /**
+   * Settles a refresh recorded as started (`refreshSession`) but not as ended. A committee member
+   * holding a share of the next version made by exactly that run, with the run's certificate (every
+   * member's signed confirmation), proves it ended: the key moves to that version, and members
+   * that missed the end complete from the certificate. Every member answering without such a share
+   * proves no certificate reached anyone, so the run never ended: the key stays where it was.
+   * Otherwise (members offline) it stays open. Returns the key as it is afterwards.
+   */
+  private async reconcileLocked(key: KeyRecord): Promise<KeyRecord> {
+    const session = key.refreshSession!;
+    const next = key.version + 1;
+    const online = key.parties.filter((p) => this.hub.isOnline(p));
+    const answers = online.length ? successes(await this.dispatcher.runAll(online, { kind: 'key-status', keyId: key.id }, this.timeouts.keygenMs)) : [];
+    const holds = (status: Record<string, unknown>) => Array.isArray(status.versions) && status.versions.includes(next);
+    for (const [node, status] of answers) {
+      const certificate = this.provenEnd(key, status, session, next);
+      if (!certificate) continue;
+      this.logger.warn('a refresh ended without being recorded; its certificate settles it', { key: key.id, version: next, reportedBy: node });
+      const done = await this.finishRefresh(key, next, certificate);
+      for (const [other, s] of answers) if (!holds(s)) void this.complete(other, key.id, next, certificate);
+      return done;
+    }
+    if (answers.length === key.parties.length && !answers.some(([, s]) => holds(s))) {
+      this.logger.warn('a refresh never ended; the key stays on its version', { key: key.id, version: key.version });
+      if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { refreshSession: null }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
+      return { ...key, refreshSession: null };
+    }
+    return key;
+  }
+
+  /**
+   * The certificate in a node's key status when it proves that run `session` made version `next`
+   * (it is opened under the recorded session, whatever session the node names); else undefined.
+   */
+  private provenEnd(key: KeyRecord, status: Record<string, unknown>, session: string, next: number): string | undefined {
+    const d = status.dealing as Record<string, unknown> | undefined;
+    if (typeof d !== 'object' || d === null || d.version !== next || status.publicKey !== key.publicKey) return undefined;
+    if (typeof d.protocol !== 'string' || d.protocol.length > 255 || typeof d.certificate !== 'string' || d.certificate.length % 2 !== 0 || !HEX.test(d.certificate)) return undefined;
+    const run = { protocol: d.protocol, session: hexToBytes(session), receivers: key.parties };
+    return openDealingCertificate({ publicKeys: this.identities }, run, hexToBytes(d.certificate)) ? d.certificate : undefined;
   }
 
   private async generate(key: KeyRecord): Promise<KeyRecord> {
@@ -178,16 +271,36 @@ export class KeyService {
     }
   }
 
-  private async refreshLocked(key: KeyRecord): Promise<KeyRecord> {
+  private async refreshLocked(listed: KeyRecord): Promise<KeyRecord> {
+    // An earlier run's outcome first: a new run from the old version would fail on nodes that
+    // already moved on, and its session would hide the proof of the earlier one.
+    const key = listed.refreshSession ? await this.reconcileLocked(listed) : listed;
+    if (key.refreshSession) throw new ApiError('NOT_ENOUGH_NODES', 'an earlier refresh of this key has an unknown outcome; every committee member must be online to settle it');
     const next = key.version + 1;
     // Until the refresh is done, signing asks the store, which says the new version once there is one.
     this.active.delete(key.id);
-    const { publicKey, certificate } = await this.deal(key, { kind: 'refresh', keyId: key.id, version: key.version, parties: key.parties }, next);
-    if (publicKey !== key.publicKey) throw new ApiError('INTERNAL', 'refresh changed the public key');
-    if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next, certificate }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
+    // The run is recorded before any node hears of it: whatever becomes of this instance, the
+    // nodes can later prove whether it ended (reconcile).
+    const session = newSession();
+    if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { refreshSession: session }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
+    let dealt: { publicKey: string; certificate: string };
+    try {
+      dealt = await this.deal(key, { kind: 'refresh', keyId: key.id, version: key.version, parties: key.parties }, next, session);
+    } catch (e) {
+      // No node reported the end; it may have come all the same (results lost on the way).
+      await this.reconcileLocked({ ...key, refreshSession: session }).catch((r: unknown) => this.logger.warn('refresh outcome not reconciled', { key: key.id, reason: (r as Error).message }));
+      throw e;
+    }
+    if (dealt.publicKey !== key.publicKey) throw new ApiError('INTERNAL', 'refresh changed the public key');
+    return this.finishRefresh(key, next, dealt.certificate);
+  }
+
+  /** Records a refresh's end: the new version with its certificate; the old version's pools go. */
+  private async finishRefresh(key: KeyRecord, next: number, certificate: string): Promise<KeyRecord> {
+    if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next, certificate, refreshSession: null }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
     // A signature that read the old record meanwhile may have put it back.
     this.active.delete(key.id);
     await this.pools?.dropVersion(key, key.version).catch((e: unknown) => this.logger.warn('old pools not dropped', { key: key.id, reason: (e as Error).message }));
-    return { ...key, version: next, certificate, updatedAt: new Date() };
+    return { ...key, version: next, certificate, refreshSession: null, updatedAt: new Date() };
   }
 }

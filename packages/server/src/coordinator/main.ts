@@ -6,7 +6,7 @@ import { type ScryptSettings, openProcessKeys } from '../sealing/node-keystore.j
 import { openMetadataStore, type SqlStoreOptions } from '../stores/sql/open.js';
 import { MemorySessionStore } from '../stores/memory/session-store.js';
 import { RedisSessionStore } from '../stores/redis/session-store.js';
-import type { ClusterManifest } from '../session/manifest.js';
+import { type ClusterManifest, identityKeys } from '../session/manifest.js';
 import type { SessionStore } from '../stores/types.js';
 import { buildApp } from '../api/app.js';
 import { Dispatcher } from './dispatch.js';
@@ -71,13 +71,14 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => void keyService.resume(node, pending));
   const dispatcher = new Dispatcher(hub, keys.requestKey);
   const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, ...cfg.pools }, logger);
-  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools);
+  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest));
   const nodePorts = await hub.listen(cfg.nodeListen);
   const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools);
   const app = buildApp({ keys: keyService, signing, hub, pools, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
   await app.listen({ host: cfg.http.host, port: cfg.http.port });
   const httpPort = (app.server.address() as { port: number }).port;
   pools?.start();
+  keyService.start();
   logger.info('coordinator started', { http: `${cfg.http.host}:${httpPort}`, nodes: nodePorts });
   return {
     httpPort,
@@ -87,6 +88,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     pools,
     async stop() {
       pools?.stop();
+      keyService.stop();
       await app.close();
       await hub.close();
       await sessions.close();

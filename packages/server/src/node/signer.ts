@@ -149,6 +149,7 @@ export class SignerNode {
 
   private dispatch(r: SessionRequest): Promise<Record<string, unknown>> {
     if (r.kind === 'complete') return this.complete(r);
+    if (r.kind === 'key-status') return this.keyStatus(r);
     // A node makes nonces for a key it holds a share of (loadKey checks): no party list to be in.
     if (r.kind === 'nonces') return this.nonces(r);
     const parties = r.kind === 'sign' || r.kind === 'presign' ? r.signers : r.parties;
@@ -196,7 +197,7 @@ export class SignerNode {
       }
     });
     if (!out.share) throw new Error('dealing gave this receiver no share');
-    await this.promote(keyId, version, { scheme, share: out.share });
+    await this.promote(keyId, version, { scheme, share: out.share, dealing: { protocol: dealing.protocol, session: dealing.session, certificate: out.certificate } });
     return { share: out.share, certificate: out.certificate };
   }
 
@@ -223,8 +224,23 @@ export class SignerNode {
     if (!pending) throw new RequestRefused('REQUEST_NOT_ALLOWED', `no pending share of key ${r.keyId} at version ${r.version}`);
     const confirmed = openDealingCertificate(this.cfg.identity, { protocol: pending.protocol, session: pending.session, receivers: pending.share.parties }, hexToBytes(r.certificate));
     if (!confirmed || !equalBytes(confirmed, pending.confirmation)) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'the certificate does not confirm this node\'s pending share');
-    await this.promote(r.keyId, r.version, { scheme: pending.scheme, share: pending.share });
+    await this.promote(r.keyId, r.version, { scheme: pending.scheme, share: pending.share, dealing: { protocol: pending.protocol, session: pending.session, certificate: hexToBytes(r.certificate) } });
     return { publicKey: bytesToHex(encodePublicKey(pending.scheme, pending.share.publicKey)), version: r.version };
+  }
+
+  /** Public facts about a key here: share and pending versions, and the dealing behind the latest share. */
+  private async keyStatus(r: Extract<SessionRequest, { kind: 'key-status' }>): Promise<Record<string, unknown>> {
+    const versions = await this.cfg.vault.keyVersions(r.keyId);
+    const pending = await this.cfg.vault.pendingVersions(r.keyId);
+    const latest = versions.at(-1);
+    const held = latest === undefined ? undefined : await this.cfg.vault.getKey(r.keyId, latest);
+    const dealing = held?.dealing;
+    return {
+      versions,
+      pending,
+      ...(held ? { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)) } : {}),
+      ...(dealing ? { dealing: { version: latest, protocol: dealing.protocol, session: bytesToHex(dealing.session), certificate: bytesToHex(dealing.certificate) } } : {}),
+    };
   }
 
   private async keygen(r: Extract<SessionRequest, { kind: 'keygen' }>): Promise<Record<string, unknown>> {

@@ -8,19 +8,41 @@ import type { NodeStore, RecordKind } from '../stores/types.js';
 import { openRecord, sealRecord } from '../sealing/record.js';
 import { SCHEMES, type Scheme } from '../session/request.js';
 
+/** The dealing that made a share (all public): its run, and the certificate every receiver signed. */
+export interface DealingRecord {
+  protocol: string;
+  session: Uint8Array;
+  certificate: Uint8Array;
+}
+
 export interface StoredKey {
   scheme: Scheme;
   share: KeyShare;
+  /** Kept with a confirmed share, so that a coordinator that lost the dealing's end can learn it. */
+  dealing?: DealingRecord;
 }
 
+/** Set in the scheme byte when the dealing record follows it. */
+const WITH_DEALING = 0x80;
+const MAX_CERTIFICATE_BYTES = 1 << 16;
+
 function encodeKey(k: StoredKey): Uint8Array {
-  return concatBytes(Uint8Array.of(SCHEMES.indexOf(k.scheme)), encodeKeyShare(k.share));
+  const scheme = SCHEMES.indexOf(k.scheme);
+  if (!k.dealing) return concatBytes(Uint8Array.of(scheme), encodeKeyShare(k.share));
+  const { protocol, session, certificate } = k.dealing;
+  return new Writer().u8(scheme | WITH_DEALING).varBytes(utf8(protocol)).varBytes(session).varBytes(certificate).bytes(encodeKeyShare(k.share)).finish();
 }
 
 function decodeKey(bytes: Uint8Array): StoredKey {
-  const scheme = SCHEMES[bytes[0] ?? 0xff];
+  const first = bytes[0] ?? 0xff;
+  const scheme = SCHEMES[first & ~WITH_DEALING];
   if (!scheme) throw new RangeError('stored key has an unknown scheme');
-  return { scheme, share: decodeKeyShare(bytes.subarray(1)) };
+  if (!(first & WITH_DEALING)) return { scheme, share: decodeKeyShare(bytes.subarray(1)) };
+  const r = new Reader(bytes.subarray(1));
+  const protocol = new TextDecoder('utf-8', { fatal: true }).decode(r.varBytes(255));
+  const session = r.varBytes(64);
+  const certificate = r.varBytes(MAX_CERTIFICATE_BYTES);
+  return { scheme, share: decodeKeyShare(r.bytes(r.remaining)), dealing: { protocol, session, certificate } };
 }
 
 /**
@@ -121,6 +143,11 @@ export class Vault {
       for (const r of await this.store.records.list('pending-share', keyId)) out.push({ keyId, version: Number(r.version) });
     }
     return out;
+  }
+
+  /** Versions of a key with a pending share here, ascending. */
+  async pendingVersions(keyId: string): Promise<number[]> {
+    return (await this.store.records.list('pending-share', keyId)).map((r) => Number(r.version)).sort((a, b) => a - b);
   }
 
   async deletePending(keyId: string, version: number): Promise<void> {

@@ -31,6 +31,12 @@ export type SessionRequest = Common &
      * `certificate` carries every receiver's signed confirmation, which the node checks itself.
      */
     | { kind: 'complete'; keyId: string; version: number; certificate: string }
+    /**
+     * What the node holds of a key (public facts only): its share versions, the versions of
+     * dealings it confirmed but did not see end, and the dealing (run and certificate) behind its
+     * latest share — how a coordinator that lost a refresh's outcome learns it.
+     */
+    | { kind: 'key-status'; keyId: string }
     /** CGGMP auxiliary information, made once per committee and reused by its keys. */
     | { kind: 'aux'; parties: number[] }
     /**
@@ -166,6 +172,8 @@ export function openRequest(signed: unknown, coordinatorKey: Uint8Array, now: nu
       return { ...common, kind: 'refresh', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), parties: partyList(r.parties, 'parties') };
     case 'complete':
       return { ...common, kind: 'complete', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), certificate: hexField(r.certificate, 'certificate', undefined, 1 << 16) };
+    case 'key-status':
+      return { ...common, kind: 'key-status', keyId: idField(r.keyId, 'keyId') };
     case 'aux':
       return { ...common, kind: 'aux', parties: partyList(r.parties, 'parties') };
     case 'sign': {

@@ -103,6 +103,11 @@ export interface KeyRecord {
    * signed confirmation. A node that crashed before seeing its dealing end finishes from it.
    */
   certificate: string | null;
+  /**
+   * The session (hex) of a refresh that started and whose outcome is not recorded yet: if the
+   * nodes finished it, they can prove so with a certificate for exactly this run.
+   */
+  refreshSession?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -112,7 +117,9 @@ export interface KeyStore {
   get(id: string): Promise<KeyRecord | undefined>;
   list(opts?: { limit?: number; after?: string }): Promise<KeyRecord[]>;
   /** Compare-and-set on status and version, so two instances cannot both advance a key. */
-  update(id: string, expect: { status: KeyStatus; version: number }, next: Partial<Pick<KeyRecord, 'status' | 'publicKey' | 'version' | 'failure' | 'certificate'>>): Promise<boolean>;
+  update(id: string, expect: { status: KeyStatus; version: number }, next: Partial<Pick<KeyRecord, 'status' | 'publicKey' | 'version' | 'failure' | 'certificate' | 'refreshSession'>>): Promise<boolean>;
+  /** Keys with a refresh whose outcome is not recorded (at most `limit`). */
+  refreshing(limit?: number): Promise<KeyRecord[]>;
 }
 
 export interface NodeRecord {

@@ -11,7 +11,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
 import { type Call, apiClient } from './http.js';
 import type { PoolOptions } from '../../src/coordinator/pools.js';
-import { type ClusterManifest, type RunningCoordinator, type RunningNode, manifestOfHome, startCoordinator, startSignerNode } from '../../src/index.js';
+import { type ClusterManifest, type RunningCoordinator, type RunningNode, type SqlClient, manifestOfHome, openSqlClient, startCoordinator, startSignerNode } from '../../src/index.js';
 
 export const TEST_SCRYPT = { params: { N: 2 ** 10, r: 8, p: 1 }, floor: 2 ** 10 };
 export const PASSPHRASE = 'test passphrase';
@@ -26,7 +26,8 @@ export interface LocalCluster {
   nodes: Map<number, RunningNode | undefined>;
   startNode(id: number): Promise<RunningNode>;
   stopNode(id: number): Promise<void>;
-  restartCoordinator(): Promise<void>;
+  /** Stops the coordinator, lets `meanwhile` work on its metadata database (an operator, a fault), and starts it again. */
+  restartCoordinator(meanwhile?: (metadata: SqlClient) => Promise<void>): Promise<void>;
   call: Call;
   stop(): Promise<void>;
 }
@@ -96,8 +97,16 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
       await running.get(id)?.stop();
       running.set(id, undefined);
     },
-    async restartCoordinator() {
+    async restartCoordinator(meanwhile) {
       await coordinator.stop();
+      if (meanwhile) {
+        const sql = await openSqlClient(storeFor(join(home, 'coordinator'), `t${run}_coordinator`));
+        try {
+          await meanwhile(sql);
+        } finally {
+          await sql.close();
+        }
+      }
       coordinator = await startCoord();
     },
     call: apiClient(() => `http://127.0.0.1:${httpPort}`, apiKey),

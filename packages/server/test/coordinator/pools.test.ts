@@ -18,6 +18,7 @@ function keyStore(keys: KeyRecord[]): KeyStore {
     insert: () => Promise.reject(new Error('read only')),
     get: async (id) => keys.find((k) => k.id === id),
     list: async () => keys,
+    refreshing: async () => [],
     update: () => Promise.reject(new Error('read only')),
   };
 }

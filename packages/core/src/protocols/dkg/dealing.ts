@@ -575,7 +575,7 @@ function encodeCertificate(confirmations: ReadonlyMap<number, Uint8Array>): Uint
  * one, e.g. an old shareholder outside the run before it deletes its old share.
  */
 export function openDealingCertificate(
-  identity: PartyIdentity,
+  identity: Pick<PartyIdentity, 'publicKeys'>,
   run: { protocol: string; session: Uint8Array; receivers: readonly number[] },
   certificate: Uint8Array,
 ): Uint8Array | undefined {

@@ -35,11 +35,12 @@ interface KeyRow {
   version: number;
   failure: string | null;
   certificate: string | null;
+  refresh_session: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const KEY_COLUMNS = 'id, scheme, threshold, parties, public_key, status, label, version, failure, certificate, created_at, updated_at';
+const KEY_COLUMNS = 'id, scheme, threshold, parties, public_key, status, label, version, failure, certificate, refresh_session, created_at, updated_at';
 
 function toKey(r: KeyRow): KeyRecord {
   return {
@@ -53,6 +54,7 @@ function toKey(r: KeyRow): KeyRecord {
     version: r.version,
     failure: r.failure,
     certificate: r.certificate,
+    refreshSession: r.refresh_session,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -83,6 +85,7 @@ function checkKey(key: KeyRecord): KeyRecord {
     version: checkInteger('key version', key.version, 0, 2 ** 31 - 1),
     failure: checkOptionalString('failure', key.failure, MAX_TEXT),
     certificate: checkOptionalString('certificate', key.certificate ?? null, MAX_CERTIFICATE),
+    refreshSession: checkSession(key.refreshSession ?? null),
     createdAt: checkDate('createdAt', key.createdAt),
     updatedAt: checkDate('updatedAt', key.updatedAt),
   };
@@ -95,7 +98,14 @@ const UPDATABLE = {
   version: { column: 'version', check: (v: unknown) => checkInteger('key version', v, 0, 2 ** 31 - 1) },
   failure: { column: 'failure', check: (v: unknown) => checkOptionalString('failure', v, MAX_TEXT) },
   certificate: { column: 'certificate', check: (v: unknown) => checkOptionalString('certificate', v, MAX_CERTIFICATE) },
+  refreshSession: { column: 'refresh_session', check: checkSession },
 } as const;
+
+/** A session id: 32 bytes as lower-case hex, or null. */
+function checkSession(v: unknown): string | null {
+  if (v !== null && (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v))) throw new StoreError('a refresh session is 64 lower-case hex digits or null');
+  return v;
+}
 
 function keyStore(sql: SqlClient): KeyStore {
   // Every signature looks its key up: concurrent lookups go as one statement.
@@ -110,7 +120,7 @@ function keyStore(sql: SqlClient): KeyStore {
   return {
     async insert(key) {
       const k = checkKey(key);
-      const rows = await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING 1 AS inserted`, [
+      const rows = await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING RETURNING 1 AS inserted`, [
         k.id,
         k.scheme,
         k.threshold,
@@ -121,6 +131,7 @@ function keyStore(sql: SqlClient): KeyStore {
         k.version,
         k.failure,
         k.certificate,
+        k.refreshSession,
         k.createdAt,
         k.updatedAt,
       ]);
@@ -128,6 +139,10 @@ function keyStore(sql: SqlClient): KeyStore {
     },
     async get(id) {
       return reading.run(checkName('key id', id));
+    },
+    async refreshing(limit = DEFAULT_PAGE) {
+      const rows = await sql.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE refresh_session IS NOT NULL ORDER BY id LIMIT $1`, [checkInteger('limit', limit, 1, MAX_PAGE)]);
+      return rows.map(toKey);
     },
     async list(opts = {}) {
       const limit = checkInteger('limit', opts.limit ?? DEFAULT_PAGE, 1, MAX_PAGE);

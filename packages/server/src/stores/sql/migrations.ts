@@ -103,4 +103,9 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'the session of a refresh whose outcome is not recorded yet',
+    statements: ['ALTER TABLE keys ADD COLUMN refresh_session text', 'CREATE INDEX keys_refreshing ON keys (id) WHERE refresh_session IS NOT NULL'],
+  },
 ];

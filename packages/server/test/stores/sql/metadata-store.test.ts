@@ -16,6 +16,7 @@ function key(id: string, over: Partial<KeyRecord> = {}): KeyRecord {
     version: 0,
     failure: null,
     certificate: null,
+    refreshSession: null,
     createdAt: t0,
     updatedAt: t0,
     ...over,
@@ -70,6 +71,19 @@ describeSql('metadata store', (backend, kind) => {
     expect(await keys.update('missing', { status: 'pending', version: 0 }, { status: 'failed' })).toBe(false);
     await expect(keys.update('k', { status: 'active', version: 1 }, { label: 'x' } as never)).rejects.toThrow(/cannot be updated/);
     await expect(keys.update('k', { status: 'active', version: 1 }, { status: 'gone' as never })).rejects.toThrow(/status/);
+  });
+
+  it('keys: a refresh session is recorded, listed among the refreshing keys, and cleared', async () => {
+    const { keys } = await store();
+    for (const id of ['a', 'b', 'c']) await keys.insert(key(id, { status: 'active', version: 1 }));
+    const session = 'ab'.repeat(32);
+    expect(await keys.update('b', { status: 'active', version: 1 }, { refreshSession: session })).toBe(true);
+    expect(await keys.refreshing()).toEqual([expect.objectContaining({ id: 'b', version: 1, refreshSession: session })]);
+    expect(await keys.update('b', { status: 'active', version: 1 }, { version: 2, certificate: 'cd', refreshSession: null })).toBe(true);
+    expect(await keys.refreshing()).toEqual([]);
+    expect((await keys.get('b'))!).toMatchObject({ version: 2, certificate: 'cd', refreshSession: null });
+    await expect(keys.update('b', { status: 'active', version: 2 }, { refreshSession: 'AB'.repeat(32) })).rejects.toThrow(/refresh session/);
+    await expect(keys.insert(key('d', { refreshSession: 'xyz' }))).rejects.toThrow(/refresh session/);
   });
 
   it('keys: of 20 concurrent updates from one expected state, exactly one wins', async () => {
