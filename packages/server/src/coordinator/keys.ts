@@ -195,15 +195,16 @@ export class KeyService {
    * Settles a refresh recorded as started (`refreshSession`) but not as ended. A committee member
    * holding a share of the next version made by exactly that run, with the run's certificate (every
    * member's signed confirmation), proves it ended: the key moves to that version, and members
-   * that missed the end complete from the certificate. Every member answering without such a share
-   * proves no certificate reached anyone, so the run never ended: the key stays where it was.
-   * Otherwise (members offline) it stays open. Returns the key as it is afterwards.
+   * that missed the end complete from the certificate. Every member answering that it has no such
+   * share and is not running the run proves no certificate reached anyone and none ever will: the
+   * run never ended, and the key stays where it was. Otherwise (members offline, the run still
+   * going) it stays open. Returns the key as it is afterwards.
    */
   private async reconcileLocked(key: KeyRecord): Promise<KeyRecord> {
     const session = key.refreshSession!;
     const next = key.version + 1;
     const online = key.parties.filter((p) => this.hub.isOnline(p));
-    const answers = online.length ? successes(await this.dispatcher.runAll(online, { kind: 'key-status', keyId: key.id }, this.timeouts.keygenMs)) : [];
+    const answers = online.length ? successes(await this.dispatcher.runAll(online, { kind: 'key-status', keyId: key.id, run: session }, this.timeouts.keygenMs)) : [];
     const holds = (status: Record<string, unknown>) => Array.isArray(status.versions) && status.versions.includes(next);
     for (const [node, status] of answers) {
       const certificate = this.provenEnd(key, status, session, next);
@@ -213,7 +214,9 @@ export class KeyService {
       for (const [other, s] of answers) if (!holds(s)) void this.complete(other, key.id, next, certificate);
       return done;
     }
-    if (answers.length === key.parties.length && !answers.some(([, s]) => holds(s))) {
+    // Requests reach a node in order on its one connection, so the run started there (or never
+    // will) before this question did; one still running there may yet end.
+    if (answers.length === key.parties.length && answers.every(([, s]) => !holds(s) && s.running === false)) {
       this.logger.warn('a refresh never ended; the key stays on its version', { key: key.id, version: key.version });
       if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { refreshSession: null }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
       return { ...key, refreshSession: null };

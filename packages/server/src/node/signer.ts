@@ -120,6 +120,8 @@ export class SignerNode {
   private readonly sessions: DurableSessions;
   private readonly logger: Logger;
   private readonly now: () => number;
+  /** Sessions of the requests this node is working on (a refresh's outcome is open while it runs). */
+  private readonly live = new Set<string>();
 
   constructor(private readonly cfg: SignerNodeConfig) {
     this.sessions = new DurableSessions(cfg.store);
@@ -136,7 +138,8 @@ export class SignerNode {
       request = openRequest(signed, this.cfg.coordinatorKey, this.now());
       times.add('check', performance.now() - opened);
       const r = request;
-      const output = await requestContext.run({ signal, times }, () => this.dispatch(r));
+      this.live.add(r.session);
+      const output = await requestContext.run({ signal, times }, () => this.dispatch(r)).finally(() => this.live.delete(r.session));
       // Where this node's time went, for the coordinator's breakdown of a signature.
       times.add('total', performance.now() - opened);
       return { ok: true, output: r.kind === 'sign' ? { ...output, timing: times.toJSON() } : output };
@@ -228,7 +231,10 @@ export class SignerNode {
     return { publicKey: bytesToHex(encodePublicKey(pending.scheme, pending.share.publicKey)), version: r.version };
   }
 
-  /** Public facts about a key here: share and pending versions, and the dealing behind the latest share. */
+  /**
+   * Public facts about a key here: share and pending versions, the dealing behind the latest
+   * share, and whether the run `r.run` is still in progress on this node.
+   */
   private async keyStatus(r: Extract<SessionRequest, { kind: 'key-status' }>): Promise<Record<string, unknown>> {
     const versions = await this.cfg.vault.keyVersions(r.keyId);
     const pending = await this.cfg.vault.pendingVersions(r.keyId);
@@ -238,6 +244,7 @@ export class SignerNode {
     return {
       versions,
       pending,
+      running: this.live.has(r.run),
       ...(held ? { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)) } : {}),
       ...(dealing ? { dealing: { version: latest, protocol: dealing.protocol, session: bytesToHex(dealing.session), certificate: bytesToHex(dealing.certificate) } } : {}),
     };

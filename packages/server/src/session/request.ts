@@ -33,10 +33,11 @@ export type SessionRequest = Common &
     | { kind: 'complete'; keyId: string; version: number; certificate: string }
     /**
      * What the node holds of a key (public facts only): its share versions, the versions of
-     * dealings it confirmed but did not see end, and the dealing (run and certificate) behind its
-     * latest share — how a coordinator that lost a refresh's outcome learns it.
+     * dealings it confirmed but did not see end, the dealing (run and certificate) behind its
+     * latest share, and whether the request with session `run` is still in progress there — how
+     * a coordinator that lost a refresh's outcome learns it.
      */
-    | { kind: 'key-status'; keyId: string }
+    | { kind: 'key-status'; keyId: string; run: string }
     /** CGGMP auxiliary information, made once per committee and reused by its keys. */
     | { kind: 'aux'; parties: number[] }
     /**
@@ -173,7 +174,7 @@ export function openRequest(signed: unknown, coordinatorKey: Uint8Array, now: nu
     case 'complete':
       return { ...common, kind: 'complete', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), certificate: hexField(r.certificate, 'certificate', undefined, 1 << 16) };
     case 'key-status':
-      return { ...common, kind: 'key-status', keyId: idField(r.keyId, 'keyId') };
+      return { ...common, kind: 'key-status', keyId: idField(r.keyId, 'keyId'), run: hexField(r.run, 'run', 32) };
     case 'aux':
       return { ...common, kind: 'aux', parties: partyList(r.parties, 'parties') };
     case 'sign': {

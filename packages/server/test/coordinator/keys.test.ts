@@ -78,7 +78,7 @@ describe('KeyService.reconcile', () => {
   });
 
   it('every member answering without the next version: the run never ended, the key stays and its record is cleared', async () => {
-    const { keys, metadata, asked } = await service(() => ({ versions: [1], pending: [2] }));
+    const { keys, metadata, asked } = await service(() => ({ versions: [1], pending: [2], running: false }));
     await keys.reconcile();
     expect(asked).toEqual(['key-status']);
     expect(await metadata.keys.get('k')).toMatchObject({ version: 1, certificate: 'ee', refreshSession: null });
@@ -86,7 +86,13 @@ describe('KeyService.reconcile', () => {
   });
 
   it('a member not answering: the question stays open', async () => {
-    const { keys, metadata } = await service((n) => (n === 3 ? undefined : { versions: [1], pending: [] }));
+    const { keys, metadata } = await service((n) => (n === 3 ? undefined : { versions: [1], pending: [], running: false }));
+    await keys.reconcile();
+    expect(await metadata.keys.get('k')).toMatchObject({ version: 1, refreshSession: SESSION });
+  });
+
+  it('a member still running the run: it may yet end, so the question stays open', async () => {
+    const { keys, metadata } = await service((n) => ({ versions: [1], pending: [2], running: n === 3 }));
     await keys.reconcile();
     expect(await metadata.keys.get('k')).toMatchObject({ version: 1, refreshSession: SESSION });
   });
@@ -100,7 +106,7 @@ describe('KeyService.reconcile', () => {
     ['a malformed dealing', { ...holdsNext({}), dealing: { version: 2, session: SESSION, protocol: 7, certificate: 'zz' } }],
   ] as const) {
     it(`a node claiming the next version with ${what} moves nothing, and the question stays open`, async () => {
-      const { keys, metadata } = await service((n) => (n === 2 ? status : { versions: [1], pending: [2] }));
+      const { keys, metadata } = await service((n) => (n === 2 ? status : { versions: [1], pending: [2], running: false }));
       await keys.reconcile();
       expect(await metadata.keys.get('k')).toMatchObject({ version: 1, certificate: 'ee', refreshSession: SESSION });
     });

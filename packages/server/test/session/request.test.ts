@@ -77,6 +77,15 @@ describe('signed session requests', () => {
     for (const r of [nonces, presign, frost, ecdsa]) expect(openRequest(signRequest(r as SessionRequest, secret), key, now)).toEqual(r);
   });
 
+  it('opens a key-status question, and refuses one without a 32-byte run', () => {
+    const base = { id: 'r3', session: 'cd'.repeat(32), issuedAt: now, expiresAt: now + 1000 };
+    const status = { ...base, kind: 'key-status', keyId: 'k', run: 'ef'.repeat(32) } as const;
+    expect(openRequest(signRequest(status as SessionRequest, secret), key, now)).toEqual(status);
+    for (const run of [undefined, 'ef', 'EF'.repeat(32)]) {
+      expect(refusal(() => openRequest(signRequest({ ...status, run } as never, secret), key, now))).toBe('MALFORMED_REQUEST');
+    }
+  });
+
   it('refuses pool requests out of bounds or malformed', () => {
     const base = { id: 'r2', session: 'cd'.repeat(32), issuedAt: now, expiresAt: now + 1000, keyId: 'k', version: 1 };
     const cases: Record<string, unknown>[] = [
