@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@mpc-wallet/core';
-import { type LocalCluster, activeKey as newActiveKey, startLocalCluster, waitFor } from './local-cluster.js';
+import { activeKey as newActiveKey, clusterForFile, waitFor } from './local-cluster.js';
 
-let cluster: LocalCluster;
-beforeAll(async () => {
-  cluster = await startLocalCluster();
-}, 60_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = clusterForFile();
 
 /** A new 2-of-3 key of `scheme`, active at version 1. */
 async function activeKey(scheme: string) {

@@ -4,6 +4,7 @@
  * set. Tests talk to it over HTTP like a client. Scrypt is lowered (test floor) to stay fast, and
  * ECDSA uses the 2048-bit Paillier level so that safe primes take seconds, not minutes.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,28 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
   };
   await waitFor(() => coordinator.hub.onlineNodes().length === count, 10_000, 'nodes to connect');
   return cluster;
+}
+
+/**
+ * A cluster started before the calling file's tests and stopped after them. The object stands
+ * for it from the start (its properties are the running cluster's once started), so a file
+ * declares it at the top level and its tests use it as they are.
+ */
+export function clusterForFile(opts: Parameters<typeof startLocalCluster>[0] = {}): LocalCluster {
+  let started: LocalCluster | undefined;
+  beforeAll(async () => {
+    started = await startLocalCluster(opts);
+  }, 60_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return new Proxy({} as LocalCluster, {
+    get(_, property) {
+      if (!started) throw new Error('the cluster is not started yet (use it inside tests and hooks)');
+      const value: unknown = Reflect.get(started, property, started);
+      return typeof value === 'function' ? value.bind(started) : value;
+    },
+  });
 }
 
 /** Polls `check` until it holds; fails naming what it waited for. */

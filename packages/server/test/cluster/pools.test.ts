@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -16,16 +16,12 @@ import { type SessionRequest, signRequest } from '../../src/session/request.js';
 import type { KeyRecord } from '../../src/stores/types.js';
 import type { RequestResult } from '../../src/node/signer.js';
 import { coordinatorPublicKeys } from '../../src/index.js';
-import { PASSPHRASE, TEST_SCRYPT, type LocalCluster, activeKey, startLocalCluster, waitFor } from './local-cluster.js';
+import { PASSPHRASE, TEST_SCRYPT, activeKey, clusterForFile, waitFor } from './local-cluster.js';
 
-let cluster: LocalCluster;
+const cluster = clusterForFile({ pools: { nonceDepth: 40, presignDepth: 3, presignBatch: 1, intervalMs: 100, itemTimeoutMs: 30_000 } });
 let requestKey: Uint8Array;
 beforeAll(async () => {
-  cluster = await startLocalCluster({ pools: { nonceDepth: 40, presignDepth: 3, presignBatch: 1, intervalMs: 100, itemTimeoutMs: 30_000 } });
   requestKey = (await coordinatorPublicKeys(join(cluster.home, 'coordinator'), PASSPHRASE, TEST_SCRYPT)).requestKey;
-}, 60_000);
-afterAll(async () => {
-  await cluster?.stop();
 });
 
 const message = bytesToHex(new TextEncoder().encode('transfer 1 BTC to bc1q…'));

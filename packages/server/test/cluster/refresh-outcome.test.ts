@@ -5,18 +5,12 @@
  * the nodes hear of it and settles an open one from the nodes' own records: a certificate for
  * exactly that run moves the key on; every member lacking the new version keeps it where it was.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@mpc-wallet/core';
-import { type LocalCluster, activeKey, startLocalCluster, waitFor } from './local-cluster.js';
+import { activeKey, clusterForFile, waitFor } from './local-cluster.js';
 
-let cluster: LocalCluster;
-beforeAll(async () => {
-  cluster = await startLocalCluster();
-}, 60_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = clusterForFile();
 
 const message = '6d6f766520302e3120425443';
 
