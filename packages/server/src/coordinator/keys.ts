@@ -44,8 +44,8 @@ export class KeyService {
     private readonly dispatcher: Dispatcher,
     private readonly timeouts: KeyServiceTimeouts = DEFAULT_KEY_TIMEOUTS,
     private readonly logger: Logger = silentLogger,
-    /** Told when a refresh retired a key version, so that its pooled items go. */
-    private readonly pools?: Pick<Pools, 'dropVersion'>,
+    /** Told when a key becomes usable at a version (its pools fill at once) and when a refresh retires one (its items go). */
+    private readonly pools?: Pick<Pools, 'dropVersion' | 'keyReady'>,
     /** The nodes' identity keys (from the manifest), to check the dealing certificates nodes report. */
     private readonly identities: ReadonlyMap<number, Uint8Array> = new Map(),
   ) {}
@@ -241,7 +241,9 @@ export class KeyService {
       const { publicKey, certificate } = await this.deal(key, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, 1);
       if (key.scheme === 'ecdsa-secp256k1') await this.ensureAux(key.parties);
       await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey, certificate });
-      return { ...key, status: 'active', publicKey, certificate, updatedAt: new Date() };
+      const active: KeyRecord = { ...key, status: 'active', publicKey, certificate, updatedAt: new Date() };
+      this.pools?.keyReady(active);
+      return active;
     } catch (e) {
       const failure = e instanceof ApiError ? JSON.stringify(e.toJSON().error) : JSON.stringify({ code: 'INTERNAL', message: (e as Error).message });
       this.logger.warn('key generation failed', { key: key.id, failure });
@@ -304,6 +306,8 @@ export class KeyService {
     // A signature that read the old record meanwhile may have put it back.
     this.active.delete(key.id);
     await this.pools?.dropVersion(key, key.version).catch((e: unknown) => this.logger.warn('old pools not dropped', { key: key.id, reason: (e as Error).message }));
-    return { ...key, version: next, certificate, refreshSession: null, updatedAt: new Date() };
+    const refreshed: KeyRecord = { ...key, version: next, certificate, refreshSession: null, updatedAt: new Date() };
+    this.pools?.keyReady(refreshed);
+    return refreshed;
   }
 }

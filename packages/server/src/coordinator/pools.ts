@@ -12,10 +12,11 @@
  * the quorum among online nodes first and claims from that quorum's pools; an empty pool means the
  * unpooled path, which is correct, only slower.
  *
- * The pools of a key are topped up to a configured depth right after a claim took from them, and
- * a background sweep over all active keys catches the rest (new keys, nodes back online, other
- * instances' claims), among online nodes only, with one refill per pool at a time across
- * instances (a lock in the session store).
+ * The pools of a key are topped up to a configured depth right after a claim took from them and
+ * when the key becomes usable at a version (new, or refreshed); a background sweep over the keys,
+ * a page of them per tick, catches the rest (nodes back online, failed refills, other instances'
+ * claims), among online nodes only, with one refill per pool at a time across instances (a lock
+ * in the session store).
  * Presignatures cost each signer about a second of CPU that blocks its event loop in long steps,
  * so they are made in idle time: a pool above its low-water mark (a quarter of its depth) refills
  * only once this instance has had no signature in flight for `idleMs`; below the mark, or empty,
@@ -56,8 +57,8 @@ export type PoolLevels = { nonces: { node: number; size: number; depth: number }
 /** What a signature request carries when served from the pools. */
 export type PooledItems = { commitments: string[] } | { presignature: string };
 
-/** Keys listed per page when the loop walks the active keys. */
-const KEY_PAGE = 500;
+/** Keys the sweep visits per tick: its work per tick stays bounded however many keys there are. */
+export const KEY_PAGE = 500;
 /** Beyond this many signer sets of one key, old-version presignature pools are left to expire with the store. */
 const MAX_SIGNER_SETS_DROPPED = 256;
 
@@ -81,6 +82,8 @@ export class Pools {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private stopped = false;
+  /** The last key id of the sweep's previous page (undefined: the next tick starts from the first key). */
+  private cursor: string | undefined;
   /** Pools with a refill under way from this instance (the lock covers the others). */
   private readonly inflight = new Set<string>();
   /** Signatures in flight on this instance, and when the last one ended. */
@@ -114,6 +117,11 @@ export class Pools {
     this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** A key just became active, or moved to a new version: its pools fill now, not at the sweep's next pass. */
+  keyReady(key: KeyRecord): void {
+    if (this.timer && !this.stopped && key.status === 'active') this.refillKey(key);
   }
 
   /** Marks a signature in flight (presignatures wait for idle time, nonces while `busyAt` are); call the result when it ends. */
@@ -195,18 +203,18 @@ export class Pools {
     for (const signers of subsets(key.parties, key.threshold, MAX_SIGNER_SETS_DROPPED)) await this.sessions.dropPool(presignPool(key.id, version, signers));
   }
 
-  /** One pass over the active keys: starts the refills that are due (never two for one pool here). */
+  /**
+   * One page of the sweep over the keys: starts the refills that are due (never two for one pool
+   * here). The sweep catches what claims and new keys do not start themselves: a node back
+   * online, a refill that failed, pools another instance or a restart left short.
+   */
   async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      let after: string | undefined;
-      for (;;) {
-        const page = await this.keys.list({ limit: KEY_PAGE, ...(after !== undefined ? { after } : {}) });
-        for (const key of page) if (key.status === 'active') this.refillKey(key);
-        if (page.length < KEY_PAGE) break;
-        after = page[page.length - 1]!.id;
-      }
+      const page = await this.keys.list({ limit: KEY_PAGE, ...(this.cursor !== undefined ? { after: this.cursor } : {}) });
+      for (const key of page) if (key.status === 'active') this.refillKey(key);
+      this.cursor = page.length < KEY_PAGE ? undefined : page[page.length - 1]!.id;
     } catch (e) {
       this.logger.warn('pool refill pass failed', { reason: (e as Error).message });
     } finally {

@@ -3,7 +3,7 @@
  * coordinators share Redis), with a scripted dispatcher in place of the nodes.
  */
 import { describe, expect, it } from 'vitest';
-import { Pools, noncePool, presignPool } from '../../src/coordinator/pools.js';
+import { KEY_PAGE, Pools, noncePool, presignPool } from '../../src/coordinator/pools.js';
 import type { Dispatcher, RequestBody } from '../../src/coordinator/dispatch.js';
 import type { NodeHub } from '../../src/coordinator/node-hub.js';
 import { MemorySessionStore } from '../../src/stores/memory/session-store.js';
@@ -149,6 +149,38 @@ describe('coordinator pools', () => {
     const pools = new Pools(keyStore([frostKey]), sessions, hub, dispatcher, options);
     await sessions.pushPool(noncePool('kf', 1, 2), ['YQ==', 'Yg==']);
     expect(await pools.levels(frostKey)).toEqual({ nonces: [{ node: 1, size: 0, depth: 8 }, { node: 2, size: 2, depth: 8 }, { node: 3, size: 0, depth: 8 }] });
+  });
+
+  it('the sweep visits one page of keys per tick, then starts over', async () => {
+    const many = Array.from({ length: 2 * KEY_PAGE + 1 }, (_, i): KeyRecord => ({ ...frostKey, id: `k${String(i).padStart(5, '0')}`, status: 'failed' }));
+    const pages: (string | undefined)[] = [];
+    const store: KeyStore = {
+      ...keyStore(many),
+      list: async (opts = {}) => {
+        pages.push(opts.after);
+        const from = opts.after === undefined ? 0 : many.findIndex((k) => k.id === opts.after) + 1;
+        return many.slice(from, from + (opts.limit ?? 100));
+      },
+    };
+    const { dispatcher, hub } = scriptedNodes([1, 2, 3]);
+    const pools = new Pools(store, new MemorySessionStore(), hub, dispatcher, options);
+    for (let i = 0; i < 4; i++) await pools.tick();
+    expect(pages).toEqual([undefined, many[KEY_PAGE - 1]!.id, many[2 * KEY_PAGE - 1]!.id, undefined]);
+  });
+
+  it('a key made ready (new, or refreshed) fills at once, without waiting for the sweep', async () => {
+    const sessions = new MemorySessionStore();
+    const { calls, dispatcher, hub } = scriptedNodes([1, 2, 3]);
+    const pools = new Pools(keyStore([frostKey]), sessions, hub, dispatcher, { ...options, intervalMs: 60_000 });
+    pools.keyReady(frostKey);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toHaveLength(0);
+    pools.start();
+    pools.keyReady({ ...frostKey, status: 'pending' });
+    pools.keyReady(frostKey);
+    await settle(sessions, [1, 2, 3].map((n) => noncePool('kf', 1, n)), 8);
+    expect(calls.map((c) => c.nodes.join()).sort()).toEqual(['1', '2', '3']);
+    pools.stop();
   });
 
   it('a claim tops its key up at once, without waiting for the sweep', async () => {
