@@ -203,3 +203,12 @@ function parseResult(v: unknown): RequestResult {
   }
   return { ok: false, error: { code: 'NODE_ERROR', message: 'malformed result' } };
 }
+
+/**
+ * The committee members signing picks when nobody chooses: the online ones not `excluded`, in
+ * committee order, of which the first `threshold` sign. Pools fill for the same set, so that a
+ * pooled presignature is there for the quorum a signature will use.
+ */
+export function availableSigners(key: { parties: readonly number[] }, isOnline: (id: number) => boolean, excluded: ReadonlySet<number> = new Set()): number[] {
+  return key.parties.filter((p) => isOnline(p) && !excluded.has(p));
+}

@@ -29,7 +29,7 @@
 import { type KeyRecord, type KeyStore, type SessionStore } from '../stores/types.js';
 import { MAX_NONCES_PER_REQUEST, MAX_PRESIGNATURES_PER_REQUEST } from '../session/request.js';
 import type { Dispatcher } from './dispatch.js';
-import type { NodeHub } from './node-hub.js';
+import { type NodeHub, availableSigners } from './node-hub.js';
 import { type Logger, silentLogger } from '../log.js';
 
 export interface PoolOptions {
@@ -188,9 +188,9 @@ export class Pools {
     return { presignatures: [{ signers, size: await this.sessions.poolSize(presignPool(key.id, key.version, signers)), depth: this.opts.presignDepth }] };
   }
 
-  /** The quorum signing would pick now: the first `threshold` online members (none when too few are online). */
+  /** The quorum signing would pick now (none when too few members are online). */
   private pickedSigners(key: KeyRecord): number[] | undefined {
-    const online = key.parties.filter((p) => this.hub.isOnline(p));
+    const online = availableSigners(key, (p) => this.hub.isOnline(p));
     return online.length < key.threshold ? undefined : online.slice(0, key.threshold);
   }
 

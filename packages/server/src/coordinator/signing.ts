@@ -19,7 +19,7 @@ import { signedDigest, verifies } from '../session/schemes.js';
 import type { KeyRecord, SignatureRecord, SignatureStore } from '../stores/types.js';
 import type { Dispatcher } from './dispatch.js';
 import type { KeyService } from './keys.js';
-import type { NodeHub } from './node-hub.js';
+import { type NodeHub, availableSigners } from './node-hub.js';
 import type { Pools } from './pools.js';
 import { StageTimes, reportedTiming } from '../session/timing.js';
 
@@ -142,7 +142,7 @@ export class SigningService {
       if (offline.length) throw new ApiError('NOT_ENOUGH_NODES', `chosen signers offline: ${offline.join(', ')}`, { waitingFor: offline });
       return chosen;
     }
-    const online = key.parties.filter((p) => this.hub.isOnline(p) && !excluded.has(p));
+    const online = availableSigners(key, (p) => this.hub.isOnline(p), excluded);
     if (online.length < key.threshold) throw new ApiError('NOT_ENOUGH_NODES', `key needs ${key.threshold} of its committee online; ${online.length} available`);
     return online.slice(0, key.threshold);
   }
