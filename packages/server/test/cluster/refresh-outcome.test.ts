@@ -66,8 +66,13 @@ describe('refresh outcomes the coordinator did not record', () => {
       const listed = await cluster.call('GET', `/v1/keys/${key.id}`);
       return listed.status === 200 && (await cluster.coordinator.hub.onlineNodes()).length === 3;
     }, 20_000, 'the cluster back');
-    // Settled when the nodes said hello; a refresh would settle it first anyway.
-    const refreshed = await cluster.call('POST', `/v1/keys/${key.id}/refresh`);
+    // Settled when the nodes said hello (meanwhile a refresh is refused as retriable: the settling
+    // holds the key's refresh lock); a refresh would settle it first anyway.
+    let refreshed = await cluster.call('POST', `/v1/keys/${key.id}/refresh`);
+    for (let i = 0; i < 100 && refreshed.status === 409 && refreshed.body.error.retriable; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      refreshed = await cluster.call('POST', `/v1/keys/${key.id}/refresh`);
+    }
     expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
     expect(refreshed.body).toMatchObject({ version: 2, publicKey: key.publicKey });
     await signsWithEveryQuorum(refreshed.body);

@@ -36,7 +36,9 @@ export class RedisSessionStore implements SessionStore {
     if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) throw new StoreError('a Redis url must start with redis:// or rediss://');
     const prefix = options.prefix ?? 'mpc-wallet:';
     if (typeof prefix !== 'string' || !PREFIX.test(prefix)) throw new StoreError('a Redis key prefix must be up to 64 characters of [A-Za-z0-9:_.-]');
-    const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    // No CLIENT SETINFO at connect: servers before 7.2 refuse it, and its replies still pending at
+    // a quick close make ioredis fail the QUIT (redis/ioredis#2025).
+    const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3, disableClientInfo: true });
     // Connection errors (and reconnects after them) are reported here instead of crashing the
     // process; the message only, as the url may carry a password.
     const logger = options.logger ?? silentLogger;
@@ -89,7 +91,17 @@ export class RedisSessionStore implements SessionStore {
     await this.redis.del(this.poolKey(pool));
   }
 
+  /**
+   * Closes the connection. QUIT waits for the commands before it; ioredis fails it with
+   * "Connection is closed" when the socket closes with commands still queued (a refill under way
+   * at shutdown) — the connection is closed then all the same, which is what was asked, so a
+   * failed QUIT ends in a plain disconnect instead of an error that would fail the shutdown.
+   */
   async close(): Promise<void> {
-    await this.redis.quit();
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
   }
 }

@@ -41,6 +41,20 @@ describe.skipIf(!REDIS_URL)(`Redis session store${REDIS_URL ? '' : ' (skipped: R
     expect(await a.lock('l', 60_000)).toBeDefined();
   });
 
+  it('closing never fails: with commands under way before and after it, and a second time', async () => {
+    for (let round = 0; round < 20; round++) {
+      const s = await open();
+      const before = Array.from({ length: 20 }, (_, i) => s.pushPool('pool', [`i${i}`]).then(() => 'done', () => 'failed'));
+      const closing = s.close();
+      // A refill that goes on while the store closes (its commands may fail; the close must not).
+      const after = [s.poolSize('pool'), s.lock('l', 1000)].map((p) => p.then(() => 'done', () => 'failed'));
+      await expect(closing).resolves.toBeUndefined();
+      await expect(s.close()).resolves.toBeUndefined();
+      // Commands cut off by the close fail on their own promises, none unhandled.
+      await Promise.all([...before, ...after]);
+    }
+  });
+
   it('a bad url, an unreachable server or a bad prefix is refused with a clear error', async () => {
     await expect(RedisSessionStore.open({ url: 'http://localhost', prefix: 'p:' })).rejects.toThrow(/redis:\/\//);
     await expect(RedisSessionStore.open({ url: REDIS_URL!, prefix: 'bad prefix' })).rejects.toThrow(StoreError);
