@@ -68,9 +68,13 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   for (const n of cfg.manifest.nodes) await metadata.nodes.upsert({ id: n.id, name: n.name, noisePublicKey: n.noisePublicKey, identityPublicKey: n.identityPublicKey, lastSeen: null });
   // The key service needs the hub, and the hub reports hellos to the key service (only once it
   // listens, below, when both exist).
-  const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => void keyService.resume(node, pending));
+  const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => {
+    void keyService.resume(node, pending);
+    void pools?.nodeHello(node);
+  });
   const dispatcher = new Dispatcher(hub, keys.requestKey);
-  const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, ...cfg.pools }, logger);
+  // Pools in memory start empty with this process: items the nodes made for an earlier one go.
+  const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, forgetEarlierItems: !cfg.redis, ...cfg.pools }, logger);
   const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest));
   const nodePorts = await hub.listen(cfg.nodeListen);
   const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools);

@@ -47,6 +47,11 @@ export interface PoolOptions {
   idleMs: number;
   /** Signatures in flight on this instance at which nonce refills wait (the cluster is saturated). */
   busyAt: number;
+  /**
+   * The session store starts empty with this process (in memory): the items nodes hold from an
+   * earlier run are listed nowhere, so each node drops them (`nodeHello`) before its pools fill.
+   */
+  forgetEarlierItems?: boolean;
 }
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = { nonceDepth: 32, presignDepth: 8, intervalMs: 1_000, presignBatch: 2, itemTimeoutMs: 60_000, idleMs: 200, busyAt: 8 };
@@ -84,6 +89,9 @@ export class Pools {
   private stopped = false;
   /** The last key id of the sweep's previous page (undefined: the next tick starts from the first key). */
   private cursor: string | undefined;
+  /** With `forgetEarlierItems`: nodes whose drop of earlier items is done or under way, and those done. */
+  private readonly forgetting = new Map<number, Promise<void>>();
+  private readonly forgotten = new Set<number>();
   /** Pools with a refill under way from this instance (the lock covers the others). */
   private readonly inflight = new Set<string>();
   /** Signatures in flight on this instance, and when the last one ended. */
@@ -117,6 +125,33 @@ export class Pools {
     this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * A node said hello. With `forgetEarlierItems`, its first hello to this instance makes it drop
+   * the items of an earlier run; until it has, its pools do not fill (signatures it joins are
+   * unpooled). Once done, later hellos (reconnects, its restarts) change nothing.
+   */
+  async nodeHello(node: number): Promise<void> {
+    if (!this.opts.forgetEarlierItems) return;
+    let under = this.forgetting.get(node);
+    if (!under) {
+      under = this.dispatcher.run([node], { kind: 'drop-items' }, this.opts.itemTimeoutMs).then(
+        () => void this.forgotten.add(node),
+        (e: unknown) => {
+          // Its next hello tries again; meanwhile its signatures take the unpooled path.
+          this.logger.warn('node did not drop its earlier pooled items; its pools wait', { node, reason: (e as Error).message });
+          this.forgetting.delete(node);
+        },
+      );
+      this.forgetting.set(node, under);
+    }
+    await under;
+  }
+
+  /** Whether `node`'s items may be pooled now: online, and (with `forgetEarlierItems`) past its drop. */
+  private poolable(node: number): boolean {
+    return this.hub.isOnline(node) && (!this.opts.forgetEarlierItems || this.forgotten.has(node));
   }
 
   /** A key just became active, or moved to a new version: its pools fill now, not at the sweep's next pass. */
@@ -228,7 +263,7 @@ export class Pools {
       const depth = this.opts.nonceDepth;
       const due = (size: number) => this.signing < this.opts.busyAt && (size === 0 || depth - size >= Math.min(MAX_NONCES_PER_REQUEST, Math.max(1, Math.floor(depth / 4))));
       for (const n of key.parties) {
-        if (!this.hub.isOnline(n)) continue;
+        if (!this.poolable(n)) continue;
         this.refill(key, noncePool(key.id, key.version, n), depth, MAX_NONCES_PER_REQUEST, this.opts.itemTimeoutMs, due, async (count) => {
           const out = await this.dispatcher.run([n], { kind: 'nonces', keyId: key.id, version: key.version, count }, this.opts.itemTimeoutMs);
           return stringList(out.get(n)?.commitments, count).map(toPoolItem);
@@ -237,7 +272,7 @@ export class Pools {
       return;
     }
     const signers = this.pickedSigners(key);
-    if (!signers) return;
+    if (!signers?.every((n) => this.poolable(n))) return;
     const lowWater = Math.floor(this.opts.presignDepth / 4);
     const due = (size: number) => this.opts.presignDepth - size >= Math.min(this.opts.presignBatch, this.opts.presignDepth) && (size <= lowWater || this.idle());
     this.refill(key, presignPool(key.id, key.version, signers), this.opts.presignDepth, this.opts.presignBatch, this.opts.itemTimeoutMs * this.opts.presignBatch, due, async (count) => {

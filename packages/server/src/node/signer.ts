@@ -153,6 +153,7 @@ export class SignerNode {
   private dispatch(r: SessionRequest): Promise<Record<string, unknown>> {
     if (r.kind === 'complete') return this.complete(r);
     if (r.kind === 'key-status') return this.keyStatus(r);
+    if (r.kind === 'drop-items') return this.dropItems();
     // A node makes nonces for a key it holds a share of (loadKey checks): no party list to be in.
     if (r.kind === 'nonces') return this.nonces(r);
     const parties = r.kind === 'sign' || r.kind === 'presign' ? r.signers : r.parties;
@@ -248,6 +249,13 @@ export class SignerNode {
       ...(held ? { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)) } : {}),
       ...(dealing ? { dealing: { version: latest, protocol: dealing.protocol, session: bytesToHex(dealing.session), certificate: bytesToHex(dealing.certificate) } } : {}),
     };
+  }
+
+  /** Drops every pooled item: the coordinator that listed them forgot them. */
+  private async dropItems(): Promise<Record<string, unknown>> {
+    const dropped = await this.cfg.vault.clearAllItems();
+    if (dropped) this.logger.info('pooled items no pool lists any more dropped', { items: dropped });
+    return { dropped };
   }
 
   private async keygen(r: Extract<SessionRequest, { kind: 'keygen' }>): Promise<Record<string, unknown>> {

@@ -183,6 +183,11 @@ export class Vault {
     return record && openRecord(this.master, { kind, owner, nodeId: this.nodeId, version: itemId }, record.sealed);
   }
 
+  /** Drops every pooled item of every key (no pool lists them any more); returns how many. */
+  async clearAllItems(): Promise<number> {
+    return (await this.store.consumables.clearKind('nonces')) + (await this.store.consumables.clearKind('presignature'));
+  }
+
   /** Drops every pooled item of a key version (a refresh made them useless); returns how many. */
   async clearItems(keyId: string, version: number): Promise<number> {
     const owner = itemOwner(keyId, version);

@@ -62,6 +62,11 @@ export type SessionRequest = Common &
      * sub-sessions).
      */
     | { kind: 'presign'; keyId: string; version: number; signers: number[]; count: number }
+    /**
+     * The coordinator's pool lists are gone (its in-memory session store started empty): no one
+     * will ask for the pooled items this node holds, so it drops them all.
+     */
+    | { kind: 'drop-items' }
   );
 
 export type RequestKind = SessionRequest['kind'];
@@ -211,6 +216,8 @@ export function openRequest(signed: unknown, coordinatorKey: Uint8Array, now: nu
         signers: partyList(r.signers, 'signers'),
         count: count(r.count, 'count', MAX_PRESIGNATURES_PER_REQUEST),
       };
+    case 'drop-items':
+      return { ...common, kind: 'drop-items' };
     default:
       throw new RequestRefused('MALFORMED_REQUEST', 'unknown request kind');
   }

@@ -48,6 +48,8 @@ export interface ConsumableStore {
   count(kind: RecordKind, owner: string): Promise<number>;
   /** Drops every item of (kind, owner): e.g. after a refresh made them useless. */
   clear(kind: RecordKind, owner: string): Promise<number>;
+  /** Drops every item of a kind, whatever its owner: the lists that named them are gone. */
+  clearKind(kind: RecordKind): Promise<number>;
 }
 
 /** The node's used session ids; `claim` is an atomic insert into a uniqueness rule. */

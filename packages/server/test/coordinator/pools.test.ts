@@ -33,6 +33,7 @@ function scriptedNodes(online: number[], delayMs = 20) {
       calls.push({ nodes, body });
       await new Promise((r) => setTimeout(r, delayMs));
       if (body.kind === 'nonces') return new Map([[nodes[0]!, { commitments: Array.from({ length: body.count }, item) }]]);
+      if (body.kind === 'drop-items') return new Map([[nodes[0]!, { dropped: 0 }]]);
       if (body.kind === 'presign') {
         const ids = Array.from({ length: body.count }, item);
         return new Map(nodes.map((n) => [n, { presignatures: ids }] as const));
@@ -181,6 +182,25 @@ describe('coordinator pools', () => {
     await settle(sessions, [1, 2, 3].map((n) => noncePool('kf', 1, n)), 8);
     expect(calls.map((c) => c.nodes.join()).sort()).toEqual(['1', '2', '3']);
     pools.stop();
+  });
+
+  it("with a store that starts empty, a node's pools fill only after it dropped its earlier items, once per node", async () => {
+    const sessions = new MemorySessionStore();
+    const { calls, dispatcher, hub } = scriptedNodes([1, 2, 3]);
+    const pools = new Pools(keyStore([frostKey, ecdsaKey]), sessions, hub, dispatcher, { ...options, forgetEarlierItems: true });
+    await pools.tick();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toHaveLength(0);
+    await Promise.all([pools.nodeHello(1), pools.nodeHello(1), pools.nodeHello(2)]);
+    expect(calls.map((c) => `${c.body.kind} ${c.nodes.join()}`)).toEqual(['drop-items 1', 'drop-items 2']);
+    await pools.tick();
+    await settle(sessions, [noncePool('kf', 1, 1), noncePool('kf', 1, 2), presignPool('ke', 1, [1, 2])], 4);
+    // Node 3 said no hello: its nonces wait; the ECDSA set {1, 2} fills.
+    expect(await sessions.poolSize(noncePool('kf', 1, 3))).toBe(0);
+    expect(await sessions.poolSize(presignPool('ke', 1, [1, 2]))).toBeGreaterThan(0);
+    // A later hello (a reconnect) drops nothing again.
+    await pools.nodeHello(1);
+    expect(calls.filter((c) => c.body.kind === 'drop-items')).toHaveLength(2);
   });
 
   it('a claim tops its key up at once, without waiting for the sweep', async () => {

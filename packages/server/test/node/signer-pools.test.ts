@@ -177,6 +177,18 @@ describe('signer node: pooled FROST nonces', () => {
     expect(network.sent.length).toBe(sentBefore);
   });
 
+  it('drops every pooled item when told that no pool lists them any more; a sign with one then finds it gone', async () => {
+    nodes.set(1, await startNode(1));
+    nodes.set(2, await startNode(2));
+    const commitments = [(await poolOf(1, 3))[0]!, (await poolOf(2, 1))[0]!];
+    const [dropped] = outputs(await run([1], { kind: 'drop-items' }));
+    // Its store also holds items of the keys earlier tests made: all go.
+    expect(dropped!.dropped).toBeGreaterThanOrEqual(3);
+    expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(0);
+    const sign = await run([1, 2], { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments });
+    expect(sign[0]).toMatchObject({ ok: false, error: { code: 'POOL_ITEM_GONE' } });
+  });
+
   it('takes its nonces before anything leaves: a store whose take fails sends nothing', async () => {
     const failing = (store: NodeStore): NodeStore => ({
       ...store,

@@ -105,6 +105,10 @@ function consumableStore(sql: SqlClient): ConsumableStore {
       const rows = await sql.query<{ n: number }>('SELECT count(*)::integer AS n FROM consumables WHERE kind = $1 AND owner = $2', [checkKind(kind), checkName('record owner', owner)]);
       return rows[0]!.n;
     },
+    async clearKind(kind) {
+      const rows = await sql.query<{ n: number }>('WITH gone AS (DELETE FROM consumables WHERE kind = $1 RETURNING 1) SELECT count(*)::integer AS n FROM gone', [checkKind(kind)]);
+      return rows[0]!.n;
+    },
     async clear(kind, owner) {
       const rows = await sql.query<{ n: number }>(
         'WITH gone AS (DELETE FROM consumables WHERE kind = $1 AND owner = $2 RETURNING 1) SELECT count(*)::integer AS n FROM gone',

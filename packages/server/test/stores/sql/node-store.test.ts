@@ -67,6 +67,10 @@ describeSql('node store', (backend, kind) => {
     expect(await consumables.count('nonces', 'key')).toBe(0);
     expect(await consumables.clear('presignature', 'key')).toBe(2);
     expect(await consumables.count('presignature', 'key')).toBe(0);
+    await consumables.add(['x', 'y'].map((v, i) => ({ kind: 'nonces', owner: `key${i}`, version: v, sealed: bytes(1) })));
+    await consumables.add([{ kind: 'presignature', owner: 'key0', version: 'z', sealed: bytes(1) }]);
+    expect(await consumables.clearKind('nonces')).toBe(2);
+    expect([await consumables.count('nonces', 'key0'), await consumables.count('nonces', 'key1'), await consumables.count('presignature', 'key0')]).toEqual([0, 0, 1]);
   });
 
   it('50 concurrent takes of one item: exactly one gets it', async () => {
