@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { bytesToHex } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
 import { type SessionRequest, type SignedRequest, signRequest } from '../session/request.js';
-import type { RequestResult } from '../node/signer.js';
+import type { RequestResult } from '../session/request.js';
 import type { NodeHub } from './node-hub.js';
 
 /** A request body without the envelope fields the dispatcher fills in. */

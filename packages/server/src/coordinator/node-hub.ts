@@ -12,7 +12,7 @@ import { encodeControl } from '../transport/envelope.js';
 import { type ClusterManifest, nodePins } from '../session/manifest.js';
 import type { SignedRequest } from '../session/request.js';
 import type { NodeRegistryStore } from '../stores/types.js';
-import type { RequestResult } from '../node/signer.js';
+import type { RequestResult } from '../session/request.js';
 import { RelayHub } from './relay-hub.js';
 import { type Logger, silentLogger } from '../log.js';
 

@@ -54,7 +54,7 @@ import {
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { NodeStore } from '../stores/types.js';
-import { RequestRefused, type SessionRequest, openRequest } from '../session/request.js';
+import { RequestRefused, type RequestResult, type SessionRequest, openRequest } from '../session/request.js';
 import { SessionAborted, SessionTimeout, type ProtocolTransport, runProtocol } from '../session/runner.js';
 import { curveOf, encodePublicKey, frostSuiteOf, signedDigest } from '../session/schemes.js';
 import { StageTimes } from '../session/timing.js';
@@ -86,7 +86,6 @@ export interface SignerNodeConfig {
   now?: () => number;
 }
 
-export type RequestResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: { code: string; message: string; culprits?: number[]; waitingFor?: number[] } };
 
 /** The request being handled: its cancellation signal and stage times, for every protocol it runs. */
 const requestContext = new AsyncLocalStorage<{ signal: AbortSignal | undefined; times: StageTimes }>();

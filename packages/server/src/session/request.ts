@@ -7,8 +7,9 @@
  */
 import { ed25519Sign, ed25519Verify, bytesToHex, hexToBytes, utf8, concatBytes } from '@mpc-wallet/core';
 
-export const SCHEMES = ['ecdsa-secp256k1', 'schnorr-bip340', 'eddsa-ed25519'] as const;
-export type Scheme = (typeof SCHEMES)[number];
+import { SCHEMES, type Scheme } from '../stores/types.js';
+
+export { SCHEMES, type Scheme };
 export const ECDSA_HASHES = ['sha256', 'sha256d', 'keccak256'] as const;
 export type EcdsaHash = (typeof ECDSA_HASHES)[number];
 
@@ -70,6 +71,9 @@ export type SessionRequest = Common &
   );
 
 export type RequestKind = SessionRequest['kind'];
+
+/** A node's answer to a request: its output, or a failure naming its cause (and whom it blames or waited for). */
+export type RequestResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: { code: string; message: string; culprits?: number[]; waitingFor?: number[] } };
 
 /** Most nonce pairs one `nonces` request makes. */
 export const MAX_NONCES_PER_REQUEST = 100;

@@ -5,9 +5,9 @@
  * else receives these interfaces.
  */
 
-import type { Scheme } from '../session/request.js';
-
-export type { Scheme };
+/** The signature schemes keys are made for: what every layer above names a key's kind by. */
+export const SCHEMES = ['ecdsa-secp256k1', 'schnorr-bip340', 'eddsa-ed25519'] as const;
+export type Scheme = (typeof SCHEMES)[number];
 
 // ─── signer node ────────────────────────────────────────────────────────────────────────────────
 

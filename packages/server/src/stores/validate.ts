@@ -3,10 +3,10 @@
  * argument is a clear `StoreError`, never a driver error or a silently stored oddity.
  */
 import { StoreError } from './errors.js';
-import type { KeyStatus, RecordKind, Scheme, SignatureStatus } from './types.js';
+import type { KeyStatus, RecordKind, SignatureStatus } from './types.js';
+export { SCHEMES } from './types.js';
 
 export const RECORD_KINDS: readonly RecordKind[] = ['key-share', 'aux-info', 'presignature', 'nonces', 'pending-share', 'node-secret'];
-export const SCHEMES: readonly Scheme[] = ['ecdsa-secp256k1', 'schnorr-bip340', 'eddsa-ed25519'];
 export const KEY_STATUSES: readonly KeyStatus[] = ['pending', 'active', 'failed'];
 export const SIGNATURE_STATUSES: readonly SignatureStatus[] = ['pending', 'completed', 'failed'];
 

@@ -14,7 +14,7 @@ import { bytesToHex, hexToBytes } from '@mpc-wallet/core';
 import { noncePool, presignPool } from '../../src/coordinator/pools.js';
 import { type SessionRequest, signRequest } from '../../src/session/request.js';
 import type { KeyRecord } from '../../src/stores/types.js';
-import type { RequestResult } from '../../src/node/signer.js';
+import type { RequestResult } from '../../src/session/request.js';
 import { coordinatorPublicKeys } from '../../src/index.js';
 import { PASSPHRASE, TEST_SCRYPT, activeKey, clusterForFile, waitFor } from './local-cluster.js';
 

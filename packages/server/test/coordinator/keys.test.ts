@@ -8,7 +8,7 @@ import { MemorySessionRegistry, bytesToHex, createDkg, generateIdentities, hexTo
 import { KeyService } from '../../src/coordinator/keys.js';
 import type { Dispatcher } from '../../src/coordinator/dispatch.js';
 import type { NodeHub } from '../../src/coordinator/node-hub.js';
-import type { RequestResult } from '../../src/node/signer.js';
+import type { RequestResult } from '../../src/session/request.js';
 import { MemorySessionStore, openMetadataStore, type KeyRecord } from '../../src/index.js';
 
 const SESSION = 'ab'.repeat(32);

@@ -25,7 +25,8 @@ import {
   signCommitment,
   simulate,
 } from '@mpc-wallet/core';
-import { type RequestResult, SignerNode } from '../../src/node/signer.js';
+import { SignerNode } from '../../src/node/signer.js';
+import type { RequestResult } from '../../src/session/request.js';
 import { Vault } from '../../src/node/vault.js';
 import { SafePrimePool } from '../../src/node/prime-pool.js';
 import { type SessionRequest, signRequest } from '../../src/session/request.js';
