@@ -280,7 +280,7 @@ export class KeyService {
     // An earlier run's outcome first: a new run from the old version would fail on nodes that
     // already moved on, and its session would hide the proof of the earlier one.
     const key = listed.refreshSession ? await this.reconcileLocked(listed) : listed;
-    if (key.refreshSession) throw new ApiError('NOT_ENOUGH_NODES', 'an earlier refresh of this key has an unknown outcome; every committee member must be online to settle it');
+    if (key.refreshSession) throw new ApiError('NOT_ENOUGH_NODES', 'an earlier refresh of this key is not settled yet (a committee member is offline or still running it); retry shortly');
     const next = key.version + 1;
     // Until the refresh is done, signing asks the store, which says the new version once there is one.
     this.active.delete(key.id);
