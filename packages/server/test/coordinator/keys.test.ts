@@ -91,6 +91,13 @@ describe('KeyService.reconcile', () => {
     expect(await metadata.keys.get('k')).toMatchObject({ version: 1, refreshSession: SESSION });
   });
 
+  it('a refresh while an earlier run is unsettled is refused as retriable, and no new run starts', async () => {
+    const { keys, metadata, asked } = await service((n) => (n === 3 ? undefined : { versions: [1], pending: [], running: false }));
+    await expect(keys.refresh('k')).rejects.toMatchObject({ code: 'NOT_ENOUGH_NODES' });
+    expect(asked).toEqual(['key-status']);
+    expect(await metadata.keys.get('k')).toMatchObject({ version: 1, refreshSession: SESSION });
+  });
+
   it('a member still running the run: it may yet end, so the question stays open', async () => {
     const { keys, metadata } = await service((n) => ({ versions: [1], pending: [2], running: n === 3 }));
     await keys.reconcile();
