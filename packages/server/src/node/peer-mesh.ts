@@ -26,16 +26,19 @@ interface EarlyMessages {
   messages: ProtocolMessage[];
 }
 
+/** One peer's early messages by session, their bytes, and whether its surplus is being dropped (logged once per spell). */
+interface PeerEarly {
+  sessions: Map<string, EarlyMessages>;
+  bytes: number;
+  dropping: boolean;
+}
+
 export class PeerMesh implements ProtocolTransport {
   private endpoint: RelayEndpoint | undefined;
   private readonly links = new Map<number, SecureConnection>();
   private readonly dialing = new Map<number, Promise<SecureConnection>>();
   private readonly handlers = new Map<string, (m: ProtocolMessage) => void>();
-  /** Early messages by peer, then by session. */
-  private readonly early = new Map<number, Map<string, EarlyMessages>>();
-  private readonly earlyBytes = new Map<number, number>();
-  /** Peers whose early messages are being dropped (logged once per spell, not once per message). */
-  private readonly overBudget = new Set<number>();
+  private readonly early = new Map<number, PeerEarly>();
   private readonly idOf: Map<string, number>;
 
   constructor(
@@ -155,34 +158,33 @@ export class PeerMesh implements ProtocolTransport {
 
   private keepEarly(from: number, key: string, m: ProtocolMessage, size: number): void {
     const now = Date.now();
-    const sessions = this.early.get(from) ?? new Map<string, EarlyMessages>();
-    this.early.set(from, sessions);
-    for (const [k, v] of sessions) if (now - v.at > EARLY_TTL_MS) this.takeEarly(from, k);
-    const bytes = this.earlyBytes.get(from) ?? 0;
-    const entry = sessions.get(key);
-    const fits = bytes + size <= MAX_EARLY_BYTES && (entry ? entry.messages.length < MAX_EARLY_PER_SESSION : sessions.size < MAX_EARLY_SESSIONS);
+    const peer = this.early.get(from) ?? { sessions: new Map<string, EarlyMessages>(), bytes: 0, dropping: false };
+    this.early.set(from, peer);
+    for (const [k, v] of peer.sessions) if (now - v.at > EARLY_TTL_MS) this.takeEarly(from, k);
+    const entry = peer.sessions.get(key);
+    const fits = peer.bytes + size <= MAX_EARLY_BYTES && (entry ? entry.messages.length < MAX_EARLY_PER_SESSION : peer.sessions.size < MAX_EARLY_SESSIONS);
     if (!fits) {
-      if (!this.overBudget.has(from)) this.logger.warn('early peer messages dropped: that peer has too many waiting', { from, protocol: m.protocol });
-      this.overBudget.add(from);
+      if (!peer.dropping) this.logger.warn('early peer messages dropped: that peer has too many waiting', { from, protocol: m.protocol });
+      peer.dropping = true;
       return;
     }
-    this.overBudget.delete(from);
+    peer.dropping = false;
     if (entry) {
       entry.messages.push(m);
       entry.bytes += size;
     } else {
-      sessions.set(key, { at: now, bytes: size, messages: [m] });
+      peer.sessions.set(key, { at: now, bytes: size, messages: [m] });
     }
-    this.earlyBytes.set(from, bytes + size);
+    peer.bytes += size;
   }
 
   /** Removes and returns what `peer` sent early for a session. */
   private takeEarly(peer: number, key: string): ProtocolMessage[] {
-    const sessions = this.early.get(peer);
-    const entry = sessions?.get(key);
-    if (!sessions || !entry) return [];
-    sessions.delete(key);
-    this.earlyBytes.set(peer, (this.earlyBytes.get(peer) ?? 0) - entry.bytes);
+    const early = this.early.get(peer);
+    const entry = early?.sessions.get(key);
+    if (!early || !entry) return [];
+    early.sessions.delete(key);
+    early.bytes -= entry.bytes;
     return entry.messages;
   }
 }

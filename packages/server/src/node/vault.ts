@@ -117,8 +117,12 @@ export class Vault {
   }
 
   /** Versions of a key this node holds, ascending. */
-  async keyVersions(keyId: string): Promise<number[]> {
-    return (await this.store.records.list('key-share', keyId)).map((r) => Number(r.version)).sort((a, b) => a - b);
+  keyVersions(keyId: string): Promise<number[]> {
+    return this.versions('key-share', keyId);
+  }
+
+  private async versions(kind: 'key-share' | 'pending-share', keyId: string): Promise<number[]> {
+    return (await this.store.records.list(kind, keyId)).map((r) => Number(r.version)).sort((a, b) => a - b);
   }
 
   async deleteKey(keyId: string, version: number): Promise<void> {
@@ -146,8 +150,8 @@ export class Vault {
   }
 
   /** Versions of a key with a pending share here, ascending. */
-  async pendingVersions(keyId: string): Promise<number[]> {
-    return (await this.store.records.list('pending-share', keyId)).map((r) => Number(r.version)).sort((a, b) => a - b);
+  pendingVersions(keyId: string): Promise<number[]> {
+    return this.versions('pending-share', keyId);
   }
 
   async deletePending(keyId: string, version: number): Promise<void> {

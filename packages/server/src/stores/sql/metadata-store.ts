@@ -13,7 +13,7 @@ import type {
 } from '../types.js';
 import { checkDate, checkInteger, checkName, checkOneOf, checkOptionalString, KEY_STATUSES, SCHEMES, SIGNATURE_STATUSES } from '../validate.js';
 import type { SqlClient } from './client.js';
-import { Coalescer, MAX_COALESCED, distinct, valueRows } from './coalesce.js';
+import { Coalescer, MAX_COALESCED, distinct, firstClaims, valueRows } from './coalesce.js';
 
 /** Committees are 1 ≤ t ≤ n ≤ 255 (DESIGN §4, DKG). */
 const MAX_PARTIES = 255;
@@ -265,7 +265,7 @@ function signatureStore(sql: SqlClient): SignatureStore {
       once.flat(),
     );
     const won = new Set(inserted.map((r) => r.id));
-    return records.map((r) => won.has(r[0]) && once.includes(r));
+    return firstClaims(records, idempotencyOf, new Map(once.filter((r) => won.has(r[0])).map((r) => [idempotencyOf(r), true])), false);
   }, MAX_COALESCED);
   // Only a pending request finishes: a completed result is never overwritten (and of two
   // finishes of one request in one batch, the first goes to SQL and the second finds it done).
@@ -277,8 +277,7 @@ function signatureStore(sql: SqlClient): SignatureStore {
        WHERE s.id = v.id AND s.status = 'pending' RETURNING s.id`,
       once.flat(),
     );
-    const finished = new Set(done.map((r) => r.id));
-    return finishes.map((f) => finished.has(f[0]) && once.includes(f));
+    return firstClaims(finishes, (f) => f[0], new Map(done.map((r) => [r.id, true])), false);
   }, MAX_COALESCED);
   return {
     async create(record) {
