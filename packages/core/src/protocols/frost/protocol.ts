@@ -144,23 +144,11 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
     return { outgoing: [{ to: null, payload: signed }] };
   }
 
-  /**
-   * Pooled commitments come through the coordinator. One whose signature does not verify was not
-   * made by its owner, so it is the coordinator's doing and no signer is named; a validly signed
-   * commitment outside the prime-order group is its owner's.
-   */
   private checkPooled(): void {
     const { suite } = this.cfg.key;
     for (const s of this.signers) {
       const sc = this.pooledBySigner.get(s)!;
-      if (!commitmentSignatureValid(this.cfg.identity, this.cfg.key, sc)) {
-        blame('bad-commitment-signature', [], `the pooled commitment handed out for party ${s} is not signed by it`);
-      }
-      try {
-        checkCommitment(suite, sc.commitment);
-      } catch {
-        blame('bad-commitment', s, 'signed a nonce commitment outside the prime-order group');
-      }
+      checkPooledCommitment(this.cfg.identity, this.cfg.key, sc);
       this.commitments.set(s, sc.commitment);
       this.signedCommitments.set(s, encodeSignedCommitment(suite, sc));
     }
@@ -325,6 +313,53 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
     if (!guilty.length) return falseComplaint(complainer, complaint.culprits[0] ?? 0);
     return { code: 'bad-signature-share', culprits: guilty, reason: `signature share does not verify (reported by ${complainer}, checked here)` };
   }
+}
+
+/**
+ * Pooled commitments come through the coordinator. One whose signature does not verify was not
+ * made by its owner, so it is the coordinator's doing and no signer is named; a validly signed
+ * commitment outside the prime-order group is its owner's.
+ */
+function checkPooledCommitment(identity: PartyIdentity, key: FrostSigningKey, sc: SignedCommitment): void {
+  const signer = Number(sc.commitment.identifier);
+  if (!commitmentSignatureValid(identity, key, sc)) blame('bad-commitment-signature', [], `the pooled commitment handed out for party ${signer} is not signed by it`);
+  try {
+    checkCommitment(key.suite, sc.commitment);
+  } catch {
+    blame('bad-commitment', signer, 'signed a nonce commitment outside the prime-order group');
+  }
+}
+
+/**
+ * Pooled FROST with the coordinator as aggregator, RFC 9591's own division of roles: no message
+ * between signers. The signer checks the commitments it is handed as FrostSign does, computes its
+ * share, and gives the share with the group commitment R it used to the aggregator, which
+ * verifies the signature and, when it does not verify, every share (`aggregate`, naming the
+ * culprits). A share is no secret: it reveals nothing that the signature does not. `own` is this
+ * signer's commitment, matched by the caller against its stored nonces: its signature proves
+ * nothing to the signer that made it, so it is not checked.
+ */
+export function signPooledShare(cfg: {
+  key: FrostSigningKey;
+  identity: PartyIdentity;
+  signers: readonly number[];
+  message: Uint8Array;
+  pooled: NonNullable<FrostSignConfig['pooled']>;
+}): SignatureShare {
+  const { key, pooled } = cfg;
+  const signers = partySet(cfg.signers, 'signers');
+  const self = Number(key.identifier);
+  if (!signers.includes(self)) throw new RangeError('this party is not a signer');
+  if (signers.length < key.threshold) throw new RangeError('fewer signers than the threshold');
+  if (pooled.commitments.length !== signers.length || pooled.commitments.some((sc, i) => sc.commitment.identifier !== BigInt(signers[i]!))) {
+    throw new RangeError('pooled commitments do not match the signing set');
+  }
+  for (const s of signers) {
+    if (!key.verifyingShares.has(BigInt(s))) throw new RangeError(`signer ${s} is not in the committee`);
+    if (!cfg.identity.publicKeys.has(s)) throw new RangeError(`signer ${s} has no identity key`);
+  }
+  for (const sc of pooled.commitments) if (Number(sc.commitment.identifier) !== self) checkPooledCommitment(cfg.identity, key, sc);
+  return signShare(key, pooled.nonces, { message: cfg.message, commitments: pooled.commitments.map((sc) => sc.commitment) });
 }
 
 function shareEvidence(culprits: readonly number[], received: ReadonlyMap<number, { signed: Uint8Array }>): Uint8Array {
