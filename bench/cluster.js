@@ -289,10 +289,11 @@ for (const [scheme, s] of Object.entries(SCHEMES)) {
     ['coordinator→node→coordinator transit (request signing, Noise, queues)', stage('nodes') - stage('node-total')],
     ['node: request check (coordinator signature, freshness)', stage('node-check')],
     ['node: store (key, session claim, pooled item, signature log)', stage('node-store')],
-    ['node: protocol computing', stage('node-compute')],
-    ['node: waiting for the peer (relay, Noise, peer computing)', stage('node-protocol') - stage('node-compute')],
-    ['node: the rest (key form, hashing, own verification of the signature)', stage('node-total') - stage('node-check') - stage('node-store') - stage('node-protocol')],
-    ['coordinator: signature verification', stage('verify')],
+    ['node: computing (a FROST share, or protocol steps)', stage('node-compute')],
+    // Pooled FROST runs no protocol between the nodes (the coordinator aggregates): no waiting.
+    ['node: waiting for the peer (relay, Noise, peer computing)', Math.max(0, stage('node-protocol') - stage('node-compute'))],
+    ['node: the rest (key form, hashing, own verification of the signature)', stage('node-total') - stage('node-check') - stage('node-store') - Math.max(stage('node-protocol'), stage('node-compute'))],
+    ['coordinator: aggregation (FROST) and signature verification', stage('verify')],
     ['coordinator: request record finished (metadata store)', stage('finish')],
   ];
   for (const [name, ms] of breakdown) row(scheme, `time of one signature: ${name}`, ms, 'ms');

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { hexToBytes, openDealingCertificate } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
 import type { Scheme } from '../session/request.js';
-import type { CommitteeStore, KeyRecord, KeyStore, SessionStore } from '../stores/types.js';
+import type { CommitteeStore, KeyRecord, KeyStore, PublicPackage, SessionStore } from '../stores/types.js';
+import { openPublicPackage } from '../session/schemes.js';
 import { type Dispatcher, failureOf, failures, newSession, successes } from './dispatch.js';
 import type { NodeHub } from './node-hub.js';
 import type { Pools } from './pools.js';
@@ -129,7 +130,7 @@ export class KeyService {
    * that did not answer finish from that certificate (`complete`), now or when they reconnect.
    * No output at all means no certificate exists: the dealing changed nothing.
    */
-  private async deal(key: KeyRecord, body: Parameters<Dispatcher['runAll']>[1], version: number, session?: string): Promise<{ publicKey: string; certificate: string }> {
+  private async deal(key: KeyRecord, body: Parameters<Dispatcher['runAll']>[1], version: number, session?: string): Promise<Dealt> {
     const results = await this.dispatcher.runAll(key.parties, body, this.timeouts.keygenMs, undefined, session);
     const done = successes(results);
     if (!done.length) throw failureOf(failures(results));
@@ -139,7 +140,8 @@ export class KeyService {
     const lagging = failures(results).map(([n]) => n);
     if (lagging.length) this.logger.warn('dealing finished without some nodes; they complete from its certificate', { key: key.id, version, nodes: lagging });
     for (const node of lagging) void this.complete(node, key.id, version, certificate);
-    return { publicKey: String([...publicKeys][0]), certificate };
+    const publicKey = String([...publicKeys][0]);
+    return { publicKey, certificate, publicPackage: agreedPublicPackage({ ...key, publicKey }, done.length === key.parties.length ? done.map(([, o]) => o.publicPackage) : []) };
   }
 
   /** Asks a node that missed the end of a dealing to finish it from the certificate. */
@@ -210,7 +212,7 @@ export class KeyService {
       const certificate = this.provenEnd(key, status, session, next);
       if (!certificate) continue;
       this.logger.warn('a refresh ended without being recorded; its certificate settles it', { key: key.id, version: next, reportedBy: node });
-      const done = await this.finishRefresh(key, next, certificate);
+      const done = await this.finishRefresh(key, next, certificate, null);
       for (const [other, s] of answers) if (!holds(s)) void this.complete(other, key.id, next, certificate);
       return done;
     }
@@ -238,10 +240,10 @@ export class KeyService {
 
   private async generate(key: KeyRecord): Promise<KeyRecord> {
     try {
-      const { publicKey, certificate } = await this.deal(key, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, 1);
+      const { publicKey, certificate, publicPackage } = await this.deal(key, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, 1);
       if (key.scheme === 'ecdsa-secp256k1') await this.ensureAux(key.parties);
-      await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey, certificate });
-      const active: KeyRecord = { ...key, status: 'active', publicKey, certificate, updatedAt: new Date() };
+      await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey, certificate, publicPackage });
+      const active: KeyRecord = { ...key, status: 'active', publicKey, certificate, publicPackage, updatedAt: new Date() };
       this.pools?.keyReady(active);
       return active;
     } catch (e) {
@@ -288,7 +290,7 @@ export class KeyService {
     // nodes can later prove whether it ended (reconcile).
     const session = newSession();
     if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { refreshSession: session }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
-    let dealt: { publicKey: string; certificate: string };
+    let dealt: Dealt;
     try {
       dealt = await this.deal(key, { kind: 'refresh', keyId: key.id, version: key.version, parties: key.parties }, next, session);
     } catch (e) {
@@ -297,17 +299,41 @@ export class KeyService {
       throw e;
     }
     if (dealt.publicKey !== key.publicKey) throw new ApiError('INTERNAL', 'refresh changed the public key');
-    return this.finishRefresh(key, next, dealt.certificate);
+    return this.finishRefresh(key, next, dealt.certificate, dealt.publicPackage);
   }
 
-  /** Records a refresh's end: the new version with its certificate; the old version's pools go. */
-  private async finishRefresh(key: KeyRecord, next: number, certificate: string): Promise<KeyRecord> {
-    if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next, certificate, refreshSession: null }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
+  /**
+   * Records a refresh's end: the new version with its certificate and public package (null when
+   * not known: its shares are then aggregated by the nodes); the old version's pools go.
+   */
+  private async finishRefresh(key: KeyRecord, next: number, certificate: string, publicPackage: PublicPackage | null): Promise<KeyRecord> {
+    if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next, certificate, refreshSession: null, publicPackage }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
     // A signature that read the old record meanwhile may have put it back.
     this.active.delete(key.id);
     await this.pools?.dropVersion(key, key.version).catch((e: unknown) => this.logger.warn('old pools not dropped', { key: key.id, reason: (e as Error).message }));
-    const refreshed: KeyRecord = { ...key, version: next, certificate, refreshSession: null, updatedAt: new Date() };
+    const refreshed: KeyRecord = { ...key, version: next, certificate, refreshSession: null, publicPackage, updatedAt: new Date() };
     this.pools?.keyReady(refreshed);
     return refreshed;
   }
+}
+
+interface Dealt {
+  publicKey: string;
+  certificate: string;
+  publicPackage: PublicPackage | null;
+}
+
+/**
+ * The public package every committee member reported alike, checked against the key; else null.
+ * Agreement of all is what makes it trustworthy: one honest member's report is the truth, and the
+ * coordinator names culprits by it. Reports from only some members prove nothing.
+ */
+function agreedPublicPackage(key: KeyRecord & { publicKey: string }, reports: unknown[]): PublicPackage | null {
+  if (reports.length !== key.parties.length) return null;
+  const first = reports[0];
+  if (!openPublicPackage(key, first)) return null;
+  const text = JSON.stringify(first);
+  if (!reports.every((r) => JSON.stringify(r) === text)) return null;
+  const { groupKey, verifyingShares } = first as PublicPackage;
+  return { groupKey, verifyingShares };
 }

@@ -9,15 +9,17 @@
  * With pools, the quorum's pooled items (FROST nonce commitments, an ECDSA presignature for a
  * message the nodes hash) make the signature one online round; an empty pool means the unpooled
  * path, and a node that no longer holds its item gets its pool dropped and the request re-run
- * without pools.
+ * without pools. A pooled FROST signature of a key whose verifying shares are known needs no
+ * message between the nodes at all: each sends its share here (FrostAggregator).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { hexToBytes } from '@mpc-wallet/core';
+import { bytesToHex, hexToBytes } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
 import type { EcdsaHash } from '../session/request.js';
 import { signedDigest, verifies } from '../session/schemes.js';
 import type { KeyRecord, SignatureRecord, SignatureStore } from '../stores/types.js';
 import type { Dispatcher } from './dispatch.js';
+import { FrostAggregator } from './frost-aggregator.js';
 import type { KeyService } from './keys.js';
 import { type NodeHub, availableSigners } from './node-hub.js';
 import type { Pools } from './pools.js';
@@ -58,6 +60,7 @@ export class SigningService {
     private readonly timeoutMs = 60_000,
     /** Absent: every signature takes the unpooled path. */
     private readonly pools?: Pools,
+    private readonly aggregator = new FrostAggregator(),
   ) {}
 
   /** Checks the input against the key's scheme before anything is recorded. */
@@ -154,6 +157,9 @@ export class SigningService {
       // The quorum among online nodes first, then its pooled items: each needs all its holders.
       const signers = this.quorum(key, excluded, input.signers);
       const pooled = usePool ? await times.measure('pool', () => this.pools!.claim(key, signers, input)) : undefined;
+      // Pooled FROST of a key whose verifying shares are known: the nodes send shares, aggregated here.
+      const commitments = pooled && 'commitments' in pooled ? pooled.commitments : undefined;
+      const aggregating = commitments ? this.aggregator.publicKey(key) : undefined;
       try {
         const body = {
           kind: 'sign',
@@ -164,11 +170,15 @@ export class SigningService {
           ...(input.hash ? { hash: input.hash } : {}),
           ...(input.digest ? { digest: input.digest } : {}),
           ...pooled,
+          ...(aggregating ? { aggregate: 'coordinator' as const } : {}),
         } as const;
         const outputs = await times.measure('nodes', () => this.dispatcher.run(signers, body, this.timeoutMs, id));
         addNodeTimes(times, outputs);
         const verifying = performance.now();
-        const response = this.response(id, key, input, signers, outputs, pooled !== undefined);
+        const signatures = aggregating
+          ? [{ signature: bytesToHex(this.aggregator.aggregate(aggregating, hexToBytes(input.message!), commitments!, outputs)) }]
+          : [...outputs.values()];
+        const response = this.response(id, key, input, signers, signatures, pooled !== undefined);
         times.add('verify', performance.now() - verifying);
         return response;
       } catch (e) {
@@ -187,14 +197,15 @@ export class SigningService {
     }
   }
 
-  private response(id: string, key: KeyRecord, input: SignInput, signers: number[], outputs: Map<number, Record<string, unknown>>, pooled: boolean): SignatureResponse {
+  /** The response for the first candidate that verifies (each node's output, or the aggregate). */
+  private response(id: string, key: KeyRecord, input: SignInput, signers: number[], candidates: Record<string, unknown>[], pooled: boolean): SignatureResponse {
     const digest = signedDigest(key.scheme, {
       ...(input.message !== undefined ? { message: hexToBytes(input.message) } : {}),
       ...(input.hash ? { hash: input.hash } : {}),
       ...(input.digest ? { digest: hexToBytes(input.digest) } : {}),
     });
     const publicKey = hexToBytes(key.publicKey!);
-    const out = [...outputs.values()].find((o) => typeof o.signature === 'string' && /^[0-9a-f]{128}$/.test(o.signature) && verifies(key.scheme, publicKey, digest, hexToBytes(o.signature)));
+    const out = candidates.find((o) => typeof o.signature === 'string' && /^[0-9a-f]{128}$/.test(o.signature) && verifies(key.scheme, publicKey, digest, hexToBytes(o.signature)));
     if (!out) throw new ApiError('INTERNAL', 'no node returned a valid signature');
     const response: SignatureResponse = { id, keyId: key.id, signature: String(out.signature), publicKey: key.publicKey!, signers, pooled };
     if (key.scheme === 'ecdsa-secp256k1') {

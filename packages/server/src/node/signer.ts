@@ -26,6 +26,9 @@ import {
   type PartyIdentity,
   PresignProtocol,
   type Protocol,
+  ProtocolAbort,
+  type SignatureShare,
+  signPooledShare,
   type Rng,
   type SecurityLevel,
   type SessionRegistry,
@@ -56,7 +59,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { NodeStore } from '../stores/types.js';
 import { RequestRefused, type RequestResult, type SessionRequest, openRequest } from '../session/request.js';
 import { SessionAborted, SessionTimeout, type ProtocolTransport, runProtocol } from '../session/runner.js';
-import { curveOf, encodePublicKey, frostSuiteOf, signedDigest } from '../session/schemes.js';
+import { curveOf, encodePublicKey, frostSuiteOf, reportPublicPackage, signedDigest } from '../session/schemes.js';
 import { StageTimes } from '../session/timing.js';
 import type { SafePrimePool } from './prime-pool.js';
 import type { StoredKey, Vault } from './vault.js';
@@ -222,13 +225,13 @@ export class SignerNode {
   /** Finishes a dealing from a relayed certificate, checked against this node's own confirmation. */
   private async complete(r: Extract<SessionRequest, { kind: 'complete' }>): Promise<Record<string, unknown>> {
     const held = await this.cfg.vault.getKey(r.keyId, r.version);
-    if (held) return { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)), version: r.version };
+    if (held) return { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)), version: r.version, publicPackage: reportPublicPackage(held.share) };
     const pending = await this.cfg.vault.getPending(r.keyId, r.version);
     if (!pending) throw new RequestRefused('REQUEST_NOT_ALLOWED', `no pending share of key ${r.keyId} at version ${r.version}`);
     const confirmed = openDealingCertificate(this.cfg.identity, { protocol: pending.protocol, session: pending.session, receivers: pending.share.parties }, hexToBytes(r.certificate));
     if (!confirmed || !equalBytes(confirmed, pending.confirmation)) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'the certificate does not confirm this node\'s pending share');
     await this.promote(r.keyId, r.version, { scheme: pending.scheme, share: pending.share, dealing: { protocol: pending.protocol, session: pending.session, certificate: hexToBytes(r.certificate) } });
-    return { publicKey: bytesToHex(encodePublicKey(pending.scheme, pending.share.publicKey)), version: r.version };
+    return { publicKey: bytesToHex(encodePublicKey(pending.scheme, pending.share.publicKey)), version: r.version, publicPackage: reportPublicPackage(pending.share) };
   }
 
   /**
@@ -270,7 +273,7 @@ export class SignerNode {
       rng: this.cfg.rng,
     });
     const { share, certificate } = await this.deal(dealing, r.parties, r.keyId, r.scheme, 1);
-    return { publicKey: bytesToHex(encodePublicKey(r.scheme, share.publicKey)), version: 1, certificate: bytesToHex(certificate) };
+    return { publicKey: bytesToHex(encodePublicKey(r.scheme, share.publicKey)), version: 1, certificate: bytesToHex(certificate), publicPackage: reportPublicPackage(share) };
   }
 
   private async loadKey(keyId: string, version: number): Promise<StoredKey> {
@@ -285,7 +288,7 @@ export class SignerNode {
     const dealing = createRefresh({ share: key.share, session: hexToBytes(r.session), identity: this.cfg.identity, sessions: this.sessions, rng: this.cfg.rng });
     // Every receiver confirmed holding its new share once this returns: the old one is gone then.
     const { share, certificate } = await this.deal(dealing, r.parties, r.keyId, key.scheme, r.version + 1);
-    return { publicKey: bytesToHex(encodePublicKey(key.scheme, share.publicKey)), version: r.version + 1, certificate: bytesToHex(certificate) };
+    return { publicKey: bytesToHex(encodePublicKey(key.scheme, share.publicKey)), version: r.version + 1, certificate: bytesToHex(certificate), publicPackage: reportPublicPackage(share) };
   }
 
   private async aux(r: Extract<SessionRequest, { kind: 'aux' }>): Promise<Record<string, unknown>> {
@@ -408,6 +411,7 @@ export class SignerNode {
     let recoveryId: number | undefined;
     const suite = frostSuiteOf(scheme);
     if ((r.commitments && !suite) || (r.presignature && suite)) throw new RequestRefused('MALFORMED_REQUEST', `${scheme} does not sign with that kind of pooled item`);
+    if (suite && r.aggregate === 'coordinator') return this.signShare(r, key, digest, suite);
     if (suite) {
       // Taken before FrostSign exists: its first step releases a share computed from the nonces.
       const pooled = r.commitments ? await this.takeNonces(r, suite) : undefined;
@@ -425,6 +429,32 @@ export class SignerNode {
     await stored(this.cfg.store.signatures.append({ requestId: r.id, keyId: r.keyId, scheme, digest: bytesToHex(scheme === 'ecdsa-secp256k1' ? digest : sha256(digest)), signature: bytesToHex(signature), at: new Date(this.now()) }));
     const pooled = r.commitments !== undefined || r.presignature !== undefined;
     return { signature: bytesToHex(signature), publicKey: bytesToHex(publicKey), pooled, ...(recoveryId !== undefined ? { recoveryId, digest: bytesToHex(digest) } : {}) };
+  }
+
+  /**
+   * This signer's FROST share from pooled nonces, for the coordinator to aggregate: no protocol
+   * runs, so the request's session id is claimed here, and the nonces are taken out of the store
+   * before the share is computed. The node's record holds R ‖ zᵢ, what it released.
+   */
+  private async signShare(r: Extract<SessionRequest, { kind: 'sign' }>, key: StoredKey, digest: Uint8Array, suite: NonNullable<ReturnType<typeof frostSuiteOf>>): Promise<Record<string, unknown>> {
+    const protocol = `frost-share/${suite.name}`;
+    if (!(await stored(this.cfg.store.sessions.claim(protocol, hexToBytes(r.session))))) throw new RequestRefused('SESSION_REUSED', `session id already used for ${protocol}`);
+    const pooled = await this.takeNonces(r, suite);
+    const times = requestContext.getStore()?.times;
+    const computing = performance.now();
+    let share: SignatureShare;
+    try {
+      share = signPooledShare({ key: frostSigningKey(suite, key.share), identity: this.cfg.identity, signers: r.signers, message: digest, pooled });
+    } catch (e) {
+      if (e instanceof ProtocolAbort) throw new SessionAborted(e);
+      throw e;
+    }
+    times?.add('compute', performance.now() - computing);
+    const { curve } = suite;
+    const R = curve.encodePoint(share.groupCommitment!);
+    const z = curve.encodeScalar(share.share);
+    await stored(this.cfg.store.signatures.append({ requestId: r.id, keyId: r.keyId, scheme: key.scheme, digest: bytesToHex(sha256(digest)), signature: bytesToHex(concatBytes(R, z)), at: new Date(this.now()) }));
+    return { share: bytesToHex(z), groupCommitment: bytesToHex(R), publicKey: bytesToHex(encodePublicKey(key.scheme, key.share.publicKey)), pooled: true };
   }
 
   /** A presignature made for this request; for a raw digest, bound to it before presigning starts. */

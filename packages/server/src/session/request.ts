@@ -50,8 +50,11 @@ export type SessionRequest = Common &
      * `commitments` (FROST, with `message`): one signed nonce commitment per signer, hex, in
      * ascending signer order; `presignature` (ECDSA, only with `message` and `hash`, never with a
      * raw digest: CVE-2025-66017): the item id of a presignature the signers made beforehand.
+     * With `commitments`, `aggregate: 'coordinator'` asks for this signer's share and the group
+     * commitment it used instead of a signature: no message between the signers, the
+     * coordinator aggregates (RFC 9591's roles).
      */
-    | { kind: 'sign'; keyId: string; version: number; signers: number[]; message?: string; hash?: EcdsaHash; digest?: string; commitments?: string[]; presignature?: string }
+    | { kind: 'sign'; keyId: string; version: number; signers: number[]; message?: string; hash?: EcdsaHash; digest?: string; commitments?: string[]; presignature?: string; aggregate?: 'coordinator' }
     /**
      * FROST nonce pairs for the pool: the node makes `count`, stores each sealed, and returns
      * their commitments signed by its identity key.
@@ -200,6 +203,10 @@ export function openRequest(signed: unknown, coordinatorKey: Uint8Array, now: nu
         if (out.message === undefined || out.hash !== undefined) throw new RequestRefused('MALFORMED_REQUEST', 'pooled commitments sign a message, without a hash');
         if (!Array.isArray(r.commitments) || r.commitments.length !== out.signers.length) throw new RequestRefused('MALFORMED_REQUEST', 'commitments must be one per signer');
         out.commitments = r.commitments.map((c) => hexField(c, 'commitment', undefined, MAX_SIGNED_COMMITMENT_BYTES));
+      }
+      if (r.aggregate !== undefined) {
+        if (r.aggregate !== 'coordinator' || out.commitments === undefined) throw new RequestRefused('MALFORMED_REQUEST', "aggregate is 'coordinator', and only with pooled commitments");
+        out.aggregate = 'coordinator';
       }
       if (r.presignature !== undefined) {
         // A pooled presignature's R is known before the digest is: only a digest the node computes

@@ -4,7 +4,13 @@
  * and the coordinator check every signature before it is released or returned.
  */
 import {
+  CURVES,
   type CurveName,
+  type KeyShare,
+  type PublicKeyPackage,
+  bytesToHex,
+  checkPublicPackage,
+  hexToBytes,
   type EcdsaMessageHash,
   type FrostCiphersuite,
   type GroupPoint,
@@ -16,6 +22,7 @@ import {
 } from '@mpc-wallet/core';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import type { Scheme } from './request.js';
+import type { PublicPackage } from '../stores/types.js';
 
 export function curveOf(scheme: Scheme): CurveName {
   return scheme === 'eddsa-ed25519' ? 'ed25519' : 'secp256k1';
@@ -54,5 +61,34 @@ export function verifies(scheme: Scheme, publicKey: Uint8Array, signed: Uint8Arr
     return secp256k1.verify(signature, signed, publicKey, { prehash: false, lowS: true });
   } catch {
     return false;
+  }
+}
+
+/** A key version's public package as a node reports it (the coordinator checks signature shares against it). */
+export function reportPublicPackage(share: KeyShare): PublicPackage {
+  const curve = CURVES[share.curve];
+  return { groupKey: bytesToHex(curve.encodePoint(share.publicKey)), verifyingShares: share.parties.map((p) => bytesToHex(curve.encodePoint(share.verificationShares.get(p)!))) };
+}
+
+/**
+ * A reported package, decoded strictly and checked: the shares lie on one polynomial of the key's
+ * threshold whose value at zero is the group key, and the group key is `publicKey` (as encoded for
+ * the scheme). Undefined for anything else.
+ */
+export function openPublicPackage(key: { scheme: Scheme; threshold: number; parties: readonly number[]; publicKey: string }, reported: unknown): PublicKeyPackage | undefined {
+  const r = reported as Partial<PublicPackage> | null;
+  const curveName = curveOf(key.scheme);
+  const curve = CURVES[curveName];
+  const hex = new RegExp(`^[0-9a-f]{${2 * curve.pointLength}}$`);
+  if (typeof r?.groupKey !== 'string' || !hex.test(r.groupKey) || !Array.isArray(r.verifyingShares) || r.verifyingShares.length !== key.parties.length) return undefined;
+  if (!r.verifyingShares.every((y) => typeof y === 'string' && hex.test(y))) return undefined;
+  try {
+    const publicKey = curve.decodePoint(hexToBytes(r.groupKey));
+    const verificationShares = new Map(key.parties.map((p, i) => [p, curve.decodePoint(hexToBytes(r.verifyingShares![i]!))] as const));
+    const pkg: PublicKeyPackage = { curve: curveName, threshold: key.threshold, parties: [...key.parties], publicKey, verificationShares };
+    checkPublicPackage(pkg);
+    return bytesToHex(encodePublicKey(key.scheme, publicKey)) === key.publicKey ? pkg : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -110,8 +110,19 @@ export interface KeyRecord {
    * nodes finished it, they can prove so with a certificate for exactly this run.
    */
   refreshSession?: string | null;
+  /**
+   * The current version's group key and verifying shares, as every committee member reported them
+   * alike (the coordinator checks signature shares against them); null when not known.
+   */
+  publicPackage?: PublicPackage | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A key version's public package: the group key and each committee member's verification share, compressed points as hex, in committee order. */
+export interface PublicPackage {
+  groupKey: string;
+  verifyingShares: string[];
 }
 
 export interface KeyStore {
@@ -119,7 +130,7 @@ export interface KeyStore {
   get(id: string): Promise<KeyRecord | undefined>;
   list(opts?: { limit?: number; after?: string }): Promise<KeyRecord[]>;
   /** Compare-and-set on status and version, so two instances cannot both advance a key. */
-  update(id: string, expect: { status: KeyStatus; version: number }, next: Partial<Pick<KeyRecord, 'status' | 'publicKey' | 'version' | 'failure' | 'certificate' | 'refreshSession'>>): Promise<boolean>;
+  update(id: string, expect: { status: KeyStatus; version: number }, next: Partial<Pick<KeyRecord, 'status' | 'publicKey' | 'version' | 'failure' | 'certificate' | 'refreshSession' | 'publicPackage'>>): Promise<boolean>;
   /** Keys with a refresh whose outcome is not recorded (at most `limit`). */
   refreshing(limit?: number): Promise<KeyRecord[]>;
 }

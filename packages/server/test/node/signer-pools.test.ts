@@ -9,6 +9,9 @@ import { randomBytes } from 'node:crypto';
 import {
   FROST_ED25519,
   type KeyShare,
+  aggregateReported,
+  frostPublicKey,
+  publicPackageOf,
   MemorySessionRegistry,
   type PartyIdentity,
   type ProtocolMessage,
@@ -237,5 +240,41 @@ describe('signer node: pooled FROST nonces', () => {
     expect((result as Extract<RequestResult, { ok: false }>).error.message).toMatch(/^bad-commitment/);
     // Its own nonces were taken before the check: spent, never offered again.
     expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(0);
+  });
+});
+
+describe('signer node: pooled FROST shares for the coordinator to aggregate', () => {
+  it('answers with its share and R, sends nothing to the other signer; the shares aggregate to a signature noble verifies, once', async () => {
+    nodes.set(1, await startNode(1));
+    nodes.set(2, await startNode(2));
+    const commitments = [(await poolOf(1, 1))[0]!, (await poolOf(2, 1))[0]!];
+    const body: Body = { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments, aggregate: 'coordinator' };
+    const sentBefore = network.sent.length;
+    const out = outputs(await run([1, 2], body));
+    expect(network.sent.length).toBe(sentBefore);
+    const pub = frostPublicKey(FROST_ED25519, publicPackageOf(shares.get(1)!));
+    const reported = out.map((o, i) => ({ identifier: BigInt(i + 1), share: FROST_ED25519.curve.decodeScalar(hexToBytes(o.share as string)), groupCommitment: FROST_ED25519.curve.decodePoint(hexToBytes(o.groupCommitment as string)) }));
+    const result = aggregateReported(pub, hexToBytes(message), reported)!;
+    expect(ed25519.verify(result.signature, hexToBytes(message), hexToBytes(out[0]!.publicKey as string))).toBe(true);
+    // Each node's own record holds what it released: R ‖ its share.
+    const [logged] = (await stores[0]!.signatures.list(KEY_ID)).slice(-1);
+    expect(logged!.signature).toBe(`${out[0]!.groupCommitment as string}${out[0]!.share as string}`);
+    expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(0);
+    const again = await run([1, 2], body);
+    expect(again.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['POOL_ITEM_GONE', 'POOL_ITEM_GONE']);
+  });
+
+  it('names the signer of a validly signed commitment outside the group; refuses aggregation without pooled commitments', async () => {
+    nodes.set(1, await startNode(1));
+    const own = (await poolOf(1, 1))[0]!;
+    const key2 = frostSigningKey(FROST_ED25519, shares.get(2)!);
+    const { commitment } = commit(key2);
+    const twoTorsion = ed25519.Point.fromHex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+    const bad = { ...commitment, binding: commitment.binding.add(twoTorsion as unknown as typeof commitment.binding) };
+    const signedBad = bytesToHex(encodeSignedCommitment(FROST_ED25519, signCommitment(key2, identities.get(2)!, new Uint8Array(16).fill(8), 0, bad)));
+    const [result] = await run([1], { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments: [own, signedBad], aggregate: 'coordinator' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'PROTOCOL_ABORTED', culprits: [2] } });
+    const [unpooled] = await run([1], { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, aggregate: 'coordinator' } as Body);
+    expect(unpooled).toMatchObject({ ok: false, error: { code: 'MALFORMED_REQUEST' } });
   });
 });

@@ -369,8 +369,9 @@ export interface AggregateResult {
 
 /**
  * RFC 9591 aggregate() with a verified result. Uses the signers' reported R when they all agree
- * (one signature check); otherwise, or when the signature does not verify, recomputes R and
- * checks every share, and aborts naming each signer whose share (or reported R) is wrong.
+ * (one signature check, `aggregateReported`); otherwise, or when the signature does not verify,
+ * recomputes R and checks every share, and aborts naming each signer whose share (or reported R)
+ * is wrong.
  */
 export function aggregate(pub: FrostPublicKey, pkg: SigningPackage, shares: readonly SignatureShare[]): AggregateResult {
   const { suite } = pub;
@@ -385,14 +386,9 @@ export function aggregate(pub: FrostPublicKey, pkg: SigningPackage, shares: read
   }
   const missing = ctx.ids.filter((id) => !byId.has(id));
   if (missing.length) throw new RangeError(`missing signature shares from ${missing.join(', ')}`);
+  const optimistic = aggregateReported(pub, pkg.message, shares);
+  if (optimistic) return optimistic;
   const z = ctx.ids.reduce((acc, id) => mod(acc + byId.get(id)!.share, n), 0n);
-
-  const hints = ctx.ids.map((id) => byId.get(id)!.groupCommitment);
-  const hinted = hints[0];
-  if (hinted && !hinted.is0() && hints.every((h) => h && h.equals(hinted))) {
-    const result = finish(pub, pkg.message, hinted, z);
-    if (result) return result;
-  }
   const R = groupCommitment(pub, ctx);
   const result = finish(pub, pkg.message, R, z);
   const c = suite.challenge(evenR(suite, R), pub.publicKey, pkg.message);
@@ -404,6 +400,19 @@ export function aggregate(pub: FrostPublicKey, pkg: SigningPackage, shares: read
   if (culprits.length) blame('bad-signature-share', culprits.map(Number), 'signature share does not verify');
   if (!result) throw new Error('all shares verify but the signature does not');
   return result;
+}
+
+/**
+ * The optimistic half of `aggregate`, for an aggregator that has not decoded the commitments yet:
+ * the verified signature when every share reports one R and the shares sum to a valid signature
+ * under it; undefined otherwise, and then `aggregate` with the signing package names the culprits.
+ * The caller passes one share per signer.
+ */
+export function aggregateReported(pub: FrostPublicKey, message: Uint8Array, shares: readonly SignatureShare[]): AggregateResult | undefined {
+  const n = pub.suite.curve.order;
+  const hinted = shares[0]?.groupCommitment;
+  if (!hinted || hinted.is0() || !shares.every((s) => s.share >= 0n && s.share < n && s.groupCommitment && s.groupCommitment.equals(hinted))) return undefined;
+  return finish(pub, message, hinted, shares.reduce((acc, s) => mod(acc + s.share, n), 0n));
 }
 
 /** Encoded group keys, for the suite's native verifier (its key objects are cached by these arrays). */

@@ -5,6 +5,7 @@ import type {
   KeyRecord,
   KeyStore,
   MetadataStore,
+  PublicPackage,
   NodeRecord,
   NodeRegistryStore,
   SignatureRecord,
@@ -36,11 +37,12 @@ interface KeyRow {
   failure: string | null;
   certificate: string | null;
   refresh_session: string | null;
+  public_package: PublicPackage | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const KEY_COLUMNS = 'id, scheme, threshold, parties, public_key, status, label, version, failure, certificate, refresh_session, created_at, updated_at';
+const KEY_COLUMNS = 'id, scheme, threshold, parties, public_key, status, label, version, failure, certificate, refresh_session, public_package, created_at, updated_at';
 
 function toKey(r: KeyRow): KeyRecord {
   return {
@@ -55,6 +57,7 @@ function toKey(r: KeyRow): KeyRecord {
     failure: r.failure,
     certificate: r.certificate,
     refreshSession: r.refresh_session,
+    publicPackage: r.public_package,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -86,6 +89,7 @@ function checkKey(key: KeyRecord): KeyRecord {
     failure: checkOptionalString('failure', key.failure, MAX_TEXT),
     certificate: checkOptionalString('certificate', key.certificate ?? null, MAX_CERTIFICATE),
     refreshSession: checkSession(key.refreshSession ?? null),
+    publicPackage: checkPublicPackage(key.publicPackage ?? null),
     createdAt: checkDate('createdAt', key.createdAt),
     updatedAt: checkDate('updatedAt', key.updatedAt),
   };
@@ -99,7 +103,19 @@ const UPDATABLE = {
   failure: { column: 'failure', check: (v: unknown) => checkOptionalString('failure', v, MAX_TEXT) },
   certificate: { column: 'certificate', check: (v: unknown) => checkOptionalString('certificate', v, MAX_CERTIFICATE) },
   refreshSession: { column: 'refresh_session', check: checkSession },
+  publicPackage: { column: 'public_package', check: (v: unknown) => jsonParam('public package', checkPublicPackage(v)), cast: '::jsonb' },
 } as const;
+
+/** A public package's shape: hex points, at most one share per possible party (what they are is the coordinator's to check). */
+function checkPublicPackage(v: unknown): PublicPackage | null {
+  if (v === null) return null;
+  const p = v as Partial<PublicPackage>;
+  const point = (x: unknown) => typeof x === 'string' && /^[0-9a-f]{64,66}$/.test(x);
+  if (typeof p !== 'object' || !point(p.groupKey) || !Array.isArray(p.verifyingShares) || p.verifyingShares.length > MAX_PARTIES || !p.verifyingShares.every(point)) {
+    throw new StoreError('a public package is a group key and verifying shares, hex points');
+  }
+  return { groupKey: p.groupKey!, verifyingShares: [...p.verifyingShares] };
+}
 
 /** A session id: 32 bytes as lower-case hex, or null. */
 function checkSession(v: unknown): string | null {
@@ -120,7 +136,7 @@ function keyStore(sql: SqlClient): KeyStore {
   return {
     async insert(key) {
       const k = checkKey(key);
-      const rows = await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING RETURNING 1 AS inserted`, [
+      const rows = await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14) ON CONFLICT (id) DO NOTHING RETURNING 1 AS inserted`, [
         k.id,
         k.scheme,
         k.threshold,
@@ -132,6 +148,7 @@ function keyStore(sql: SqlClient): KeyStore {
         k.failure,
         k.certificate,
         k.refreshSession,
+        jsonParam('public package', k.publicPackage),
         k.createdAt,
         k.updatedAt,
       ]);
@@ -164,7 +181,7 @@ function keyStore(sql: SqlClient): KeyStore {
         const spec = UPDATABLE[field as keyof typeof UPDATABLE];
         if (!spec) throw new StoreError(`a key's ${field} cannot be updated`);
         params.push(spec.check(value));
-        sets.push(`${spec.column} = $${params.length}`);
+        sets.push(`${spec.column} = $${params.length}${'cast' in spec ? spec.cast : ''}`);
       }
       // Compare-and-set: the row changes only while it still has the status and version the caller saw.
       const rows = await sql.query(

@@ -108,4 +108,9 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
     name: 'the session of a refresh whose outcome is not recorded yet',
     statements: ['ALTER TABLE keys ADD COLUMN refresh_session text', 'CREATE INDEX keys_refreshing ON keys (id) WHERE refresh_session IS NOT NULL'],
   },
+  {
+    version: 3,
+    name: "the current version's public package, for aggregating signature shares",
+    statements: ['ALTER TABLE keys ADD COLUMN public_package jsonb'],
+  },
 ];

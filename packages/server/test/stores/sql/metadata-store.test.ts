@@ -17,6 +17,7 @@ function key(id: string, over: Partial<KeyRecord> = {}): KeyRecord {
     failure: null,
     certificate: null,
     refreshSession: null,
+    publicPackage: null,
     createdAt: t0,
     updatedAt: t0,
     ...over,
@@ -84,6 +85,21 @@ describeSql('metadata store', (backend, kind) => {
     expect((await keys.get('b'))!).toMatchObject({ version: 2, certificate: 'cd', refreshSession: null });
     await expect(keys.update('b', { status: 'active', version: 2 }, { refreshSession: 'AB'.repeat(32) })).rejects.toThrow(/refresh session/);
     await expect(keys.insert(key('d', { refreshSession: 'xyz' }))).rejects.toThrow(/refresh session/);
+  });
+
+  it('keys: a public package is stored with its key, replaced and cleared; a malformed one is refused', async () => {
+    const { keys } = await store();
+    const pkg = { groupKey: 'ab'.repeat(32), verifyingShares: ['01'.repeat(32), '02'.repeat(32), '03'.repeat(32)] };
+    await keys.insert(key('p', { status: 'active', version: 1, publicPackage: pkg }));
+    expect((await keys.get('p'))!.publicPackage).toEqual(pkg);
+    const next = { ...pkg, verifyingShares: ['04'.repeat(32), '05'.repeat(32), '06'.repeat(32)] };
+    expect(await keys.update('p', { status: 'active', version: 1 }, { version: 2, publicPackage: next })).toBe(true);
+    expect((await keys.get('p'))!.publicPackage).toEqual(next);
+    expect(await keys.update('p', { status: 'active', version: 2 }, { version: 3, publicPackage: null })).toBe(true);
+    expect((await keys.get('p'))!.publicPackage).toBeNull();
+    for (const bad of [{ groupKey: 'xyz', verifyingShares: [] }, { groupKey: 'ab'.repeat(32), verifyingShares: ['01'] }, { groupKey: 'ab'.repeat(32) }, 'ab']) {
+      await expect(keys.update('p', { status: 'active', version: 3 }, { publicPackage: bad as never })).rejects.toThrow(/public package/);
+    }
   });
 
   it('keys: of 20 concurrent updates from one expected state, exactly one wins', async () => {
