@@ -183,6 +183,37 @@ describe.each(BOTH.map((c) => [c.name, c] as const))('%s scalars', (_name, curve
     expect(rejected).toBeGreaterThan(0);
   });
 
+  it('affine encode/decode round trip (property), and noble reads the same coordinates', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: curve.order - 1n }), (k) => {
+        const p = curve.mulBase(k);
+        const bytes = curve.encodeAffine(p);
+        expect(bytes.length).toBe(curve.affineLength);
+        expect(curve.decodeAffine(bytes).equals(p)).toBe(true);
+        const { x, y } = p.toAffine();
+        const field = (v: bigint) => (curve.name === 'ed25519' ? numberToBytesLE(v, 32) : numberToBytesBE(v, 32));
+        expect(bytesToHex(bytes)).toBe(bytesToHex(concatBytes(field(x), field(y))));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('decodeAffine refuses a point off the curve, a non-canonical coordinate, the identity and wrong lengths', () => {
+    const p = curve.encodeAffine(curve.mulBase(7n));
+    const offCurve = p.slice();
+    offCurve[0]! ^= 1;
+    expect(() => curve.decodeAffine(offCurve)).toThrow(RangeError);
+    const fieldOrder = curve.name === 'ed25519' ? 2n ** 255n - 19n : secp256k1.Point.Fp.ORDER;
+    const { y } = curve.mulBase(7n).toAffine();
+    const field = (v: bigint) => (curve.name === 'ed25519' ? numberToBytesLE(v, 32) : numberToBytesBE(v, 32));
+    expect(() => curve.decodeAffine(concatBytes(field(fieldOrder), field(y)))).toThrow(/canonical/);
+    expect(() => curve.decodeAffine(concatBytes(field(y), field(fieldOrder + 1n)))).toThrow(/canonical/);
+    const identity = curve.name === 'ed25519' ? concatBytes(field(0n), field(1n)) : concatBytes(field(0n), field(0n));
+    expect(() => curve.decodeAffine(identity)).toThrow(RangeError);
+    expect(() => curve.decodeAffine(p.subarray(1))).toThrow(TypeError);
+    expect(() => curve.encodeAffine(curve.identity)).toThrow(RangeError);
+  });
+
   it('encodePoint rejects the identity', () => {
     expect(() => curve.encodePoint(curve.identity)).toThrow(RangeError);
     expect(() => curve.encodePoint(curve.mulBase(0n))).toThrow('cannot encode the identity element');

@@ -8,6 +8,11 @@
  * The verifying shares are the key record's public package, which every committee member
  * reported alike when the version was made (KeyService): one honest member's report is the truth,
  * so no honest signer is named. A key without one is signed the other way (the nodes aggregate).
+ *
+ * Concurrent signatures with one key and quorum share node requests (`ShareBatches`): while one
+ * `sign-shares` request of theirs runs, the next ones gather and go as one (group commit, as the
+ * stores do); an idle key's signature goes at once. Each item keeps its own nonces, result and
+ * failure; what a batch saves is the per-request work (signing, Noise, a session claim).
  */
 import {
   type FrostCiphersuite,
@@ -21,6 +26,9 @@ import {
   hexToBytes,
 } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
+import type { RequestResult, ShareItem } from '../session/request.js';
+import { Coalescer } from '../stores/sql/coalesce.js';
+import { type Dispatcher, failureOf } from './dispatch.js';
 import { frostSuiteOf, openPublicPackage } from '../session/schemes.js';
 import type { KeyRecord } from '../stores/types.js';
 
@@ -87,4 +95,85 @@ function decodeShare(suite: FrostCiphersuite, node: number, output: Record<strin
 
 function convicted(culprits: number[], reason: string): ApiError {
   return new ApiError('PROTOCOL_ABORTED', `bad-signature-share: ${reason} (blame: ${culprits.join(', ')})`, { culprits });
+}
+
+/** Most signatures per `sign-shares` request, and most message bytes (the request stays far under a node's 2 MiB limit). */
+const MAX_BATCH = 64;
+const MAX_BATCH_MESSAGE_BYTES = 256 * 1024;
+
+type SharesBody = { kind: 'sign-shares'; keyId: string; version: number; signers: number[] };
+type ItemOutcome = { ok: true; outputs: Map<number, Record<string, unknown>> } | { ok: false; error: ApiError };
+
+/**
+ * Requests in flight per key and quorum: with one, the nodes would idle while the coordinator
+ * answers a batch and the next one gathers; with two, one is on the nodes while the other is here.
+ */
+const LANES = 2;
+
+export class ShareBatches {
+  private readonly batches = new Map<string, { coalescer: Coalescer<ShareItem, ItemOutcome>; waiting: number }[]>();
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Every signer's output for one item (`share`, `groupCommitment`, the batch's `timing`), or its failure. */
+  async run(key: KeyRecord, signers: readonly number[], item: ShareItem): Promise<Map<number, Record<string, unknown>>> {
+    const name = `${key.id}/${key.version}/${signers.join(',')}`;
+    let lanes = this.batches.get(name);
+    if (!lanes) {
+      const body: SharesBody = { kind: 'sign-shares', keyId: key.id, version: key.version, signers: [...signers] };
+      lanes = Array.from({ length: LANES }, () => ({ coalescer: new Coalescer<ShareItem, ItemOutcome>((items) => this.send(body, items), MAX_BATCH), waiting: 0 }));
+      this.batches.set(name, lanes);
+    }
+    const lane = lanes.reduce((a, b) => (b.waiting < a.waiting ? b : a));
+    lane.waiting++;
+    try {
+      const outcome = await lane.coalescer.run(item);
+      if (!outcome.ok) throw outcome.error;
+      return outcome.outputs;
+    } finally {
+      lane.waiting--;
+      if (lanes.every((l) => l.waiting === 0)) this.batches.delete(name);
+    }
+  }
+
+  /** One request per slice of at most MAX_BATCH_MESSAGE_BYTES of messages, all at once. */
+  private async send(body: SharesBody, items: ShareItem[]): Promise<ItemOutcome[]> {
+    const slices: ShareItem[][] = [];
+    let bytes = Infinity;
+    for (const item of items) {
+      if (bytes + item.message.length / 2 > MAX_BATCH_MESSAGE_BYTES) {
+        slices.push([]);
+        bytes = 0;
+      }
+      slices.at(-1)!.push(item);
+      bytes += item.message.length / 2;
+    }
+    return (await Promise.all(slices.map((slice) => this.sendSlice(body, slice)))).flat();
+  }
+
+  private async sendSlice(body: SharesBody, items: ShareItem[]): Promise<ItemOutcome[]> {
+    const results = await this.dispatcher.runAll(body.signers, { ...body, items }, this.timeoutMs);
+    const failed = results.filter((r): r is [number, Extract<RequestResult, { ok: false }>] => !r[1].ok);
+    // A node that failed the whole request (offline, timed out, refused it) fails every item.
+    if (failed.length) return items.map(() => ({ ok: false, error: failureOf(failed) }));
+    return items.map((_, i) => {
+      const outputs = new Map<number, Record<string, unknown>>();
+      const itemFailures: [number, Extract<RequestResult, { ok: false }>][] = [];
+      for (const [node, result] of results) {
+        const output = (result as Extract<RequestResult, { ok: true }>).output;
+        const answer = Array.isArray(output.items) && output.items.length === items.length ? (output.items[i] as Record<string, unknown> | null) : null;
+        if (typeof answer !== 'object' || answer === null) {
+          itemFailures.push([node, { ok: false, error: { code: 'PROTOCOL_ABORTED', message: 'answered without this item', culprits: [node] } }]);
+        } else if (typeof answer.error === 'object' && answer.error !== null) {
+          itemFailures.push([node, { ok: false, error: answer.error as Extract<RequestResult, { ok: false }>['error'] }]);
+        } else {
+          outputs.set(node, { ...answer, timing: output.timing });
+        }
+      }
+      return itemFailures.length ? { ok: false, error: failureOf(itemFailures) } : { ok: true, outputs };
+    });
+  }
 }

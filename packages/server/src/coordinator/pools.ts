@@ -20,11 +20,10 @@
  * Presignatures cost each signer about a second of CPU that blocks its event loop in long steps,
  * so they are made in idle time: a pool above its low-water mark (a quarter of its depth) refills
  * only once this instance has had no signature in flight for `idleMs`; below the mark, or empty,
- * it refills at once. Nonces are cheap and refill whenever a batch is missing, unless this instance
- * has `busyAt` signatures in flight: keeping a pool full costs CPU (each nonce's sealing, storage,
- * take and commitment signature), so under saturation the pools drain instead of competing with
- * the signatures (an empty pool means the two-round path) and refill in larger batches when the
- * load dips (npm run bench:cluster: 63 → 76 signatures/s with 16 clients).
+ * it refills at once. Nonces are cheap and refill whenever a batch is missing, under load too: a
+ * pooled FROST signature (shares aggregated by the coordinator, no message between the nodes)
+ * costs far less than the two-round path an empty pool falls back to, even with its nonces' making
+ * counted.
  */
 import { type KeyRecord, type KeyStore, type SessionStore } from '../stores/types.js';
 import { MAX_NONCES_PER_REQUEST, MAX_PRESIGNATURES_PER_REQUEST } from '../session/request.js';
@@ -45,8 +44,6 @@ export interface PoolOptions {
   itemTimeoutMs: number;
   /** How long no signature may have been in flight before presignatures above the low-water mark are made. */
   idleMs: number;
-  /** Signatures in flight on this instance at which nonce refills wait (the cluster is saturated). */
-  busyAt: number;
   /**
    * The session store starts empty with this process (in memory): the items nodes hold from an
    * earlier run are listed nowhere, so each node drops them (`nodeHello`) before its pools fill.
@@ -54,7 +51,7 @@ export interface PoolOptions {
   forgetEarlierItems?: boolean;
 }
 
-export const DEFAULT_POOL_OPTIONS: PoolOptions = { nonceDepth: 32, presignDepth: 8, intervalMs: 1_000, presignBatch: 2, itemTimeoutMs: 60_000, idleMs: 200, busyAt: 8 };
+export const DEFAULT_POOL_OPTIONS: PoolOptions = { nonceDepth: 32, presignDepth: 8, intervalMs: 1_000, presignBatch: 2, itemTimeoutMs: 60_000, idleMs: 200 };
 
 /** What `levels` reports: how many items each pool holds, against the depth it is kept at. */
 export type PoolLevels = { nonces: { node: number; size: number; depth: number }[] } | { presignatures: { signers: number[]; size: number; depth: number }[] };
@@ -159,7 +156,7 @@ export class Pools {
     if (this.timer && !this.stopped && key.status === 'active') this.refillKey(key);
   }
 
-  /** Marks a signature in flight (presignatures wait for idle time, nonces while `busyAt` are); call the result when it ends. */
+  /** Marks a signature in flight (presignatures above their low-water mark wait for idle time); call the result when it ends. */
   signingStarted(): () => void {
     this.signing++;
     let ended = false;
@@ -261,7 +258,7 @@ export class Pools {
     if (key.scheme !== 'ecdsa-secp256k1') {
       // Cheap items wait until a quarter of the pool is gone: one request for eight, not eight for one.
       const depth = this.opts.nonceDepth;
-      const due = (size: number) => this.signing < this.opts.busyAt && (size === 0 || depth - size >= Math.min(MAX_NONCES_PER_REQUEST, Math.max(1, Math.floor(depth / 4))));
+      const due = (size: number) => size === 0 || depth - size >= Math.min(MAX_NONCES_PER_REQUEST, Math.max(1, Math.floor(depth / 4)));
       for (const n of key.parties) {
         if (!this.poolable(n)) continue;
         this.refill(key, noncePool(key.id, key.version, n), depth, MAX_NONCES_PER_REQUEST, this.opts.itemTimeoutMs, due, async (count) => {

@@ -19,7 +19,7 @@ import type { EcdsaHash } from '../session/request.js';
 import { signedDigest, verifies } from '../session/schemes.js';
 import type { KeyRecord, SignatureRecord, SignatureStore } from '../stores/types.js';
 import type { Dispatcher } from './dispatch.js';
-import { FrostAggregator } from './frost-aggregator.js';
+import { FrostAggregator, ShareBatches } from './frost-aggregator.js';
 import type { KeyService } from './keys.js';
 import { type NodeHub, availableSigners } from './node-hub.js';
 import type { Pools } from './pools.js';
@@ -61,7 +61,11 @@ export class SigningService {
     /** Absent: every signature takes the unpooled path. */
     private readonly pools?: Pools,
     private readonly aggregator = new FrostAggregator(),
-  ) {}
+  ) {
+    this.shareBatches = new ShareBatches(dispatcher, timeoutMs);
+  }
+
+  private readonly shareBatches: ShareBatches;
 
   /** Checks the input against the key's scheme before anything is recorded. */
   private validate(key: KeyRecord, input: SignInput): void {
@@ -96,6 +100,12 @@ export class SigningService {
     const requestHash = createHash('sha256').update(JSON.stringify([keyId, input.message ?? null, input.hash ?? null, input.digest ?? null, input.signers ?? null])).digest('hex');
     const now = new Date();
     const record: SignatureRecord = { id: randomUUID(), keyId, idempotencyKey: idempotencyKey ?? null, requestHash, status: 'pending', result: null, createdAt: now, updatedAt: now };
+    // Without an idempotency key nobody can ask for the request before its answer names it: it
+    // is recorded once, finished (one statement instead of two).
+    if (idempotencyKey === undefined) {
+      times.add('record', performance.now() - recording);
+      return this.execute(record, key, input, times);
+    }
     const created = await this.signatures.create(record);
     times.add('record', performance.now() - recording);
     if (!created.created) return this.replay(created.existing, requestHash, key, input, times);
@@ -123,15 +133,21 @@ export class SigningService {
     throw new ApiError((failure?.code as ApiError['code'] | undefined) ?? 'INTERNAL', 'the first request with this idempotency key failed');
   }
 
-  private async execute(id: string, key: KeyRecord, input: SignInput, times: StageTimes): Promise<SignatureResponse> {
+  /** Runs a recorded request (its id), or one to record only when finished (its pending record). */
+  private async execute(request: string | SignatureRecord, key: KeyRecord, input: SignInput, times: StageTimes): Promise<SignatureResponse> {
+    const id = typeof request === 'string' ? request : request.id;
+    const finish = async (status: 'completed' | 'failed', result: unknown): Promise<void> => {
+      if (typeof request === 'string') return this.signatures.finish(id, status, result);
+      await this.signatures.create({ ...request, status, result, updatedAt: new Date() });
+    };
     const ended = this.pools?.signingStarted();
     try {
       const response = await this.signWithQuorum(id, key, input, times);
-      await times.measure('finish', () => this.signatures.finish(id, 'completed', response));
+      await times.measure('finish', () => finish('completed', response));
       return response;
     } catch (e) {
       const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
-      await this.signatures.finish(id, 'failed', { ...error.toJSON().error });
+      await finish('failed', { ...error.toJSON().error });
       throw error;
     } finally {
       ended?.();
@@ -170,9 +186,10 @@ export class SigningService {
           ...(input.hash ? { hash: input.hash } : {}),
           ...(input.digest ? { digest: input.digest } : {}),
           ...pooled,
-          ...(aggregating ? { aggregate: 'coordinator' as const } : {}),
         } as const;
-        const outputs = await times.measure('nodes', () => this.dispatcher.run(signers, body, this.timeoutMs, id));
+        const outputs = await times.measure('nodes', () =>
+          aggregating ? this.shareBatches.run(key, signers, { id, message: input.message!, commitments: commitments! }) : this.dispatcher.run(signers, body, this.timeoutMs, id),
+        );
         addNodeTimes(times, outputs);
         const verifying = performance.now();
         const signatures = aggregating

@@ -52,12 +52,13 @@ import {
   equalBytes,
   openDealingCertificate,
   frostSigningKey,
+  type FrostSigningKey,
   hexToBytes,
 } from '@mpc-wallet/core';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { NodeStore } from '../stores/types.js';
-import { RequestRefused, type RequestResult, type SessionRequest, openRequest } from '../session/request.js';
+import { RequestRefused, type RequestResult, type SessionRequest, type ShareItem, openRequest } from '../session/request.js';
 import { SessionAborted, SessionTimeout, type ProtocolTransport, runProtocol } from '../session/runner.js';
 import { curveOf, encodePublicKey, frostSuiteOf, reportPublicPackage, signedDigest } from '../session/schemes.js';
 import { StageTimes } from '../session/timing.js';
@@ -144,7 +145,7 @@ export class SignerNode {
       const output = await requestContext.run({ signal, times }, () => this.dispatch(r)).finally(() => this.live.delete(r.session));
       // Where this node's time went, for the coordinator's breakdown of a signature.
       times.add('total', performance.now() - opened);
-      return { ok: true, output: r.kind === 'sign' ? { ...output, timing: times.toJSON() } : output };
+      return { ok: true, output: r.kind === 'sign' || r.kind === 'sign-shares' ? { ...output, timing: times.toJSON() } : output };
     } catch (e) {
       const error = describeFailure(e);
       this.logger.warn('request failed', { request: request?.id, kind: request?.kind, code: error.code, culprits: error.culprits, waitingFor: error.waitingFor });
@@ -158,7 +159,7 @@ export class SignerNode {
     if (r.kind === 'drop-items') return this.dropItems();
     // A node makes nonces for a key it holds a share of (loadKey checks): no party list to be in.
     if (r.kind === 'nonces') return this.nonces(r);
-    const parties = r.kind === 'sign' || r.kind === 'presign' ? r.signers : r.parties;
+    const parties = r.kind === 'sign' || r.kind === 'sign-shares' || r.kind === 'presign' ? r.signers : r.parties;
     if (!parties.includes(this.cfg.self)) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'this node is not a party of the request');
     switch (r.kind) {
       case 'keygen':
@@ -169,6 +170,8 @@ export class SignerNode {
         return this.aux(r);
       case 'sign':
         return this.sign(r);
+      case 'sign-shares':
+        return this.signShares(r);
       case 'presign':
         return this.presign(r);
     }
@@ -361,7 +364,7 @@ export class SignerNode {
    * handed it out; a validly signed point outside the group names its signer). Its own commitment
    * is the one recomputed from the stored nonces: already known to be in the group.
    */
-  private async takeNonces(r: Extract<SessionRequest, { kind: 'sign' }>, suite: NonNullable<ReturnType<typeof frostSuiteOf>>) {
+  private async takeNonces(r: Pick<Extract<SessionRequest, { kind: 'sign' }>, 'keyId' | 'version' | 'signers' | 'commitments'>, suite: NonNullable<ReturnType<typeof frostSuiteOf>>) {
     let commitments: SignedCommitment[];
     try {
       commitments = r.commitments!.map((c) => decodeSignedCommitment(suite, hexToBytes(c), { checkSubgroup: false }));
@@ -411,7 +414,6 @@ export class SignerNode {
     let recoveryId: number | undefined;
     const suite = frostSuiteOf(scheme);
     if ((r.commitments && !suite) || (r.presignature && suite)) throw new RequestRefused('MALFORMED_REQUEST', `${scheme} does not sign with that kind of pooled item`);
-    if (suite && r.aggregate === 'coordinator') return this.signShare(r, key, digest, suite);
     if (suite) {
       // Taken before FrostSign exists: its first step releases a share computed from the nonces.
       const pooled = r.commitments ? await this.takeNonces(r, suite) : undefined;
@@ -432,29 +434,50 @@ export class SignerNode {
   }
 
   /**
-   * This signer's FROST share from pooled nonces, for the coordinator to aggregate: no protocol
-   * runs, so the request's session id is claimed here, and the nonces are taken out of the store
-   * before the share is computed. The node's record holds R ‖ zᵢ, what it released.
+   * This signer's FROST shares from pooled nonces, for the coordinator to aggregate. No protocol
+   * runs, so the request's session id is claimed here; then each item on its own: its nonces are
+   * taken out of the store before its share is computed, and the node's record of it holds
+   * R ‖ zᵢ, what it released. An item that fails (nonces gone, a bad commitment) fails alone.
    */
-  private async signShare(r: Extract<SessionRequest, { kind: 'sign' }>, key: StoredKey, digest: Uint8Array, suite: NonNullable<ReturnType<typeof frostSuiteOf>>): Promise<Record<string, unknown>> {
-    const protocol = `frost-share/${suite.name}`;
+  private async signShares(r: Extract<SessionRequest, { kind: 'sign-shares' }>): Promise<Record<string, unknown>> {
+    const key = await stored(this.loadKey(r.keyId, r.version));
+    const suite = frostSuiteOf(key.scheme);
+    if (!suite) throw new RequestRefused('REQUEST_NOT_ALLOWED', `${key.scheme} keys use presignatures, not nonces`);
+    this.checkQuorum(key.share, r.signers);
+    const protocol = `frost-shares/${suite.name}`;
     if (!(await stored(this.cfg.store.sessions.claim(protocol, hexToBytes(r.session))))) throw new RequestRefused('SESSION_REUSED', `session id already used for ${protocol}`);
-    const pooled = await this.takeNonces(r, suite);
+    const signingKey = frostSigningKey(suite, key.share);
+    const publicKey = bytesToHex(encodePublicKey(key.scheme, key.share.publicKey));
+    const items = await Promise.all(
+      r.items.map(async (item) => {
+        try {
+          return await this.signShareItem(r, item, key, signingKey);
+        } catch (e) {
+          return { error: describeFailure(e) };
+        }
+      }),
+    );
+    return { publicKey, items };
+  }
+
+  private async signShareItem(r: Extract<SessionRequest, { kind: 'sign-shares' }>, item: ShareItem, key: StoredKey, signingKey: FrostSigningKey): Promise<Record<string, unknown>> {
+    const { suite } = signingKey;
+    const message = hexToBytes(item.message);
+    const pooled = await this.takeNonces({ ...r, commitments: item.commitments }, suite);
     const times = requestContext.getStore()?.times;
     const computing = performance.now();
     let share: SignatureShare;
     try {
-      share = signPooledShare({ key: frostSigningKey(suite, key.share), identity: this.cfg.identity, signers: r.signers, message: digest, pooled });
+      share = signPooledShare({ key: signingKey, identity: this.cfg.identity, signers: r.signers, message, pooled });
     } catch (e) {
       if (e instanceof ProtocolAbort) throw new SessionAborted(e);
       throw e;
     }
     times?.add('compute', performance.now() - computing);
-    const { curve } = suite;
-    const R = curve.encodePoint(share.groupCommitment!);
-    const z = curve.encodeScalar(share.share);
-    await stored(this.cfg.store.signatures.append({ requestId: r.id, keyId: r.keyId, scheme: key.scheme, digest: bytesToHex(sha256(digest)), signature: bytesToHex(concatBytes(R, z)), at: new Date(this.now()) }));
-    return { share: bytesToHex(z), groupCommitment: bytesToHex(R), publicKey: bytesToHex(encodePublicKey(key.scheme, key.share.publicKey)), pooled: true };
+    const R = suite.curve.encodePoint(share.groupCommitment!);
+    const z = suite.curve.encodeScalar(share.share);
+    await stored(this.cfg.store.signatures.append({ requestId: item.id, keyId: r.keyId, scheme: key.scheme, digest: bytesToHex(sha256(message)), signature: bytesToHex(concatBytes(R, z)), at: new Date(this.now()) }));
+    return { share: bytesToHex(z), groupCommitment: bytesToHex(R) };
   }
 
   /** A presignature made for this request; for a raw digest, bound to it before presigning starts. */

@@ -50,11 +50,16 @@ export type SessionRequest = Common &
      * `commitments` (FROST, with `message`): one signed nonce commitment per signer, hex, in
      * ascending signer order; `presignature` (ECDSA, only with `message` and `hash`, never with a
      * raw digest: CVE-2025-66017): the item id of a presignature the signers made beforehand.
-     * With `commitments`, `aggregate: 'coordinator'` asks for this signer's share and the group
-     * commitment it used instead of a signature: no message between the signers, the
-     * coordinator aggregates (RFC 9591's roles).
      */
-    | { kind: 'sign'; keyId: string; version: number; signers: number[]; message?: string; hash?: EcdsaHash; digest?: string; commitments?: string[]; presignature?: string; aggregate?: 'coordinator' }
+    | { kind: 'sign'; keyId: string; version: number; signers: number[]; message?: string; hash?: EcdsaHash; digest?: string; commitments?: string[]; presignature?: string }
+    /**
+     * FROST signature shares from pooled nonces for the coordinator to aggregate (RFC 9591's
+     * roles: no message between the signers), for one or more messages at once (concurrent
+     * signatures with one key and quorum). Each item names its signature request, its message
+     * and one signed commitment per signer in ascending signer order; each is taken, computed
+     * and answered (a share and the group commitment R, or its own failure) on its own.
+     */
+    | { kind: 'sign-shares'; keyId: string; version: number; signers: number[]; items: ShareItem[] }
     /**
      * FROST nonce pairs for the pool: the node makes `count`, stores each sealed, and returns
      * their commitments signed by its identity key.
@@ -75,11 +80,21 @@ export type SessionRequest = Common &
 
 export type RequestKind = SessionRequest['kind'];
 
+/** One signature of a `sign-shares` request. */
+export interface ShareItem {
+  /** The signature request it is for (the node's record names it). */
+  id: string;
+  message: string;
+  commitments: string[];
+}
+
 /** A node's answer to a request: its output, or a failure naming its cause (and whom it blames or waited for). */
 export type RequestResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: { code: string; message: string; culprits?: number[]; waitingFor?: number[] } };
 
 /** Most nonce pairs one `nonces` request makes. */
 export const MAX_NONCES_PER_REQUEST = 100;
+/** Most signatures one `sign-shares` request carries. */
+export const MAX_SHARE_ITEMS = 256;
 /** Most presignatures one `presign` request makes (each is seconds of work). */
 export const MAX_PRESIGNATURES_PER_REQUEST = 20;
 /** Longest signed commitment accepted (the encoding is 150–152 bytes; room for larger suites). */
@@ -204,10 +219,6 @@ export function openRequest(signed: unknown, coordinatorKey: Uint8Array, now: nu
         if (!Array.isArray(r.commitments) || r.commitments.length !== out.signers.length) throw new RequestRefused('MALFORMED_REQUEST', 'commitments must be one per signer');
         out.commitments = r.commitments.map((c) => hexField(c, 'commitment', undefined, MAX_SIGNED_COMMITMENT_BYTES));
       }
-      if (r.aggregate !== undefined) {
-        if (r.aggregate !== 'coordinator' || out.commitments === undefined) throw new RequestRefused('MALFORMED_REQUEST', "aggregate is 'coordinator', and only with pooled commitments");
-        out.aggregate = 'coordinator';
-      }
       if (r.presignature !== undefined) {
         // A pooled presignature's R is known before the digest is: only a digest the node computes
         // itself from the message may use it (CVE-2025-66017).
@@ -215,6 +226,17 @@ export function openRequest(signed: unknown, coordinatorKey: Uint8Array, now: nu
         out.presignature = hexField(r.presignature, 'presignature', 32);
       }
       return out;
+    }
+    case 'sign-shares': {
+      const signers = partyList(r.signers, 'signers');
+      if (!Array.isArray(r.items) || r.items.length < 1 || r.items.length > MAX_SHARE_ITEMS) throw new RequestRefused('MALFORMED_REQUEST', `items: 1 to ${MAX_SHARE_ITEMS}`);
+      const items = r.items.map((item: unknown): ShareItem => {
+        const i = item as Record<string, unknown> | null;
+        if (typeof i !== 'object' || i === null) throw new RequestRefused('MALFORMED_REQUEST', 'an item is an object');
+        if (!Array.isArray(i.commitments) || i.commitments.length !== signers.length) throw new RequestRefused('MALFORMED_REQUEST', 'commitments must be one per signer');
+        return { id: idField(i.id, 'item id'), message: hexField(i.message, 'message'), commitments: i.commitments.map((c) => hexField(c, 'commitment', undefined, MAX_SIGNED_COMMITMENT_BYTES)) };
+      });
+      return { ...common, kind: 'sign-shares', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), signers, items };
     }
     case 'nonces':
       return { ...common, kind: 'nonces', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), count: count(r.count, 'count', MAX_NONCES_PER_REQUEST) };

@@ -26,7 +26,9 @@ import {
   signPooledShare,
   simulate,
 } from '@mpc-wallet/core';
-import { FrostAggregator } from '../../src/coordinator/frost-aggregator.js';
+import { FrostAggregator, ShareBatches } from '../../src/coordinator/frost-aggregator.js';
+import type { Dispatcher } from '../../src/coordinator/dispatch.js';
+import type { RequestResult, ShareItem } from '../../src/session/request.js';
 import { ApiError } from '../../src/errors.js';
 import { encodePublicKey, openPublicPackage, reportPublicPackage } from '../../src/session/schemes.js';
 import type { KeyRecord, Scheme } from '../../src/stores/types.js';
@@ -119,5 +121,51 @@ describe('FrostAggregator', () => {
     expect(openPublicPackage(other, pkg)).toBeUndefined();
     expect(openPublicPackage(key, { ...pkg, verifyingShares: pkg.verifyingShares.slice(1) })).toBeUndefined();
     expect(openPublicPackage(key, 'garbage')).toBeUndefined();
+  });
+});
+
+describe('ShareBatches', () => {
+  const key = { id: 'k', version: 1 } as KeyRecord;
+  /** A dispatcher whose nodes answer each item with its id, or as `answer` says. */
+  function fakeDispatcher(answer: (node: number, item: ShareItem) => Record<string, unknown> = (node, item) => ({ share: `${node}:${item.id}` }), whole?: (node: number) => RequestResult | undefined) {
+    const requests: { nodes: readonly number[]; items: ShareItem[] }[] = [];
+    const dispatcher = {
+      async runAll(nodes: readonly number[], body: { items: ShareItem[] }): Promise<[number, RequestResult][]> {
+        requests.push({ nodes, items: body.items });
+        await new Promise((r) => setTimeout(r, 5));
+        return nodes.map((n) => [n, whole?.(n) ?? { ok: true, output: { items: body.items.map((i) => answer(n, i)), timing: { total: 1 } } }]);
+      },
+    } as unknown as Dispatcher;
+    return { dispatcher, requests };
+  }
+  const item = (id: string): ShareItem => ({ id, message: 'aa', commitments: ['00', '00'] });
+
+  it('concurrent signatures with one key and quorum share requests; each gets its own answers', async () => {
+    const { dispatcher, requests } = fakeDispatcher();
+    const batches = new ShareBatches(dispatcher, 1_000);
+    const outs = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => batches.run(key, [1, 2], item(id))));
+    expect(requests.length).toBeLessThan(5);
+    expect(requests.flatMap((r) => r.items.map((i) => i.id)).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    outs.forEach((out, i) => {
+      const id = 'abcde'[i];
+      expect(out.get(1)).toEqual({ share: `1:${id}`, timing: { total: 1 } });
+      expect(out.get(2)).toEqual({ share: `2:${id}`, timing: { total: 1 } });
+    });
+  });
+
+  it('an item a node fails (its nonces gone, a culprit named) fails alone; a node that fails the request fails every item', async () => {
+    const failing = fakeDispatcher((node, i) => (i.id === 'gone' && node === 2 ? { error: { code: 'POOL_ITEM_GONE', message: 'gone' } } : i.id === 'bad' ? { error: { code: 'PROTOCOL_ABORTED', message: 'bad', culprits: [2] } } : { share: 'ok' }));
+    const batches = new ShareBatches(failing.dispatcher, 1_000);
+    const results = await Promise.all(['gone', 'bad', 'fine'].map((id) => batches.run(key, [1, 2], item(id)).then(() => 'ok', (e: ApiError) => [e.code, e.details])));
+    expect(results).toEqual([['POOL_ITEM_GONE', { gone: [2] }], ['PROTOCOL_ABORTED', { culprits: [2] }], 'ok']);
+    const offline = fakeDispatcher(undefined, (node) => (node === 1 ? { ok: false, error: { code: 'NODE_TIMEOUT', message: 'late', waitingFor: [1] } } : undefined));
+    const down = new ShareBatches(offline.dispatcher, 1_000);
+    const all = await Promise.all(['x', 'y'].map((id) => down.run(key, [1, 2], item(id)).then(() => 'ok', (e: ApiError) => e.code)));
+    expect(all).toEqual(['NODES_UNAVAILABLE', 'NODES_UNAVAILABLE']);
+  });
+
+  it('a node answering without an item is named for it', async () => {
+    const short = { runAll: async (nodes: readonly number[]) => nodes.map((n) => [n, { ok: true, output: { items: n === 2 ? [] : [{ share: 's' }] } }]) } as unknown as Dispatcher;
+    await expect(new ShareBatches(short, 1_000).run(key, [1, 2], item('z'))).rejects.toMatchObject({ code: 'PROTOCOL_ABORTED', details: { culprits: [2] } });
   });
 });

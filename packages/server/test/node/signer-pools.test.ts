@@ -243,38 +243,66 @@ describe('signer node: pooled FROST nonces', () => {
   });
 });
 
-describe('signer node: pooled FROST shares for the coordinator to aggregate', () => {
-  it('answers with its share and R, sends nothing to the other signer; the shares aggregate to a signature noble verifies, once', async () => {
+describe('signer node: pooled FROST shares for the coordinator to aggregate (sign-shares)', () => {
+  const item = (id: string, commitments: string[], msg = message) => ({ id, message: msg, commitments });
+
+  it('answers each item with its share and R, sends nothing to the other signer; the shares aggregate to signatures noble verifies, once', async () => {
     nodes.set(1, await startNode(1));
     nodes.set(2, await startNode(2));
-    const commitments = [(await poolOf(1, 1))[0]!, (await poolOf(2, 1))[0]!];
-    const body: Body = { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments, aggregate: 'coordinator' };
+    const [a1, a2] = await poolOf(1, 2);
+    const [b1, b2] = await poolOf(2, 2);
+    const other = bytesToHex(new TextEncoder().encode('pay 2'));
+    const body: Body = { kind: 'sign-shares', keyId: KEY_ID, version: 1, signers: [1, 2], items: [item('r1', [a1!, b1!]), item('r2', [a2!, b2!], other)] };
     const sentBefore = network.sent.length;
     const out = outputs(await run([1, 2], body));
     expect(network.sent.length).toBe(sentBefore);
     const pub = frostPublicKey(FROST_ED25519, publicPackageOf(shares.get(1)!));
-    const reported = out.map((o, i) => ({ identifier: BigInt(i + 1), share: FROST_ED25519.curve.decodeScalar(hexToBytes(o.share as string)), groupCommitment: FROST_ED25519.curve.decodePoint(hexToBytes(o.groupCommitment as string)) }));
-    const result = aggregateReported(pub, hexToBytes(message), reported)!;
-    expect(ed25519.verify(result.signature, hexToBytes(message), hexToBytes(out[0]!.publicKey as string))).toBe(true);
-    // Each node's own record holds what it released: R ‖ its share.
-    const [logged] = (await stores[0]!.signatures.list(KEY_ID)).slice(-1);
-    expect(logged!.signature).toBe(`${out[0]!.groupCommitment as string}${out[0]!.share as string}`);
+    const { curve } = FROST_ED25519;
+    for (const [i, msg] of [message, other].entries()) {
+      const reported = out.map((o, node) => {
+        const answer = (o.items as Record<string, string>[])[i]!;
+        return { identifier: BigInt(node + 1), share: curve.decodeScalar(hexToBytes(answer.share!)), groupCommitment: curve.decodePoint(hexToBytes(answer.groupCommitment!)) };
+      });
+      const result = aggregateReported(pub, hexToBytes(msg), reported)!;
+      expect(ed25519.verify(result.signature, hexToBytes(msg), hexToBytes(out[0]!.publicKey as string))).toBe(true);
+    }
+    // Each node's own record names each item's request and holds what it released: R ‖ its share.
+    const logged = (await stores[0]!.signatures.list(KEY_ID)).slice(-2);
+    expect(logged.map((e) => e.requestId).sort()).toEqual(['r1', 'r2']);
+    const first = (out[0]!.items as Record<string, string>[])[0]!;
+    expect(logged.find((e) => e.requestId === 'r1')!.signature).toBe(`${first.groupCommitment}${first.share}`);
     expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(0);
-    const again = await run([1, 2], body);
-    expect(again.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['POOL_ITEM_GONE', 'POOL_ITEM_GONE']);
+    // The same items again: each is refused on its own, its nonces gone.
+    const again = outputs(await run([1, 2], body));
+    expect(again.map((o) => (o.items as { error?: { code: string } }[]).map((x) => x.error?.code))).toEqual([
+      ['POOL_ITEM_GONE', 'POOL_ITEM_GONE'],
+      ['POOL_ITEM_GONE', 'POOL_ITEM_GONE'],
+    ]);
   });
 
-  it('names the signer of a validly signed commitment outside the group; refuses aggregation without pooled commitments', async () => {
+  it('an item with a validly signed commitment outside the group names its signer and fails alone', async () => {
     nodes.set(1, await startNode(1));
-    const own = (await poolOf(1, 1))[0]!;
+    const [own, own2] = await poolOf(1, 2);
     const key2 = frostSigningKey(FROST_ED25519, shares.get(2)!);
+    const good = commit(key2);
+    const goodSigned = bytesToHex(encodeSignedCommitment(FROST_ED25519, signCommitment(key2, identities.get(2)!, new Uint8Array(16).fill(8), 1, good.commitment)));
     const { commitment } = commit(key2);
     const twoTorsion = ed25519.Point.fromHex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
     const bad = { ...commitment, binding: commitment.binding.add(twoTorsion as unknown as typeof commitment.binding) };
     const signedBad = bytesToHex(encodeSignedCommitment(FROST_ED25519, signCommitment(key2, identities.get(2)!, new Uint8Array(16).fill(8), 0, bad)));
-    const [result] = await run([1], { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, commitments: [own, signedBad], aggregate: 'coordinator' });
-    expect(result).toMatchObject({ ok: false, error: { code: 'PROTOCOL_ABORTED', culprits: [2] } });
-    const [unpooled] = await run([1], { kind: 'sign', keyId: KEY_ID, version: 1, signers: [1, 2], message, aggregate: 'coordinator' } as Body);
-    expect(unpooled).toMatchObject({ ok: false, error: { code: 'MALFORMED_REQUEST' } });
+    const [out] = outputs(await run([1], { kind: 'sign-shares', keyId: KEY_ID, version: 1, signers: [1, 2], items: [item('bad', [own!, signedBad]), item('good', [own2!, goodSigned])] }));
+    const [badAnswer, goodAnswer] = out!.items as Record<string, unknown>[];
+    expect(badAnswer).toMatchObject({ error: { code: 'PROTOCOL_ABORTED', culprits: [2] } });
+    expect(goodAnswer).toMatchObject({ share: expect.any(String), groupCommitment: expect.any(String) });
+  });
+
+  it('refuses a request without items, with too many, or with commitments that are not one per signer', async () => {
+    nodes.set(1, await startNode(1));
+    const [own] = await poolOf(1, 1);
+    for (const items of [[], Array.from({ length: 257 }, (_, i) => item(`r${i}`, [own!, own!])), [item('r', [own!])]]) {
+      const [result] = await run([1], { kind: 'sign-shares', keyId: KEY_ID, version: 1, signers: [1, 2], items });
+      expect(result).toMatchObject({ ok: false, error: { code: 'MALFORMED_REQUEST' } });
+    }
+    expect(await stores[0]!.consumables.count('nonces', `${KEY_ID}/1`)).toBe(1);
   });
 });

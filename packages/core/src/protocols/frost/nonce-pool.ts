@@ -100,8 +100,9 @@ export function encodeSignedCommitment(suite: FrostCiphersuite, sc: SignedCommit
     .point(curve, sc.commitment.hiding)
     .point(curve, sc.commitment.binding)
     .bytes(sc.signature);
-  // Without a cofactor (secp256k1) a preimage is the point itself: nothing to spare.
-  if (sc.preimages && curve.cofactor > 1n) w.point(curve, sc.preimages.hiding).point(curve, sc.preimages.binding);
+  // Affine: its users decode it without a square root (on secp256k1, without a cofactor, the
+  // preimage is the point itself, and still spares that square root).
+  if (sc.preimages) w.bytes(curve.encodeAffine(sc.preimages.hiding)).bytes(curve.encodeAffine(sc.preimages.binding));
   return w.finish();
 }
 
@@ -111,8 +112,9 @@ export function encodeSignedCommitment(suite: FrostCiphersuite, sc: SignedCommit
  * another point.
  */
 function pointFromPreimage(suite: FrostCiphersuite, signed: Uint8Array, preimage: Uint8Array): GroupPoint | undefined {
+  const { curve } = suite;
   try {
-    const p = clearedCommitmentPoint(suite, suite.curve.decodePoint(preimage, false));
+    const p = clearedCommitmentPoint(suite, preimage.length === curve.affineLength ? curve.decodeAffine(preimage) : curve.decodePoint(preimage, false));
     return equalBytes(suite.curve.encodePoint(p), signed) ? p : undefined;
   } catch {
     return undefined;
@@ -138,7 +140,9 @@ export function decodeSignedCommitment(suite: FrostCiphersuite, bytes: Uint8Arra
   const hidingBytes = r.bytes(curve.pointLength);
   const bindingBytes = r.bytes(curve.pointLength);
   const signature = r.bytes(SIGNATURE_LENGTH);
-  const preimages = r.remaining === 2 * curve.pointLength ? [r.bytes(curve.pointLength), r.bytes(curve.pointLength)] : undefined;
+  // Affine preimages; compressed ones from before (still in a pool list) are accepted too.
+  const preimageLength = [curve.affineLength, curve.pointLength].find((l) => r.remaining === 2 * l);
+  const preimages = preimageLength ? [r.bytes(preimageLength), r.bytes(preimageLength)] : undefined;
   r.end();
   const point = (signed: Uint8Array, preimage: Uint8Array | undefined) =>
     (preimage && pointFromPreimage(suite, signed, preimage)) ?? new Reader(signed).point(curve, false);
@@ -183,24 +187,26 @@ export function signCommitment(
   return { commitment, epoch: epoch.slice(), sequence, signature, ...(preimages ? { preimages } : {}) };
 }
 
-/** Nonce records: 1 holds the nonces alone, 2 also the commitment's cofactor preimages. */
+/** Nonce records: 1 holds the nonces alone, 2 also the commitment's cofactor preimages, 3 the preimages in affine form (no square root to decode). */
 const NONCES_VERSION = 1;
 const NONCES_WITH_PREIMAGES_VERSION = 2;
+const NONCES_WITH_AFFINE_PREIMAGES_VERSION = 3;
 
 /**
  * Storage encoding of a secret nonce pair: version u8 ‖ suite name u8-len ascii ‖ identifier u16
- * ‖ hiding nonce ‖ binding nonce (scalars in the suite's encoding), then for version 2 the
- * preimages of the commitment's points. Version 1 is decoded by recomputing the commitment from
- * the nonces (two constant-time multiplications); version 2, made for pooled nonces, by clearing
- * the cofactor of the stored preimages (a few doublings): the record is the signer's own, sealed.
+ * ‖ hiding nonce ‖ binding nonce (scalars in the suite's encoding), then the preimages of the
+ * commitment's points: compressed in version 2, affine (x ‖ y) in version 3, which is written.
+ * Version 1 is decoded by recomputing the commitment from the nonces (two constant-time
+ * multiplications); versions 2 and 3, made for pooled nonces, by clearing the cofactor of the
+ * stored preimages (a few doublings): the record is the signer's own, sealed.
  */
 export function encodeSigningNonces(suite: FrostCiphersuite, nonces: SigningNonces): Uint8Array {
   const id = nonces.commitment.identifier;
   if (id < 1n || id > 0xffffn) throw new RangeError('signer identifier out of range');
   if (nonces.hiding === 0n || nonces.binding === 0n) throw new RangeError('nonces must be non-zero scalars');
   const name = utf8(suite.name);
-  const w = new Writer().u8(nonces.preimages ? NONCES_WITH_PREIMAGES_VERSION : NONCES_VERSION).u8(name.length).bytes(name).u16(Number(id)).scalar(suite.curve, nonces.hiding).scalar(suite.curve, nonces.binding);
-  if (nonces.preimages) w.point(suite.curve, nonces.preimages.hiding).point(suite.curve, nonces.preimages.binding);
+  const w = new Writer().u8(nonces.preimages ? NONCES_WITH_AFFINE_PREIMAGES_VERSION : NONCES_VERSION).u8(name.length).bytes(name).u16(Number(id)).scalar(suite.curve, nonces.hiding).scalar(suite.curve, nonces.binding);
+  if (nonces.preimages) w.bytes(suite.curve.encodeAffine(nonces.preimages.hiding)).bytes(suite.curve.encodeAffine(nonces.preimages.binding));
   return w.finish();
 }
 
@@ -208,13 +214,23 @@ export function encodeSigningNonces(suite: FrostCiphersuite, nonces: SigningNonc
 export function decodeSigningNonces(suite: FrostCiphersuite, bytes: Uint8Array): SigningNonces {
   const r = new Reader(bytes);
   const version = r.u8();
-  if (version !== NONCES_VERSION && version !== NONCES_WITH_PREIMAGES_VERSION) throw new DecodeError(`unsupported nonce record version ${version}`);
+  if (version !== NONCES_VERSION && version !== NONCES_WITH_PREIMAGES_VERSION && version !== NONCES_WITH_AFFINE_PREIMAGES_VERSION) throw new DecodeError(`unsupported nonce record version ${version}`);
   if (!equalBytes(r.bytes(r.u8()), utf8(suite.name))) throw new DecodeError(`not a nonce record of ${suite.name}`);
   const id = r.u16();
   if (id === 0) throw new DecodeError('signer identifier 0 is invalid');
   const hiding = r.scalar(suite.curve);
   const binding = r.scalar(suite.curve);
-  const preimages = version === NONCES_WITH_PREIMAGES_VERSION ? { hiding: r.point(suite.curve, false), binding: r.point(suite.curve, false) } : undefined;
+  const affine = () => {
+    try {
+      return suite.curve.decodeAffine(r.bytes(suite.curve.affineLength));
+    } catch (e) {
+      throw e instanceof DecodeError ? e : new DecodeError(`a stored preimage: ${(e as Error).message}`);
+    }
+  };
+  const preimages =
+    version === NONCES_WITH_PREIMAGES_VERSION ? { hiding: r.point(suite.curve, false), binding: r.point(suite.curve, false) }
+    : version === NONCES_WITH_AFFINE_PREIMAGES_VERSION ? { hiding: affine(), binding: affine() }
+    : undefined;
   r.end();
   if (hiding === 0n || binding === 0n) throw new DecodeError('zero nonce');
   if (!preimages) return signingNonces(suite, BigInt(id), hiding, binding);

@@ -2,12 +2,11 @@
  * FROST signing (RFC 9591 §4–§5) as plain functions: commit, sign a share, verify a share,
  * aggregate. The Taproot suite adds BIP340 even-Y normalisation and the optional BIP341 tweak.
  *
- * Speed: a signer obtains its own part of the group commitment, dᵢ + ρᵢ·eᵢ, with one fixed-base
- * multiplication from its nonces instead of multiplying its public commitments, and reports the
- * group commitment R it computed with its share. The aggregator checks that all reported R agree
- * and verifies the final signature with the precomputed group key; only when that check fails
- * does it recompute R from the commitments and verify every share to name the culprit
- * ("optimistic aggregation"; the result is always a verified signature).
+ * Speed: a signer computes the group commitment with one multi-scalar multiplication over the
+ * public commitments and reports the R it computed with its share. The aggregator checks that
+ * all reported R agree and verifies the final signature with the precomputed group key; only
+ * when that check fails does it recompute R from the commitments and verify every share to name
+ * the culprit ("optimistic aggregation"; the result is always a verified signature).
  */
 import { sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
@@ -295,23 +294,16 @@ function computeBindingFactors(pub: FrostPublicKey, sorted: readonly NonceCommit
   return out;
 }
 
-/** R = Σ Dᵢ + ρᵢ·Eᵢ; `own` supplies one signer's part from its secret nonces (a fixed-base multiplication). */
-function groupCommitment(pub: FrostPublicKey, ctx: PackageContext, own?: SigningNonces): GroupPoint {
+/**
+ * R = Σ Dᵢ + ρᵢ·Eᵢ, every input public: one multi-scalar multiplication over the Eᵢ (its doublings
+ * shared), which costs less than a constant-time fixed-base multiplication for the signer's own
+ * part from its secret nonces plus a multiplication for the others.
+ */
+function groupCommitment(pub: FrostPublicKey, ctx: PackageContext): GroupPoint {
   const curve = pub.suite.curve;
-  const points: GroupPoint[] = [];
-  const scalars: bigint[] = [];
   let sum = curve.identity;
-  for (const c of ctx.sorted) {
-    const rho = ctx.bindingFactors.get(c.identifier)!;
-    if (own && c.identifier === own.commitment.identifier) {
-      sum = sum.add(curve.mulBase(own.hiding + rho * own.binding));
-    } else {
-      sum = sum.add(c.hiding);
-      points.push(c.binding);
-      scalars.push(rho);
-    }
-  }
-  const R = sum.add(curve.sumOfProducts(points, scalars));
+  for (const c of ctx.sorted) sum = sum.add(c.hiding);
+  const R = sum.add(curve.sumOfProducts(ctx.sorted.map((c) => c.binding), ctx.sorted.map((c) => ctx.bindingFactors.get(c.identifier)!)));
   if (R.is0()) blame('degenerate-nonce', ctx.ids.map(Number), 'group commitment is the identity');
   return R;
 }
@@ -326,7 +318,7 @@ export function signShare(key: FrostSigningKey, nonces: SigningNonces, pkg: Sign
   if (!mine.hiding.equals(nonces.commitment.hiding) || !mine.binding.equals(nonces.commitment.binding)) {
     throw new RangeError('signing package carries a different commitment for this signer');
   }
-  const R = groupCommitment(key, ctx, nonces);
+  const R = groupCommitment(key, ctx);
   const c = suite.challenge(evenR(suite, R), key.publicKey, pkg.message);
   const lambda = lagrangeAtZero(suite.curve, key.identifier, ctx.ids);
   const rho = ctx.bindingFactors.get(key.identifier)!;

@@ -118,7 +118,7 @@ describe('stored FROST nonces', () => {
         }),
       );
       expect(() => decodeSigningNonces(suite, Uint8Array.of(...bytes, 0))).toThrow(DecodeError);
-      expect(() => decodeSigningNonces(suite, Uint8Array.of(3, ...bytes.subarray(1)))).toThrow(/version 3/);
+      expect(() => decodeSigningNonces(suite, Uint8Array.of(4, ...bytes.subarray(1)))).toThrow(/version 4/);
     });
   }
 
@@ -191,10 +191,16 @@ describe('cofactor preimages of pooled commitments', () => {
           const bytes = encodeSignedCommitment(suite, signed);
           const decoded = decodeSignedCommitment(suite, bytes);
           expect(decoded.commitment.hiding.equals(nonces.commitment.hiding) && decoded.commitment.binding.equals(nonces.commitment.binding)).toBe(true);
-          // Re-encoded, a decoded commitment is the signed part alone; secp256k1 (no cofactor) publishes no preimages.
-          const preimageBytes = curve.cofactor > 1n ? 2 * curve.pointLength : 0;
-          expect(encodeSignedCommitment(suite, decoded)).toEqual(bytes.subarray(0, bytes.length - preimageBytes));
+          // Re-encoded, a decoded commitment is the signed part alone; the preimages travel affine.
+          const signedPart = encodeSignedCommitment(suite, decoded);
+          expect(signedPart).toEqual(bytes.subarray(0, bytes.length - 2 * curve.affineLength));
           expectSameNonces(nonces, decodeSigningNonces(suite, encodeSigningNonces(suite, nonces)));
+          // What older nodes wrote: compressed preimages on the wire, and version-2 records.
+          const compressed = Uint8Array.of(...signedPart, ...curve.encodePoint(nonces.preimages!.hiding), ...curve.encodePoint(nonces.preimages!.binding));
+          expect(decodeSignedCommitment(suite, compressed).commitment.binding.equals(nonces.commitment.binding)).toBe(true);
+          const v3 = encodeSigningNonces(suite, nonces);
+          const v2 = Uint8Array.of(2, ...v3.subarray(1, v3.length - 2 * curve.affineLength), ...curve.encodePoint(nonces.preimages!.hiding), ...curve.encodePoint(nonces.preimages!.binding));
+          expectSameNonces(nonces, decodeSigningNonces(suite, v2));
         }),
         { numRuns: 10 },
       );

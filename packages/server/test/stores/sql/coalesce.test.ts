@@ -21,17 +21,19 @@ function recorder(answer: (inputs: number[]) => number[] | Promise<number[]> = (
 }
 
 describe('Coalescer', () => {
-  it('runs a call at once when idle, and the calls made meanwhile as one batch after it', async () => {
+  it('runs the calls of one turn together as soon as the caller yields, and the calls made meanwhile as one batch after it', async () => {
     const r = recorder();
     const c = new Coalescer(r.flush, 100);
     r.hold();
-    const first = c.run(1);
-    const rest = [2, 3, 4].map((x) => c.run(x));
-    expect(r.batches).toEqual([[1]]);
+    const first = [1, 2].map((x) => c.run(x));
+    expect(r.batches).toEqual([]);
+    await Promise.resolve();
+    expect(r.batches).toEqual([[1, 2]]);
+    const rest = [3, 4, 5].map((x) => c.run(x));
     r.release();
-    expect(await first).toBe(10);
-    expect(await Promise.all(rest)).toEqual([20, 30, 40]);
-    expect(r.batches).toEqual([[1], [2, 3, 4]]);
+    expect(await Promise.all(first)).toEqual([10, 20]);
+    expect(await Promise.all(rest)).toEqual([30, 40, 50]);
+    expect(r.batches).toEqual([[1, 2], [3, 4, 5]]);
   });
 
   it('splits a long queue into batches of at most maxBatch', async () => {
@@ -41,7 +43,7 @@ describe('Coalescer', () => {
     const all = [1, 2, 3, 4, 5, 6].map((x) => c.run(x));
     r.release();
     expect(await Promise.all(all)).toEqual([10, 20, 30, 40, 50, 60]);
-    expect(r.batches).toEqual([[1], [2, 3], [4, 5], [6]]);
+    expect(r.batches).toEqual([[1, 2], [3, 4], [5, 6]]);
   });
 
   it('a failed batch fails its own calls only; the next batch runs', async () => {
@@ -53,7 +55,7 @@ describe('Coalescer', () => {
     r.hold();
     const calls = [1, 2, 3, 4].map((x) => c.run(x).then((v) => v, (e: Error) => e.message));
     r.release();
-    expect(await Promise.all(calls)).toEqual([1, 'statement failed', 'statement failed', 4]);
+    expect(await Promise.all(calls)).toEqual(['statement failed', 'statement failed', 3, 4]);
   });
 
   it('a flush with a result count other than its inputs fails them all', async () => {
