@@ -10,7 +10,10 @@ import {
   type Rng,
   type SimulationResult,
   frostSigningKey,
+  xOnly,
 } from '../../../src/index.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { schnorr, secp256k1_FROST } from '@noble/curves/secp256k1.js';
 import { runDkg, session } from '../../helpers.js';
 
 export const SUITES: FrostSuiteName[] = ['ed25519', 'secp256k1', 'secp256k1-tr'];
@@ -56,4 +59,12 @@ export function expectEveryHonestAbort(result: SimulationResult<AggregateResult>
     expect(abort!.culprits.some((x) => honest.includes(x))).toBe(false);
   }
   expect(honest.some((id) => result.outputs.has(id))).toBe(false);
+}
+
+/** Whether @noble/curves accepts `sig` over the fixtures' message under `key`, as this suite's signature. */
+export function verifiesWithNoble(name: FrostSuiteName, key: Parameters<typeof xOnly>[0], sig: Uint8Array): boolean {
+  const { curve } = FROST_SUITES[name];
+  if (name === 'ed25519') return ed25519.verify(sig, message, curve.encodePoint(key));
+  if (name === 'secp256k1-tr') return schnorr.verify(sig, message, xOnly(key));
+  return secp256k1_FROST.verify(sig, message, curve.encodePoint(key));
 }

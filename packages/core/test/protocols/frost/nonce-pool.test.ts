@@ -9,13 +9,11 @@ import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { schnorr, secp256k1_FROST } from '@noble/curves/secp256k1.js';
 import {
   CommitmentBook,
   DecodeError,
   FROST_SUITES,
   FrostSign,
-  type FrostSuiteName,
   POOL_EPOCH_LENGTH,
   type SigningNonces,
   commit,
@@ -31,17 +29,9 @@ import {
   signCommitment,
   signingNonces,
   simulate,
-  xOnly,
 } from '../../../src/index.js';
 import { session } from '../../helpers.js';
-import { SUITES, committee, message } from './fixtures.js';
-
-function verifiesWithNoble(name: FrostSuiteName, key: Parameters<typeof xOnly>[0], sig: Uint8Array): boolean {
-  const { curve } = FROST_SUITES[name];
-  if (name === 'ed25519') return ed25519.verify(sig, message, curve.encodePoint(key));
-  if (name === 'secp256k1-tr') return schnorr.verify(sig, message, xOnly(key));
-  return secp256k1_FROST.verify(sig, message, curve.encodePoint(key));
-}
+import { SUITES, committee, message, verifiesWithNoble } from './fixtures.js';
 
 function expectSameNonces(a: SigningNonces, b: SigningNonces): void {
   expect(b.hiding).toBe(a.hiding);

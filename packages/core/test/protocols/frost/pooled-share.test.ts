@@ -7,9 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { schnorr, secp256k1_FROST } from '@noble/curves/secp256k1.js';
 import {
-  FROST_SUITES,
   type FrostSuiteName,
   POOL_EPOCH_LENGTH,
   ProtocolAbort,
@@ -24,16 +22,8 @@ import {
   seededRng,
   signCommitment,
   signPooledShare,
-  xOnly,
 } from '../../../src/index.js';
-import { SUITES, committee, message } from './fixtures.js';
-
-function verifiesWithNoble(name: FrostSuiteName, key: Parameters<typeof xOnly>[0], sig: Uint8Array): boolean {
-  const { curve } = FROST_SUITES[name];
-  if (name === 'ed25519') return ed25519.verify(sig, message, curve.encodePoint(key));
-  if (name === 'secp256k1-tr') return schnorr.verify(sig, message, xOnly(key));
-  return secp256k1_FROST.verify(sig, message, curve.encodePoint(key));
-}
+import { SUITES, committee, message, verifiesWithNoble } from './fixtures.js';
 
 function abortOf(fn: () => unknown): ProtocolAbort {
   try {
