@@ -27,7 +27,7 @@ import {
 } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
 import type { RequestResult, ShareItem } from '../session/request.js';
-import { Coalescer } from '../stores/sql/coalesce.js';
+import { Coalescer } from '../coalescer.js';
 import { type Dispatcher, failureOf } from './dispatch.js';
 import { frostSuiteOf, openPublicPackage } from '../session/schemes.js';
 import type { KeyRecord } from '../stores/types.js';

@@ -14,7 +14,8 @@ import type {
 } from '../types.js';
 import { checkDate, checkInteger, checkName, checkOneOf, checkOptionalString, KEY_STATUSES, SCHEMES, SIGNATURE_STATUSES } from '../validate.js';
 import type { SqlClient } from './client.js';
-import { Coalescer, MAX_COALESCED, distinct, firstClaims, valueRows } from './coalesce.js';
+import { Coalescer } from '../../coalescer.js';
+import { MAX_COALESCED, distinct, firstClaims, valueRows } from './coalesce.js';
 
 /** Committees are 1 ≤ t ≤ n ≤ 255 (DESIGN §4, DKG). */
 const MAX_PARTIES = 255;

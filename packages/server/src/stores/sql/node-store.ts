@@ -12,7 +12,8 @@ import type {
 } from '../types.js';
 import { checkBytes, checkDate, checkKind, checkName } from '../validate.js';
 import type { SqlClient } from './client.js';
-import { Coalescer, MAX_COALESCED, distinct, firstClaims, valueRows } from './coalesce.js';
+import { Coalescer } from '../../coalescer.js';
+import { MAX_COALESCED, distinct, firstClaims, valueRows } from './coalesce.js';
 
 interface RecordRow {
   kind: RecordKind;

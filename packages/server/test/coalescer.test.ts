@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Coalescer } from '../../../src/stores/sql/coalesce.js';
+import { Coalescer } from '../src/coalescer.js';
 
 /** A flush that records its batches and answers after the test lets it. */
 function recorder(answer: (inputs: number[]) => number[] | Promise<number[]> = (xs) => xs.map((x) => x * 10)) {
