@@ -33,6 +33,8 @@ const ACTIVE_KEY_CACHE_MS = 1_000;
 
 /** How often refreshes with an unrecorded outcome are looked into besides when a node connects. */
 const RECONCILE_EVERY_MS = 30_000;
+/** How long before a key whose public package could not be learned is asked again. */
+const PACKAGE_RETRY_MS = 60_000;
 const HEX = /^[0-9a-f]+$/;
 
 export class KeyService {
@@ -84,6 +86,33 @@ export class KeyService {
     // A bound on what keys signed with once and never again leave behind.
     if (this.active.size > 10_000) this.active.clear();
     return key;
+  }
+
+  /** When each key's public package was last asked for, so that a key whose members disagree is not asked at every signature. */
+  private readonly packageAsked = new Map<string, number>();
+
+  /**
+   * Learns the public package of an active key that has none (made before packages were kept, or
+   * refreshed through `reconcile`): every committee member must be online and report the key's
+   * current version with the same package, as at keygen. At most once a minute per key; failures
+   * only leave the key on the node-side protocol.
+   */
+  async learnPublicPackage(key: KeyRecord): Promise<void> {
+    const asked = this.packageAsked.get(key.id);
+    if (key.status !== 'active' || key.publicPackage || key.publicKey === null || (asked !== undefined && Date.now() - asked < PACKAGE_RETRY_MS)) return;
+    if (this.packageAsked.size > 10_000) this.packageAsked.clear();
+    this.packageAsked.set(key.id, Date.now());
+    if (!key.parties.every((p) => this.hub.isOnline(p))) return;
+    try {
+      // A fresh run id: no node is running it; only the versions and the package matter here.
+      const answers = successes(await this.dispatcher.runAll(key.parties, { kind: 'key-status', keyId: key.id, run: newSession() }, this.timeouts.keygenMs));
+      const current = answers.filter(([, s]) => Array.isArray(s.versions) && s.versions.at(-1) === key.version);
+      const publicPackage = agreedPublicPackage({ ...key, publicKey: key.publicKey }, current.length === key.parties.length ? current.map(([, s]) => s.publicPackage) : []);
+      if (!publicPackage) return;
+      if (await this.keys.update(key.id, { status: 'active', version: key.version }, { publicPackage })) this.active.delete(key.id);
+    } catch (e) {
+      this.logger.warn('public package not learned', { key: key.id, reason: (e as Error).message });
+    }
   }
 
   list(opts: { limit?: number; after?: string } = {}): Promise<KeyRecord[]> {

@@ -176,6 +176,8 @@ export class SigningService {
       // Pooled FROST of a key whose verifying shares are known: the nodes send shares, aggregated here.
       const commitments = pooled && 'commitments' in pooled ? pooled.commitments : undefined;
       const aggregating = commitments ? this.aggregator.publicKey(key) : undefined;
+      // A FROST key without a public package signs through the node-side protocol meanwhile.
+      if (commitments && !aggregating) void this.keys.learnPublicPackage(key);
       try {
         const body = {
           kind: 'sign',

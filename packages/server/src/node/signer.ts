@@ -238,8 +238,8 @@ export class SignerNode {
   }
 
   /**
-   * Public facts about a key here: share and pending versions, the dealing behind the latest
-   * share, and whether the run `r.run` is still in progress on this node.
+   * Public facts about a key here: share and pending versions, the latest share's public key,
+   * public package and dealing, and whether the run `r.run` is still in progress on this node.
    */
   private async keyStatus(r: Extract<SessionRequest, { kind: 'key-status' }>): Promise<Record<string, unknown>> {
     const versions = await this.cfg.vault.keyVersions(r.keyId);
@@ -251,7 +251,7 @@ export class SignerNode {
       versions,
       pending,
       running: this.live.has(r.run),
-      ...(held ? { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)) } : {}),
+      ...(held ? { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)), publicPackage: reportPublicPackage(held.share) } : {}),
       ...(dealing ? { dealing: { version: latest, protocol: dealing.protocol, session: bytesToHex(dealing.session), certificate: bytesToHex(dealing.certificate) } } : {}),
     };
   }

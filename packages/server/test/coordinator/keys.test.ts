@@ -10,6 +10,7 @@ import type { Dispatcher } from '../../src/coordinator/dispatch.js';
 import type { NodeHub } from '../../src/coordinator/node-hub.js';
 import type { RequestResult } from '../../src/session/request.js';
 import { MemorySessionStore, openMetadataStore, type KeyRecord } from '../../src/index.js';
+import { encodePublicKey, reportPublicPackage } from '../../src/session/schemes.js';
 
 const SESSION = 'ab'.repeat(32);
 const now = new Date();
@@ -43,9 +44,9 @@ const recorded = dealing(SESSION);
 const otherRun = dealing('ef'.repeat(32));
 
 /** A key service over a real metadata store whose committee answers `status` for each node (absent: no answer). */
-async function service(status: (node: number) => Record<string, unknown> | undefined) {
+async function service(status: (node: number) => Record<string, unknown> | undefined, record: KeyRecord = key) {
   const metadata = await openMetadataStore();
-  await metadata.keys.insert(key);
+  await metadata.keys.insert(record);
   const asked: string[] = [];
   const completed: number[] = [];
   const dispatcher = {
@@ -118,4 +119,37 @@ describe('KeyService.reconcile', () => {
       expect(await metadata.keys.get('k')).toMatchObject({ version: 1, certificate: 'ee', refreshSession: SESSION });
     });
   }
+});
+
+describe('KeyService.learnPublicPackage', () => {
+  // A key made before public packages were kept: its members' shares from a real DKG.
+  const parties = [1, 2, 3].map((self) =>
+    createDkg({ sessions: new MemorySessionRegistry(), curve: 'ed25519', session: new Uint8Array(32).fill(9), self, parties: [1, 2, 3], threshold: 2, identity: identities.get(self)!, rng }),
+  );
+  const outputs = simulate(parties, rng).outputs;
+  const share = (n: number) => outputs.get(n)!.share!;
+  const old: KeyRecord = { ...key, publicKey: bytesToHex(encodePublicKey('eddsa-ed25519', share(1).publicKey)), refreshSession: null, publicPackage: null };
+  const status = (n: number) => ({ versions: [1], pending: [], publicKey: old.publicKey, publicPackage: reportPublicPackage(share(n)) });
+
+  it('learns the package when every member reports it alike for the current version, and asks at most once a minute', async () => {
+    const { keys, metadata, asked } = await service(status, old);
+    await keys.learnPublicPackage(old);
+    expect((await metadata.keys.get('k'))!.publicPackage).toEqual(reportPublicPackage(share(1)));
+    await keys.learnPublicPackage(old);
+    expect(asked).toEqual(['key-status']);
+  });
+
+  it('learns nothing when a member reports another package, another version, or does not answer', async () => {
+    const other = reportPublicPackage(share(2));
+    const forged = { ...other, verifyingShares: [other.verifyingShares[1]!, other.verifyingShares[0]!, other.verifyingShares[2]!] };
+    for (const answer of [
+      (n: number) => (n === 3 ? { ...status(n), publicPackage: forged } : status(n)),
+      (n: number) => (n === 2 ? { ...status(n), versions: [1, 2] } : status(n)),
+      (n: number) => (n === 1 ? undefined : status(n)),
+    ]) {
+      const { keys, metadata } = await service(answer, old);
+      await keys.learnPublicPackage(old);
+      expect((await metadata.keys.get('k'))!.publicPackage).toBeNull();
+    }
+  });
 });
