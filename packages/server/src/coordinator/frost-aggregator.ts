@@ -28,7 +28,7 @@ import {
 import { ApiError } from '../errors.js';
 import type { RequestResult, ShareItem } from '../session/request.js';
 import { Coalescer } from '../coalescer.js';
-import { type Dispatcher, failureOf } from './dispatch.js';
+import { type Dispatcher, failureOf, failures } from './dispatch.js';
 import { frostSuiteOf, openPublicPackage } from '../session/schemes.js';
 import type { KeyRecord } from '../stores/types.js';
 
@@ -156,7 +156,7 @@ export class ShareBatches {
 
   private async sendSlice(body: SharesBody, items: ShareItem[]): Promise<ItemOutcome[]> {
     const results = await this.dispatcher.runAll(body.signers, { ...body, items }, this.timeoutMs);
-    const failed = results.filter((r): r is [number, Extract<RequestResult, { ok: false }>] => !r[1].ok);
+    const failed = failures(results);
     // A node that failed the whole request (offline, timed out, refused it) fails every item.
     if (failed.length) return items.map(() => ({ ok: false, error: failureOf(failed) }));
     return items.map((_, i) => {

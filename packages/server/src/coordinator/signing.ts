@@ -60,11 +60,12 @@ export class SigningService {
     private readonly timeoutMs = 60_000,
     /** Absent: every signature takes the unpooled path. */
     private readonly pools?: Pools,
-    private readonly aggregator = new FrostAggregator(),
   ) {
     this.shareBatches = new ShareBatches(dispatcher, timeoutMs);
   }
 
+  private readonly aggregator = new FrostAggregator();
+  /** Pooled FROST signatures of one key and quorum, gathered into shared node requests. */
   private readonly shareBatches: ShareBatches;
 
   /** Checks the input against the key's scheme before anything is recorded. */
@@ -179,19 +180,20 @@ export class SigningService {
       // A FROST key without a public package signs through the node-side protocol meanwhile.
       if (commitments && !aggregating) void this.keys.learnPublicPackage(key);
       try {
-        const body = {
-          kind: 'sign',
-          keyId: key.id,
-          version: key.version,
-          signers,
-          ...(input.message !== undefined ? { message: input.message } : {}),
-          ...(input.hash ? { hash: input.hash } : {}),
-          ...(input.digest ? { digest: input.digest } : {}),
-          ...pooled,
-        } as const;
-        const outputs = await times.measure('nodes', () =>
-          aggregating ? this.shareBatches.run(key, signers, { id, message: input.message!, commitments: commitments! }) : this.dispatcher.run(signers, body, this.timeoutMs, id),
-        );
+        const outputs = await times.measure('nodes', () => {
+          if (aggregating) return this.shareBatches.run(key, signers, { id, message: input.message!, commitments: commitments! });
+          const body = {
+            kind: 'sign',
+            keyId: key.id,
+            version: key.version,
+            signers,
+            ...(input.message !== undefined ? { message: input.message } : {}),
+            ...(input.hash ? { hash: input.hash } : {}),
+            ...(input.digest ? { digest: input.digest } : {}),
+            ...pooled,
+          } as const;
+          return this.dispatcher.run(signers, body, this.timeoutMs, id);
+        });
         addNodeTimes(times, outputs);
         const verifying = performance.now();
         const signatures = aggregating
