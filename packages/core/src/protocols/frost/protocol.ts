@@ -98,13 +98,7 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
     ];
     super(`frost-sign/${cfg.key.suite.name}`, cfg.session, Number(cfg.key.identifier), rounds, cfg.sessions);
     this.cfg = cfg;
-    this.signers = partySet(cfg.signers, 'signers');
-    if (!this.signers.includes(this.self)) throw new RangeError('this party is not a signer');
-    if (this.signers.length < cfg.key.threshold) throw new RangeError('fewer signers than the threshold');
-    for (const s of this.signers) {
-      if (!cfg.key.verifyingShares.has(BigInt(s))) throw new RangeError(`signer ${s} is not in the committee`);
-      if (!cfg.identity.publicKeys.has(s)) throw new RangeError(`signer ${s} has no identity key`);
-    }
+    this.signers = signingSet(cfg.key, cfg.identity, cfg.signers);
     if (cfg.pooled) {
       for (const sc of cfg.pooled.commitments) this.pooledBySigner.set(Number(sc.commitment.identifier), sc);
       if (this.signers.some((s) => !this.pooledBySigner.has(s)) || this.pooledBySigner.size !== this.signers.length) {
@@ -315,6 +309,18 @@ export class FrostSign extends RoundBasedProtocol<AggregateResult> {
   }
 }
 
+/** The signing set, ascending: this party among at least the threshold of committee members with identity keys. */
+function signingSet(key: FrostSigningKey, identity: PartyIdentity, signers: readonly number[]): number[] {
+  const set = partySet(signers, 'signers');
+  if (!set.includes(Number(key.identifier))) throw new RangeError('this party is not a signer');
+  if (set.length < key.threshold) throw new RangeError('fewer signers than the threshold');
+  for (const s of set) {
+    if (!key.verifyingShares.has(BigInt(s))) throw new RangeError(`signer ${s} is not in the committee`);
+    if (!identity.publicKeys.has(s)) throw new RangeError(`signer ${s} has no identity key`);
+  }
+  return set;
+}
+
 /**
  * Pooled commitments come through the coordinator. One whose signature does not verify was not
  * made by its owner, so it is the coordinator's doing and no signer is named; a validly signed
@@ -347,16 +353,10 @@ export function signPooledShare(cfg: {
   pooled: NonNullable<FrostSignConfig['pooled']>;
 }): SignatureShare {
   const { key, pooled } = cfg;
-  const signers = partySet(cfg.signers, 'signers');
+  const signers = signingSet(key, cfg.identity, cfg.signers);
   const self = Number(key.identifier);
-  if (!signers.includes(self)) throw new RangeError('this party is not a signer');
-  if (signers.length < key.threshold) throw new RangeError('fewer signers than the threshold');
   if (pooled.commitments.length !== signers.length || pooled.commitments.some((sc, i) => sc.commitment.identifier !== BigInt(signers[i]!))) {
     throw new RangeError('pooled commitments do not match the signing set');
-  }
-  for (const s of signers) {
-    if (!key.verifyingShares.has(BigInt(s))) throw new RangeError(`signer ${s} is not in the committee`);
-    if (!cfg.identity.publicKeys.has(s)) throw new RangeError(`signer ${s} has no identity key`);
   }
   for (const sc of pooled.commitments) if (Number(sc.commitment.identifier) !== self) checkPooledCommitment(cfg.identity, key, sc);
   return signShare(key, pooled.nonces, { message: cfg.message, commitments: pooled.commitments.map((sc) => sc.commitment) });
