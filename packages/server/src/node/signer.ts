@@ -57,7 +57,7 @@ import {
 } from '@mpc-wallet/core';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { NodeStore } from '../stores/types.js';
+import type { NodeStore, PublicPackage } from '../stores/types.js';
 import { RequestRefused, type RequestResult, type SessionRequest, type ShareItem, openRequest } from '../session/request.js';
 import { SessionAborted, SessionTimeout, type ProtocolTransport, runProtocol } from '../session/runner.js';
 import { curveOf, encodePublicKey, frostSuiteOf, reportPublicPackage, signedDigest } from '../session/schemes.js';
@@ -89,7 +89,6 @@ export interface SignerNodeConfig {
   logger?: Logger;
   now?: () => number;
 }
-
 
 /** The request being handled: its cancellation signal and stage times, for every protocol it runs. */
 const requestContext = new AsyncLocalStorage<{ signal: AbortSignal | undefined; times: StageTimes }>();
@@ -228,13 +227,13 @@ export class SignerNode {
   /** Finishes a dealing from a relayed certificate, checked against this node's own confirmation. */
   private async complete(r: Extract<SessionRequest, { kind: 'complete' }>): Promise<Record<string, unknown>> {
     const held = await this.cfg.vault.getKey(r.keyId, r.version);
-    if (held) return { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)), version: r.version, publicPackage: reportPublicPackage(held.share) };
+    if (held) return { ...publicFacts(held.scheme, held.share), version: r.version };
     const pending = await this.cfg.vault.getPending(r.keyId, r.version);
     if (!pending) throw new RequestRefused('REQUEST_NOT_ALLOWED', `no pending share of key ${r.keyId} at version ${r.version}`);
     const confirmed = openDealingCertificate(this.cfg.identity, { protocol: pending.protocol, session: pending.session, receivers: pending.share.parties }, hexToBytes(r.certificate));
     if (!confirmed || !equalBytes(confirmed, pending.confirmation)) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'the certificate does not confirm this node\'s pending share');
     await this.promote(r.keyId, r.version, { scheme: pending.scheme, share: pending.share, dealing: { protocol: pending.protocol, session: pending.session, certificate: hexToBytes(r.certificate) } });
-    return { publicKey: bytesToHex(encodePublicKey(pending.scheme, pending.share.publicKey)), version: r.version, publicPackage: reportPublicPackage(pending.share) };
+    return { ...publicFacts(pending.scheme, pending.share), version: r.version };
   }
 
   /**
@@ -251,7 +250,7 @@ export class SignerNode {
       versions,
       pending,
       running: this.live.has(r.run),
-      ...(held ? { publicKey: bytesToHex(encodePublicKey(held.scheme, held.share.publicKey)), publicPackage: reportPublicPackage(held.share) } : {}),
+      ...(held ? publicFacts(held.scheme, held.share) : {}),
       ...(dealing ? { dealing: { version: latest, protocol: dealing.protocol, session: bytesToHex(dealing.session), certificate: bytesToHex(dealing.certificate) } } : {}),
     };
   }
@@ -276,7 +275,7 @@ export class SignerNode {
       rng: this.cfg.rng,
     });
     const { share, certificate } = await this.deal(dealing, r.parties, r.keyId, r.scheme, 1);
-    return { publicKey: bytesToHex(encodePublicKey(r.scheme, share.publicKey)), version: 1, certificate: bytesToHex(certificate), publicPackage: reportPublicPackage(share) };
+    return { ...publicFacts(r.scheme, share), version: 1, certificate: bytesToHex(certificate) };
   }
 
   private async loadKey(keyId: string, version: number): Promise<StoredKey> {
@@ -291,7 +290,7 @@ export class SignerNode {
     const dealing = createRefresh({ share: key.share, session: hexToBytes(r.session), identity: this.cfg.identity, sessions: this.sessions, rng: this.cfg.rng });
     // Every receiver confirmed holding its new share once this returns: the old one is gone then.
     const { share, certificate } = await this.deal(dealing, r.parties, r.keyId, key.scheme, r.version + 1);
-    return { publicKey: bytesToHex(encodePublicKey(key.scheme, share.publicKey)), version: r.version + 1, certificate: bytesToHex(certificate), publicPackage: reportPublicPackage(share) };
+    return { ...publicFacts(key.scheme, share), version: r.version + 1, certificate: bytesToHex(certificate) };
   }
 
   private async aux(r: Extract<SessionRequest, { kind: 'aux' }>): Promise<Record<string, unknown>> {
@@ -496,6 +495,11 @@ export class SignerNode {
     });
     return this.run(presign, r.signers);
   }
+}
+
+/** What a node tells of a key share it holds: the public key as the scheme encodes it, and the public package. */
+function publicFacts(scheme: StoredKey['scheme'], share: KeyShare): { publicKey: string; publicPackage: PublicPackage } {
+  return { publicKey: bytesToHex(encodePublicKey(scheme, share.publicKey)), publicPackage: reportPublicPackage(share) };
 }
 
 /** A failure as the coordinator sees it: a code, a message without secrets, and whom it names. */
