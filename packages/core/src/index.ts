@@ -15,6 +15,7 @@ export * from './protocols/key-share.js';
 export * from './protocols/dkg/index.js';
 export * from './protocols/reshare/index.js';
 export * from './protocols/frost/index.js';
+export * from './protocols/derivation/index.js';
 export * from './noise/index.js';
 export * from './bigint/index.js';
 // math/curve re-exports the bigint layer's `mod`; name one source so the two stars do not clash.

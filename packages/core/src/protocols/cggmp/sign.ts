@@ -11,11 +11,17 @@
  * presigning began (PresignConfig.boundDigest), when R did not exist yet.
  *
  * Each share is signed with its sender's identity key together with a digest of (R, message
- * digest, signer set): signers given different messages abort with 'sign-disagreement' and blame
- * nobody, and a complaint about a bad share carries the signed share, so every peer repeats the check.
+ * digest, signer set, tweak): signers given different messages abort with 'sign-disagreement' and
+ * blame nobody, and a complaint about a bad share carries the signed share, so every peer repeats
+ * the check.
+ *
+ * A derived key (non-hardened derivation: child secret x + t for a public tweak t) signs with the
+ * parent's presignatures: χ = k·x becomes k·(x + t) = χ + t·k, so each signer sends
+ * σᵢ = kᵢ·m + r·(χᵢ + t·kᵢ), checked as σⱼ·Γ = m·Δⱼ + r·(Sⱼ + t·Δⱼ), and the signature verifies
+ * under X + t·G.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { concatBytes, equalBytes, utf8 } from '../../bytes.js';
 import { Reader, Writer } from '../../engine/codec.js';
@@ -40,6 +46,8 @@ export const ECDSA_MESSAGE_HASHES = {
   sha256d: (message: Uint8Array) => sha256(sha256(message)),
   /** Ethereum's Keccak-256 (not SHA3-256). */
   keccak256: (message: Uint8Array) => keccak_256(message),
+  /** The XRP Ledger's SHA-512Half: the first 32 bytes of SHA-512. */
+  sha512half: (message: Uint8Array) => sha512(message).subarray(0, 32),
 } as const satisfies Record<string, (message: Uint8Array) => Uint8Array>;
 
 export type EcdsaMessageHash = keyof typeof ECDSA_MESSAGE_HASHES;
@@ -69,6 +77,8 @@ interface SignCommon {
   identity: PartyIdentity;
   /** This party's used-session registry; the instance refuses to start under a used id. */
   sessions: SessionRegistry;
+  /** Derivation tweak (DerivedKey.tweak): sign for the presignature's key + tweak·G. Absent: 0. */
+  tweak?: bigint;
 }
 
 export interface EcdsaSignConfig extends SignCommon {
@@ -108,6 +118,9 @@ abstract class EcdsaSigning extends RoundBasedProtocol<EcdsaSignature> {
   private readonly digest: Uint8Array;
   private readonly m: bigint;
   private readonly r: bigint;
+  private readonly tweak: bigint;
+  /** The key the signature verifies under: the presignature's, moved by the tweak. */
+  private readonly publicKey: GroupPoint;
   /** What every share binds: signers that disagree on it have been asked different things. */
   private readonly binding: Uint8Array;
   private sigma = 0n;
@@ -127,7 +140,11 @@ abstract class EcdsaSigning extends RoundBasedProtocol<EcdsaSignature> {
     this.m = mod(bytesToNumberBE(digest), q);
     this.r = mod(pub.R.toAffine().x, q);
     if (this.r === 0n) throw new RangeError('degenerate presignature');
-    this.binding = signingBinding(pub.R, this.digest, pub.signers);
+    const tweak = cfg.tweak ?? 0n;
+    if (typeof tweak !== 'bigint' || tweak < 0n || tweak >= q) throw new RangeError('the tweak must be a scalar below the group order');
+    this.tweak = tweak;
+    this.publicKey = tweak === 0n ? pub.publicKey : pub.publicKey.add(curve.mulBasePublic(tweak));
+    this.binding = signingBinding(pub.R, this.digest, pub.signers, tweak);
   }
 
   protected isParticipant(id: number): boolean {
@@ -145,7 +162,7 @@ abstract class EcdsaSigning extends RoundBasedProtocol<EcdsaSignature> {
   protected onStart(): RoundResult<EcdsaSignature> {
     // take() makes the presignature unusable for any other message, whatever happens next.
     const { k, chi } = this.presignature.take();
-    this.sigma = mod(k * this.m + this.r * chi, q);
+    this.sigma = mod(k * this.m + this.r * mod(chi + this.tweak * k, q), q);
     const payload = new Writer().bytes(this.binding).scalar(curve, this.sigma).finish();
     return { outgoing: [{ to: null, payload: signBroadcast(this.identity.secretKey, this.slot(this.self), payload) }] };
   }
@@ -164,11 +181,13 @@ abstract class EcdsaSigning extends RoundBasedProtocol<EcdsaSignature> {
     if (!equalBytes(binding, this.binding)) blame('sign-disagreement', [], `party ${j} signs another message or with another presignature`);
   }
 
-  /** σⱼ·Γ = m·Δⱼ + r·Sⱼ: whether j's share is the one its presignature values commit to. */
+  /** σⱼ·Γ = m·Δⱼ + r·(Sⱼ + t·Δⱼ): whether j's share is the one its presignature values commit to. */
   private shareIsValid(j: number, sigma: bigint): boolean {
     const pub = this.presignature.pub;
     const lhs = mulSigned(curve, pub.Gamma, sigma);
-    const rhs = mulSigned(curve, pub.Delta.get(j)!, this.m).add(mulSigned(curve, pub.S.get(j)!, this.r));
+    const Delta = pub.Delta.get(j)!;
+    const S = this.tweak === 0n ? pub.S.get(j)! : pub.S.get(j)!.add(mulSigned(curve, Delta, this.tweak));
+    const rhs = mulSigned(curve, Delta, this.m).add(mulSigned(curve, S, this.r));
     return lhs.equals(rhs);
   }
 
@@ -183,7 +202,8 @@ abstract class EcdsaSigning extends RoundBasedProtocol<EcdsaSignature> {
     let s = [...shares.values()].reduce((acc, v) => mod(acc + v, q), 0n);
     // ECDSA verification in the form this protocol makes cheap: with R = k⁻¹·G known,
     // (r, s) is valid iff s·R = m·G + r·X (the group key carries a precomputed table).
-    const ok = s !== 0n && pub.R.multiplyUnsafe(s).equals(curve.mulBasePublic(this.m).add(multiplyKey(pub.publicKey, this.r)));
+    const rX = this.tweak === 0n ? multiplyKey(pub.publicKey, this.r) : this.publicKey.multiplyUnsafe(this.r);
+    const ok = s !== 0n && pub.R.multiplyUnsafe(s).equals(curve.mulBasePublic(this.m).add(rX));
     if (!ok) {
       const culprits = this.sendersOf().filter((j) => !this.shareIsValid(j, shares.get(j)!));
       const evidence = encodeShareEvidence(new Map(culprits.map((j) => [j, inbox.broadcast.get(j)!] as const)));
@@ -229,10 +249,12 @@ abstract class EcdsaSigning extends RoundBasedProtocol<EcdsaSignature> {
   }
 }
 
-/** The digest of (R, message digest, signer set) that each signature share binds. */
-function signingBinding(R: GroupPoint, digest: Uint8Array, signers: readonly number[]): Uint8Array {
+/** The digest of (R, message digest, signer set, tweak) that each signature share binds. */
+function signingBinding(R: GroupPoint, digest: Uint8Array, signers: readonly number[], tweak: bigint): Uint8Array {
   const w = new Writer().bytes(utf8('mpc-wallet/v1/cggmp-sign')).point(curve, R).bytes(digest).u16(signers.length);
   for (const j of signers) w.u16(j);
+  // An untweaked binding stays as before, so shares made by older signers still agree.
+  if (tweak !== 0n) w.scalar(curve, tweak);
   return sha256(w.finish());
 }
 

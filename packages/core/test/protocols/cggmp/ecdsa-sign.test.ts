@@ -7,7 +7,7 @@ import { MemorySessionRegistry } from '../../../src/engine/protocol.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { recoverAddress, serializeSignature, toHex } from 'viem';
 import { publicKeyToAddress } from 'viem/accounts';
@@ -24,6 +24,7 @@ import { SECP256K1, invert, mod } from '../../../src/math/curve.js';
 import { bytesToHex, concatBytes, utf8 } from '../../../src/bytes.js';
 import { type Committee, resign } from '../../helpers.js';
 import { ecdsaCommittee } from './ecdsa-setup.js';
+import { deriveKey, derivationRoot } from '../../../src/protocols/derivation/index.js';
 
 const q = SECP256K1.order;
 const message = utf8('transfer 1 ETH to 0x00000000000000000000000000000000000000aa');
@@ -61,10 +62,13 @@ function presignOk(signers: number[], seed: string, boundDigest?: Uint8Array): P
 
 const identity = (p: Presignature) => committee.identities.get(p.self)!;
 
-function signMessage(presigs: Presignature[], seed: string, msg: (self: number) => Uint8Array, hash: EcdsaMessageHash, faults: SimulatorFaults = {}) {
+function signMessage(presigs: Presignature[], seed: string, msg: (self: number) => Uint8Array, hash: EcdsaMessageHash, faults: SimulatorFaults = {}, tweak: (self: number) => bigint = () => 0n) {
   const session = utf8(`sign-${seed}`);
   return simulate(
-    presigs.map((presignature) => new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature, message: msg(presignature.self), hash, session, identity: identity(presignature) })),
+    presigs.map(
+      (presignature) =>
+        new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature, message: msg(presignature.self), hash, session, identity: identity(presignature), tweak: tweak(presignature.self) }),
+    ),
     seededRng(seed),
     faults,
   );
@@ -121,8 +125,8 @@ describe('CGGMP signing entry points', () => {
   });
 
   it('honest signing with each named hash verifies with noble; keccak256 recovers the address with viem', async () => {
-    const expected: Record<EcdsaMessageHash, Uint8Array> = { sha256: sha256(message), sha256d: sha256(sha256(message)), keccak256: keccak_256(message) };
-    for (const hash of ['sha256', 'sha256d', 'keccak256'] as const) {
+    const expected: Record<EcdsaMessageHash, Uint8Array> = { sha256: sha256(message), sha256d: sha256(sha256(message)), keccak256: keccak_256(message), sha512half: sha512(message).subarray(0, 32) };
+    for (const hash of ['sha256', 'sha256d', 'keccak256', 'sha512half'] as const) {
       const run = signMessage(presignOk([1, 2], `hash-${hash}`), `hash-${hash}`, () => message, hash);
       expect(run.aborts.size).toBe(0);
       const sig = run.outputs.get(2)!;
@@ -181,6 +185,53 @@ describe('CGGMP signing entry points', () => {
         expect([...run.aborts.get(id)!.culprits], `${name}, party ${id}`).toEqual([]);
       }
     }
+  });
+});
+
+describe('CGGMP signing for a derived key (BIP32 tweak) with the parent\'s presignatures', () => {
+  const child = () => deriveKey(derivationRoot('secp256k1', committee.shares.get(1)!.publicKey, new Uint8Array(32).fill(9)), 'm/0/7');
+
+  it('signs for the child key; noble verifies under the child key and not under the parent', () => {
+    const key = child();
+    const run = signMessage(presignOk([1, 3], 'derived'), 'derived', () => message, 'sha256d', {}, () => key.tweak);
+    expect(run.aborts.size).toBe(0);
+    const sig = run.outputs.get(3)!;
+    expect(bytesToHex(run.outputs.get(1)!.compact)).toBe(bytesToHex(sig.compact));
+    const digest = sha256(sha256(message));
+    expect(secp256k1.verify(sig.compact, digest, SECP256K1.encodePoint(key.publicKey), { prehash: false, lowS: true })).toBe(true);
+    expect(verifies(sig, digest)).toBe(false);
+  });
+
+  it('signers given different tweaks abort sign-disagreement naming nobody', () => {
+    const key = child();
+    const run = signMessage(presignOk([1, 2, 3], 'derived-disagree'), 'derived-disagree', () => message, 'sha256', {}, (self) => (self === 2 ? 0n : key.tweak));
+    expect(run.outputs.size).toBe(0);
+    for (const id of [1, 2, 3]) {
+      expect(run.aborts.get(id)?.code).toBe('sign-disagreement');
+      expect([...run.aborts.get(id)!.culprits]).toEqual([]);
+    }
+  });
+
+  it('a wrong share for a derived key is named by every honest signer', () => {
+    const key = child();
+    const run = signMessage(
+      presignOk([1, 2, 3], 'derived-bad-share'),
+      'derived-bad-share',
+      () => message,
+      'sha256',
+      { tamper: (m) => (m.from !== 2 || m.round !== 1 ? m : resign(committee.identities, m, (p) => concatBytes(p.subarray(0, 32), SECP256K1.encodeScalar(777n)))) },
+      () => key.tweak,
+    );
+    for (const id of [1, 3]) {
+      expect(run.aborts.get(id)?.code).toBe('bad-signature-share');
+      expect([...run.aborts.get(id)!.culprits]).toEqual([2]);
+    }
+  });
+
+  it('refuses a tweak outside the scalar range before the presignature is touched', () => {
+    const [presignature] = presignOk([1, 2], 'derived-range');
+    expect(() => new EcdsaSignProtocol({ sessions: new MemorySessionRegistry(), presignature: presignature!, message, hash: 'sha256', session: utf8('s'), identity: identity(presignature!), tweak: q })).toThrow(/tweak/);
+    expect(presignature!.used).toBe(false);
   });
 });
 
