@@ -20,7 +20,7 @@ import { ripemd160 } from '@noble/hashes/legacy.js';
 import { createBase58check } from '@scure/base';
 import { concatBytes, u32be } from '../../bytes.js';
 import { CURVES, type CurveName, type GroupPoint, mod } from '../../math/curve.js';
-import type { KeyShare } from '../key-share.js';
+import type { KeyShare, PublicKeyPackage } from '../key-share.js';
 
 export const HARDENED_OFFSET = 0x80000000;
 /** BIP32 stores the depth in one byte. */
@@ -129,17 +129,25 @@ function ed25519Child(parent: DerivedKey, index: number): DerivedKey {
 }
 
 /**
- * The share of the derived key: secret + tweak, every verification share and the group key moved
- * by tweak·G. Only public data enters; the result interpolates to the child key.
+ * The public package of the derived key: the group key and every verification share moved by
+ * tweak·G. Checks that the derivation starts at this package's key.
+ */
+export function derivePublicPackage<P extends PublicKeyPackage>(pkg: P, key: DerivedKey): P {
+  if (pkg.curve !== key.curve) throw new DerivationError(`a ${key.curve} derivation does not apply to a ${pkg.curve} key`);
+  const shift = CURVES[pkg.curve].mulBasePublic(key.tweak);
+  if (!pkg.publicKey.add(shift).equals(key.publicKey)) throw new DerivationError("the derivation does not start at this share's key");
+  if (key.tweak === 0n) return pkg;
+  const verificationShares = new Map([...pkg.verificationShares].map(([id, Y]) => [id, Y.add(shift)] as const));
+  return { ...pkg, publicKey: key.publicKey, verificationShares };
+}
+
+/**
+ * The share of the derived key: secret + tweak, and the public package moved by tweak·G. The
+ * result interpolates to the child key.
  */
 export function deriveKeyShare(share: KeyShare, key: DerivedKey): KeyShare {
-  if (share.curve !== key.curve) throw new DerivationError(`a ${key.curve} derivation does not apply to a ${share.curve} share`);
-  const curve = CURVES[share.curve];
-  const shift = curve.mulBasePublic(key.tweak);
-  if (!share.publicKey.add(shift).equals(key.publicKey)) throw new DerivationError('the derivation does not start at this share\'s key');
-  if (key.tweak === 0n) return share;
-  const verificationShares = new Map([...share.verificationShares].map(([id, Y]) => [id, Y.add(shift)] as const));
-  return { ...share, secretShare: mod(share.secretShare + key.tweak, curve.order), publicKey: key.publicKey, verificationShares };
+  const moved = derivePublicPackage(share, key);
+  return moved === share ? share : { ...moved, secretShare: mod(share.secretShare + key.tweak, CURVES[share.curve].order) };
 }
 
 const XPUB_VERSIONS = { mainnet: 0x0488b21e, testnet: 0x043587cf } as const;

@@ -68,7 +68,7 @@ export function poolProtocol(suite: FrostCiphersuite): string {
 
 /** The slot a pooled commitment is signed for: suite, group key, signer, epoch and sequence. */
 export function poolSlot(pub: FrostPublicKey, signer: number, epoch: Uint8Array, sequence: number): BroadcastSlot {
-  return { protocol: poolProtocol(pub.suite), session: concatBytes(pub.suite.curve.encodePoint(pub.groupKey), epoch), round: sequence, from: signer };
+  return { protocol: poolProtocol(pub.suite), session: concatBytes(pub.suite.curve.encodePoint(pub.poolKey), epoch), round: sequence, from: signer };
 }
 
 /** A commitment equivocation as FROST complaints carry it: the slot's session and round, then the two signed digests. */

@@ -43,8 +43,14 @@ export interface FrostPublicKey {
   threshold: number;
   publicKey: GroupPoint;
   verifyingShares: ReadonlyMap<bigint, GroupPoint>;
-  /** The group key as key generation made it (before normalisation and tweak). */
+  /** The group key before normalisation and tweak (a derived key's: the root moved by its derivation tweak). */
   groupKey: GroupPoint;
+  /**
+   * The key whose nonce pool serves this one: pooled commitments are signed for slots of this key.
+   * The key generation's group key; a derived key draws on its root's pool (a nonce is used once,
+   * whichever key it signs for).
+   */
+  poolKey: GroupPoint;
   /** The tweak applied to reach `publicKey`: undefined for none, else the BIP341 merkle root (empty: BIP86). */
   merkleRoot: Uint8Array | undefined;
 }
@@ -78,6 +84,8 @@ export type TaprootTweak = { kind: 'bip340' } | { kind: 'bip341'; merkleRoot?: U
 export interface KeyOptions {
   /** Taproot only (default: plain BIP340). Bound into every signing package, so signers configured differently disagree openly. */
   tweak?: TaprootTweak;
+  /** For a derived key: the root key whose pool it draws on (FrostPublicKey.poolKey). Default: the key itself. */
+  poolKey?: GroupPoint;
 }
 
 /** The merkle root a tweak option stands for: undefined (no tweak), empty (BIP86) or 32 bytes. */
@@ -120,7 +128,7 @@ function normalise(
   const n = suite.curve.order;
   const merkleRoot = merkleRootOf(suite, opts);
   if (!suite.evenY) {
-    return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, publicKey), verifyingShares: shares, groupKey: publicKey, merkleRoot }, secret };
+    return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, publicKey), verifyingShares: shares, groupKey: publicKey, poolKey: opts.poolKey ?? publicKey, merkleRoot }, secret };
   }
   let P = publicKey;
   let s = secret;
@@ -140,7 +148,7 @@ function normalise(
     Y = new Map([...Y].map(([id, p]) => [id, p.add(tG)] as const));
     if (!hasEvenY(P)) negate();
   }
-  return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, P), verifyingShares: Y, groupKey: publicKey, merkleRoot }, secret: s };
+  return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, P), verifyingShares: Y, groupKey: publicKey, poolKey: opts.poolKey ?? publicKey, merkleRoot }, secret: s };
 }
 
 /** RFC 9591 nonce_generate: H3(random_bytes(32) ‖ SerializeScalar(secret)). */

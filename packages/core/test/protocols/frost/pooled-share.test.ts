@@ -22,6 +22,10 @@ import {
   seededRng,
   signCommitment,
   signPooledShare,
+  deriveKey,
+  deriveKeyShare,
+  derivePublicPackage,
+  derivationRoot,
 } from '../../../src/index.js';
 import { SUITES, committee, message, verifiesWithNoble } from './fixtures.js';
 
@@ -92,4 +96,29 @@ describe('pooled FROST shares aggregated by the coordinator', () => {
     expect(() => share(1, [commitments[1]!, commitments[0]!])).toThrow(RangeError);
     expect(() => share(1, [commitments[0]!])).toThrow(RangeError);
   });
+});
+
+describe('pooled FROST shares for a derived key, from the root key\'s pool', () => {
+  for (const name of SUITES) {
+    it(`${name}: a child key signs with nonces committed for the root's pool; noble verifies under the child key`, () => {
+      const { c, signers, keys, commitments, rng } = setup(name, 'derived');
+      const root = c.shares.get(1)!;
+      const child = deriveKey(derivationRoot(root.curve, root.publicKey, rng(32)), 'm/3/1');
+      const childKeys = new Map(signers.map((id) => [id, frostSigningKey(c.suite, deriveKeyShare(c.shares.get(id)!, child), { poolKey: root.publicKey })] as const));
+      const nonces = new Map(signers.map((id) => [id, commitForPool(keys.get(id)!, rng)] as const));
+      const handed: SignedCommitment[] = signers.map((id, i) =>
+        signCommitment(keys.get(id)!, c.identities.get(id)!, commitments[i]!.epoch, 1, nonces.get(id)!.commitment, nonces.get(id)!.preimages),
+      );
+      const shares = signers.map((id) => signPooledShare({ key: childKeys.get(id)!, identity: c.identities.get(id)!, signers, message, pooled: { commitments: handed, nonces: nonces.get(id)! } }));
+      const pub = frostPublicKey(c.suite, derivePublicPackage(publicPackageOf(root), child), { poolKey: root.publicKey });
+      const { signature } = aggregate(pub, { message, commitments: handed.map((sc) => sc.commitment) }, shares);
+      expect(verifiesWithNoble(name, child.publicKey, signature)).toBe(true);
+      expect(verifiesWithNoble(name, root.publicKey, signature)).toBe(false);
+      // Without naming the root's pool, the child key refuses the root's commitments: their slots are the root's.
+      const unpooled = frostSigningKey(c.suite, deriveKeyShare(c.shares.get(1)!, child));
+      expect(abortOf(() => signPooledShare({ key: unpooled, identity: c.identities.get(1)!, signers, message, pooled: { commitments: handed, nonces: commitForPool(keys.get(1)!, rng) } }))).toMatchObject({
+        code: 'bad-commitment-signature',
+      });
+    });
+  }
 });
