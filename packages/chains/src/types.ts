@@ -18,6 +18,8 @@ export interface ChainInfo {
   readonly scheme: Scheme;
   /** Address formats, default first (Bitcoin: `p2wpkh`, `p2tr`). */
   readonly formats: readonly string[];
+  /** The formats whose scheme is not `scheme` (Bitcoin: `p2tr` is `schnorr-bip340`). */
+  readonly formatSchemes?: Readonly<Record<string, Scheme>>;
 }
 
 /** The key a transaction is signed with: the public key of the key (or derived child) and the address format. */
