@@ -6,6 +6,13 @@ export const ERROR_CODES = {
   INVALID_JSON: { status: 400, retriable: false, meaning: 'the body is not JSON' },
   VALIDATION_FAILED: { status: 400, retriable: false, meaning: 'a field is missing, of the wrong type, or out of range' },
   UNSUPPORTED_FOR_SCHEME: { status: 400, retriable: false, meaning: 'the request does not fit the key scheme (e.g. a hash for EdDSA)' },
+  CHAIN_INPUT_REFUSED: {
+    status: 400,
+    retriable: false,
+    meaning: 'the chain, address format or transaction is not accepted (unknown chain, malformed, not the key\'s, another network, an unsupported feature); `reason` is the packages/chains code',
+  },
+  INVALID_DERIVATION_PATH: { status: 400, retriable: false, meaning: 'the derivation path is not a non-hardened path such as m/0/1' },
+  NO_CHAIN_CODE: { status: 409, retriable: false, meaning: 'the key was made before key generation agreed a chain code: it has no derived keys' },
   UNAUTHORIZED: { status: 401, retriable: false, meaning: 'no valid API key' },
   NOT_FOUND: { status: 404, retriable: false, meaning: 'no such route' },
   KEY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no key with this id' },
@@ -29,7 +36,7 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: { culprits?: number[]; waitingFor?: number[]; gone?: number[] },
+    readonly details?: { culprits?: number[]; waitingFor?: number[]; gone?: number[]; reason?: string },
   ) {
     super(message);
     this.name = 'ApiError';

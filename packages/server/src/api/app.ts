@@ -8,6 +8,7 @@ import { ApiError } from '../errors.js';
 import type { ApiServices } from './services.js';
 import { keyRoutes } from './routes/keys.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { chainRoutes } from './routes/chains.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -50,6 +51,7 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean } = {})
     });
     await v1.register(nodeRoutes, services);
     await v1.register(keyRoutes, services);
+    await v1.register(chainRoutes, services);
   }, { prefix: '/v1' });
   return app;
 }

@@ -18,6 +18,10 @@ export const createKeyBody = {
   },
 } as const;
 
+const signers = { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, minItems: 1, maxItems: 255 } as const;
+/** A non-hardened derivation path (its steps are checked where it is used). */
+const path = { type: 'string', pattern: '^m(/[0-9]{1,10}){0,255}$' } as const;
+
 export const signBody = {
   type: 'object',
   additionalProperties: false,
@@ -25,7 +29,34 @@ export const signBody = {
     message: hex,
     hash: { type: 'string', enum: ECDSA_HASHES },
     digest: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
-    signers: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, minItems: 1, maxItems: 255 },
+    signers,
+    path,
+  },
+} as const;
+
+/** Where an address or a transaction's key is: a chain id, an optional path and address format. */
+const chainTarget = {
+  chain: { type: 'string', pattern: '^[a-z0-9-]{1,64}$' },
+  path,
+  format: { type: 'string', minLength: 1, maxLength: 64 },
+} as const;
+
+export const addressBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['chain'],
+  properties: chainTarget,
+} as const;
+
+export const transactionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['chain', 'transaction'],
+  properties: {
+    ...chainTarget,
+    // The chain's own unsigned form (a PSBT in base64, EVM fields, …): checked by packages/chains.
+    transaction: {},
+    signers,
   },
 } as const;
 

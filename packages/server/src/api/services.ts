@@ -1,4 +1,5 @@
 /** What the routes are given: the services they call, and the API's own settings. */
+import type { ChainService } from '../coordinator/chains.js';
 import type { KeyService } from '../coordinator/keys.js';
 import type { NodeHub } from '../coordinator/node-hub.js';
 import type { Pools } from '../coordinator/pools.js';
@@ -7,6 +8,7 @@ import type { SigningService } from '../coordinator/signing.js';
 export interface ApiServices {
   keys: KeyService;
   signing: SigningService;
+  chains: ChainService;
   hub: NodeHub;
   /** Absent when the coordinator runs without pools. */
   pools: Pools | undefined;

@@ -99,6 +99,8 @@ export function failureOf(failed: readonly [number, Extract<RequestResult, { ok:
   const summary = failed.map(([n, r]) => `node ${n}: ${r.error.message}`).join('; ');
   const gone = failed.filter(([, r]) => r.error.code === 'POOL_ITEM_GONE').map(([n]) => n);
   if (gone.length) return new ApiError('POOL_ITEM_GONE', summary, { gone });
+  // A node refused the transaction the coordinator accepted: the node's parse is the one that counts.
+  if (codes.has('TRANSACTION_REFUSED')) return new ApiError('CHAIN_INPUT_REFUSED', summary);
   if (codes.has('PROTOCOL_ABORTED') && culprits.size) return new ApiError('PROTOCOL_ABORTED', summary, { culprits: sorted(culprits) });
   if (waitingFor.size || codes.has('NODE_OFFLINE') || codes.has('NODE_TIMEOUT') || codes.has('PROTOCOL_TIMEOUT')) {
     return new ApiError('NODES_UNAVAILABLE', summary, { waitingFor: sorted(waitingFor) });

@@ -109,7 +109,8 @@ export class KeyService {
       const current = answers.filter(([, s]) => Array.isArray(s.versions) && s.versions.at(-1) === key.version);
       const publicPackage = agreedPublicPackage({ ...key, publicKey: key.publicKey }, current.length === key.parties.length ? current.map(([, s]) => s.publicPackage) : []);
       if (!publicPackage) return;
-      if (await this.keys.update(key.id, { status: 'active', version: key.version }, { publicPackage })) this.active.delete(key.id);
+      const chainCode = key.chainCode ?? agreedChainCode(current.map(([, s]) => s.chainCode));
+      if (await this.keys.update(key.id, { status: 'active', version: key.version }, { publicPackage, chainCode })) this.active.delete(key.id);
     } catch (e) {
       this.logger.warn('public package not learned', { key: key.id, reason: (e as Error).message });
     }
@@ -170,7 +171,9 @@ export class KeyService {
     if (lagging.length) this.logger.warn('dealing finished without some nodes; they complete from its certificate', { key: key.id, version, nodes: lagging });
     for (const node of lagging) void this.complete(node, key.id, version, certificate);
     const publicKey = String([...publicKeys][0]);
-    return { publicKey, certificate, publicPackage: agreedPublicPackage({ ...key, publicKey }, done.length === key.parties.length ? done.map(([, o]) => o.publicPackage) : []) };
+    const all = done.length === key.parties.length ? done.map(([, o]) => o) : [];
+    const publicPackage = agreedPublicPackage({ ...key, publicKey }, all.map((o) => o.publicPackage));
+    return { publicKey, certificate, publicPackage, chainCode: publicPackage && agreedChainCode(all.map((o) => o.chainCode)) };
   }
 
   /** Asks a node that missed the end of a dealing to finish it from the certificate. */
@@ -269,10 +272,10 @@ export class KeyService {
 
   private async generate(key: KeyRecord): Promise<KeyRecord> {
     try {
-      const { publicKey, certificate, publicPackage } = await this.deal(key, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, 1);
+      const { publicKey, certificate, publicPackage, chainCode } = await this.deal(key, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, 1);
       if (key.scheme === 'ecdsa-secp256k1') await this.ensureAux(key.parties);
-      await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey, certificate, publicPackage });
-      const active: KeyRecord = { ...key, status: 'active', publicKey, certificate, publicPackage, updatedAt: new Date() };
+      await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey, certificate, publicPackage, chainCode });
+      const active: KeyRecord = { ...key, status: 'active', publicKey, certificate, publicPackage, chainCode, updatedAt: new Date() };
       this.pools?.keyReady(active);
       return active;
     } catch (e) {
@@ -350,6 +353,15 @@ interface Dealt {
   publicKey: string;
   certificate: string;
   publicPackage: PublicPackage | null;
+  /** Kept only with an agreed public package: derivation needs the group key's true point. */
+  chainCode: string | null;
+}
+
+/** The chain code every committee member reported alike (each computed it from the run and the key); else null. */
+function agreedChainCode(reports: unknown[]): string | null {
+  const first = reports[0];
+  if (typeof first !== 'string' || !/^[0-9a-f]{64}$/.test(first) || !reports.every((r) => r === first)) return null;
+  return first;
 }
 
 /**

@@ -14,6 +14,7 @@ import { KeyService, DEFAULT_KEY_TIMEOUTS, type KeyServiceTimeouts } from './key
 import { NodeHub } from './node-hub.js';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions, Pools } from './pools.js';
 import { SigningService } from './signing.js';
+import { ChainService } from './chains.js';
 import { type Logger, silentLogger } from '../log.js';
 import { type DataDirLock, startLocked } from '../data-lock.js';
 
@@ -78,7 +79,8 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest));
   const nodePorts = await hub.listen(cfg.nodeListen);
   const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools);
-  const app = buildApp({ keys: keyService, signing, hub, pools, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
+  const chains = new ChainService(keyService, signing);
+  const app = buildApp({ keys: keyService, signing, chains, hub, pools, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
   await app.listen({ host: cfg.http.host, port: cfg.http.port });
   const httpPort = (app.server.address() as { port: number }).port;
   pools?.start();

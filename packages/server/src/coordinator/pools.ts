@@ -185,7 +185,8 @@ export class Pools {
 
   private async take(key: KeyRecord, signers: readonly number[], input: { message?: string; digest?: string }): Promise<PooledItems | undefined> {
     if (key.scheme === 'ecdsa-secp256k1') {
-      if (input.message === undefined || input.digest !== undefined) return undefined;
+      // A pooled presignature signs only what the nodes hash themselves: a message or a transaction.
+      if (input.digest !== undefined) return undefined;
       const id = await this.sessions.claimPool(presignPool(key.id, key.version, signers));
       return id === undefined ? undefined : { presignature: id };
     }

@@ -13,10 +13,12 @@
  * message between the nodes at all: each sends its share here (FrostAggregator).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { bytesToHex, hexToBytes } from '@mpc-wallet/core';
+import { bytesToHex, ecdsaMessageDigest, hexToBytes } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
-import type { EcdsaHash } from '../session/request.js';
-import { signedDigest, verifies } from '../session/schemes.js';
+import type { EcdsaHash, TransactionItem } from '../session/request.js';
+import { encodePublicKey, signedDigest, verifies } from '../session/schemes.js';
+import { itemTarget, prepareForKey } from '../session/chain-signing.js';
+import { derivedAlong, groupPoint, refusingChainInput } from './chain-keys.js';
 import type { KeyRecord, SignatureRecord, SignatureStore } from '../stores/types.js';
 import type { Dispatcher } from './dispatch.js';
 import { FrostAggregator, ShareBatches } from './frost-aggregator.js';
@@ -29,6 +31,10 @@ export interface SignInput {
   message?: string;
   hash?: EcdsaHash;
   digest?: string;
+  /** A chain transaction's signing item, which the nodes compute themselves (ChainService). */
+  transaction?: TransactionItem;
+  /** Non-hardened derivation path: sign with the key's child along it. */
+  path?: string;
   /** Committee members that must sign (an operator's choice); otherwise the first online quorum. */
   signers?: number[];
 }
@@ -39,7 +45,9 @@ export interface SignatureResponse {
   signature: string;
   recoveryId?: number;
   digest?: string;
+  /** The key that signed: the key's own, or its child along `path`. */
   publicKey: string;
+  path?: string;
   signers: number[];
   /** Whether the signature used pooled nonces or a pooled presignature (one online round). */
   pooled: boolean;
@@ -70,7 +78,9 @@ export class SigningService {
 
   /** Checks the input against the key's scheme before anything is recorded. */
   private validate(key: KeyRecord, input: SignInput): void {
-    if (key.scheme !== 'ecdsa-secp256k1') {
+    if (input.transaction) {
+      if (input.message !== undefined || input.hash !== undefined || input.digest !== undefined) throw new ApiError('VALIDATION_FAILED', 'a transaction is signed alone');
+    } else if (key.scheme !== 'ecdsa-secp256k1') {
       if (input.hash !== undefined || input.digest !== undefined || input.message === undefined) {
         throw new ApiError('UNSUPPORTED_FOR_SCHEME', `${key.scheme} signs { "message" } only: the message itself, without a hash or digest`);
       }
@@ -98,23 +108,27 @@ export class SigningService {
     const key = await this.keys.forSigning(keyId);
     if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${keyId} is ${key.status}`);
     this.validate(key, input);
-    const requestHash = createHash('sha256').update(JSON.stringify([keyId, input.message ?? null, input.hash ?? null, input.digest ?? null, input.signers ?? null])).digest('hex');
+    // What the signature is over and under which key, as the nodes will compute it (refused here first).
+    const target = signingTarget(key, input);
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([keyId, input.message ?? null, input.hash ?? null, input.digest ?? null, input.signers ?? null, ...(input.path !== undefined || input.transaction ? [input.path ?? null, input.transaction ?? null] : [])]))
+      .digest('hex');
     const now = new Date();
     const record: SignatureRecord = { id: randomUUID(), keyId, idempotencyKey: idempotencyKey ?? null, requestHash, status: 'pending', result: null, createdAt: now, updatedAt: now };
     // Without an idempotency key nobody can ask for the request before its answer names it: it
     // is recorded once, finished (one statement instead of two).
     if (idempotencyKey === undefined) {
       times.add('record', performance.now() - recording);
-      return this.execute(record, key, input, times);
+      return this.execute(record, key, input, target, times);
     }
     const created = await this.signatures.create(record);
     times.add('record', performance.now() - recording);
-    if (!created.created) return this.replay(created.existing, requestHash, key, input, times);
-    return this.execute(record.id, key, input, times);
+    if (!created.created) return this.replay(created.existing, requestHash, key, input, target, times);
+    return this.execute(record.id, key, input, target, times);
   }
 
   /** The same idempotency key again: the first result, a re-run after a retriable failure, or a conflict. */
-  private async replay(existing: SignatureRecord, requestHash: string, key: KeyRecord, input: SignInput, times: StageTimes): Promise<SignatureResponse> {
+  private async replay(existing: SignatureRecord, requestHash: string, key: KeyRecord, input: SignInput, target: SigningTarget, times: StageTimes): Promise<SignatureResponse> {
     if (existing.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_CONFLICT', 'this idempotency key was used with another request body');
     const deadline = Date.now() + this.timeoutMs;
     let current: SignatureRecord | undefined = existing;
@@ -122,7 +136,7 @@ export class SigningService {
       // Untouched for longer than any attempt may run: the instance that ran it died. One retry
       // takes it over (compare-and-set); an attempt of a live instance has ended by then.
       const staleBefore = new Date(Date.now() - this.timeoutMs - STALE_MARGIN_MS);
-      if (current.updatedAt < staleBefore && (await this.signatures.reclaim(current.id, requestHash, staleBefore))) return this.execute(current.id, key, input, times);
+      if (current.updatedAt < staleBefore && (await this.signatures.reclaim(current.id, requestHash, staleBefore))) return this.execute(current.id, key, input, target, times);
       if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       current = await this.signatures.get(existing.id);
@@ -130,12 +144,12 @@ export class SigningService {
     if (!current || current.status === 'pending') throw new ApiError('REQUEST_IN_PROGRESS', 'the first request with this idempotency key is still running');
     if (current.status === 'completed') return current.result as SignatureResponse;
     const failure = current.result as { code?: string; retriable?: boolean } | null;
-    if (failure?.retriable && (await this.signatures.reopen(current.id, requestHash))) return this.execute(current.id, key, input, times);
+    if (failure?.retriable && (await this.signatures.reopen(current.id, requestHash))) return this.execute(current.id, key, input, target, times);
     throw new ApiError((failure?.code as ApiError['code'] | undefined) ?? 'INTERNAL', 'the first request with this idempotency key failed');
   }
 
   /** Runs a recorded request (its id), or one to record only when finished (its pending record). */
-  private async execute(request: string | SignatureRecord, key: KeyRecord, input: SignInput, times: StageTimes): Promise<SignatureResponse> {
+  private async execute(request: string | SignatureRecord, key: KeyRecord, input: SignInput, target: SigningTarget, times: StageTimes): Promise<SignatureResponse> {
     const id = typeof request === 'string' ? request : request.id;
     const finish = async (status: 'completed' | 'failed', result: unknown): Promise<void> => {
       if (typeof request === 'string') return this.signatures.finish(id, status, result);
@@ -143,7 +157,7 @@ export class SigningService {
     };
     const ended = this.pools?.signingStarted();
     try {
-      const response = await this.signWithQuorum(id, key, input, times);
+      const response = await this.signWithQuorum(id, key, input, target, times);
       await times.measure('finish', () => finish('completed', response));
       return response;
     } catch (e) {
@@ -167,16 +181,17 @@ export class SigningService {
     return online.slice(0, key.threshold);
   }
 
-  private async signWithQuorum(id: string, key: KeyRecord, input: SignInput, times: StageTimes): Promise<SignatureResponse> {
+  private async signWithQuorum(id: string, key: KeyRecord, input: SignInput, target: SigningTarget, times: StageTimes): Promise<SignatureResponse> {
     const excluded = new Set<number>();
     let usePool = this.pools !== undefined;
     for (let attempt = 0; ; ) {
       // The quorum among online nodes first, then its pooled items: each needs all its holders.
       const signers = this.quorum(key, excluded, input.signers);
       const pooled = usePool ? await times.measure('pool', () => this.pools!.claim(key, signers, input)) : undefined;
-      // Pooled FROST of a key whose verifying shares are known: the nodes send shares, aggregated here.
+      // Pooled FROST of a key whose verifying shares are known: the nodes send shares, aggregated
+      // here (a derived key or a transaction goes through the nodes' own protocol).
       const commitments = pooled && 'commitments' in pooled ? pooled.commitments : undefined;
-      const aggregating = commitments ? this.aggregator.publicKey(key) : undefined;
+      const aggregating = commitments && !input.path && !input.transaction ? this.aggregator.publicKey(key) : undefined;
       // A FROST key without a public package signs through the node-side protocol meanwhile.
       if (commitments && !aggregating) void this.keys.learnPublicPackage(key);
       try {
@@ -190,6 +205,8 @@ export class SigningService {
             ...(input.message !== undefined ? { message: input.message } : {}),
             ...(input.hash ? { hash: input.hash } : {}),
             ...(input.digest ? { digest: input.digest } : {}),
+            ...(input.transaction ? { transaction: input.transaction } : {}),
+            ...(input.path !== undefined ? { path: input.path } : {}),
             ...pooled,
           } as const;
           return this.dispatcher.run(signers, body, this.timeoutMs, id);
@@ -199,7 +216,7 @@ export class SigningService {
         const signatures = aggregating
           ? [{ signature: bytesToHex(this.aggregator.aggregate(aggregating, hexToBytes(input.message!), commitments!, outputs)) }]
           : [...outputs.values()];
-        const response = this.response(id, key, input, signers, signatures, pooled !== undefined);
+        const response = this.response(id, key, input, target, signers, signatures, pooled !== undefined);
         times.add('verify', performance.now() - verifying);
         return response;
       } catch (e) {
@@ -219,23 +236,48 @@ export class SigningService {
   }
 
   /** The response for the first candidate that verifies (each node's output, or the aggregate). */
-  private response(id: string, key: KeyRecord, input: SignInput, signers: number[], candidates: Record<string, unknown>[], pooled: boolean): SignatureResponse {
-    const digest = signedDigest(key.scheme, {
-      ...(input.message !== undefined ? { message: hexToBytes(input.message) } : {}),
-      ...(input.hash ? { hash: input.hash } : {}),
-      ...(input.digest ? { digest: hexToBytes(input.digest) } : {}),
-    });
-    const publicKey = hexToBytes(key.publicKey!);
-    const out = candidates.find((o) => typeof o.signature === 'string' && /^[0-9a-f]{128}$/.test(o.signature) && verifies(key.scheme, publicKey, digest, hexToBytes(o.signature)));
+  private response(id: string, key: KeyRecord, input: SignInput, target: SigningTarget, signers: number[], candidates: Record<string, unknown>[], pooled: boolean): SignatureResponse {
+    const { signed, verifyKey, publicKey } = target;
+    const out = candidates.find((o) => typeof o.signature === 'string' && /^[0-9a-f]{128}$/.test(o.signature) && verifies(key.scheme, verifyKey, signed, hexToBytes(o.signature)));
     if (!out) throw new ApiError('INTERNAL', 'no node returned a valid signature');
-    const response: SignatureResponse = { id, keyId: key.id, signature: String(out.signature), publicKey: key.publicKey!, signers, pooled };
+    const response: SignatureResponse = { id, keyId: key.id, signature: String(out.signature), publicKey, signers, pooled, ...(input.path !== undefined ? { path: input.path } : {}) };
     if (key.scheme === 'ecdsa-secp256k1') {
       response.recoveryId = Number(out.recoveryId);
-      response.digest = Buffer.from(digest).toString('hex');
+      response.digest = bytesToHex(signed);
       if (input.digest) response.presignature = 'made-for-this-digest';
     }
     return response;
   }
+}
+
+/** What a request's signature is over and what it verifies under, computed as the nodes compute it. */
+interface SigningTarget {
+  /** What the scheme verifies: the message (Schnorr/EdDSA) or the 32-byte digest (ECDSA). */
+  signed: Uint8Array;
+  /** The encoded key the signature verifies under (a Taproot item's: the output key). */
+  verifyKey: Uint8Array;
+  /** The signing key as the scheme encodes it (derived along the path when there is one). */
+  publicKey: string;
+}
+
+function signingTarget(key: KeyRecord, input: SignInput): SigningTarget {
+  const point = input.path !== undefined || input.transaction ? groupPoint(key) : undefined;
+  const signing = point ? derivedAlong(key, point, input.path) : undefined;
+  if (!signing || !input.transaction) {
+    const signed = signedDigest(key.scheme, {
+      ...(input.message !== undefined ? { message: hexToBytes(input.message) } : {}),
+      ...(input.hash ? { hash: input.hash } : {}),
+      ...(input.digest ? { digest: hexToBytes(input.digest) } : {}),
+    });
+    const publicKey = signing ? bytesToHex(encodePublicKey(key.scheme, signing)) : key.publicKey!;
+    return { signed, verifyKey: hexToBytes(publicKey), publicKey };
+  }
+  const { prepared } = refusingChainInput(() => prepareForKey(key.scheme, signing, input.transaction!));
+  const item = prepared.items[input.transaction.item];
+  if (!item) throw new ApiError('VALIDATION_FAILED', `the transaction has ${prepared.items.length} signing item(s)`);
+  const target = refusingChainInput(() => itemTarget(key.scheme, signing, item));
+  const signed = target.hash ? ecdsaMessageDigest(target.hash, target.message) : target.message;
+  return { signed, verifyKey: target.verifyKey, publicKey: bytesToHex(encodePublicKey(key.scheme, signing)) };
 }
 
 /** The signers' own stage times, averaged, as `node-<stage>`; a node's malformed report is left out. */

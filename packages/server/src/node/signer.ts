@@ -54,13 +54,18 @@ import {
   frostSigningKey,
   type FrostSigningKey,
   hexToBytes,
+  DerivationError,
+  deriveKeyShare,
+  type EcdsaMessageHash,
 } from '@mpc-wallet/core';
+import { ChainInputError } from '@mpc-wallet/chains';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { NodeStore, PublicPackage } from '../stores/types.js';
 import { RequestRefused, type RequestResult, type SessionRequest, type ShareItem, openRequest } from '../session/request.js';
 import { SessionAborted, SessionTimeout, type ProtocolTransport, runProtocol } from '../session/runner.js';
-import { curveOf, encodePublicKey, frostSuiteOf, reportPublicPackage, signedDigest } from '../session/schemes.js';
+import { curveOf, encodePublicKey, frostSuiteOf, keygenChainCode, reportPublicPackage, signedDigest } from '../session/schemes.js';
+import { type ItemTarget, NoChainCode, itemTarget, keyAlong, prepareForKey } from '../session/chain-signing.js';
 import { StageTimes } from '../session/timing.js';
 import type { SafePrimePool } from './prime-pool.js';
 import type { StoredKey, Vault } from './vault.js';
@@ -194,19 +199,28 @@ export class SignerNode {
    * Runs a dealing, storing the new share as pending before the confirmation leaves, and makes it
    * the key's share at `version` once the output (with every confirmation) is held.
    */
-  private async deal(dealing: Dealing, parties: readonly number[], keyId: string, scheme: StoredKey['scheme'], version: number): Promise<{ share: KeyShare; certificate: Uint8Array }> {
+  private async deal(
+    dealing: Dealing,
+    parties: readonly number[],
+    keyId: string,
+    scheme: StoredKey['scheme'],
+    version: number,
+    /** The new share's chain code: a key generation's own, a refresh's the old share's. */
+    chainCodeOf: (share: KeyShare) => Uint8Array | undefined,
+  ): Promise<{ key: StoredKey; certificate: Uint8Array }> {
     let pendingStored = false;
     const out = await this.run(dealing, parties, async () => {
       const share = dealing.pendingShare;
       const confirmation = dealing.pendingConfirmation;
       if (share && confirmation && !pendingStored) {
-        await this.cfg.vault.putPending(keyId, version, { scheme, share, protocol: dealing.protocol, session: dealing.session, confirmation });
+        await this.cfg.vault.putPending(keyId, version, { ...withChainCode(scheme, share, chainCodeOf(share)), protocol: dealing.protocol, session: dealing.session, confirmation });
         pendingStored = true;
       }
     });
     if (!out.share) throw new Error('dealing gave this receiver no share');
-    await this.promote(keyId, version, { scheme, share: out.share, dealing: { protocol: dealing.protocol, session: dealing.session, certificate: out.certificate } });
-    return { share: out.share, certificate: out.certificate };
+    const key: StoredKey = { ...withChainCode(scheme, out.share, chainCodeOf(out.share)), dealing: { protocol: dealing.protocol, session: dealing.session, certificate: out.certificate } };
+    await this.promote(keyId, version, key);
+    return { key, certificate: out.certificate };
   }
 
   /**
@@ -227,13 +241,14 @@ export class SignerNode {
   /** Finishes a dealing from a relayed certificate, checked against this node's own confirmation. */
   private async complete(r: Extract<SessionRequest, { kind: 'complete' }>): Promise<Record<string, unknown>> {
     const held = await this.cfg.vault.getKey(r.keyId, r.version);
-    if (held) return { ...publicFacts(held.scheme, held.share), version: r.version };
+    if (held) return { ...publicFacts(held), version: r.version };
     const pending = await this.cfg.vault.getPending(r.keyId, r.version);
     if (!pending) throw new RequestRefused('REQUEST_NOT_ALLOWED', `no pending share of key ${r.keyId} at version ${r.version}`);
     const confirmed = openDealingCertificate(this.cfg.identity, { protocol: pending.protocol, session: pending.session, receivers: pending.share.parties }, hexToBytes(r.certificate));
     if (!confirmed || !equalBytes(confirmed, pending.confirmation)) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'the certificate does not confirm this node\'s pending share');
-    await this.promote(r.keyId, r.version, { scheme: pending.scheme, share: pending.share, dealing: { protocol: pending.protocol, session: pending.session, certificate: hexToBytes(r.certificate) } });
-    return { ...publicFacts(pending.scheme, pending.share), version: r.version };
+    const key: StoredKey = { ...withChainCode(pending.scheme, pending.share, pending.chainCode), dealing: { protocol: pending.protocol, session: pending.session, certificate: hexToBytes(r.certificate) } };
+    await this.promote(r.keyId, r.version, key);
+    return { ...publicFacts(key), version: r.version };
   }
 
   /**
@@ -250,7 +265,7 @@ export class SignerNode {
       versions,
       pending,
       running: this.live.has(r.run),
-      ...(held ? publicFacts(held.scheme, held.share) : {}),
+      ...(held ? publicFacts(held) : {}),
       ...(dealing ? { dealing: { version: latest, protocol: dealing.protocol, session: bytesToHex(dealing.session), certificate: bytesToHex(dealing.certificate) } } : {}),
     };
   }
@@ -274,8 +289,9 @@ export class SignerNode {
       sessions: this.sessions,
       rng: this.cfg.rng,
     });
-    const { share, certificate } = await this.deal(dealing, r.parties, r.keyId, r.scheme, 1);
-    return { ...publicFacts(r.scheme, share), version: 1, certificate: bytesToHex(certificate) };
+    const session = hexToBytes(r.session);
+    const { key, certificate } = await this.deal(dealing, r.parties, r.keyId, r.scheme, 1, (share) => keygenChainCode(session, r.scheme, share.publicKey));
+    return { ...publicFacts(key), version: 1, certificate: bytesToHex(certificate) };
   }
 
   private async loadKey(keyId: string, version: number): Promise<StoredKey> {
@@ -289,8 +305,8 @@ export class SignerNode {
     if (key.share.parties.join() !== r.parties.join()) throw new RequestRefused('REQUEST_NOT_ALLOWED', 'a refresh must include the whole committee');
     const dealing = createRefresh({ share: key.share, session: hexToBytes(r.session), identity: this.cfg.identity, sessions: this.sessions, rng: this.cfg.rng });
     // Every receiver confirmed holding its new share once this returns: the old one is gone then.
-    const { share, certificate } = await this.deal(dealing, r.parties, r.keyId, key.scheme, r.version + 1);
-    return { ...publicFacts(key.scheme, share), version: r.version + 1, certificate: bytesToHex(certificate) };
+    const { key: refreshed, certificate } = await this.deal(dealing, r.parties, r.keyId, key.scheme, r.version + 1, () => key.chainCode);
+    return { ...publicFacts(refreshed), version: r.version + 1, certificate: bytesToHex(certificate) };
   }
 
   private async aux(r: Extract<SessionRequest, { kind: 'aux' }>): Promise<Record<string, unknown>> {
@@ -396,11 +412,45 @@ export class SignerNode {
     return presignature;
   }
 
+  /**
+   * What this node signs for a request, computed here: the share (derived along the request's
+   * path from this node's own chain code) and the bytes — the request's message or digest, or the
+   * signing item of a transaction this node parsed and checked itself.
+   */
+  private whatToSign(r: Extract<SessionRequest, { kind: 'sign' }>, key: StoredKey): SigningWork {
+    let derived;
+    try {
+      derived = keyAlong(key.scheme, key.share.publicKey, key.chainCode, r.path);
+    } catch (e) {
+      if (e instanceof NoChainCode) throw new RequestRefused('REQUEST_NOT_ALLOWED', e.message);
+      if (e instanceof DerivationError) throw new RequestRefused('MALFORMED_REQUEST', e.message);
+      throw e;
+    }
+    const share = derived.tweak === 0n ? key.share : deriveKeyShare(key.share, { curve: key.share.curve, ...derived });
+    if (!r.transaction) {
+      const input = { ...(r.message !== undefined ? { message: hexToBytes(r.message) } : {}), ...(r.hash ? { hash: r.hash } : {}), ...(r.digest ? { digest: hexToBytes(r.digest) } : {}) };
+      return { share, tweak: derived.tweak, input };
+    }
+    let target: ItemTarget;
+    try {
+      const { prepared } = prepareForKey(key.scheme, share.publicKey, r.transaction);
+      const item = prepared.items[r.transaction.item];
+      if (!item) throw new RequestRefused('MALFORMED_REQUEST', `the transaction has ${prepared.items.length} signing item(s)`);
+      target = itemTarget(key.scheme, share.publicKey, item);
+    } catch (e) {
+      if (e instanceof ChainInputError) throw new RequestRefused('TRANSACTION_REFUSED', `${e.code}: ${e.message}`);
+      if (e instanceof RangeError) throw new RequestRefused('TRANSACTION_REFUSED', e.message);
+      throw e;
+    }
+    const input = { message: target.message, ...(target.hash ? { hash: target.hash } : {}) };
+    return { share, tweak: derived.tweak, input, ...(target.taprootMerkleRoot ? { taprootMerkleRoot: target.taprootMerkleRoot } : {}) };
+  }
+
   private async sign(r: Extract<SessionRequest, { kind: 'sign' }>): Promise<Record<string, unknown>> {
     const key = await stored(this.loadKey(r.keyId, r.version));
-    const { share, scheme } = key;
-    this.checkQuorum(share, r.signers);
-    const input = { ...(r.message !== undefined ? { message: hexToBytes(r.message) } : {}), ...(r.hash ? { hash: r.hash } : {}), ...(r.digest ? { digest: hexToBytes(r.digest) } : {}) };
+    const { scheme } = key;
+    this.checkQuorum(key.share, r.signers);
+    const { share, tweak, input, taprootMerkleRoot } = this.whatToSign(r, key);
     let digest: Uint8Array;
     try {
       digest = signedDigest(scheme, input);
@@ -416,11 +466,13 @@ export class SignerNode {
     if (suite) {
       // Taken before FrostSign exists: its first step releases a share computed from the nonces.
       const pooled = r.commitments ? await this.takeNonces(r, suite) : undefined;
-      const p = new FrostSign({ key: frostSigningKey(suite, share), identity: this.cfg.identity, session, signers: r.signers, message: digest, sessions: this.sessions, rng: this.cfg.rng, ...(pooled ? { pooled } : {}) });
+      // A derived key draws on the key's own pool; a Taproot item may ask for its BIP341 output key.
+      const options = { poolKey: key.share.publicKey, ...(taprootMerkleRoot ? { tweak: { kind: 'bip341', merkleRoot: taprootMerkleRoot } as const } : {}) };
+      const p = new FrostSign({ key: frostSigningKey(suite, share, options), identity: this.cfg.identity, session, signers: r.signers, message: digest, sessions: this.sessions, rng: this.cfg.rng, ...(pooled ? { pooled } : {}) });
       signature = (await this.run(p, r.signers)).signature;
     } else {
-      const presignature = r.presignature ? await this.takePresignature(r, share) : await this.freshPresignature(r, share, session, input.digest);
-      const common = { presignature, session, identity: this.cfg.identity, sessions: this.sessions };
+      const presignature = r.presignature ? await this.takePresignature(r, key.share) : await this.freshPresignature(r, key.share, session, input.digest);
+      const common = { presignature, session, identity: this.cfg.identity, sessions: this.sessions, tweak };
       const p = input.digest ? new EcdsaSignRawDigest({ ...common, digest: input.digest }) : new EcdsaSignProtocol({ ...common, message: input.message!, hash: input.hash! });
       const sig = await this.run(p, r.signers);
       signature = sig.compact;
@@ -497,9 +549,25 @@ export class SignerNode {
   }
 }
 
-/** What a node tells of a key share it holds: the public key as the scheme encodes it, and the public package. */
-function publicFacts(scheme: StoredKey['scheme'], share: KeyShare): { publicKey: string; publicPackage: PublicPackage } {
-  return { publicKey: bytesToHex(encodePublicKey(scheme, share.publicKey)), publicPackage: reportPublicPackage(share) };
+/** What a `sign` request makes this node sign: the (derived) share, its tweak, and the input as `signedDigest` takes it. */
+interface SigningWork {
+  share: KeyShare;
+  tweak: bigint;
+  input: { message?: Uint8Array; hash?: EcdsaMessageHash; digest?: Uint8Array };
+  taprootMerkleRoot?: Uint8Array;
+}
+
+/** What a node tells of a key share it holds: the public key as the scheme encodes it, the public package and the chain code. */
+function publicFacts(key: StoredKey): { publicKey: string; publicPackage: PublicPackage; chainCode?: string } {
+  return {
+    publicKey: bytesToHex(encodePublicKey(key.scheme, key.share.publicKey)),
+    publicPackage: reportPublicPackage(key.share),
+    ...(key.chainCode ? { chainCode: bytesToHex(key.chainCode) } : {}),
+  };
+}
+
+function withChainCode(scheme: StoredKey['scheme'], share: KeyShare, chainCode: Uint8Array | undefined): StoredKey {
+  return { scheme, share, ...(chainCode ? { chainCode } : {}) };
 }
 
 /** A failure as the coordinator sees it: a code, a message without secrets, and whom it names. */

@@ -3,7 +3,7 @@
  * it is (kind, owner, node, version) so that a record cannot be swapped for another one, moved to
  * another key or node, or rolled back to another version without failing to open.
  */
-import { type AuxInfo, type KeyShare, Reader, Writer, decodeAuxInfo, decodeKeyShare, encodeAuxInfo, encodeKeyShare, concatBytes, utf8 } from '@mpc-wallet/core';
+import { type AuxInfo, CHAIN_CODE_LENGTH, type KeyShare, Reader, Writer, decodeAuxInfo, decodeKeyShare, encodeAuxInfo, encodeKeyShare, utf8 } from '@mpc-wallet/core';
 import type { NodeStore, RecordKind } from '../stores/types.js';
 import { openRecord, sealRecord } from '../sealing/record.js';
 import { SCHEMES, type Scheme } from '../session/request.js';
@@ -18,31 +18,41 @@ export interface DealingRecord {
 export interface StoredKey {
   scheme: Scheme;
   share: KeyShare;
+  /**
+   * The chain code agreed at key generation (non-hardened derivation); kept through refreshes.
+   * Absent for keys made before derivation existed: they sign only as themselves.
+   */
+  chainCode?: Uint8Array;
   /** Kept with a confirmed share, so that a coordinator that lost the dealing's end can learn it. */
   dealing?: DealingRecord;
 }
 
 /** Set in the scheme byte when the dealing record follows it. */
 const WITH_DEALING = 0x80;
+/** Set in the scheme byte when the chain code follows it (before the dealing record). */
+const WITH_CHAIN_CODE = 0x40;
 const MAX_CERTIFICATE_BYTES = 1 << 16;
 
 function encodeKey(k: StoredKey): Uint8Array {
-  const scheme = SCHEMES.indexOf(k.scheme);
-  if (!k.dealing) return concatBytes(Uint8Array.of(scheme), encodeKeyShare(k.share));
-  const { protocol, session, certificate } = k.dealing;
-  return new Writer().u8(scheme | WITH_DEALING).varBytes(utf8(protocol)).varBytes(session).varBytes(certificate).bytes(encodeKeyShare(k.share)).finish();
+  const w = new Writer().u8(SCHEMES.indexOf(k.scheme) | (k.dealing ? WITH_DEALING : 0) | (k.chainCode ? WITH_CHAIN_CODE : 0));
+  if (k.chainCode) w.bytes(k.chainCode);
+  if (k.dealing) w.varBytes(utf8(k.dealing.protocol)).varBytes(k.dealing.session).varBytes(k.dealing.certificate);
+  return w.bytes(encodeKeyShare(k.share)).finish();
 }
 
 function decodeKey(bytes: Uint8Array): StoredKey {
   const first = bytes[0] ?? 0xff;
-  const scheme = SCHEMES[first & ~WITH_DEALING];
+  const scheme = SCHEMES[first & ~(WITH_DEALING | WITH_CHAIN_CODE)];
   if (!scheme) throw new RangeError('stored key has an unknown scheme');
-  if (!(first & WITH_DEALING)) return { scheme, share: decodeKeyShare(bytes.subarray(1)) };
   const r = new Reader(bytes.subarray(1));
-  const protocol = new TextDecoder('utf-8', { fatal: true }).decode(r.varBytes(255));
-  const session = r.varBytes(64);
-  const certificate = r.varBytes(MAX_CERTIFICATE_BYTES);
-  return { scheme, share: decodeKeyShare(r.bytes(r.remaining)), dealing: { protocol, session, certificate } };
+  const chainCode = first & WITH_CHAIN_CODE ? r.bytes(CHAIN_CODE_LENGTH) : undefined;
+  let dealing: DealingRecord | undefined;
+  if (first & WITH_DEALING) {
+    const protocol = new TextDecoder('utf-8', { fatal: true }).decode(r.varBytes(255));
+    const session = r.varBytes(64);
+    dealing = { protocol, session, certificate: r.varBytes(MAX_CERTIFICATE_BYTES) };
+  }
+  return { scheme, share: decodeKeyShare(r.bytes(r.remaining)), ...(chainCode ? { chainCode } : {}), ...(dealing ? { dealing } : {}) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { ed25519Sign, ed25519Verify, bytesToHex, hexToBytes, utf8, concatBytes }
 import { SCHEMES, type Scheme } from '../stores/types.js';
 
 export { SCHEMES, type Scheme };
-export const ECDSA_HASHES = ['sha256', 'sha256d', 'keccak256'] as const;
+export const ECDSA_HASHES = ['sha256', 'sha256d', 'keccak256', 'sha512half'] as const;
 export type EcdsaHash = (typeof ECDSA_HASHES)[number];
 
 interface Common {
@@ -44,14 +44,31 @@ export type SessionRequest = Common &
     /**
      * A signature. Schnorr/EdDSA: `message` is signed as it is. ECDSA: the node hashes `message`
      * with `hash`; or, with `digest` instead, signs that raw digest with a presignature made for it
-     * in this very request.
+     * in this very request. Or `transaction`: the node parses the chain's unsigned transaction
+     * itself (packages/chains), checks it is the key's, and signs its `item`-th signing item —
+     * never a digest the coordinator computed.
+     *
+     * `path` (non-hardened, `m/0/1`): sign with the key derived along it from the key's chain code;
+     * the node derives it itself and draws on the key's own pools.
      *
      * Pooled (one item per signature, taken from the node's store before anything is computed):
      * `commitments` (FROST, with `message`): one signed nonce commitment per signer, hex, in
      * ascending signer order; `presignature` (ECDSA, only with `message` and `hash`, never with a
      * raw digest: CVE-2025-66017): the item id of a presignature the signers made beforehand.
      */
-    | { kind: 'sign'; keyId: string; version: number; signers: number[]; message?: string; hash?: EcdsaHash; digest?: string; commitments?: string[]; presignature?: string }
+    | {
+        kind: 'sign';
+        keyId: string;
+        version: number;
+        signers: number[];
+        path?: string;
+        message?: string;
+        hash?: EcdsaHash;
+        digest?: string;
+        transaction?: TransactionItem;
+        commitments?: string[];
+        presignature?: string;
+      }
     /**
      * FROST signature shares from pooled nonces for the coordinator to aggregate (RFC 9591's
      * roles: no message between the signers), for one or more messages at once (concurrent
@@ -79,6 +96,21 @@ export type SessionRequest = Common &
   );
 
 export type RequestKind = SessionRequest['kind'];
+
+/** One signing item of a chain transaction, as a `sign` request carries it. */
+export interface TransactionItem {
+  /** A chain id of packages/chains. */
+  chain: string;
+  /** Address format; the chain's default for the key's scheme when absent. */
+  format?: string;
+  /** The chain's unsigned transaction, as the API received it (JSON). */
+  input: unknown;
+  /** Which of the transaction's signing items this request signs (0-based). */
+  item: number;
+}
+
+/** Most signing items one transaction may have (a Bitcoin input each). */
+export const MAX_TRANSACTION_ITEMS = 256;
 
 /** One signature of a `sign-shares` request. */
 export interface ShareItem {
@@ -116,7 +148,7 @@ export function signRequest(request: SessionRequest, secretKey: Uint8Array): Sig
 
 export class RequestRefused extends Error {
   constructor(
-    readonly code: 'BAD_REQUEST_SIGNATURE' | 'STALE_REQUEST' | 'MALFORMED_REQUEST' | 'SESSION_REUSED' | 'REQUEST_NOT_ALLOWED' | 'POOL_ITEM_GONE',
+    readonly code: 'BAD_REQUEST_SIGNATURE' | 'STALE_REQUEST' | 'MALFORMED_REQUEST' | 'SESSION_REUSED' | 'REQUEST_NOT_ALLOWED' | 'POOL_ITEM_GONE' | 'TRANSACTION_REFUSED',
     message: string,
   ) {
     super(message);
@@ -154,6 +186,21 @@ function hexField(v: unknown, what: string, bytes?: number, max = 1 << 20): stri
 function idField(v: unknown, what: string): string {
   if (typeof v !== 'string' || !ID.test(v)) throw new RequestRefused('MALFORMED_REQUEST', `${what} is not a valid id`);
   return v;
+}
+
+function pathField(v: unknown): string {
+  if (typeof v !== 'string' || v.length > 4096 || !/^m(\/[0-9]{1,10})*$/.test(v)) throw new RequestRefused('MALFORMED_REQUEST', 'path must be a non-hardened derivation path such as m/0/1');
+  return v;
+}
+
+function transactionField(v: unknown): TransactionItem {
+  const t = v as Record<string, unknown> | null;
+  if (typeof t !== 'object' || t === null || Array.isArray(t)) throw new RequestRefused('MALFORMED_REQUEST', 'transaction must be an object');
+  if (typeof t.chain !== 'string' || !ID.test(t.chain)) throw new RequestRefused('MALFORMED_REQUEST', 'transaction.chain is not a chain id');
+  if (t.format !== undefined && (typeof t.format !== 'string' || t.format.length > 64)) throw new RequestRefused('MALFORMED_REQUEST', 'transaction.format must be a short string');
+  if (!Number.isSafeInteger(t.item) || (t.item as number) < 0 || (t.item as number) >= MAX_TRANSACTION_ITEMS) throw new RequestRefused('MALFORMED_REQUEST', 'transaction.item must be a signing item index');
+  if (t.input === undefined) throw new RequestRefused('MALFORMED_REQUEST', 'transaction.input is missing');
+  return { chain: t.chain, ...(t.format !== undefined ? { format: t.format as string } : {}), input: t.input, item: t.item as number };
 }
 
 function positive(v: unknown, what: string): number {
@@ -206,23 +253,28 @@ export function openRequest(signed: unknown, coordinatorKey: Uint8Array, now: nu
       return { ...common, kind: 'aux', parties: partyList(r.parties, 'parties') };
     case 'sign': {
       const out: SessionRequest = { ...common, kind: 'sign', keyId: idField(r.keyId, 'keyId'), version: positive(r.version, 'version'), signers: partyList(r.signers, 'signers') };
-      if ((r.message === undefined) === (r.digest === undefined)) throw new RequestRefused('MALFORMED_REQUEST', 'exactly one of message and digest');
+      if ([r.message, r.digest, r.transaction].filter((v) => v !== undefined).length !== 1) throw new RequestRefused('MALFORMED_REQUEST', 'exactly one of message, digest and transaction');
+      if (r.path !== undefined) out.path = pathField(r.path);
       if (r.message !== undefined) out.message = hexField(r.message, 'message');
       if (r.digest !== undefined) out.digest = hexField(r.digest, 'digest', 32);
+      if (r.transaction !== undefined) {
+        if (r.hash !== undefined) throw new RequestRefused('MALFORMED_REQUEST', "a transaction's hashes are the chain's");
+        out.transaction = transactionField(r.transaction);
+      }
       if (r.hash !== undefined) {
         if (!ECDSA_HASHES.includes(r.hash as EcdsaHash)) throw new RequestRefused('MALFORMED_REQUEST', 'unknown hash');
         out.hash = r.hash as EcdsaHash;
       }
       if (r.commitments !== undefined && r.presignature !== undefined) throw new RequestRefused('MALFORMED_REQUEST', 'at most one of commitments and presignature');
       if (r.commitments !== undefined) {
-        if (out.message === undefined || out.hash !== undefined) throw new RequestRefused('MALFORMED_REQUEST', 'pooled commitments sign a message, without a hash');
+        if (out.digest !== undefined || out.hash !== undefined) throw new RequestRefused('MALFORMED_REQUEST', 'pooled commitments sign a message or a transaction, without a hash');
         if (!Array.isArray(r.commitments) || r.commitments.length !== out.signers.length) throw new RequestRefused('MALFORMED_REQUEST', 'commitments must be one per signer');
         out.commitments = r.commitments.map((c) => hexField(c, 'commitment', undefined, MAX_SIGNED_COMMITMENT_BYTES));
       }
       if (r.presignature !== undefined) {
         // A pooled presignature's R is known before the digest is: only a digest the node computes
         // itself from the message may use it (CVE-2025-66017).
-        if (out.message === undefined || out.hash === undefined) throw new RequestRefused('MALFORMED_REQUEST', 'a pooled presignature signs a message with its hash, never a raw digest');
+        if (out.digest !== undefined || (out.message !== undefined && out.hash === undefined)) throw new RequestRefused('MALFORMED_REQUEST', 'a pooled presignature signs a message with its hash, or a transaction, never a raw digest');
         out.presignature = hexField(r.presignature, 'presignature', 32);
       }
       return out;

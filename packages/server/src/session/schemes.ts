@@ -19,10 +19,22 @@ import {
   SECP256K1,
   ecdsaMessageDigest,
   ed25519Verify,
+  concatBytes,
+  utf8,
 } from '@mpc-wallet/core';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { Scheme } from './request.js';
 import type { PublicPackage } from '../stores/types.js';
+
+/**
+ * The chain code of a key generation (non-hardened derivation, DESIGN §9): each party computes it
+ * from the run's session id and the group key it ended with, so all agree without a message, and
+ * nobody outside the run can compute it from the public key alone.
+ */
+export function keygenChainCode(session: Uint8Array, scheme: Scheme, publicKey: GroupPoint): Uint8Array {
+  return sha256(concatBytes(utf8('mpc-wallet/v1/keygen-chain-code'), session, CURVES[curveOf(scheme)].encodePoint(publicKey)));
+}
 
 export function curveOf(scheme: Scheme): CurveName {
   return scheme === 'eddsa-ed25519' ? 'ed25519' : 'secp256k1';

@@ -115,6 +115,11 @@ export interface KeyRecord {
    * alike (the coordinator checks signature shares against them); null when not known.
    */
   publicPackage?: PublicPackage | null;
+  /**
+   * The chain code (32 bytes, hex) key generation agreed, as every committee member reported it:
+   * the root of the key's non-hardened derivation. Null for keys made before derivation existed.
+   */
+  chainCode?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -130,7 +135,7 @@ export interface KeyStore {
   get(id: string): Promise<KeyRecord | undefined>;
   list(opts?: { limit?: number; after?: string }): Promise<KeyRecord[]>;
   /** Compare-and-set on status and version, so two instances cannot both advance a key. */
-  update(id: string, expect: { status: KeyStatus; version: number }, next: Partial<Pick<KeyRecord, 'status' | 'publicKey' | 'version' | 'failure' | 'certificate' | 'refreshSession' | 'publicPackage'>>): Promise<boolean>;
+  update(id: string, expect: { status: KeyStatus; version: number }, next: Partial<Pick<KeyRecord, 'status' | 'publicKey' | 'version' | 'failure' | 'certificate' | 'refreshSession' | 'publicPackage' | 'chainCode'>>): Promise<boolean>;
   /** Keys with a refresh whose outcome is not recorded (at most `limit`). */
   refreshing(limit?: number): Promise<KeyRecord[]>;
 }

@@ -5,85 +5,28 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { randomBytes } from 'node:crypto';
 import {
   FROST_ED25519,
-  type KeyShare,
   aggregateReported,
   frostPublicKey,
   publicPackageOf,
-  MemorySessionRegistry,
-  type PartyIdentity,
-  type ProtocolMessage,
-  SECURITY_LEVEL_TSS_LIB_2048,
   bytesToHex,
-  createDkg,
   commit,
   decodeSignedCommitment,
   encodeSignedCommitment,
   frostSigningKey,
-  generateIdentities,
   hexToBytes,
-  seededRng,
   signCommitment,
-  simulate,
 } from '@mpc-wallet/core';
-import { SignerNode } from '../../src/node/signer.js';
+import type { SignerNode } from '../../src/node/signer.js';
 import type { RequestResult } from '../../src/session/request.js';
-import { Vault } from '../../src/node/vault.js';
-import { SafePrimePool } from '../../src/node/prime-pool.js';
-import { type SessionRequest, signRequest } from '../../src/session/request.js';
-import type { ProtocolTransport } from '../../src/session/runner.js';
-import { sessionKey } from '../../src/session/runner.js';
 import { openNodeStore } from '../../src/stores/sql/open.js';
 import type { NodeStore } from '../../src/stores/types.js';
+import { type Body, MemoryNetwork, dkg, outputs, signed, signerNode } from './harness.js';
 
-const coordinatorSecret = new Uint8Array(32).fill(9);
-const coordinatorKey = ed25519.getPublicKey(coordinatorSecret);
 const message = bytesToHex(new TextEncoder().encode('pay 1'));
 
-/** Delivers every node's messages to the others; `sent` records who sent what. */
-class MemoryNetwork {
-  readonly sent: ProtocolMessage[] = [];
-  private readonly handlers = new Map<string, (m: ProtocolMessage) => void>();
-  private readonly buffered = new Map<string, ProtocolMessage[]>();
-
-  transport(self: number): ProtocolTransport {
-    return {
-      send: (m) => {
-        this.sent.push(m);
-        for (const to of [1, 2, 3]) {
-          if (to === self || (m.to !== null && m.to !== to)) continue;
-          const key = `${to}/${sessionKey(m.protocol, m.session)}`;
-          const handler = this.handlers.get(key);
-          if (handler) queueMicrotask(() => handler(m));
-          else this.buffered.set(key, [...(this.buffered.get(key) ?? []), m]);
-        }
-      },
-      subscribe: (protocol, session, handler) => {
-        const key = `${self}/${sessionKey(protocol, session)}`;
-        this.handlers.set(key, handler);
-        for (const m of this.buffered.get(key) ?? []) queueMicrotask(() => handler(m));
-        this.buffered.delete(key);
-        return () => this.handlers.delete(key);
-      },
-    };
-  }
-}
-
-function dkg(): { shares: Map<number, KeyShare>; identities: Map<number, PartyIdentity> } {
-  const rng = seededRng('signer-pools');
-  const parties = [1, 2, 3];
-  const identities = generateIdentities(parties, rng);
-  const session = new Uint8Array(32).fill(1);
-  const result = simulate(
-    parties.map((self) => createDkg({ sessions: new MemorySessionRegistry(), curve: 'ed25519', session, self, parties, threshold: 2, identity: identities.get(self)!, rng })),
-    rng,
-  );
-  return { shares: new Map(parties.map((id) => [id, result.outputs.get(id)!.share as KeyShare])), identities };
-}
-
-const { shares, identities } = dkg();
+const { shares, identities } = dkg('ed25519', 'signer-pools');
 let network: MemoryNetwork;
 /** One PGlite store per node for the whole file (opening one takes seconds); each test has its own key. */
 const stores: NodeStore[] = [];
@@ -92,43 +35,15 @@ let keyNumber = 0;
 let KEY_ID = '';
 
 async function startNode(id: number, wrap: (store: NodeStore) => NodeStore = (s) => s): Promise<SignerNode> {
-  const store = wrap(stores[id - 1]!);
-  const vault = new Vault(store, randomBytes(32), id);
+  const { node, vault } = signerNode(id, wrap(stores[id - 1]!), identities.get(id)!, network);
   await vault.putKey(KEY_ID, 1, { scheme: 'eddsa-ed25519', share: shares.get(id)! });
-  const transport = network.transport(id);
-  return new SignerNode({
-    self: id,
-    identity: identities.get(id)!,
-    coordinatorKey,
-    store,
-    vault,
-    transport: () => transport,
-    primes: new SafePrimePool(1024, 0),
-    level: SECURITY_LEVEL_TSS_LIB_2048,
-    rng: (n) => new Uint8Array(randomBytes(n)),
-    protocolTimeoutMs: 2_000,
-    auxTimeoutMs: 2_000,
-  });
-}
-
-type Body = SessionRequest extends infer R ? (R extends unknown ? Omit<R, 'id' | 'session' | 'issuedAt' | 'expiresAt'> : never) : never;
-
-function signed(body: Body) {
-  const now = Date.now();
-  return signRequest({ ...body, id: 'req', session: bytesToHex(randomBytes(32)), issuedAt: now, expiresAt: now + 60_000 } as SessionRequest, coordinatorSecret);
+  return node;
 }
 
 /** The same signed request to several nodes at once (they run one protocol together). */
 async function run(ids: number[], body: Body): Promise<RequestResult[]> {
   const request = signed(body);
   return Promise.all(ids.map((id) => nodes.get(id)!.handle(request)));
-}
-
-function outputs(results: RequestResult[]): Record<string, unknown>[] {
-  return results.map((r) => {
-    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    return r.output;
-  });
 }
 
 async function poolOf(id: number, count: number): Promise<string[]> {

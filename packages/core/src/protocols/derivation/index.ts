@@ -132,7 +132,7 @@ function ed25519Child(parent: DerivedKey, index: number): DerivedKey {
  * The public package of the derived key: the group key and every verification share moved by
  * tweak·G. Checks that the derivation starts at this package's key.
  */
-export function derivePublicPackage<P extends PublicKeyPackage>(pkg: P, key: DerivedKey): P {
+export function derivePublicPackage<P extends PublicKeyPackage>(pkg: P, key: Pick<DerivedKey, 'curve' | 'publicKey' | 'tweak'>): P {
   if (pkg.curve !== key.curve) throw new DerivationError(`a ${key.curve} derivation does not apply to a ${pkg.curve} key`);
   const shift = CURVES[pkg.curve].mulBasePublic(key.tweak);
   if (!pkg.publicKey.add(shift).equals(key.publicKey)) throw new DerivationError("the derivation does not start at this share's key");
@@ -145,7 +145,7 @@ export function derivePublicPackage<P extends PublicKeyPackage>(pkg: P, key: Der
  * The share of the derived key: secret + tweak, and the public package moved by tweak·G. The
  * result interpolates to the child key.
  */
-export function deriveKeyShare(share: KeyShare, key: DerivedKey): KeyShare {
+export function deriveKeyShare(share: KeyShare, key: Pick<DerivedKey, 'curve' | 'publicKey' | 'tweak'>): KeyShare {
   const moved = derivePublicPackage(share, key);
   return moved === share ? share : { ...moved, secretShare: mod(share.secretShare + key.tweak, CURVES[share.curve].order) };
 }

@@ -14,7 +14,7 @@ import { concatBytes, u32be, utf8 } from '../../bytes.js';
 import { multiplyKey, sharedKeyPoint } from '../../math/key-table.js';
 import { blame } from '../../engine/errors.js';
 import type { Rng } from '../../engine/protocol.js';
-import { type GroupPoint, mod } from '../../math/curve.js';
+import { type GroupPoint, SECP256K1, mod } from '../../math/curve.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
 import type { KeyShare, PublicKeyPackage } from '../key-share.js';
 import { type FrostCiphersuite, hasEvenY, tapTweak } from './ciphersuite.js';
@@ -149,6 +149,18 @@ function normalise(
     if (!hasEvenY(P)) negate();
   }
   return { pub: { suite, threshold, publicKey: sharedKeyPoint(suite.curve, P), verifyingShares: Y, groupKey: publicKey, poolKey: opts.poolKey ?? publicKey, merkleRoot }, secret: s };
+}
+
+/**
+ * The BIP341 output key of an internal key (taken with even Y, as BIP340 keys are) and a script-tree
+ * merkle root (empty: BIP86): what a Taproot key-path signature verifies under.
+ */
+export function taprootOutputKey(internalKey: GroupPoint, merkleRoot: Uint8Array): GroupPoint {
+  if (merkleRoot.length !== 0 && merkleRoot.length !== 32) throw new RangeError('a Taproot merkle root is empty or 32 bytes');
+  const P = hasEvenY(internalKey) ? internalKey : internalKey.negate();
+  const Q = P.add(SECP256K1.mulBasePublic(tapTweak(P, merkleRoot)));
+  if (Q.is0()) throw new RangeError('tweaked key is the identity');
+  return Q;
 }
 
 /** RFC 9591 nonce_generate: H3(random_bytes(32) ‖ SerializeScalar(secret)). */

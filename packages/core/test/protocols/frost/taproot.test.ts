@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { p2tr, p2tr_pk } from '@scure/btc-signer';
+import { p2tr, p2tr_pk, utils } from '@scure/btc-signer';
 import {
   FROST_SUITES,
   type KeyOptions,
@@ -16,7 +16,9 @@ import {
   publicPackageOf,
   seededRng,
   simulate,
+  SECP256K1,
   tapTweak,
+  taprootOutputKey,
   xOnly,
 } from '../../../src/index.js';
 import { runDkg } from '../../helpers.js';
@@ -98,5 +100,20 @@ describe('Taproot tweak (BIP340 / BIP341)', () => {
     expect(() => frostSigningKey(suite, share, { tweak: { kind: 'bip341', merkleRoot: new Uint8Array(0) } })).not.toThrow();
     const ed = runDkg('ed25519', 2, 3).shares.get(1)!;
     expect(() => frostSigningKey(FROST_SUITES.ed25519, ed, { tweak: { kind: 'bip341' } })).toThrow(/Taproot/);
+  });
+});
+
+describe('taprootOutputKey', () => {
+  it('is the output key of BIP86 (and of a script tree) as @scure/btc-signer computes it, for either Y parity', () => {
+    for (let i = 1n; i <= 6n; i++) {
+      const P = SECP256K1.mulBase(i * 0x1234567n);
+      const xonly = SECP256K1.encodePoint(P).subarray(1);
+      const bip86 = p2tr(xonly).tweakedPubkey;
+      expect(Buffer.from(SECP256K1.encodePoint(taprootOutputKey(P, new Uint8Array(0))).subarray(1)).toString('hex')).toBe(Buffer.from(bip86).toString('hex'));
+      const root = new Uint8Array(32).fill(Number(i));
+      const [withScripts] = utils.taprootTweakPubkey(xonly, root);
+      expect(Buffer.from(SECP256K1.encodePoint(taprootOutputKey(P, root)).subarray(1)).toString('hex')).toBe(Buffer.from(withScripts).toString('hex'));
+    }
+    expect(() => taprootOutputKey(SECP256K1.base, new Uint8Array(5))).toThrow(/merkle root/);
   });
 });

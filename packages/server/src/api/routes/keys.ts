@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { derivationRoot, encodeXpub, hexToBytes } from '@mpc-wallet/core';
 import { ApiError } from '../../errors.js';
+import { groupPoint } from '../../coordinator/chain-keys.js';
 import { StageTimes } from '../../session/timing.js';
 import type { KeyRecord } from '../../stores/types.js';
 import type { ApiServices } from '../services.js';
@@ -8,6 +10,7 @@ import { createKeyBody, idempotencyHeaders, keyIdParams, listQuery, signBody } f
 
 /** A key as the API shows it: `parties` is the committee size, `committee` its node ids. */
 export function keyView(k: KeyRecord) {
+  const xpub = xpubOf(k);
   return {
     id: k.id,
     scheme: k.scheme,
@@ -18,6 +21,8 @@ export function keyView(k: KeyRecord) {
     status: k.status,
     label: k.label,
     version: k.version,
+    ...(k.chainCode ? { chainCode: k.chainCode } : {}),
+    ...(xpub ? { xpub } : {}),
     ...(k.failure ? { failure: JSON.parse(k.failure) as unknown } : {}),
     createdAt: k.createdAt.toISOString(),
     updatedAt: k.updatedAt.toISOString(),
@@ -25,6 +30,12 @@ export function keyView(k: KeyRecord) {
 }
 
 const lower = (hex: string | undefined) => hex?.toLowerCase();
+
+/** A secp256k1 key's BIP32 extended public key (root of its non-hardened derivation), when it has a chain code. */
+function xpubOf(k: KeyRecord): string | undefined {
+  if (!k.chainCode || !k.publicPackage || k.scheme === 'eddsa-ed25519') return undefined;
+  return encodeXpub(derivationRoot('secp256k1', groupPoint(k), hexToBytes(k.chainCode)));
+}
 
 export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, signing, pools }) => {
   app.post<{ Body: { scheme: Scheme; threshold: number; parties: number; label?: string } }>('/keys', { schema: { body: createKeyBody } }, async (request, reply) => {
@@ -50,12 +61,18 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
 
   app.post<{ Params: { id: string } }>('/keys/:id/refresh', { schema: { params: keyIdParams } }, async (request) => keyView(await keys.refresh(request.params.id)));
 
-  app.post<{ Params: { id: string }; Body: { message?: string; hash?: EcdsaHash; digest?: string; signers?: number[] }; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Params: { id: string }; Body: { message?: string; hash?: EcdsaHash; digest?: string; signers?: number[]; path?: string }; Headers: { 'idempotency-key'?: string } }>(
     '/keys/:id/signatures',
     { schema: { params: keyIdParams, body: signBody, headers: idempotencyHeaders } },
     async (request, reply) => {
-      const { message, hash, digest, signers } = request.body;
-      const input = { ...(message !== undefined ? { message: lower(message)! } : {}), ...(hash ? { hash } : {}), ...(digest ? { digest: lower(digest)! } : {}), ...(signers ? { signers } : {}) };
+      const { message, hash, digest, signers, path } = request.body;
+      const input = {
+        ...(message !== undefined ? { message: lower(message)! } : {}),
+        ...(hash ? { hash } : {}),
+        ...(digest ? { digest: lower(digest)! } : {}),
+        ...(signers ? { signers } : {}),
+        ...(path !== undefined ? { path } : {}),
+      };
       const times = new StageTimes();
       const response = await signing.sign(request.params.id, input, request.headers['idempotency-key'], times);
       // Where the time went (coordinator stages, then the signers' own as node-*): see bench/cluster.js.

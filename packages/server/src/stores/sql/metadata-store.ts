@@ -39,11 +39,12 @@ interface KeyRow {
   certificate: string | null;
   refresh_session: string | null;
   public_package: PublicPackage | null;
+  chain_code: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const KEY_COLUMNS = 'id, scheme, threshold, parties, public_key, status, label, version, failure, certificate, refresh_session, public_package, created_at, updated_at';
+const KEY_COLUMNS = 'id, scheme, threshold, parties, public_key, status, label, version, failure, certificate, refresh_session, public_package, chain_code, created_at, updated_at';
 
 function toKey(r: KeyRow): KeyRecord {
   return {
@@ -59,6 +60,7 @@ function toKey(r: KeyRow): KeyRecord {
     certificate: r.certificate,
     refreshSession: r.refresh_session,
     publicPackage: r.public_package,
+    chainCode: r.chain_code,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -91,6 +93,7 @@ function checkKey(key: KeyRecord): KeyRecord {
     certificate: checkOptionalString('certificate', key.certificate ?? null, MAX_CERTIFICATE),
     refreshSession: checkSession(key.refreshSession ?? null),
     publicPackage: checkPublicPackage(key.publicPackage ?? null),
+    chainCode: checkChainCode(key.chainCode ?? null),
     createdAt: checkDate('createdAt', key.createdAt),
     updatedAt: checkDate('updatedAt', key.updatedAt),
   };
@@ -105,6 +108,7 @@ const UPDATABLE = {
   certificate: { column: 'certificate', check: (v: unknown) => checkOptionalString('certificate', v, MAX_CERTIFICATE) },
   refreshSession: { column: 'refresh_session', check: checkSession },
   publicPackage: { column: 'public_package', check: (v: unknown) => jsonParam('public package', checkPublicPackage(v)), cast: '::jsonb' },
+  chainCode: { column: 'chain_code', check: checkChainCode },
 } as const;
 
 /** A public package's shape: hex points, at most one share per possible party (what they are is the coordinator's to check). */
@@ -116,6 +120,12 @@ function checkPublicPackage(v: unknown): PublicPackage | null {
     throw new StoreError('a public package is a group key and verifying shares, hex points');
   }
   return { groupKey: p.groupKey!, verifyingShares: [...p.verifyingShares] };
+}
+
+/** A chain code: 32 bytes as lower-case hex, or null. */
+function checkChainCode(v: unknown): string | null {
+  if (v !== null && (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v))) throw new StoreError('a chain code is 64 lower-case hex digits or null');
+  return v;
 }
 
 /** A session id: 32 bytes as lower-case hex, or null. */
@@ -137,7 +147,7 @@ function keyStore(sql: SqlClient): KeyStore {
   return {
     async insert(key) {
       const k = checkKey(key);
-      const rows = await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14) ON CONFLICT (id) DO NOTHING RETURNING 1 AS inserted`, [
+      const rows = await sql.query(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15) ON CONFLICT (id) DO NOTHING RETURNING 1 AS inserted`, [
         k.id,
         k.scheme,
         k.threshold,
@@ -150,6 +160,7 @@ function keyStore(sql: SqlClient): KeyStore {
         k.certificate,
         k.refreshSession,
         jsonParam('public package', k.publicPackage),
+        k.chainCode,
         k.createdAt,
         k.updatedAt,
       ]);

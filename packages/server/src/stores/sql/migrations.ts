@@ -113,4 +113,9 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
     name: "the current version's public package, for aggregating signature shares",
     statements: ['ALTER TABLE keys ADD COLUMN public_package jsonb'],
   },
+  {
+    version: 4,
+    name: 'the chain code key generation agreed, the root of non-hardened derivation',
+    statements: ['ALTER TABLE keys ADD COLUMN chain_code text'],
+  },
 ];

@@ -18,6 +18,7 @@ function key(id: string, over: Partial<KeyRecord> = {}): KeyRecord {
     certificate: null,
     refreshSession: null,
     publicPackage: null,
+    chainCode: null,
     createdAt: t0,
     updatedAt: t0,
     ...over,
@@ -99,6 +100,18 @@ describeSql('metadata store', (backend, kind) => {
     expect((await keys.get('p'))!.publicPackage).toBeNull();
     for (const bad of [{ groupKey: 'xyz', verifyingShares: [] }, { groupKey: 'ab'.repeat(32), verifyingShares: ['01'] }, { groupKey: 'ab'.repeat(32) }, 'ab']) {
       await expect(keys.update('p', { status: 'active', version: 3 }, { publicPackage: bad as never })).rejects.toThrow(/public package/);
+    }
+  });
+
+  it('keys: a chain code is stored with its key and set once known; a malformed one is refused', async () => {
+    const { keys } = await store();
+    await keys.insert(key('c', { status: 'active', version: 1, chainCode: 'cd'.repeat(32) }));
+    expect((await keys.get('c'))!.chainCode).toBe('cd'.repeat(32));
+    await keys.insert(key('d', { status: 'active', version: 1 }));
+    expect(await keys.update('d', { status: 'active', version: 1 }, { chainCode: 'ef'.repeat(32) })).toBe(true);
+    expect((await keys.get('d'))!.chainCode).toBe('ef'.repeat(32));
+    for (const bad of ['ab', 'AB'.repeat(32), 'zz'.repeat(32), 7]) {
+      await expect(keys.update('d', { status: 'active', version: 1 }, { chainCode: bad as never })).rejects.toThrow(/chain code/);
     }
   });
 

@@ -1,0 +1,19 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { listChains } from '@mpc-wallet/chains';
+import type { AddressRequest, TransactionRequest } from '../../coordinator/chains.js';
+import type { ApiServices } from '../services.js';
+import { addressBody, idempotencyHeaders, keyIdParams, transactionBody } from '../schemas.js';
+
+export const chainRoutes: FastifyPluginAsync<ApiServices> = async (app, { chains }) => {
+  app.get('/chains', async () => ({ chains: listChains() }));
+
+  app.post<{ Params: { id: string }; Body: AddressRequest }>('/keys/:id/addresses', { schema: { params: keyIdParams, body: addressBody } }, async (request) =>
+    chains.address(request.params.id, request.body),
+  );
+
+  app.post<{ Params: { id: string }; Body: TransactionRequest; Headers: { 'idempotency-key'?: string } }>(
+    '/keys/:id/transactions',
+    { schema: { params: keyIdParams, body: transactionBody, headers: idempotencyHeaders } },
+    async (request) => chains.signTransaction(request.params.id, request.body, request.headers['idempotency-key']),
+  );
+};
