@@ -139,6 +139,18 @@ describe('KeyService.learnPublicPackage', () => {
     expect(asked).toEqual(['key-status']);
   });
 
+  it('learns the chain code with the package only when every member reports the same one', async () => {
+    const code = (n: number) => ({ ...status(n), chainCode: 'c0'.repeat(32) });
+    const agreed = await service(code, old);
+    await agreed.keys.learnPublicPackage(old);
+    expect((await agreed.metadata.keys.get('k'))!.chainCode).toBe('c0'.repeat(32));
+    const split = await service((n: number) => (n === 2 ? { ...code(n), chainCode: 'c1'.repeat(32) } : code(n)), old);
+    await split.keys.learnPublicPackage(old);
+    const learned = (await split.metadata.keys.get('k'))!;
+    expect(learned.publicPackage).toEqual(reportPublicPackage(share(1)));
+    expect(learned.chainCode).toBeNull();
+  });
+
   it('learns nothing when a member reports another package, another version, or does not answer', async () => {
     const other = reportPublicPackage(share(2));
     const forged = { ...other, verifyingShares: [other.verifyingShares[1]!, other.verifyingShares[0]!, other.verifyingShares[2]!] };
