@@ -6,6 +6,7 @@
  * the end. Every failure is `malformed-transaction`, with what was being read.
  */
 import { hex } from '@scure/base';
+import { ByteReader } from './byte-reader.js';
 import { ChainInputError, check } from './errors.js';
 
 /** Move's identifier grammar: what module, function and struct names may be (anything else would let a name pose as `a::b`). */
@@ -14,31 +15,7 @@ const MOVE_IDENTIFIER = /^(?:[A-Za-z][A-Za-z0-9_]*|_[A-Za-z0-9_]+)$/;
 /** Deeper type nesting is refused before it can exhaust the stack (Move's own limits are far lower). */
 const MAX_TYPE_DEPTH = 16;
 
-export class BcsReader {
-  private offset = 0;
-  constructor(private readonly input: Uint8Array) {}
-
-  /** Bytes not yet read. */
-  get remaining(): number {
-    return this.input.length - this.offset;
-  }
-
-  fixed(length: number, what: string): Uint8Array {
-    check(length <= this.remaining, 'malformed-transaction', `the transaction ends inside ${what}`);
-    const out = this.input.subarray(this.offset, this.offset + length);
-    this.offset += length;
-    return out;
-  }
-
-  private view(length: number, what: string): DataView {
-    const b = this.fixed(length, what);
-    return new DataView(b.buffer, b.byteOffset, b.byteLength);
-  }
-
-  u8(what: string): number {
-    return this.view(1, what).getUint8(0);
-  }
-
+export class BcsReader extends ByteReader {
   u16(what: string): number {
     return this.view(2, what).getUint16(0, true);
   }
@@ -113,9 +90,6 @@ export class BcsReader {
     return tag === 1 ? read() : undefined;
   }
 
-  end(what: string): void {
-    check(this.remaining === 0, 'malformed-transaction', `${this.remaining} trailing byte(s) after ${what}`);
-  }
 }
 
 /** A 32-byte Move address as 0x + 64 lowercase hex. */

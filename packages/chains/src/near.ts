@@ -28,6 +28,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58, base64, hex } from '@scure/base';
+import { ByteReader } from './byte-reader.js';
 import { ChainInputError, check } from './errors.js';
 import { checkSignatureCount, ed25519Key, ed25519Signature } from './keys.js';
 import type { ChainModule, PreparedTransaction, SignerKey, Transfer } from './types.js';
@@ -75,26 +76,7 @@ interface NearTransaction {
 const UNSUPPORTED_ACTIONS: Readonly<Record<number, string>> = { 8: 'Delegate', 9: 'DeployGlobalContract', 10: 'UseGlobalContract' };
 
 /** A strict borsh reader: little-endian integers, u32-prefixed sequences, nothing read past the end. */
-class BorshReader {
-  private offset = 0;
-  constructor(private readonly input: Uint8Array) {}
-
-  private take(length: number, what: string): Uint8Array {
-    check(length <= this.input.length - this.offset, 'malformed-transaction', `the transaction ends inside ${what}`);
-    const out = this.input.subarray(this.offset, this.offset + length);
-    this.offset += length;
-    return out;
-  }
-
-  private view(length: number, what: string): DataView {
-    const b = this.take(length, what);
-    return new DataView(b.buffer, b.byteOffset, b.byteLength);
-  }
-
-  u8(what: string): number {
-    return this.view(1, what).getUint8(0);
-  }
-
+class BorshReader extends ByteReader {
   u32(what: string): number {
     return this.view(4, what).getUint32(0, true);
   }
@@ -108,12 +90,8 @@ class BorshReader {
     return v.getBigUint64(0, true) | (v.getBigUint64(8, true) << 64n);
   }
 
-  fixed(length: number, what: string): Uint8Array {
-    return this.take(length, what);
-  }
-
   bytes(what: string): Uint8Array {
-    return this.take(this.u32(`the length of ${what}`), what);
+    return this.fixed(this.u32(`the length of ${what}`), what);
   }
 
   string(what: string): string {
@@ -123,7 +101,7 @@ class BorshReader {
   accountId(what: string): string {
     const length = this.u32(`the length of ${what}`);
     check(length >= 2 && length <= 64, 'malformed-transaction', `${what} is ${length} bytes; a NEAR account id is 2 to 64`);
-    const id = utf8(this.take(length, what), what);
+    const id = utf8(this.fixed(length, what), what);
     check(ACCOUNT_ID.test(id), 'malformed-transaction', `${what} ${JSON.stringify(id)} is not a valid NEAR account id`);
     return id;
   }
@@ -131,7 +109,7 @@ class BorshReader {
   /** A Vec's element count; each element takes at least one byte, so a count beyond what is left is refused early. */
   count(what: string): number {
     const n = this.u32(`the length of ${what}`);
-    check(n <= this.input.length - this.offset, 'malformed-transaction', `${what} claims ${n} elements in ${this.input.length - this.offset} remaining bytes`);
+    check(n <= this.remaining, 'malformed-transaction', `${what} claims ${n} elements in ${this.remaining} remaining bytes`);
     return n;
   }
 
@@ -141,9 +119,6 @@ class BorshReader {
     return tag === 1 ? read() : undefined;
   }
 
-  end(): void {
-    check(this.offset === this.input.length, 'malformed-transaction', `${this.input.length - this.offset} trailing byte(s) after the transaction`);
-  }
 }
 
 /** Bytes as text, or undefined when they are not valid UTF-8 (which borsh strings must be). */

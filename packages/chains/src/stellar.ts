@@ -23,6 +23,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base32nopad, base64, hex } from '@scure/base';
+import { ByteReader } from './byte-reader.js';
 import { ChainInputError, check } from './errors.js';
 import { checkSignatureCount, ed25519Key, ed25519Signature } from './keys.js';
 import type { ChainModule, PreparedTransaction, SignerKey, Transfer } from './types.js';
@@ -50,29 +51,9 @@ const OPERATION_NAMES = [
 ];
 
 /** A strict XDR reader: big-endian, 4-byte aligned with zero padding, bounded lengths, nothing past the end. */
-class XdrReader {
-  private offset = 0;
-  constructor(private readonly input: Uint8Array) {}
-
-  get position(): number {
-    return this.offset;
-  }
-
-  /** The bytes read since `position` was `start`. */
-  since(start: number): Uint8Array {
-    return this.input.subarray(start, this.offset);
-  }
-
-  private take(length: number, what: string): Uint8Array {
-    check(length <= this.input.length - this.offset, 'malformed-transaction', `the envelope ends inside ${what}`);
-    const out = this.input.subarray(this.offset, this.offset + length);
-    this.offset += length;
-    return out;
-  }
-
-  private view(length: number, what: string): DataView {
-    const b = this.take(length, what);
-    return new DataView(b.buffer, b.byteOffset, b.byteLength);
+class XdrReader extends ByteReader {
+  constructor(input: Uint8Array) {
+    super(input, 'the envelope');
   }
 
   uint32(what: string): number {
@@ -87,17 +68,12 @@ class XdrReader {
     return this.view(8, what).getBigInt64(0);
   }
 
-  /** Fixed-length opaque; every length used here is a multiple of 4, so there is no padding. */
-  fixed(length: number, what: string): Uint8Array {
-    return this.take(length, what);
-  }
-
   /** Variable-length opaque or string of at most `max` bytes, zero-padded to 4. */
   opaque(max: number, what: string): Uint8Array {
     const length = this.uint32(`the length of ${what}`);
     check(length <= max, 'malformed-transaction', `${what} is ${length} bytes; at most ${max}`);
-    const out = this.take(length, what);
-    const padding = this.take((4 - (length % 4)) % 4, `the padding of ${what}`);
+    const out = this.fixed(length, what);
+    const padding = this.fixed((4 - (length % 4)) % 4, `the padding of ${what}`);
     check(padding.every((b) => b === 0), 'malformed-transaction', `the padding of ${what} is not zero`);
     return out;
   }
@@ -116,9 +92,6 @@ class XdrReader {
     return n;
   }
 
-  end(): void {
-    check(this.offset === this.input.length, 'malformed-transaction', `${this.input.length - this.offset} trailing byte(s) after the envelope`);
-  }
 }
 
 function crc16XModem(bytes: Uint8Array): number {

@@ -34,8 +34,8 @@ import {
   type TransactionPayload,
 } from '@aptos-labs/ts-sdk';
 import { aptos, aptosTestnet } from '../src/aptos.js';
-import { ChainInputError, type ChainErrorCode } from '../src/errors.js';
 import type { ChainModule, SignerKey } from '../src/types.js';
+import { errorCode } from './helpers.js';
 
 interface TestKey {
   readonly secret: Uint8Array;
@@ -65,15 +65,6 @@ function raw(payload: TransactionPayload, { sender = ALICE.address, chainId = 1,
 
 const input = (rawTx: RawTransaction | Uint8Array) => ({ rawTransaction: rawTx instanceof Uint8Array ? `0x${hex.encode(rawTx)}` : rawTx.bcsToHex().toString() });
 
-function errorCode(f: () => unknown): ChainErrorCode | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ChainInputError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 /** prepare → sign the item as the cluster would → finalize. */
 function signThrough(module: ChainModule, rawTx: RawTransaction, key: TestKey = ALICE) {

@@ -14,8 +14,8 @@ import { AuthInfo, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
 import { SignMode } from 'cosmjs-types/cosmos/tx/signing/v1beta1/signing';
 import { cosmos } from '../src/cosmos.js';
 import { ecdsaItemDigest } from '../src/keys.js';
-import type { ChainErrorCode } from '../src/errors.js';
 import type { PreparedTransaction, SigningItem } from '../src/types.js';
+import { errorCode } from './helpers.js';
 
 const registry = new Registry([
   ['/cosmos.bank.v1beta1.MsgSend', MsgSend],
@@ -94,14 +94,6 @@ function sign(item: SigningItem, secretKey: Uint8Array): Uint8Array {
   return secp256k1.sign(ecdsaItemDigest(item), secretKey, { prehash: false });
 }
 
-function codeOf(run: () => unknown): ChainErrorCode | undefined {
-  try {
-    run();
-  } catch (error) {
-    return (error as { code?: ChainErrorCode }).code;
-  }
-  return undefined;
-}
 
 /** The input with a byte field replaced. */
 function withBytes(input: Built['input'], field: 'bodyBytes' | 'authInfoBytes', bytes: Uint8Array): Built['input'] {
@@ -127,11 +119,11 @@ describe('cosmos addresses', () => {
 
   it('refuse formats that are not a valid bech32 prefix, and bad keys', () => {
     for (const format of ['osmo', 'bech32:', 'bech32:OSMO', 'bech32:os mo', `bech32:${'a'.repeat(52)}`, 'bech32:é']) {
-      expect(codeOf(() => cosmos.address(alice.publicKey, format)), format).toBe('unsupported-format');
+      expect(errorCode(() => cosmos.address(alice.publicKey, format)), format).toBe('unsupported-format');
     }
     expect(cosmos.address(alice.publicKey, `bech32:${'a'.repeat(51)}`)).toHaveLength(90);
-    expect(codeOf(() => cosmos.address(secp256k1.getPublicKey(alice.secretKey, false)))).toBe('bad-public-key');
-    expect(codeOf(() => cosmos.address(new Uint8Array(33)))).toBe('bad-public-key');
+    expect(errorCode(() => cosmos.address(secp256k1.getPublicKey(alice.secretKey, false)))).toBe('bad-public-key');
+    expect(errorCode(() => cosmos.address(new Uint8Array(33)))).toBe('bad-public-key');
   });
 });
 
@@ -230,24 +222,24 @@ describe('cosmos transactions', () => {
 
 describe('cosmos refusals', () => {
   it('refuse another chain id, another prefix and a signer in another prefix (wrong-chain)', () => {
-    expect(codeOf(() => prepare(build({ chainId: 'theta-testnet-001' }).input))).toBe('wrong-chain');
-    expect(codeOf(() => prepare(build({ chainId: 'osmosis-1' }).input))).toBe('wrong-chain');
-    expect(codeOf(() => prepare(build().input, alice, 'bech32:osmo'))).toBe('wrong-chain');
-    expect(codeOf(() => prepare(build({ messages: [send(alice.address, toBech32('osmo', rawSecp256k1PubkeyToRawAddress(bob.publicKey)))] }).input))).toBe('wrong-chain');
+    expect(errorCode(() => prepare(build({ chainId: 'theta-testnet-001' }).input))).toBe('wrong-chain');
+    expect(errorCode(() => prepare(build({ chainId: 'osmosis-1' }).input))).toBe('wrong-chain');
+    expect(errorCode(() => prepare(build().input, alice, 'bech32:osmo'))).toBe('wrong-chain');
+    expect(errorCode(() => prepare(build({ messages: [send(alice.address, toBech32('osmo', rawSecp256k1PubkeyToRawAddress(bob.publicKey)))] }).input))).toBe('wrong-chain');
     const osmoAlice = toBech32('osmo', rawSecp256k1PubkeyToRawAddress(alice.publicKey));
-    expect(codeOf(() => prepare(build({ messages: [send(osmoAlice, bob.address)] }).input))).toBe('wrong-chain');
+    expect(errorCode(() => prepare(build({ messages: [send(osmoAlice, bob.address)] }).input))).toBe('wrong-chain');
     expect(prepare(build().input, alice, 'bech32:cosmos').summary.from).toBe(alice.address);
   });
 
   it('refuse what another account sends or signs (foreign-input)', () => {
-    expect(codeOf(() => prepare(build({ signer: bob }).input))).toBe('foreign-input');
-    expect(codeOf(() => prepare(build({ messages: [send(bob.address, alice.address)] }).input))).toBe('foreign-input');
-    expect(codeOf(() => prepare(build({ signerInfos: [bob] }).input))).toBe('foreign-input');
-    expect(codeOf(() => prepare(build({ signerInfos: [alice, bob] }).input))).toBe('foreign-input');
-    expect(codeOf(() => prepare(build({ signerInfos: [] }).input))).toBe('foreign-input');
-    expect(codeOf(() => prepare(build({ payer: bob.address }).input))).toBe('foreign-input');
+    expect(errorCode(() => prepare(build({ signer: bob }).input))).toBe('foreign-input');
+    expect(errorCode(() => prepare(build({ messages: [send(bob.address, alice.address)] }).input))).toBe('foreign-input');
+    expect(errorCode(() => prepare(build({ signerInfos: [bob] }).input))).toBe('foreign-input');
+    expect(errorCode(() => prepare(build({ signerInfos: [alice, bob] }).input))).toBe('foreign-input');
+    expect(errorCode(() => prepare(build({ signerInfos: [] }).input))).toBe('foreign-input');
+    expect(errorCode(() => prepare(build({ payer: bob.address }).input))).toBe('foreign-input');
     const delegateForBob = { typeUrl: '/cosmos.staking.v1beta1.MsgDelegate', value: { delegatorAddress: bob.address, validatorAddress: VALIDATOR, amount: { denom: 'uatom', amount: '1' } } };
-    expect(codeOf(() => prepare(build({ messages: [send(alice.address, bob.address), delegateForBob] }).input))).toBe('foreign-input');
+    expect(errorCode(() => prepare(build({ messages: [send(alice.address, bob.address), delegateForBob] }).input))).toBe('foreign-input');
 
     // A signer info whose key is not a secp256k1 PubKey, and one without a key.
     const { input } = build();
@@ -255,30 +247,30 @@ describe('cosmos refusals', () => {
     const info = authInfo.signerInfos[0];
     if (!info?.publicKey) throw new Error('expected a signer info with a key');
     const ethKey = { ...authInfo, signerInfos: [{ ...info, publicKey: { ...info.publicKey, typeUrl: '/ethermint.crypto.v1.ethsecp256k1.PubKey' } }] };
-    expect(codeOf(() => prepare(withBytes(input, 'authInfoBytes', AuthInfo.encode(ethKey).finish())))).toBe('foreign-input');
+    expect(errorCode(() => prepare(withBytes(input, 'authInfoBytes', AuthInfo.encode(ethKey).finish())))).toBe('foreign-input');
     const noKey = { ...authInfo, signerInfos: [{ ...info, publicKey: undefined }] };
-    expect(codeOf(() => prepare(withBytes(input, 'authInfoBytes', AuthInfo.encode(noKey).finish())))).toBe('foreign-input');
+    expect(errorCode(() => prepare(withBytes(input, 'authInfoBytes', AuthInfo.encode(noKey).finish())))).toBe('foreign-input');
   });
 
   it('refuse other message types, sign modes, extension options and unordered transactions (unsupported-transaction)', () => {
     const vote = { typeUrl: '/cosmos.gov.v1beta1.MsgVote', value: { proposalId: 1n, voter: alice.address, option: 1 } };
-    expect(codeOf(() => prepare(build({ messages: [vote] }).input))).toBe('unsupported-transaction');
-    expect(codeOf(() => prepare(build({ signMode: SignMode.SIGN_MODE_LEGACY_AMINO_JSON }).input))).toBe('unsupported-transaction');
-    expect(codeOf(() => prepare(build({ signMode: SignMode.SIGN_MODE_TEXTUAL }).input))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(build({ messages: [vote] }).input))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(build({ signMode: SignMode.SIGN_MODE_LEGACY_AMINO_JSON }).input))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(build({ signMode: SignMode.SIGN_MODE_TEXTUAL }).input))).toBe('unsupported-transaction');
 
     const { input } = build();
     const body = TxBody.decode(fromBase64(input.bodyBytes));
     const extension = { typeUrl: '/cosmos.evm.vm.v1.ExtensionOptionsEthereumTx', value: new Uint8Array([1]) };
-    expect(codeOf(() => prepare(withBytes(input, 'bodyBytes', TxBody.encode({ ...body, extensionOptions: [extension] }).finish())))).toBe('unsupported-transaction');
-    expect(codeOf(() => prepare(withBytes(input, 'bodyBytes', TxBody.encode({ ...body, nonCriticalExtensionOptions: [extension] }).finish())))).toBe('unsupported-transaction');
-    expect(codeOf(() => prepare(withBytes(input, 'bodyBytes', TxBody.encode({ ...body, unordered: true }).finish())))).toBe('unsupported-transaction');
-    expect(codeOf(() => prepare(withBytes(input, 'bodyBytes', TxBody.encode({ ...body, timeoutTimestamp: { seconds: 1n, nanos: 0 } }).finish())))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(withBytes(input, 'bodyBytes', TxBody.encode({ ...body, extensionOptions: [extension] }).finish())))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(withBytes(input, 'bodyBytes', TxBody.encode({ ...body, nonCriticalExtensionOptions: [extension] }).finish())))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(withBytes(input, 'bodyBytes', TxBody.encode({ ...body, unordered: true }).finish())))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(withBytes(input, 'bodyBytes', TxBody.encode({ ...body, timeoutTimestamp: { seconds: 1n, nanos: 0 } }).finish())))).toBe('unsupported-transaction');
 
     const authInfo = AuthInfo.decode(fromBase64(input.authInfoBytes));
     const multi = { ...authInfo, signerInfos: authInfo.signerInfos.map((info) => ({ ...info, modeInfo: { multi: { bitarray: { extraBitsStored: 0, elems: new Uint8Array([1]) }, modeInfos: [] } } })) };
-    expect(codeOf(() => prepare(withBytes(input, 'authInfoBytes', AuthInfo.encode(multi).finish())))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(withBytes(input, 'authInfoBytes', AuthInfo.encode(multi).finish())))).toBe('unsupported-transaction');
     const tip = { ...authInfo, tip: { amount: [{ denom: 'uatom', amount: '1' }], tipper: alice.address } };
-    expect(codeOf(() => prepare(withBytes(input, 'authInfoBytes', AuthInfo.encode(tip).finish())))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(withBytes(input, 'authInfoBytes', AuthInfo.encode(tip).finish())))).toBe('unsupported-transaction');
   });
 
   it('refuse truncated, trailing, non-canonical and garbage encodings (malformed-transaction)', () => {
@@ -286,7 +278,7 @@ describe('cosmos refusals', () => {
     expect(input.authInfoBytes).toMatch(/A==$/);
     const body = fromBase64(input.bodyBytes);
     const authInfo = fromBase64(input.authInfoBytes);
-    const malformed = (changed: unknown, why: string): void => expect(codeOf(() => prepare(changed)), why).toBe('malformed-transaction');
+    const malformed = (changed: unknown, why: string): void => expect(errorCode(() => prepare(changed)), why).toBe('malformed-transaction');
     malformed(withBytes(input, 'bodyBytes', body.subarray(0, body.length - 1)), 'truncated body');
     malformed(withBytes(input, 'authInfoBytes', authInfo.subarray(0, 10)), 'truncated auth info');
     malformed(withBytes(input, 'bodyBytes', Uint8Array.of(...body, 0)), 'a trailing zero byte');
@@ -340,15 +332,15 @@ describe('cosmos refusals', () => {
     const prepared = prepare(build().input);
     const item = prepared.items[0] as SigningItem;
     const good = sign(item, alice.secretKey);
-    expect(codeOf(() => prepared.finalize([sign(item, bob.secretKey)]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([sign(item, bob.secretKey)]))).toBe('bad-signature');
     const corrupted = good.slice();
     corrupted[5] = (corrupted[5] as number) ^ 0x80;
-    expect(codeOf(() => prepared.finalize([corrupted]))).toBe('bad-signature');
-    expect(codeOf(() => prepared.finalize([good.subarray(0, 63)]))).toBe('bad-signature');
-    expect(codeOf(() => prepared.finalize([new Uint8Array(64)]))).toBe('bad-signature');
-    expect(codeOf(() => prepared.finalize([]))).toBe('bad-signature');
-    expect(codeOf(() => prepared.finalize([good, good]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([corrupted]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([good.subarray(0, 63)]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([new Uint8Array(64)]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([good, good]))).toBe('bad-signature');
     const otherSequence = prepare(build({ accountNumber: 12_346 }).input);
-    expect(codeOf(() => otherSequence.finalize([good]))).toBe('bad-signature');
+    expect(errorCode(() => otherSequence.finalize([good]))).toBe('bad-signature');
   });
 });

@@ -18,9 +18,10 @@ import { privateKeyToAccount, publicKeyToAddress } from 'viem/accounts';
 import { arbitrum, avalanche, base, bsc, mainnet, optimism, polygon, sepolia } from 'viem/chains';
 import { Transaction as EthersTransaction, computeAddress } from 'ethers';
 import { EVM_MODULES } from '../src/evm.js';
-import { ChainInputError, type ChainErrorCode } from '../src/errors.js';
+import { ChainInputError } from '../src/errors.js';
 import { ecdsaItemDigest } from '../src/keys.js';
 import type { ChainModule, SignerKey, SigningItem } from '../src/types.js';
+import { errorCode } from './helpers.js';
 
 interface TestKey {
   readonly secret: Uint8Array;
@@ -49,15 +50,6 @@ function sign(items: readonly SigningItem[], secret: Uint8Array): Uint8Array[] {
   });
 }
 
-function codeOf(fn: () => unknown): ChainErrorCode | 'no error' {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ChainInputError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 const ALICE = newKey();
 const BOB = newKey();
@@ -108,11 +100,11 @@ describe('EVM modules', () => {
   });
 
   it('refuse another format and a key that is not a compressed curve point', () => {
-    expect(codeOf(() => ethereum.address(ALICE.signer.publicKey, 'p2wpkh'))).toBe('unsupported-format');
-    expect(codeOf(() => ethereum.address(secp256k1.getPublicKey(ALICE.secret, false)))).toBe('bad-public-key');
+    expect(errorCode(() => ethereum.address(ALICE.signer.publicKey, 'p2wpkh'))).toBe('unsupported-format');
+    expect(errorCode(() => ethereum.address(secp256k1.getPublicKey(ALICE.secret, false)))).toBe('bad-public-key');
     const offCurve = Uint8Array.of(2, ...new Uint8Array(32).fill(0xff));
-    expect(codeOf(() => ethereum.address(offCurve))).toBe('bad-public-key');
-    expect(codeOf(() => ethereum.prepareTransaction(TRANSFER_FIELDS, { ...ALICE.signer, format: 'tron' }))).toBe('unsupported-format');
+    expect(errorCode(() => ethereum.address(offCurve))).toBe('bad-public-key');
+    expect(errorCode(() => ethereum.prepareTransaction(TRANSFER_FIELDS, { ...ALICE.signer, format: 'tron' }))).toBe('unsupported-format');
   });
 });
 
@@ -234,14 +226,14 @@ describe('EVM transactions refused', () => {
   const serialized = serializeTransaction(TRANSFER_1559);
 
   it('from another address: foreign-input', () => {
-    expect(codeOf(() => ethereum.prepareTransaction({ serialized, from: BOB.address }, ALICE.signer))).toBe('foreign-input');
-    expect(codeOf(() => ethereum.prepareTransaction({ ...TRANSFER_FIELDS, from: BOB.address }, ALICE.signer))).toBe('foreign-input');
+    expect(errorCode(() => ethereum.prepareTransaction({ serialized, from: BOB.address }, ALICE.signer))).toBe('foreign-input');
+    expect(errorCode(() => ethereum.prepareTransaction({ ...TRANSFER_FIELDS, from: BOB.address }, ALICE.signer))).toBe('foreign-input');
   });
 
   it('for another chain id: wrong-chain', () => {
-    expect(codeOf(() => chain('polygon').prepareTransaction({ serialized }, ALICE.signer))).toBe('wrong-chain');
-    expect(codeOf(() => ethereum.prepareTransaction({ serialized: serializeTransaction({ ...TRANSFER_1559, chainId: 11155111 }) }, ALICE.signer))).toBe('wrong-chain');
-    expect(codeOf(() => ethereum.prepareTransaction({ serialized: serializeTransaction({ type: 'legacy', chainId: 56, nonce: 0, gas: 1n, gasPrice: 1n }) }, ALICE.signer))).toBe('wrong-chain');
+    expect(errorCode(() => chain('polygon').prepareTransaction({ serialized }, ALICE.signer))).toBe('wrong-chain');
+    expect(errorCode(() => ethereum.prepareTransaction({ serialized: serializeTransaction({ ...TRANSFER_1559, chainId: 11155111 }) }, ALICE.signer))).toBe('wrong-chain');
+    expect(errorCode(() => ethereum.prepareTransaction({ serialized: serializeTransaction({ type: 'legacy', chainId: 56, nonce: 0, gas: 1n, gasPrice: 1n }) }, ALICE.signer))).toBe('wrong-chain');
   });
 
   it('bad encodings: malformed-transaction', () => {
@@ -297,22 +289,22 @@ describe('EVM transactions refused', () => {
 
   it('an already-signed serialization: malformed-transaction', async () => {
     const signedTyped = await ALICE.account.signTransaction(TRANSFER_1559);
-    expect(codeOf(() => ethereum.prepareTransaction({ serialized: signedTyped }, ALICE.signer))).toBe('malformed-transaction');
+    expect(errorCode(() => ethereum.prepareTransaction({ serialized: signedTyped }, ALICE.signer))).toBe('malformed-transaction');
     const signedLegacy = await ALICE.account.signTransaction({ type: 'legacy', chainId: 1, nonce: 0, gas: 1n, gasPrice: 1n });
-    expect(codeOf(() => ethereum.prepareTransaction({ serialized: signedLegacy }, ALICE.signer))).toBe('malformed-transaction');
+    expect(errorCode(() => ethereum.prepareTransaction({ serialized: signedLegacy }, ALICE.signer))).toBe('malformed-transaction');
   });
 
   it('what this module does not sign: unsupported-transaction', () => {
     const preEip155 = serializeTransaction({ type: 'legacy', nonce: 0, to: BOB.address, value: 1n, gas: 21_000n, gasPrice: 1n });
-    expect(codeOf(() => ethereum.prepareTransaction({ serialized: preEip155 }, ALICE.signer))).toBe('unsupported-transaction');
+    expect(errorCode(() => ethereum.prepareTransaction({ serialized: preEip155 }, ALICE.signer))).toBe('unsupported-transaction');
     const rest = serialized.slice(4);
-    expect(codeOf(() => ethereum.prepareTransaction({ serialized: `0x03${rest}` }, ALICE.signer))).toBe('unsupported-transaction');
-    expect(codeOf(() => ethereum.prepareTransaction({ serialized: `0x04${rest}` }, ALICE.signer))).toBe('unsupported-transaction');
-    expect(codeOf(() => ethereum.prepareTransaction({ serialized: `0x00${rest}` }, ALICE.signer))).toBe('unsupported-transaction');
+    expect(errorCode(() => ethereum.prepareTransaction({ serialized: `0x03${rest}` }, ALICE.signer))).toBe('unsupported-transaction');
+    expect(errorCode(() => ethereum.prepareTransaction({ serialized: `0x04${rest}` }, ALICE.signer))).toBe('unsupported-transaction');
+    expect(errorCode(() => ethereum.prepareTransaction({ serialized: `0x00${rest}` }, ALICE.signer))).toBe('unsupported-transaction');
     const fields = TRANSFER_FIELDS;
-    expect(codeOf(() => ethereum.prepareTransaction({ ...fields, authorizationList: [] }, ALICE.signer))).toBe('unsupported-transaction');
-    expect(codeOf(() => ethereum.prepareTransaction({ ...fields, type: 'eip4844', maxFeePerBlobGas: '1' }, ALICE.signer))).toBe('unsupported-transaction');
-    expect(codeOf(() => ethereum.prepareTransaction({ ...fields, type: 'eip7702' }, ALICE.signer))).toBe('unsupported-transaction');
+    expect(errorCode(() => ethereum.prepareTransaction({ ...fields, authorizationList: [] }, ALICE.signer))).toBe('unsupported-transaction');
+    expect(errorCode(() => ethereum.prepareTransaction({ ...fields, type: 'eip4844', maxFeePerBlobGas: '1' }, ALICE.signer))).toBe('unsupported-transaction');
+    expect(errorCode(() => ethereum.prepareTransaction({ ...fields, type: 'eip7702' }, ALICE.signer))).toBe('unsupported-transaction');
   });
 
   it('a wrong or corrupted signature: bad-signature; a high-S one is normalised', () => {
@@ -323,7 +315,7 @@ describe('EVM transactions refused', () => {
     const byBob = sign(prepared.items, BOB.secret)[0]!;
     const otherDigest = secp256k1.sign(new Uint8Array(32).fill(7), ALICE.secret, { prehash: false });
     for (const signatures of [[corrupted], [byBob], [otherDigest], [good!.subarray(0, 63)], [], [good!, good!], [new Uint8Array(64)]]) {
-      expect(codeOf(() => prepared.finalize(signatures))).toBe('bad-signature');
+      expect(errorCode(() => prepared.finalize(signatures))).toBe('bad-signature');
     }
     const sig = secp256k1.Signature.fromBytes(good!, 'compact');
     const highS = new secp256k1.Signature(sig.r, secp256k1.Point.CURVE().n - sig.s).toBytes('compact');

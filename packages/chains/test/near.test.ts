@@ -19,8 +19,8 @@ import {
   type Action,
 } from 'near-api-js';
 import { near, nearTestnet } from '../src/near.js';
-import { ChainInputError, type ChainErrorCode } from '../src/errors.js';
 import type { SignerKey } from '../src/types.js';
+import { errorCode } from './helpers.js';
 
 interface TestKey {
   readonly secret: Uint8Array;
@@ -45,15 +45,6 @@ function input(bytes: Uint8Array): { transaction: string } {
   return { transaction: base64.encode(bytes) };
 }
 
-function errorCode(f: () => unknown): ChainErrorCode | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ChainInputError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 const signer: SignerKey = { publicKey: ALICE.publicKey };
 const prepare = (bytes: Uint8Array, s: SignerKey = signer) => near.prepareTransaction(input(bytes), s);

@@ -26,8 +26,8 @@ import {
   type OffchainMessageV0,
 } from '@solana/offchain-messages';
 import { solana } from '../src/solana.js';
-import { ChainInputError, type ChainErrorCode } from '../src/errors.js';
 import type { SignerKey } from '../src/types.js';
+import { errorCode } from './helpers.js';
 
 interface TestKey {
   readonly secret: Uint8Array;
@@ -59,15 +59,6 @@ function v0(instructions: TransactionInstruction[], tables: AddressLookupTableAc
 const transfer = (lamports: number | bigint, to = BOB.solana, from = ALICE.solana) => SystemProgram.transfer({ fromPubkey: from, toPubkey: to, lamports });
 const input = (bytes: Uint8Array) => ({ message: base64.encode(bytes) });
 
-function errorCode(f: () => unknown): ChainErrorCode | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ChainInputError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 function signThrough(message: Uint8Array, key: TestKey = ALICE) {
   const prepared = solana.prepareTransaction(input(message), { publicKey: key.publicKey });

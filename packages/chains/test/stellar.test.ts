@@ -19,8 +19,8 @@ import {
   xdr,
 } from '@stellar/stellar-sdk';
 import { stellar, stellarTestnet } from '../src/stellar.js';
-import { ChainInputError, type ChainErrorCode } from '../src/errors.js';
 import type { ChainModule, PreparedTransaction } from '../src/types.js';
+import { errorCode } from './helpers.js';
 
 interface TestKey {
   readonly secret: Uint8Array;
@@ -55,15 +55,6 @@ function envelopeOf(tx: Transaction): string {
   return tx.toEnvelope().toXDR('base64');
 }
 
-function errorCode(f: () => unknown): ChainErrorCode | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ChainInputError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 const prepareBytes = (bytes: Uint8Array) => stellar.prepareTransaction({ envelope: base64.encode(bytes) }, signer);
 

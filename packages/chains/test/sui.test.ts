@@ -6,8 +6,8 @@ import { Ed25519Keypair, Ed25519PublicKey } from '@mysten/sui/keypairs/ed25519';
 import { Transaction, TransactionDataBuilder } from '@mysten/sui/transactions';
 import { verifyTransactionSignature } from '@mysten/sui/verify';
 import { sui } from '../src/sui.js';
-import { ChainInputError, type ChainErrorCode } from '../src/errors.js';
 import type { SignerKey } from '../src/types.js';
+import { errorCode } from './helpers.js';
 
 interface TestKey {
   readonly secret: Uint8Array;
@@ -46,15 +46,6 @@ function suiTransfer(amount: bigint, to = BOB.address, sender = ALICE.address): 
 
 const input = (bytes: Uint8Array) => ({ transactionData: base64.encode(bytes) });
 
-function errorCode(f: () => unknown): ChainErrorCode | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ChainInputError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 function signThrough(bytes: Uint8Array, key: TestKey = ALICE) {
   const prepared = sui.prepareTransaction(input(bytes), { publicKey: key.publicKey });

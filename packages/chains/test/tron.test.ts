@@ -5,9 +5,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { hex } from '@scure/base';
 import { TronWeb, Trx, utils as tronUtils } from 'tronweb';
 import { tron } from '../src/tron.js';
-import { ChainInputError, type ChainErrorCode } from '../src/errors.js';
+import { ChainInputError } from '../src/errors.js';
 import { ecdsaItemDigest } from '../src/keys.js';
 import type { SigningItem } from '../src/types.js';
+import { errorCode } from './helpers.js';
 
 /** TronWeb's generated protobuf classes (google-protobuf), which it puts on globalThis. */
 interface ProtoObject {
@@ -65,15 +66,6 @@ function sign(items: readonly SigningItem[], secret: Uint8Array): Uint8Array[] {
   });
 }
 
-function codeOf(fn: () => unknown): ChainErrorCode | 'no error' {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ChainInputError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 /** prepare → sign → finalize, then the broadcast bytes decoded and the signature checked by TronWeb. */
 async function roundTrip(tx: TronTransaction, key = ALICE) {
@@ -129,8 +121,8 @@ describe('Tron addresses', () => {
   });
 
   it('refuse another format and a bad key', () => {
-    expect(codeOf(() => tron.address(ALICE.publicKey, 'evm'))).toBe('unsupported-format');
-    expect(codeOf(() => tron.address(ALICE.publicKey.subarray(1)))).toBe('bad-public-key');
+    expect(errorCode(() => tron.address(ALICE.publicKey, 'evm'))).toBe('unsupported-format');
+    expect(errorCode(() => tron.address(ALICE.publicKey.subarray(1)))).toBe('bad-public-key');
     expect(tron.info).toEqual({ id: 'tron', name: 'Tron', scheme: 'ecdsa-secp256k1', formats: ['tron'] });
   });
 });
@@ -174,18 +166,18 @@ describe('Tron transactions signed end to end', () => {
 describe('Tron transactions refused', () => {
   it('from another account: foreign-input', async () => {
     const transfer = await sendTrx(ALICE.address, 1, BOB.address);
-    expect(codeOf(() => tron.prepareTransaction(transfer, { publicKey: ALICE.publicKey }))).toBe('foreign-input');
+    expect(errorCode(() => tron.prepareTransaction(transfer, { publicKey: ALICE.publicKey }))).toBe('foreign-input');
     const token = await trc20Transfer(BOB.address, ALICE.address, 1);
-    expect(codeOf(() => tron.prepareTransaction(token, { publicKey: ALICE.publicKey }))).toBe('foreign-input');
+    expect(errorCode(() => tron.prepareTransaction(token, { publicKey: ALICE.publicKey }))).toBe('foreign-input');
   });
 
   it('an address outside Tron\'s 0x41 prefix: wrong-chain', async () => {
     const tx = await sendTrx(BOB.address, 1, ALICE.address);
     const otherPrefix = (bytes: Uint8Array) => Uint8Array.of(0xa0, ...bytes.subarray(1));
     const badTo = mutateParameter(tx, 'TransferContract', (p) => p.setToAddress!(otherPrefix(p.getToAddress_asU8!() as Uint8Array) as never));
-    expect(codeOf(() => tron.prepareTransaction(badTo, { publicKey: ALICE.publicKey }))).toBe('wrong-chain');
+    expect(errorCode(() => tron.prepareTransaction(badTo, { publicKey: ALICE.publicKey }))).toBe('wrong-chain');
     const badOwner = mutateParameter(tx, 'TransferContract', (p) => p.setOwnerAddress!(otherPrefix(p.getOwnerAddress_asU8!() as Uint8Array) as never));
-    expect(codeOf(() => tron.prepareTransaction(badOwner, { publicKey: ALICE.publicKey }))).toBe('wrong-chain');
+    expect(errorCode(() => tron.prepareTransaction(badOwner, { publicKey: ALICE.publicKey }))).toBe('wrong-chain');
   });
 
   it('bad encodings: malformed-transaction', async () => {
@@ -264,11 +256,11 @@ describe('Tron transactions refused', () => {
     const corrupted = good!.slice();
     corrupted[40]! ^= 0x80;
     for (const signatures of [[corrupted], sign(prepared.items, BOB.secret), [good!.subarray(1)], [], [good!, good!]]) {
-      expect(codeOf(() => prepared.finalize(signatures))).toBe('bad-signature');
+      expect(errorCode(() => prepared.finalize(signatures))).toBe('bad-signature');
     }
     const sig = secp256k1.Signature.fromBytes(good!, 'compact');
     const highS = new secp256k1.Signature(sig.r, secp256k1.Point.CURVE().n - sig.s).toBytes('compact');
     expect(prepared.finalize([highS])).toEqual(prepared.finalize([good!]));
-    expect(codeOf(() => tron.prepareTransaction(tx, { publicKey: ALICE.publicKey, format: 'evm' }))).toBe('unsupported-format');
+    expect(errorCode(() => tron.prepareTransaction(tx, { publicKey: ALICE.publicKey, format: 'evm' }))).toBe('unsupported-format');
   });
 });

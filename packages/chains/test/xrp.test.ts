@@ -7,8 +7,8 @@ import { Wallet, decode, decodeAccountID, deriveAddress, encode, encodeForSignin
 import type { Transaction } from 'xrpl';
 import { xrp } from '../src/xrp.js';
 import { ecdsaItemDigest } from '../src/keys.js';
-import type { ChainErrorCode } from '../src/errors.js';
 import type { PreparedTransaction, SigningItem } from '../src/types.js';
+import { errorCode } from './helpers.js';
 
 const ISSUER = 'rvYAfWj5gh67oV6fW32ZzP3Aw4Eubs59B';
 const OTHER = 'rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe';
@@ -53,14 +53,6 @@ function sign(item: SigningItem, secretKey: Uint8Array): Uint8Array {
   return secp256k1.sign(ecdsaItemDigest(item), secretKey, { prehash: false });
 }
 
-function codeOf(run: () => unknown): ChainErrorCode | undefined {
-  try {
-    run();
-  } catch (error) {
-    return (error as { code?: ChainErrorCode }).code;
-  }
-  return undefined;
-}
 
 function prepare(tx: unknown, from: Account = alice): PreparedTransaction {
   return xrp.prepareTransaction(tx, { publicKey: from.publicKey });
@@ -80,9 +72,9 @@ describe('xrp addresses', () => {
   });
 
   it('refuse other formats and keys that are not compressed curve points', () => {
-    expect(codeOf(() => xrp.address(alice.publicKey, 'x-address'))).toBe('unsupported-format');
-    expect(codeOf(() => xrp.address(secp256k1.getPublicKey(alice.secretKey, false)))).toBe('bad-public-key');
-    expect(codeOf(() => xrp.address(Uint8Array.of(2, ...new Uint8Array(32).fill(0xff))))).toBe('bad-public-key');
+    expect(errorCode(() => xrp.address(alice.publicKey, 'x-address'))).toBe('unsupported-format');
+    expect(errorCode(() => xrp.address(secp256k1.getPublicKey(alice.secretKey, false)))).toBe('bad-public-key');
+    expect(errorCode(() => xrp.address(Uint8Array.of(2, ...new Uint8Array(32).fill(0xff))))).toBe('bad-public-key');
   });
 });
 
@@ -232,38 +224,38 @@ describe('xrp other transaction types', () => {
 
 describe('xrp refusals', () => {
   it('refuse a transaction of another account or key (foreign-input)', () => {
-    expect(codeOf(() => prepare(blobOf(payment(bob))))).toBe('foreign-input');
-    expect(codeOf(() => prepare(blobOf(payment(alice, { SigningPubKey: bob.publicHex }))))).toBe('foreign-input');
-    expect(codeOf(() => prepare(blobOf(payment(alice, { Account: bob.address }))))).toBe('foreign-input');
+    expect(errorCode(() => prepare(blobOf(payment(bob))))).toBe('foreign-input');
+    expect(errorCode(() => prepare(blobOf(payment(alice, { SigningPubKey: bob.publicHex }))))).toBe('foreign-input');
+    expect(errorCode(() => prepare(blobOf(payment(alice, { Account: bob.address }))))).toBe('foreign-input');
   });
 
   it('refuse a NetworkID: another network (wrong-chain)', () => {
-    expect(codeOf(() => prepare(blobOf(payment(alice, { NetworkID: 21_338 }))))).toBe('wrong-chain');
-    expect(codeOf(() => prepare(blobOf(payment(alice, { NetworkID: 1 }))))).toBe('wrong-chain');
+    expect(errorCode(() => prepare(blobOf(payment(alice, { NetworkID: 21_338 }))))).toBe('wrong-chain');
+    expect(errorCode(() => prepare(blobOf(payment(alice, { NetworkID: 1 }))))).toBe('wrong-chain');
   });
 
   it('refuse multisigning, delegation, other types and fields (unsupported-transaction)', () => {
-    expect(codeOf(() => prepare(blobOf(payment(alice, { SigningPubKey: '' }))))).toBe('unsupported-transaction');
-    expect(codeOf(() => prepare(blobOf(payment(alice, { Signers: [{ Signer: { Account: OTHER, SigningPubKey: bob.publicHex, TxnSignature: '3045' } }] }))))).toBe('unsupported-transaction');
-    expect(codeOf(() => prepare(blobOf(payment(alice, { Delegate: OTHER }))))).toBe('unsupported-transaction');
-    expect(codeOf(() => prepare(blobOf({ TransactionType: 'AccountDelete', Account: alice.address, Destination: bob.address, Fee: '2000000', Sequence: 1, SigningPubKey: alice.publicHex })))).toBe('unsupported-transaction');
-    expect(codeOf(() => prepare(blobOf(payment(alice, { LimitAmount: { currency: 'USD', issuer: ISSUER, value: '1' } }))))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(blobOf(payment(alice, { SigningPubKey: '' }))))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(blobOf(payment(alice, { Signers: [{ Signer: { Account: OTHER, SigningPubKey: bob.publicHex, TxnSignature: '3045' } }] }))))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(blobOf(payment(alice, { Delegate: OTHER }))))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(blobOf({ TransactionType: 'AccountDelete', Account: alice.address, Destination: bob.address, Fee: '2000000', Sequence: 1, SigningPubKey: alice.publicHex })))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(blobOf(payment(alice, { LimitAmount: { currency: 'USD', issuer: ISSUER, value: '1' } }))))).toBe('unsupported-transaction');
     // A known type code, unknown field code: the type's length rule skips it, then it is refused.
     const unknownField = encodeTx(payment(alice, { Expiration: 5 })).replace(/2A00000005/, '2F00000005');
-    expect(codeOf(() => prepare({ txBlob: unknownField }))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare({ txBlob: unknownField }))).toBe('unsupported-transaction');
     expect(() => prepare({ txBlob: unknownField })).toThrow(/type 2, code 15/);
     // A field of type Issue (an AMM field) is refused by its type.
-    expect(codeOf(() => prepare(blobOf(payment(alice, { Asset: { currency: 'XRP' } }))))).toBe('unsupported-transaction');
+    expect(errorCode(() => prepare(blobOf(payment(alice, { Asset: { currency: 'XRP' } }))))).toBe('unsupported-transaction');
   });
 
   it('refuse a blob that is already signed (malformed-transaction)', () => {
     const signed = alice.wallet.sign(payment(alice) as never).tx_blob;
-    expect(codeOf(() => prepare({ txBlob: signed }))).toBe('malformed-transaction');
+    expect(errorCode(() => prepare({ txBlob: signed }))).toBe('malformed-transaction');
   });
 
   it('refuse truncated, trailing, reordered, duplicated and garbage encodings (malformed-transaction)', () => {
     const blob = encodeTx(payment(alice, { Memos: [{ Memo: { MemoData: 'AA' } }] }));
-    const malformed = (txBlob: string): void => expect(codeOf(() => prepare({ txBlob })), txBlob).toBe('malformed-transaction');
+    const malformed = (txBlob: string): void => expect(errorCode(() => prepare({ txBlob })), txBlob).toBe('malformed-transaction');
     malformed(blob.slice(0, -2));
     malformed(blob.slice(0, 20));
     malformed(`${blob}00`);
@@ -291,14 +283,14 @@ describe('xrp refusals', () => {
   it('refuse negative and non-canonical amounts (malformed-transaction)', () => {
     const blob = encodeTx(payment(alice, { Amount: '1' }));
     expect(blob).toContain('614000000000000001');
-    expect(codeOf(() => prepare({ txBlob: blob.replace('614000000000000001', '610000000000000001') }))).toBe('malformed-transaction');
-    expect(codeOf(() => prepare({ txBlob: blob.replace('614000000000000001', '61416345785D8A0001') }))).toBe('malformed-transaction'); // 10^17 + 1 drops
+    expect(errorCode(() => prepare({ txBlob: blob.replace('614000000000000001', '610000000000000001') }))).toBe('malformed-transaction');
+    expect(errorCode(() => prepare({ txBlob: blob.replace('614000000000000001', '61416345785D8A0001') }))).toBe('malformed-transaction'); // 10^17 + 1 drops
   });
 
   it('refuse inputs that are not { txBlob: hex } (malformed-transaction)', () => {
     const blob = encodeTx(payment(alice));
     for (const input of [blob, null, [], {}, { txBlob: blob, extra: 1 }, { tx_blob: blob }, { txBlob: `${blob}0` }, { txBlob: `${blob.slice(0, -10)}${blob.slice(-10).toLowerCase()}` }, { txBlob: '' }, { txBlob: 12 }]) {
-      expect(codeOf(() => prepare(input)), JSON.stringify(input)).toBe('malformed-transaction');
+      expect(errorCode(() => prepare(input)), JSON.stringify(input)).toBe('malformed-transaction');
     }
     expect(prepare({ txBlob: blob.toLowerCase() }).items[0]?.message).toEqual(prepare({ txBlob: blob }).items[0]?.message);
   });
@@ -328,15 +320,15 @@ describe('xrp refusals', () => {
     const prepared = prepare(blobOf(payment(alice)));
     const item = prepared.items[0] as SigningItem;
     const good = sign(item, alice.secretKey);
-    expect(codeOf(() => prepared.finalize([sign(item, bob.secretKey)]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([sign(item, bob.secretKey)]))).toBe('bad-signature');
     const corrupted = good.slice();
     corrupted[40] = (corrupted[40] as number) ^ 1;
-    expect(codeOf(() => prepared.finalize([corrupted]))).toBe('bad-signature');
-    expect(codeOf(() => prepared.finalize([good.subarray(0, 63)]))).toBe('bad-signature');
-    expect(codeOf(() => prepared.finalize([]))).toBe('bad-signature');
-    expect(codeOf(() => prepared.finalize([good, good]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([corrupted]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([good.subarray(0, 63)]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([]))).toBe('bad-signature');
+    expect(errorCode(() => prepared.finalize([good, good]))).toBe('bad-signature');
     const other = prepare(blobOf(payment(alice, { Sequence: 8 })));
-    expect(codeOf(() => other.finalize([good]))).toBe('bad-signature');
+    expect(errorCode(() => other.finalize([good]))).toBe('bad-signature');
   });
 });
 
