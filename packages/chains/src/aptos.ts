@@ -30,7 +30,8 @@ import { sha3_256 } from '@noble/hashes/sha3.js';
 import { hex } from '@scure/base';
 import { BcsReader, longAddress, readTypeTag } from './bcs.js';
 import { check } from './errors.js';
-import { checkSignatureCount, ed25519Key, ed25519Signature } from './keys.js';
+import { ed25519SignerKey, inputFields } from './input.js';
+import { checkSignatureCount, ed25519Signature } from './keys.js';
 import type { ChainModule, PreparedTransaction, SignerKey, Transfer } from './types.js';
 
 const FORMAT = 'aptos';
@@ -167,17 +168,13 @@ function describeCall(f: EntryFunction): string {
 
 function decodeInput(transaction: unknown): Uint8Array {
   const usage = 'an Aptos transaction is { "rawTransaction": "0x<hex BCS RawTransaction>" }';
-  check(typeof transaction === 'object' && transaction !== null && !Array.isArray(transaction), 'malformed-transaction', usage);
-  const extra = Object.keys(transaction).filter((k) => k !== 'rawTransaction');
-  check(extra.length === 0, 'malformed-transaction', `unexpected field(s) ${extra.join(', ')}: ${usage}`);
-  const encoded = (transaction as { rawTransaction?: unknown }).rawTransaction;
+  const encoded = inputFields(transaction, ['rawTransaction'], usage).rawTransaction;
   check(typeof encoded === 'string' && /^0x(?:[0-9a-fA-F]{2})+$/.test(encoded), 'malformed-transaction', usage);
   return hex.decode(encoded.slice(2).toLowerCase());
 }
 
 function signerKey(publicKey: Uint8Array, format: string | undefined): Uint8Array {
-  check(format === undefined || format === FORMAT, 'unsupported-format', `Aptos has only the "${FORMAT}" address format (got ${JSON.stringify(format)})`);
-  return ed25519Key(publicKey);
+  return ed25519SignerKey('Aptos', FORMAT, publicKey, format);
 }
 
 /** The account address of a single Ed25519 key: its authentication key, sha3-256(key ‖ 0x00). */

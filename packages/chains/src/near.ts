@@ -29,8 +29,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58, base64, hex } from '@scure/base';
 import { ByteReader } from './byte-reader.js';
+import { base64Bytes, ed25519SignerKey, inputFields } from './input.js';
 import { ChainInputError, check } from './errors.js';
-import { checkSignatureCount, ed25519Key, ed25519Signature } from './keys.js';
+import { checkSignatureCount, ed25519Signature } from './keys.js';
 import type { ChainModule, PreparedTransaction, SignerKey, Transfer } from './types.js';
 
 const FORMAT = 'implicit';
@@ -253,21 +254,11 @@ function describe(tx: NearTransaction, ownKey: Uint8Array): { transfers: Transfe
 
 function decodeInput(transaction: unknown): Uint8Array {
   const usage = 'a NEAR transaction is { "transaction": "<base64 borsh Transaction>" }';
-  check(typeof transaction === 'object' && transaction !== null && !Array.isArray(transaction), 'malformed-transaction', usage);
-  const extra = Object.keys(transaction).filter((k) => k !== 'transaction');
-  check(extra.length === 0, 'malformed-transaction', `unexpected field(s) ${extra.join(', ')}: ${usage}`);
-  const encoded = (transaction as { transaction?: unknown }).transaction;
-  check(typeof encoded === 'string', 'malformed-transaction', usage);
-  try {
-    return base64.decode(encoded);
-  } catch {
-    throw new ChainInputError('malformed-transaction', 'the transaction is not standard padded base64');
-  }
+  return base64Bytes(inputFields(transaction, ['transaction'], usage).transaction, 'the transaction', usage);
 }
 
 function signerKey(publicKey: Uint8Array, format: string | undefined): Uint8Array {
-  check(format === undefined || format === FORMAT, 'unsupported-format', `NEAR has only the "${FORMAT}" address format (got ${JSON.stringify(format)})`);
-  return ed25519Key(publicKey);
+  return ed25519SignerKey('NEAR', FORMAT, publicKey, format);
 }
 
 function implicitAccount(publicKey: Uint8Array): string {

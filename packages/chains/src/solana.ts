@@ -32,7 +32,8 @@
  */
 import { base58, base64 } from '@scure/base';
 import { ChainInputError, check } from './errors.js';
-import { checkSignatureCount, ed25519Key, ed25519Signature } from './keys.js';
+import { base64Bytes, ed25519SignerKey, inputFields } from './input.js';
+import { checkSignatureCount, ed25519Signature } from './keys.js';
 import type { ChainModule, PreparedMessage, PreparedTransaction, SignerKey, Transfer } from './types.js';
 
 const FORMAT = 'solana';
@@ -262,26 +263,14 @@ function describe(m: Message): { transfers: Transfer[]; notes: string[] } {
   return { transfers, notes };
 }
 
-function decodeBase64(encoded: unknown, what: string, usage: string): Uint8Array {
-  check(typeof encoded === 'string', 'malformed-transaction', usage);
-  try {
-    return base64.decode(encoded);
-  } catch {
-    throw new ChainInputError('malformed-transaction', `${what} is not standard padded base64`);
-  }
-}
 
 function decodeInput(transaction: unknown): Uint8Array {
   const usage = 'a Solana transaction is { "message": "<base64 serialized message>" }';
-  check(typeof transaction === 'object' && transaction !== null && !Array.isArray(transaction), 'malformed-transaction', usage);
-  const extra = Object.keys(transaction).filter((k) => k !== 'message');
-  check(extra.length === 0, 'malformed-transaction', `unexpected field(s) ${extra.join(', ')}: ${usage}`);
-  return decodeBase64((transaction as { message?: unknown }).message, 'the message', usage);
+  return base64Bytes(inputFields(transaction, ['message'], usage).message, 'the message', usage);
 }
 
 function signerKey(publicKey: Uint8Array, format: string | undefined): Uint8Array {
-  check(format === undefined || format === FORMAT, 'unsupported-format', `Solana has only the "${FORMAT}" address format (got ${JSON.stringify(format)})`);
-  return ed25519Key(publicKey);
+  return ed25519SignerKey('Solana', FORMAT, publicKey, format);
 }
 
 /** Whether every byte is printable ASCII, 0x20–0x7e (the spec's format 0 under header version 0). */

@@ -24,8 +24,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base32nopad, base64, hex } from '@scure/base';
 import { ByteReader } from './byte-reader.js';
+import { base64Bytes, ed25519SignerKey, inputFields } from './input.js';
 import { ChainInputError, check } from './errors.js';
-import { checkSignatureCount, ed25519Key, ed25519Signature } from './keys.js';
+import { checkSignatureCount, ed25519Signature } from './keys.js';
 import type { ChainModule, PreparedTransaction, SignerKey, Transfer } from './types.js';
 
 const FORMAT = 'account';
@@ -417,23 +418,14 @@ function parseEnvelope(bytes: Uint8Array, ownKey: Uint8Array, ownAddress: string
 
 function decodeInput(transaction: unknown, passphrase: string): Uint8Array {
   const usage = 'a Stellar transaction is { "envelope": "<base64 XDR TransactionEnvelope>", "networkPassphrase"?: "…" }';
-  check(typeof transaction === 'object' && transaction !== null && !Array.isArray(transaction), 'malformed-transaction', usage);
-  const extra = Object.keys(transaction).filter((k) => k !== 'envelope' && k !== 'networkPassphrase');
-  check(extra.length === 0, 'malformed-transaction', `unexpected field(s) ${extra.join(', ')}: ${usage}`);
-  const { envelope, networkPassphrase } = transaction as { envelope?: unknown; networkPassphrase?: unknown };
-  check(typeof envelope === 'string', 'malformed-transaction', usage);
+  const { envelope, networkPassphrase } = inputFields(transaction, ['envelope', 'networkPassphrase'], usage);
   check(networkPassphrase === undefined || typeof networkPassphrase === 'string', 'malformed-transaction', 'networkPassphrase must be a string');
   check(networkPassphrase === undefined || networkPassphrase === passphrase, 'wrong-chain', `the network passphrase ${JSON.stringify(networkPassphrase)} is not this network's (${JSON.stringify(passphrase)})`);
-  try {
-    return base64.decode(envelope);
-  } catch {
-    throw new ChainInputError('malformed-transaction', 'the envelope is not standard padded base64');
-  }
+  return base64Bytes(envelope, 'the envelope', usage);
 }
 
 function signerKey(publicKey: Uint8Array, format: string | undefined): Uint8Array {
-  check(format === undefined || format === FORMAT, 'unsupported-format', `Stellar has only the "${FORMAT}" address format (got ${JSON.stringify(format)})`);
-  return ed25519Key(publicKey);
+  return ed25519SignerKey('Stellar', FORMAT, publicKey, format);
 }
 
 function uint32Bytes(value: number): Uint8Array {

@@ -29,7 +29,8 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import { base58, base64, hex } from '@scure/base';
 import { BcsReader, longAddress, readTypeTag } from './bcs.js';
 import { ChainInputError, check } from './errors.js';
-import { checkSignatureCount, ed25519Key, ed25519Signature } from './keys.js';
+import { base64Bytes, ed25519SignerKey, inputFields } from './input.js';
+import { checkSignatureCount, ed25519Signature } from './keys.js';
 import type { ChainModule, PreparedTransaction, SignerKey, Transfer } from './types.js';
 
 const FORMAT = 'sui';
@@ -271,21 +272,11 @@ function describe(tx: TransactionData): { transfers: Transfer[]; notes: string[]
 
 function decodeInput(transaction: unknown): Uint8Array {
   const usage = 'a Sui transaction is { "transactionData": "<base64 BCS TransactionData>" }';
-  check(typeof transaction === 'object' && transaction !== null && !Array.isArray(transaction), 'malformed-transaction', usage);
-  const extra = Object.keys(transaction).filter((k) => k !== 'transactionData');
-  check(extra.length === 0, 'malformed-transaction', `unexpected field(s) ${extra.join(', ')}: ${usage}`);
-  const encoded = (transaction as { transactionData?: unknown }).transactionData;
-  check(typeof encoded === 'string', 'malformed-transaction', usage);
-  try {
-    return base64.decode(encoded);
-  } catch {
-    throw new ChainInputError('malformed-transaction', 'transactionData is not standard padded base64');
-  }
+  return base64Bytes(inputFields(transaction, ['transactionData'], usage).transactionData, 'transactionData', usage);
 }
 
 function signerKey(publicKey: Uint8Array, format: string | undefined): Uint8Array {
-  check(format === undefined || format === FORMAT, 'unsupported-format', `Sui has only the "${FORMAT}" address format (got ${JSON.stringify(format)})`);
-  return ed25519Key(publicKey);
+  return ed25519SignerKey('Sui', FORMAT, publicKey, format);
 }
 
 function suiAddress(publicKey: Uint8Array): string {
