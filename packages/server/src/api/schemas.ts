@@ -60,6 +60,19 @@ export const transactionBody = {
   },
 } as const;
 
+export const messageBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['chain', 'message'],
+  properties: {
+    ...chainTarget,
+    // The message in the standard's form ({ text } for EIP-191, the typed data for EIP-712, …): checked by packages/chains.
+    message: {},
+    standard: { type: 'string', minLength: 1, maxLength: 64 },
+    signers,
+  },
+} as const;
+
 export const keyIdParams = {
   type: 'object',
   required: ['id'],

@@ -6,7 +6,7 @@
  * transaction.
  */
 import { CURVES, type DerivedKey, type EcdsaMessageHash, type GroupPoint, deriveKey, derivationRoot, taprootOutputKey } from '@mpc-wallet/core';
-import { type PreparedTransaction, type SigningItem, chainModule, formatFor } from '@mpc-wallet/chains';
+import { ChainInputError, type PreparedMessage, type PreparedTransaction, type SigningItem, chainModule, formatFor } from '@mpc-wallet/chains';
 import { curveOf, encodePublicKey } from './schemes.js';
 import type { Scheme } from './request.js';
 
@@ -25,21 +25,21 @@ export class NoChainCode extends Error {
   }
 }
 
-/** A chain transaction prepared for a key: the module's parse, and the format used. */
-export interface KeyTransaction {
-  prepared: PreparedTransaction;
-  format: string;
-}
+/** A chain transaction or message prepared for a key: the module's parse, and the format used. */
+export type KeyTransaction = { format: string } & ({ kind: 'transaction'; prepared: PreparedTransaction } | { kind: 'message'; prepared: PreparedMessage });
 
 /**
- * Parses and checks a chain's unsigned transaction for the key `point` of `scheme` (throws the
- * module's ChainInputError when it is malformed, foreign or for another chain).
+ * Parses and checks a chain's unsigned transaction — or, with `message`, a message under one of
+ * the chain's signing standards — for the key `point` of `scheme` (throws the module's
+ * ChainInputError when it is malformed, foreign or for another chain).
  */
-export function prepareForKey(scheme: Scheme, point: GroupPoint, t: { chain: string; format?: string; input: unknown }): KeyTransaction {
+export function prepareForKey(scheme: Scheme, point: GroupPoint, t: { chain: string; format?: string; input: unknown; message?: { standard?: string } }): KeyTransaction {
   const module = chainModule(t.chain);
   const format = formatFor(module.info, scheme, t.format);
-  const prepared = module.prepareTransaction(t.input, { publicKey: encodePublicKey(scheme, point), format });
-  return { prepared, format };
+  const signer = { publicKey: encodePublicKey(scheme, point), format };
+  if (!t.message) return { kind: 'transaction', format, prepared: module.prepareTransaction(t.input, signer) };
+  if (!module.prepareMessage) throw new ChainInputError('unsupported-message', `${module.info.name} has no message-signing standard here`);
+  return { kind: 'message', format, prepared: module.prepareMessage(t.input, signer, t.message.standard) };
 }
 
 /** An address of the key `point` on a chain. */

@@ -107,6 +107,12 @@ export interface TransactionItem {
   input: unknown;
   /** Which of the transaction's signing items this request signs (0-based). */
   item: number;
+  /**
+   * Present for a message under the chain's signing standard (EIP-191, EIP-712, BIP-322, Solana
+   * off-chain, …) instead of a transaction: `input` is the message; `standard` names it (the
+   * chain's default when absent).
+   */
+  message?: { standard?: string };
 }
 
 /** Most signing items one transaction may have (a Bitcoin input each). */
@@ -200,7 +206,14 @@ function transactionField(v: unknown): TransactionItem {
   if (t.format !== undefined && (typeof t.format !== 'string' || t.format.length > 64)) throw new RequestRefused('MALFORMED_REQUEST', 'transaction.format must be a short string');
   if (!Number.isSafeInteger(t.item) || (t.item as number) < 0 || (t.item as number) >= MAX_TRANSACTION_ITEMS) throw new RequestRefused('MALFORMED_REQUEST', 'transaction.item must be a signing item index');
   if (t.input === undefined) throw new RequestRefused('MALFORMED_REQUEST', 'transaction.input is missing');
-  return { chain: t.chain, ...(t.format !== undefined ? { format: t.format as string } : {}), input: t.input, item: t.item as number };
+  const out: TransactionItem = { chain: t.chain, ...(t.format !== undefined ? { format: t.format as string } : {}), input: t.input, item: t.item as number };
+  if (t.message !== undefined) {
+    const m = t.message as Record<string, unknown> | null;
+    if (typeof m !== 'object' || m === null || Array.isArray(m) || Object.keys(m).some((k) => k !== 'standard')) throw new RequestRefused('MALFORMED_REQUEST', 'transaction.message must be { standard? }');
+    if (m.standard !== undefined && (typeof m.standard !== 'string' || m.standard.length > 64)) throw new RequestRefused('MALFORMED_REQUEST', 'transaction.message.standard must be a short string');
+    out.message = m.standard === undefined ? {} : { standard: m.standard as string };
+  }
+  return out;
 }
 
 function positive(v: unknown, what: string): number {

@@ -2,15 +2,15 @@
  * Chains through the cluster, end to end over HTTP: a key's xpub and its derived addresses match
  * what @scure/bip32, viem and bitcoinjs-lib compute from it; an EIP-1559 transaction, a P2WPKH and
  * a P2TR spend, each from a derived key, are signed by the nodes from the unsigned transaction and
- * accepted by the chains' own libraries; a foreign or malformed transaction is refused with a 4xx
- * that says why, and nothing is signed.
+ * accepted by the chains' own libraries, and so are EIP-191 and EIP-712 messages; a foreign or
+ * malformed transaction is refused with a 4xx that says why.
  */
 import { describe, expect, it } from 'vitest';
 import { HDKey } from '@scure/bip32';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import * as ecc from '@bitcoinerlab/secp256k1';
 import { Psbt, Transaction, initEccLib, networks, payments, script } from 'bitcoinjs-lib';
-import { getAddress, keccak256, parseTransaction, recoverTransactionAddress, serializeTransaction, toHex } from 'viem';
+import { getAddress, keccak256, parseTransaction, recoverTransactionAddress, serializeTransaction, toHex, verifyMessage, verifyTypedData } from 'viem';
 import { publicKeyToAddress } from 'viem/accounts';
 import { CURVES, bytesToHex, deriveKey, derivationRoot, hexToBytes, taprootOutputKey } from '@mpc-wallet/core';
 import { activeKey, clusterForFile } from './local-cluster.js';
@@ -54,6 +54,22 @@ describe('cluster: addresses and transactions of derived keys', () => {
     expect(parseTransaction(tx.body.signedTransaction)).toMatchObject({ chainId: 1, nonce: 7, to: recipient, value: 10n ** 16n });
     expect(tx.body.txHash).toBe(keccak256(tx.body.signedTransaction));
     expect(tx.body.summary).toMatchObject({ from: ethAddress, transfers: [{ to: getAddress(recipient), amount: '10000000000000000' }] });
+
+    // Messages under the chain's standards, hashed by the nodes: EIP-191 and EIP-712, verified by viem.
+    const personal = await cluster.call('POST', `/v1/keys/${key.id}/messages`, { chain: 'ethereum', path: 'm/0/7', message: { text: 'I own this address' } });
+    expect(personal.status).toBe(200);
+    expect(await verifyMessage({ address: ethAddress, message: 'I own this address', signature: personal.body.signature })).toBe(true);
+    const typed = {
+      types: { EIP712Domain: [{ name: 'name', type: 'string' }, { name: 'chainId', type: 'uint256' }], Order: [{ name: 'to', type: 'address' }, { name: 'amount', type: 'uint256' }] },
+      primaryType: 'Order',
+      domain: { name: 'Custody', chainId: 1 },
+      message: { to: recipient, amount: '1000' },
+    } as const;
+    const signedTyped = await cluster.call('POST', `/v1/keys/${key.id}/messages`, { chain: 'ethereum', path: 'm/0/7', standard: 'eip712', message: typed });
+    expect(signedTyped.status).toBe(200);
+    expect(await verifyTypedData({ types: typed.types, primaryType: 'Order', domain: { name: 'Custody', chainId: 1n }, message: { to: recipient, amount: 1000n }, address: ethAddress, signature: signedTyped.body.signature })).toBe(true);
+    const otherChain = await cluster.call('POST', `/v1/keys/${key.id}/messages`, { chain: 'bsc', standard: 'eip712', message: typed });
+    expect([otherChain.status, otherChain.body.error.reason]).toEqual([400, 'wrong-chain']);
 
     const spent = payments.p2wpkh({ pubkey: child, network: networks.bitcoin }).output!;
     const btc = await cluster.call('POST', `/v1/keys/${key.id}/transactions`, { chain: 'bitcoin', path: 'm/0/7', transaction: spend(spent) });

@@ -125,4 +125,41 @@ describe('signed session requests', () => {
     ];
     for (const c of cases) expect(refusal(() => openRequest(signRequest(request(c), secret), key, now)), JSON.stringify(c)).toBe('MALFORMED_REQUEST');
   });
+
+  it('opens a derivation path and a chain transaction or message item, field for field', () => {
+    const transaction = { chain: 'bitcoin', format: 'p2tr', input: 'cHNidP8B', item: 0 };
+    for (const extra of [
+      { path: 'm/0/7' },
+      { message: undefined, transaction },
+      { message: undefined, transaction, path: 'm/1', presignature: 'ef'.repeat(32) },
+      { message: undefined, transaction: { chain: 'ethereum', input: { text: 'hi' }, item: 0, message: { standard: 'eip191' } } },
+      { message: undefined, transaction: { chain: 'ethereum', input: { text: 'hi' }, item: 0, message: {} } },
+    ] as Partial<SessionRequest>[]) {
+      const r = request(extra);
+      expect(openRequest(signRequest(r, secret), key, now), JSON.stringify(extra)).toEqual(JSON.parse(JSON.stringify(r)));
+    }
+  });
+
+  it('refuses a malformed path or transaction item, and a transaction beside a message, digest or hash', () => {
+    const transaction = { chain: 'bitcoin', input: 'cHNidP8B', item: 0 };
+    const cases: Partial<SessionRequest>[] = [
+      { path: "m/0'" },
+      { path: 'm//1' },
+      { path: '0/1' },
+      { path: 7 as never },
+      { transaction },
+      { message: undefined, digest: '00'.repeat(32), transaction },
+      { message: undefined, hash: 'sha256', transaction },
+      { message: undefined, transaction: { ...transaction, chain: 'Bitcoin!' } },
+      { message: undefined, transaction: { ...transaction, item: -1 } },
+      { message: undefined, transaction: { ...transaction, item: 256 } },
+      { message: undefined, transaction: { ...transaction, item: 1.5 } },
+      { message: undefined, transaction: { ...transaction, format: 'x'.repeat(65) } },
+      { message: undefined, transaction: { chain: 'bitcoin', item: 0 } as never },
+      { message: undefined, transaction: [] as never },
+      { message: undefined, transaction: { ...transaction, message: { standard: 'eip191', extra: 1 } } as never },
+      { message: undefined, transaction: { ...transaction, message: 'eip191' } as never },
+    ];
+    for (const c of cases) expect(refusal(() => openRequest(signRequest(request(c), secret), key, now)), JSON.stringify(c)).toBe('MALFORMED_REQUEST');
+  });
 });

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { listChains } from '@mpc-wallet/chains';
-import type { AddressRequest, TransactionRequest } from '../../coordinator/chains.js';
+import type { AddressRequest, MessageRequest, TransactionRequest } from '../../coordinator/chains.js';
 import type { ApiServices } from '../services.js';
-import { addressBody, idempotencyHeaders, keyIdParams, transactionBody } from '../schemas.js';
+import { addressBody, idempotencyHeaders, keyIdParams, messageBody, transactionBody } from '../schemas.js';
 
 export const chainRoutes: FastifyPluginAsync<ApiServices> = async (app, { chains }) => {
   app.get('/chains', async () => ({ chains: listChains() }));
@@ -15,5 +15,11 @@ export const chainRoutes: FastifyPluginAsync<ApiServices> = async (app, { chains
     '/keys/:id/transactions',
     { schema: { params: keyIdParams, body: transactionBody, headers: idempotencyHeaders } },
     async (request) => chains.signTransaction(request.params.id, request.body, request.headers['idempotency-key']),
+  );
+
+  app.post<{ Params: { id: string }; Body: MessageRequest; Headers: { 'idempotency-key'?: string } }>(
+    '/keys/:id/messages',
+    { schema: { params: keyIdParams, body: messageBody, headers: idempotencyHeaders } },
+    async (request) => chains.signMessage(request.params.id, request.body, request.headers['idempotency-key']),
   );
 };
