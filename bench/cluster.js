@@ -5,6 +5,8 @@
 //   - sustained signatures/s under concurrent load with warm pools (refilling as they drain);
 //   - where the time of one signature goes (the coordinator's Server-Timing stages and the
 //     signers' own), and the CPU each process spends per signature under load;
+//   - batch signing (FROST): one request of many messages against as many single requests, and
+//     sustained signatures/s in batches;
 //   - then the same cluster restarted with pool depths 0: latency and sustained signatures/s
 //     with empty pools (every signature computes its nonces or presignature online);
 // each beside single-key signing with @noble/curves in the same run.
@@ -27,6 +29,9 @@ const BITS = process.argv.includes('--paillier-bits') ? process.argv[process.arg
 const EXTERNAL = process.argv.includes('--external');
 const LOAD_SECONDS = QUICK ? 3 : 10;
 const CONCURRENCY = 16;
+/** Messages per batch request, and clients sending batches at once, in the batch phase. */
+const BATCH = QUICK ? 32 : 64;
+const BATCH_CLIENTS = 2;
 /** Pool depths of the warm phase: deep enough that the sequential samples never wait for a refill. */
 const NONCE_DEPTH = QUICK ? 48 : 128;
 const PRESIGN_DEPTH = QUICK ? 8 : 32;
@@ -323,6 +328,57 @@ for (let i = 0; i < 100; i++) {
   roundTrips.push(performance.now() - t);
 }
 row('all', 'HTTP round trip, authenticated GET (no protocol), p50', percentile(roundTrips, 50), 'ms');
+
+// Batch signing (POST …/signatures:batch): BATCH messages in one request against the same number
+// of single requests (16 at a time, as the load phase sends them), then sustained batches.
+for (const scheme of ['eddsa-ed25519', 'schnorr-bip340']) {
+  const id = keys[scheme];
+  const messages = Array.from({ length: BATCH }, (_, i) => Buffer.from(`batch item ${i}`).toString('hex'));
+  const warmed = async (what) => {
+    await until(async () => {
+      const l = await poolLevels(id);
+      return l.size >= (l.depth * 3) / 4;
+    }, `${scheme} pools refilled (${what})`);
+    await quiet(`${scheme} ${what}`);
+  };
+  await warmed('batch');
+  let t = performance.now();
+  const batch = await call('POST', `/v1/keys/${id}/signatures:batch`, { messages });
+  const batchMs = performance.now() - t;
+  if (batch.status !== 200 || batch.body.signatures.some((x) => !x.signature)) throw new Error(`${scheme} batch: ${JSON.stringify(batch.body).slice(0, 300)}`);
+  const batchPooled = batch.body.signatures.filter((x) => x.pooled).length;
+  await warmed('singles');
+  t = performance.now();
+  const queue = [...messages];
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let m = queue.shift(); m !== undefined; m = queue.shift()) {
+        const r = await call('POST', `/v1/keys/${id}/signatures`, { message: m });
+        if (r.status !== 200) throw new Error(`${scheme}: ${JSON.stringify(r.body)}`);
+      }
+    }),
+  );
+  const singlesMs = performance.now() - t;
+  const singles = { name: `the same ${BATCH} as single requests, ${CONCURRENCY} clients`, ms: singlesMs };
+  row(scheme, `batch of ${BATCH} messages in one request (${batchPooled}/${BATCH} pooled): wall time`, batchMs, 'ms', { baseline: singles });
+  row(scheme, `batch of ${BATCH} in one request: signatures/s`, (BATCH * 1000) / batchMs, 'sig/s', { baseline: { name: `single requests (sig/s = ${((BATCH * 1000) / singlesMs).toFixed(1)}), wall time`, ms: singlesMs } });
+  await warmed('sustained batches');
+  let done = 0;
+  let pooled = 0;
+  const start = performance.now();
+  const end = start + LOAD_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: BATCH_CLIENTS }, async () => {
+      while (performance.now() < end) {
+        const r = await call('POST', `/v1/keys/${id}/signatures:batch`, { messages });
+        if (r.status !== 200) throw new Error(`${scheme} batch: ${JSON.stringify(r.body).slice(0, 300)}`);
+        done += r.body.signatures.filter((x) => x.signature).length;
+        pooled += r.body.signatures.filter((x) => x.pooled).length;
+      }
+    }),
+  );
+  row(scheme, `sustained signatures/s, batches of ${BATCH}, ${BATCH_CLIENTS} clients (${pooled}/${done} pooled)`, done / ((performance.now() - start) / 1000), 'sig/s');
+}
 
 // ---- phase 2: the same cluster and keys, pools off --------------------------------------------
 await stopCluster();

@@ -34,6 +34,23 @@ export const signBody = {
   },
 } as const;
 
+/** Most items of one batch signature request. */
+export const MAX_BATCH_ITEMS = 256;
+
+export const batchSignBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    messages: { type: 'array', items: hex, minItems: 1, maxItems: MAX_BATCH_ITEMS },
+    hash: { type: 'string', enum: ECDSA_HASHES },
+    digests: { type: 'array', items: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' }, minItems: 1, maxItems: MAX_BATCH_ITEMS },
+    signers,
+    path,
+  },
+  // One kind of item per batch: messages (with their hash for ECDSA) or raw digests.
+  oneOf: [{ required: ['messages'] }, { required: ['digests'] }],
+} as const;
+
 /** Where an address or a transaction's key is: a chain id, an optional path and address format. */
 const chainTarget = {
   chain: { type: 'string', pattern: '^[a-z0-9-]{1,64}$' },

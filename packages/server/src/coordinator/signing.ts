@@ -105,16 +105,53 @@ export class SigningService {
    */
   async sign(keyId: string, input: SignInput, idempotencyKey?: string, times: StageTimes = new StageTimes()): Promise<SignatureResponse> {
     const recording = performance.now();
-    const key = await this.keys.forSigning(keyId);
-    if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${keyId} is ${key.status}`);
+    const key = await this.activeKey(keyId);
     this.validate(key, input);
     // What the signature is over and under which key, as the nodes will compute it (refused here first).
     const target = signingTarget(key, input);
+    return this.signChecked(key, input, target, idempotencyKey, times, recording);
+  }
+
+  /**
+   * Signs many messages (or digests) with one key. Every item is checked before any is signed;
+   * then they run concurrently, so the pooled FROST signatures of one quorum reach the nodes
+   * together (ShareBatches: up to 64 in one `sign-shares` request). Each item is a signature
+   * request of its own (the idempotency key suffixed `#i`); the answer keeps the order, a failed
+   * item carrying its error instead of a signature.
+   */
+  async signBatch(keyId: string, inputs: readonly SignInput[], idempotencyKey?: string): Promise<(SignatureResponse | { error: ReturnType<ApiError['toJSON']>['error'] })[]> {
+    const key = await this.activeKey(keyId);
+    const targets = inputs.map((input, i) => {
+      try {
+        this.validate(key, input);
+        return signingTarget(key, input);
+      } catch (e) {
+        if (e instanceof ApiError) throw new ApiError(e.code, `item ${i}: ${e.message}`, e.details);
+        throw e;
+      }
+    });
+    return Promise.all(
+      inputs.map((input, i) =>
+        this.signChecked(key, input, targets[i]!, idempotencyKey === undefined ? undefined : `${idempotencyKey}#${i}`, new StageTimes(), performance.now()).catch((e: unknown) => ({
+          error: (e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message)).toJSON().error,
+        })),
+      ),
+    );
+  }
+
+  private async activeKey(keyId: string): Promise<KeyRecord> {
+    const key = await this.keys.forSigning(keyId);
+    if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${keyId} is ${key.status}`);
+    return key;
+  }
+
+  /** Records (with an idempotency key) and runs a request already checked against its key. */
+  private async signChecked(key: KeyRecord, input: SignInput, target: SigningTarget, idempotencyKey: string | undefined, times: StageTimes, recording: number): Promise<SignatureResponse> {
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([keyId, input.message ?? null, input.hash ?? null, input.digest ?? null, input.signers ?? null, ...(input.path !== undefined || input.transaction ? [input.path ?? null, input.transaction ?? null] : [])]))
+      .update(JSON.stringify([key.id, input.message ?? null, input.hash ?? null, input.digest ?? null, input.signers ?? null, ...(input.path !== undefined || input.transaction ? [input.path ?? null, input.transaction ?? null] : [])]))
       .digest('hex');
     const now = new Date();
-    const record: SignatureRecord = { id: randomUUID(), keyId, idempotencyKey: idempotencyKey ?? null, requestHash, status: 'pending', result: null, createdAt: now, updatedAt: now };
+    const record: SignatureRecord = { id: randomUUID(), keyId: key.id, idempotencyKey: idempotencyKey ?? null, requestHash, status: 'pending', result: null, createdAt: now, updatedAt: now };
     // Without an idempotency key nobody can ask for the request before its answer names it: it
     // is recorded once, finished (one statement instead of two).
     if (idempotencyKey === undefined) {

@@ -94,6 +94,45 @@ describe('cluster: pools', () => {
     expect(replies.filter((r) => r.body.pooled).length).toBeGreaterThanOrEqual(40);
   }, 180_000);
 
+  it('a batch of 30 messages: the signatures come back in order, pooled, in a few shared node requests instead of 30', async () => {
+    const key = await activeKey(cluster, 'eddsa-ed25519');
+    await warmNonces(key, [1, 2], 40);
+    const hub = cluster.coordinator.hub;
+    const kinds: string[] = [];
+    const request = hub.request.bind(hub);
+    hub.request = (node, signed, timeoutMs, ref) => {
+      if (node === 1) kinds.push((JSON.parse(signed.request) as { kind: string }).kind);
+      return request(node, signed, timeoutMs, ref);
+    };
+    const messages = Array.from({ length: 30 }, (_, i) => bytesToHex(new TextEncoder().encode(`batch item ${i}`)));
+    let r;
+    try {
+      r = await cluster.call('POST', `/v1/keys/${key.id}/signatures:batch`, { messages }, { 'idempotency-key': 'batch-1' });
+    } finally {
+      hub.request = request;
+    }
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.signatures).toHaveLength(30);
+    r.body.signatures.forEach((s: { signature: string; pooled: boolean }, i: number) => {
+      expect(s.pooled).toBe(true);
+      expect(ed25519.verify(hexToBytes(s.signature), hexToBytes(messages[i]!), hexToBytes(key.publicKey))).toBe(true);
+      expect(ed25519.verify(hexToBytes(s.signature), hexToBytes(messages[(i + 1) % 30]!), hexToBytes(key.publicKey))).toBe(false);
+    });
+    const shares = kinds.filter((k) => k === 'sign-shares').length;
+    expect(shares).toBeGreaterThan(0);
+    expect(shares).toBeLessThanOrEqual(4);
+    // The same idempotency key replays each item's first signature.
+    const again = await cluster.call('POST', `/v1/keys/${key.id}/signatures:batch`, { messages }, { 'idempotency-key': 'batch-1' });
+    expect(again.body.signatures.map((s: { signature: string }) => s.signature)).toEqual(r.body.signatures.map((s: { signature: string }) => s.signature));
+    // Every item is checked before any is signed; the error names the item.
+    const bad = await cluster.call('POST', `/v1/keys/${key.id}/signatures:batch`, { messages: ['00', '11'], hash: 'sha256' });
+    expect([bad.status, bad.body.error.code, bad.body.error.message]).toEqual([400, 'UNSUPPORTED_FOR_SCHEME', expect.stringMatching(/^item 0: /)]);
+    for (const body of [{ messages: [] }, { messages: ['0g'] }, { messages: ['00'], digests: ['00'.repeat(32)] }, {}]) {
+      const refused = await cluster.call('POST', `/v1/keys/${key.id}/signatures:batch`, body);
+      expect([refused.status, refused.body.error.code], JSON.stringify(body)).toEqual([400, 'VALIDATION_FAILED']);
+    }
+  }, 120_000);
+
   it('a taken nonce commitment is refused by its node; a pool listing gone items falls back to the unpooled path', async () => {
     const key = await activeKey(cluster, 'eddsa-ed25519');
     await warmNonces(key, [1, 2], 1);

@@ -6,7 +6,7 @@ import { StageTimes } from '../../session/timing.js';
 import type { KeyRecord } from '../../stores/types.js';
 import type { ApiServices } from '../services.js';
 import type { Scheme, EcdsaHash } from '../../session/request.js';
-import { createKeyBody, idempotencyHeaders, keyIdParams, listQuery, signBody } from '../schemas.js';
+import { batchSignBody, createKeyBody, idempotencyHeaders, keyIdParams, listQuery, signBody } from '../schemas.js';
 
 /** A key as the API shows it: `parties` is the committee size, `committee` its node ids. */
 export function keyView(k: KeyRecord) {
@@ -78,6 +78,20 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
       // Where the time went (coordinator stages, then the signers' own as node-*): see bench/cluster.js.
       void reply.header('server-timing', times.serverTiming());
       return response;
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { messages?: string[]; hash?: EcdsaHash; digests?: string[]; signers?: number[]; path?: string }; Headers: { 'idempotency-key'?: string } }>(
+    // `::` is find-my-way's escaped colon: the route is /keys/{id}/signatures:batch.
+    '/keys/:id/signatures::batch',
+    { schema: { params: keyIdParams, body: batchSignBody, headers: idempotencyHeaders } },
+    async (request) => {
+      const { messages, hash, digests, signers, path } = request.body;
+      const common = { ...(signers ? { signers } : {}), ...(path !== undefined ? { path } : {}) };
+      const inputs = messages
+        ? messages.map((message) => ({ message: lower(message)!, ...(hash ? { hash } : {}), ...common }))
+        : digests!.map((digest) => ({ digest: lower(digest)!, ...common }));
+      return { signatures: await signing.signBatch(request.params.id, inputs, request.headers['idempotency-key']) };
     },
   );
 
