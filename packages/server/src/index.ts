@@ -19,6 +19,8 @@ export * from './stores/sql/migrate.js';
 export * from './stores/sql/migrations.js';
 export * from './stores/sql/node-store.js';
 export * from './stores/sql/metadata-store.js';
+export * from './stores/sql/audit-store.js';
+export * from './stores/audit-chain.js';
 export * from './stores/sql/open.js';
 export * from './stores/memory/session-store.js';
 export * from './stores/redis/session-store.js';

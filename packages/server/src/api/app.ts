@@ -9,16 +9,20 @@ import type { ApiServices } from './services.js';
 import { keyRoutes } from './routes/keys.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { chainRoutes } from './routes/chains.js';
+import { auditRoutes } from './routes/audit.js';
+import { AuditSampler } from '../coordinator/audit.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 
-function authorized(header: string | undefined, hashes: readonly string[]): boolean {
-  const token = /^Bearer ([\x21-\x7e]{16,200})$/.exec(header ?? '')?.[1];
-  if (!token) return false;
+/** The stored hash the bearer token's SHA-256 equals (every hash compared in constant time), or why none does. */
+function authenticate(header: string | undefined, hashes: readonly string[]): { hash: string } | { failure: 'missing' | 'malformed' | 'unknown-key' } {
+  if (header === undefined) return { failure: 'missing' };
+  const token = /^Bearer ([\x21-\x7e]{16,200})$/.exec(header)?.[1];
+  if (!token) return { failure: 'malformed' };
   const digest = createHash('sha256').update(token).digest();
-  let ok = false;
-  for (const h of hashes) ok = timingSafeEqual(digest, Buffer.from(h, 'hex')) || ok;
-  return ok;
+  let matched: string | undefined;
+  for (const h of hashes) if (timingSafeEqual(digest, Buffer.from(h, 'hex'))) matched = h;
+  return matched ? { hash: matched } : { failure: 'unknown-key' };
 }
 
 export function buildApp(services: ApiServices, opts: { logger?: boolean } = {}): FastifyInstance {
@@ -45,13 +49,26 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean } = {})
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', nodesOnline: online });
   });
 
+  // Audited without flooding the log or delaying requests: per API key, its first success in a
+  // minute; per client address, its first failure in a minute; each with how many were skipped.
+  // Never the key itself: a success names the key by its stored hash's prefix, a failure by nothing.
+  const sampler = new AuditSampler(60_000);
   app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => {
-      if (!authorized(request.headers.authorization, services.apiKeyHashes)) throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
+      const auth = authenticate(request.headers.authorization, services.apiKeyHashes);
+      const route = request.routeOptions.url ?? 'unknown';
+      if ('failure' in auth) {
+        const skipped = sampler.take(`failed ${request.ip}`);
+        if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.failed', actor: `ip:${request.ip}`, subject: 'api', details: { reason: auth.failure, method: request.method, route, skippedBefore: skipped } });
+        throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
+      }
+      const skipped = sampler.take(`ok ${auth.hash}`);
+      if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.succeeded', actor: `api-key:${auth.hash.slice(0, 12)}`, subject: 'api', details: { ip: request.ip, method: request.method, route, skippedBefore: skipped } });
     });
     await v1.register(nodeRoutes, services);
     await v1.register(keyRoutes, services);
     await v1.register(chainRoutes, services);
+    await v1.register(auditRoutes, services);
   }, { prefix: '/v1' });
   return app;
 }

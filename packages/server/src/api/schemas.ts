@@ -110,3 +110,13 @@ export const idempotencyHeaders = {
   type: 'object',
   properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
+
+export const auditListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    // A seq (entries after it are listed) and a page size up to 1000; converted by the route.
+    after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' },
+    limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+  },
+} as const;

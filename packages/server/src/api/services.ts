@@ -1,4 +1,5 @@
 /** What the routes are given: the services they call, and the API's own settings. */
+import type { AuditLog } from '../coordinator/audit.js';
 import type { ChainService } from '../coordinator/chains.js';
 import type { KeyService } from '../coordinator/keys.js';
 import type { NodeHub } from '../coordinator/node-hub.js';
@@ -10,6 +11,7 @@ export interface ApiServices {
   signing: SigningService;
   chains: ChainService;
   hub: NodeHub;
+  audit: AuditLog;
   /** Absent when the coordinator runs without pools. */
   pools: Pools | undefined;
   /** SHA-256 (hex) of every API key allowed in. */

@@ -14,6 +14,7 @@ import { type Dispatcher, failureOf, failures, newSession, successes } from './d
 import type { NodeHub } from './node-hub.js';
 import type { Pools } from './pools.js';
 import { type Logger, silentLogger } from '../log.js';
+import { type AuditLog, failureDetails } from './audit.js';
 
 export interface KeyServiceTimeouts {
   keygenMs: number;
@@ -51,6 +52,8 @@ export class KeyService {
     private readonly pools?: Pick<Pools, 'dropVersion' | 'keyReady'>,
     /** The nodes' identity keys (from the manifest), to check the dealing certificates nodes report. */
     private readonly identities: ReadonlyMap<number, Uint8Array> = new Map(),
+    /** Absent: nothing is audited (tests of other parts). */
+    private readonly audit?: AuditLog,
   ) {}
 
   private reconciling = false;
@@ -277,11 +280,13 @@ export class KeyService {
       await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey, certificate, publicPackage, chainCode });
       const active: KeyRecord = { ...key, status: 'active', publicKey, certificate, publicPackage, chainCode, updatedAt: new Date() };
       this.pools?.keyReady(active);
+      await this.audit?.tryRecord({ action: 'key.created', actor: 'coordinator', subject: key.id, details: { scheme: key.scheme, threshold: key.threshold, parties: key.parties, version: 1, publicKey } });
       return active;
     } catch (e) {
       const failure = e instanceof ApiError ? JSON.stringify(e.toJSON().error) : JSON.stringify({ code: 'INTERNAL', message: (e as Error).message });
       this.logger.warn('key generation failed', { key: key.id, failure });
       await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'failed', failure });
+      await this.audit?.tryRecord({ action: 'key.failed', actor: 'coordinator', subject: key.id, details: { scheme: key.scheme, threshold: key.threshold, parties: key.parties, ...failureDetails(e) } });
       return { ...key, status: 'failed', failure, updatedAt: new Date() };
     }
   }
@@ -305,6 +310,9 @@ export class KeyService {
     if (!token) throw new ApiError('REQUEST_IN_PROGRESS', `key ${id} is being refreshed`);
     try {
       return await this.refreshLocked(key);
+    } catch (e) {
+      await this.audit?.tryRecord({ action: 'key.refresh-failed', actor: 'coordinator', subject: id, details: { version: key.version, ...failureDetails(e) } });
+      throw e;
     } finally {
       await this.locks.unlock(lock, token);
     }
@@ -345,6 +353,7 @@ export class KeyService {
     await this.pools?.dropVersion(key, key.version).catch((e: unknown) => this.logger.warn('old pools not dropped', { key: key.id, reason: (e as Error).message }));
     const refreshed: KeyRecord = { ...key, version: next, certificate, refreshSession: null, publicPackage, updatedAt: new Date() };
     this.pools?.keyReady(refreshed);
+    await this.audit?.tryRecord({ action: 'key.refreshed', actor: 'coordinator', subject: key.id, details: { version: next, publicKey: key.publicKey } });
     return refreshed;
   }
 }

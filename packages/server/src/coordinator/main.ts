@@ -17,6 +17,7 @@ import { SigningService } from './signing.js';
 import { ChainService } from './chains.js';
 import { type Logger, silentLogger } from '../log.js';
 import { type DataDirLock, startLocked } from '../data-lock.js';
+import { AuditLog, type AuditLogOptions, DEFAULT_AUDIT_OPTIONS } from './audit.js';
 
 export interface CoordinatorProcessConfig {
   dataDir: string;
@@ -36,6 +37,8 @@ export interface CoordinatorProcessConfig {
   pools?: Partial<PoolOptions> | false;
   logger?: Logger;
   scrypt?: ScryptSettings;
+  /** When the audit log's checkpoints are signed. */
+  audit?: Partial<AuditLogOptions>;
 }
 
 /** The coordinator's public keys, which the cluster manifest lists (first start creates them). */
@@ -51,6 +54,7 @@ export interface RunningCoordinator {
   /** The session store (locks, pools): operators' tools and tests look at pool depths through it. */
   sessions: SessionStore;
   pools: Pools | undefined;
+  audit: AuditLog;
   stop(): Promise<void>;
 }
 
@@ -65,6 +69,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   const c = cfg.manifest.coordinator;
   if (keys.noisePublicKey !== c.noisePublicKey || keys.requestPublicKey !== c.requestPublicKey) throw new RangeError("the manifest's coordinator keys are not this data folder's keys");
   const metadata = await openMetadataStore(cfg.metadata ?? { dataDir: cfg.dataDir });
+  const audit = new AuditLog(metadata.audit, keys.requestKey, c.requestPublicKey, { ...DEFAULT_AUDIT_OPTIONS, ...cfg.audit }, logger);
   const sessions = cfg.redis ? await RedisSessionStore.open({ ...cfg.redis, logger }) : new MemorySessionStore();
   for (const n of cfg.manifest.nodes) await metadata.nodes.upsert({ id: n.id, name: n.name, noisePublicKey: n.noisePublicKey, identityPublicKey: n.identityPublicKey, lastSeen: null });
   // The key service needs the hub, and the hub reports hellos to the key service (only once it
@@ -72,19 +77,27 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => {
     void keyService.resume(node, pending);
     void pools?.nodeHello(node);
-  });
+  }, audit);
   const dispatcher = new Dispatcher(hub, keys.requestKey);
   // Pools in memory start empty with this process: items the nodes made for an earlier one go.
   const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, forgetEarlierItems: !cfg.redis, ...cfg.pools }, logger);
-  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest));
+  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest), audit);
   const nodePorts = await hub.listen(cfg.nodeListen);
-  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools);
+  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools, audit);
   const chains = new ChainService(keyService, signing);
-  const app = buildApp({ keys: keyService, signing, chains, hub, pools, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
+  const app = buildApp({ keys: keyService, signing, chains, hub, pools, audit, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
   await app.listen({ host: cfg.http.host, port: cfg.http.port });
   const httpPort = (app.server.address() as { port: number }).port;
   pools?.start();
   keyService.start();
+  audit.start();
+  // The configuration this instance runs with (no secrets: API keys by their hash's prefix).
+  await audit.record({
+    action: 'coordinator.started',
+    actor: 'coordinator',
+    subject: c.name,
+    details: { http: `${cfg.http.host}:${httpPort}`, nodes: cfg.manifest.nodes.map((n) => n.id), apiKeys: cfg.apiKeyHashes.map((h) => h.slice(0, 12)), pools: cfg.pools === false ? false : { nonceDepth: cfg.pools?.nonceDepth ?? DEFAULT_POOL_OPTIONS.nonceDepth, presignDepth: cfg.pools?.presignDepth ?? DEFAULT_POOL_OPTIONS.presignDepth }, redis: cfg.redis !== undefined },
+  });
   logger.info('coordinator started', { http: `${cfg.http.host}:${httpPort}`, nodes: nodePorts });
   return {
     httpPort,
@@ -92,11 +105,13 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     hub,
     sessions,
     pools,
+    audit,
     async stop() {
       pools?.stop();
       keyService.stop();
       await app.close();
       await hub.close();
+      await audit.stop();
       await sessions.close();
       await metadata.close();
       await lock.release();

@@ -15,6 +15,7 @@ import type { NodeRegistryStore } from '../stores/types.js';
 import type { RequestResult } from '../session/request.js';
 import { RelayHub } from './relay-hub.js';
 import { type Logger, silentLogger } from '../log.js';
+import type { AuditLog } from './audit.js';
 
 interface Pending {
   node: number;
@@ -49,6 +50,8 @@ export class NodeHub {
     private readonly logger: Logger = silentLogger,
     /** A node said hello after connecting, listing the pending shares it holds. */
     private readonly onHello: (node: number, pending: { keyId: string; version: number }[]) => void = () => {},
+    /** Absent: nothing is audited (tests of other parts). */
+    private readonly audit?: Pick<AuditLog, 'tryRecord'>,
   ) {
     this.idOf = new Map(manifest.nodes.map((n) => [n.name, n.id] as const));
     this.relay = new RelayHub({ logger, onControl: (from, message) => this.onControl(from, message) });
@@ -86,8 +89,10 @@ export class NodeHub {
       this.fail(id, 'NODE_OFFLINE', `node ${id} disconnected`);
       this.tellPeers(id, 'peer-left');
       this.logger.warn('node offline', { node: id });
+      void this.audit?.tryRecord({ action: 'node.offline', actor: `node:${id}`, subject: `node:${id}`, details: { name } });
     });
     this.logger.info('node online', { node: id });
+    void this.audit?.tryRecord({ action: 'node.online', actor: `node:${id}`, subject: `node:${id}`, details: { name } });
   }
 
   /**

@@ -26,6 +26,7 @@ import type { KeyService } from './keys.js';
 import { type NodeHub, availableSigners } from './node-hub.js';
 import type { Pools } from './pools.js';
 import { StageTimes, reportedTiming } from '../session/timing.js';
+import { type AuditLog, signatureDetails, signatureOutcome } from './audit.js';
 
 export interface SignInput {
   message?: string;
@@ -68,6 +69,8 @@ export class SigningService {
     private readonly timeoutMs = 60_000,
     /** Absent: every signature takes the unpooled path. */
     private readonly pools?: Pools,
+    /** Absent: nothing is audited (tests of other parts). */
+    private readonly audit?: AuditLog,
   ) {
     this.shareBatches = new ShareBatches(dispatcher, timeoutMs);
   }
@@ -189,11 +192,16 @@ export class SigningService {
   private async execute(request: string | SignatureRecord, key: KeyRecord, input: SignInput, target: SigningTarget, times: StageTimes): Promise<SignatureResponse> {
     const id = typeof request === 'string' ? request : request.id;
     const finish = async (status: 'completed' | 'failed', result: unknown): Promise<void> => {
-      if (typeof request === 'string') return this.signatures.finish(id, status, result);
-      await this.signatures.create({ ...request, status, result, updatedAt: new Date() });
+      // The outcome's audit entry is written alongside the record, not after it.
+      const audited = this.audit?.tryRecord(signatureOutcome(id, key, input, status, result));
+      if (typeof request === 'string') await this.signatures.finish(id, status, result);
+      else await this.signatures.create({ ...request, status, result, updatedAt: new Date() });
+      await audited;
     };
     const ended = this.pools?.signingStarted();
     try {
+      // Fail closed: no node is asked to sign before the request is durably in the audit log.
+      await this.audit?.record({ action: 'signature.requested', actor: 'coordinator', subject: id, details: signatureDetails(key, input) });
       const response = await this.signWithQuorum(id, key, input, target, times);
       await times.measure('finish', () => finish('completed', response));
       return response;

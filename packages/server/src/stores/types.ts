@@ -200,11 +200,58 @@ export interface CommitteeStore {
   put(record: CommitteeRecord): Promise<void>;
 }
 
+/** What an audit entry's details may hold: JSON that survives a jsonb round trip unchanged (stores/audit-chain.ts). */
+export type AuditJson = null | boolean | number | string | AuditJson[] | { [key: string]: AuditJson };
+
+/** A security-relevant action, as recorded. Never secrets: hashes, ids and codes only. */
+export interface AuditEvent {
+  at: Date;
+  /** What happened, dotted lower case: `key.created`, `signature.failed`, `auth.failed`, … */
+  action: string;
+  /** Who did it: `api-key:<hash prefix>`, `coordinator`, `node:<id>`, `ip:<address>`. */
+  actor: string;
+  /** What it was done to: a key id, a signature request id, a node, `api`. */
+  subject: string;
+  details: { [key: string]: AuditJson };
+}
+
+/** An entry of the hash chain: the event at position `seq`, chained to its predecessor's hash. */
+export interface AuditEntry extends AuditEvent {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** The coordinator's Ed25519 signature (hex) over the chain's hash at `seq` (stores/audit-chain.ts). */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  signature: string;
+  at: Date;
+}
+
+/**
+ * The append-only, hash-chained audit log (DESIGN §6). `append` takes one lock shared by every
+ * coordinator instance and, in one transaction, reads the last hash and inserts the batch after
+ * it, so all instances' entries form one total order without gaps.
+ */
+export interface AuditStore {
+  /** Appends the events in order; durable when it resolves; returns the entries made. */
+  append(events: readonly AuditEvent[]): Promise<AuditEntry[]>;
+  /** Entries with seq > `after` (default 0), ascending, at most `limit`. */
+  list(opts?: { after?: number; limit?: number }): Promise<AuditEntry[]>;
+  /** Stores a checkpoint; one already stored at the same seq (another instance's) is kept. */
+  addCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
+  /** Checkpoints with seq > `after` (default 0), ascending, at most `limit`. */
+  checkpoints(opts?: { after?: number; limit?: number }): Promise<AuditCheckpoint[]>;
+}
+
 export interface MetadataStore {
   keys: KeyStore;
   committees: CommitteeStore;
   nodes: NodeRegistryStore;
   signatures: SignatureStore;
+  audit: AuditStore;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-/** The coordinator's metadata over SQL (DESIGN §6): keys, the node registry, signing requests. */
+/** The coordinator's metadata over SQL (DESIGN §6): keys, the node registry, signing requests, the audit log. */
 import { StoreError } from '../errors.js';
 import type {
   CommitteeStore,
@@ -16,6 +16,7 @@ import { checkDate, checkInteger, checkName, checkOneOf, checkOptionalString, KE
 import type { SqlClient } from './client.js';
 import { Coalescer } from '../../coalescer.js';
 import { MAX_COALESCED, distinct, firstClaims, valueRows } from './coalesce.js';
+import { sqlAuditStore } from './audit-store.js';
 
 /** Committees are 1 ≤ t ≤ n ≤ 255 (DESIGN §4, DKG). */
 const MAX_PARTIES = 255;
@@ -379,6 +380,7 @@ export function sqlMetadataStore(sql: SqlClient): MetadataStore {
     committees: committeeStore(sql),
     nodes: nodeRegistry(sql),
     signatures: signatureStore(sql),
+    audit: sqlAuditStore(sql),
     close: () => sql.close(),
   };
 }

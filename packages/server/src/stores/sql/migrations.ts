@@ -118,4 +118,41 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
     name: 'the chain code key generation agreed, the root of non-hardened derivation',
     statements: ['ALTER TABLE keys ADD COLUMN chain_code text'],
   },
+  {
+    version: 5,
+    name: 'the hash-chained audit log and its signed checkpoints',
+    statements: [
+      `CREATE TABLE audit (
+        seq bigint PRIMARY KEY CHECK (seq >= 1),
+        at timestamptz NOT NULL,
+        action text NOT NULL,
+        actor text NOT NULL,
+        subject text NOT NULL,
+        details jsonb NOT NULL,
+        prev_hash text NOT NULL,
+        hash text NOT NULL
+      )`,
+      `CREATE TABLE audit_checkpoints (
+        seq bigint PRIMARY KEY CHECK (seq >= 1),
+        hash text NOT NULL,
+        signature text NOT NULL,
+        at timestamptz NOT NULL
+      )`,
+      // As the node's signature log: no UPDATE, DELETE or TRUNCATE through SQL. The chain and the
+      // signed checkpoints detect changes on their own; this only stops the casual ones.
+      `CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
+        END
+      $$`,
+      `CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
+        FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`,
+      `CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`,
+      `CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
+        FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`,
+      `CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`,
+    ],
+  },
 ];
