@@ -24,7 +24,7 @@ import { type Logger, silentLogger } from '../log.js';
 import { GENESIS_HASH, checkpointMessage, entryHash } from '../stores/audit-chain.js';
 import { MAX_COALESCED } from '../stores/sql/coalesce.js';
 import type { AuditCheckpoint, AuditEntry, AuditEvent, AuditJson, AuditStore, KeyRecord } from '../stores/types.js';
-import type { SignInput } from './signing.js';
+import type { SignInput } from './sign-input.js';
 
 export interface AuditLogOptions {
   /** Entries this instance appends between checkpoints, at most. */
@@ -226,11 +226,11 @@ export function failureDetails(e: unknown): Details {
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Details;
 }
 
-/** A finished signature request: who signed and whether pooled, or the failure with its culprits. */
-export function signatureOutcome(requestId: string, key: Pick<KeyRecord, 'id' | 'version' | 'scheme'>, input: SignInput, status: 'completed' | 'failed', result: unknown): AuditRecord {
+/** A finished signature request (its `signatureDetails`): who signed and whether pooled, or the failure with its culprits. */
+export function signatureOutcome(requestId: string, request: Details, status: 'completed' | 'failed', result: unknown): AuditRecord {
   const r = result as { signers?: number[]; pooled?: boolean };
   const outcome = status === 'completed' ? { signers: r.signers ?? [], pooled: r.pooled === true } : failureDetails(result);
-  return { action: `signature.${status}`, actor: 'coordinator', subject: requestId, details: { ...signatureDetails(key, input), ...outcome } };
+  return { action: `signature.${status}`, actor: 'coordinator', subject: requestId, details: { ...request, ...outcome } };
 }
 
 /**

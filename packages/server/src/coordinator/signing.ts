@@ -15,7 +15,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { bytesToHex, ecdsaMessageDigest, hexToBytes } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
-import type { EcdsaHash, TransactionItem } from '../session/request.js';
 import { encodePublicKey, signedDigest, verifies } from '../session/schemes.js';
 import { itemTarget, prepareForKey } from '../session/chain-signing.js';
 import { derivedAlong, groupPoint, refusingChainInput } from './chain-keys.js';
@@ -27,18 +26,7 @@ import { type NodeHub, availableSigners } from './node-hub.js';
 import type { Pools } from './pools.js';
 import { StageTimes, reportedTiming } from '../session/timing.js';
 import { type AuditLog, signatureDetails, signatureOutcome } from './audit.js';
-
-export interface SignInput {
-  message?: string;
-  hash?: EcdsaHash;
-  digest?: string;
-  /** A chain transaction's signing item, which the nodes compute themselves (ChainService). */
-  transaction?: TransactionItem;
-  /** Non-hardened derivation path: sign with the key's child along it. */
-  path?: string;
-  /** Committee members that must sign (an operator's choice); otherwise the first online quorum. */
-  signers?: number[];
-}
+import type { SignInput } from './sign-input.js';
 
 export interface SignatureResponse {
   id: string;
@@ -191,9 +179,11 @@ export class SigningService {
   /** Runs a recorded request (its id), or one to record only when finished (its pending record). */
   private async execute(request: string | SignatureRecord, key: KeyRecord, input: SignInput, target: SigningTarget, times: StageTimes): Promise<SignatureResponse> {
     const id = typeof request === 'string' ? request : request.id;
+    // What the audit log keeps of the request (hashes, never content), computed once for both entries.
+    const details = this.audit && signatureDetails(key, input);
     const finish = async (status: 'completed' | 'failed', result: unknown): Promise<void> => {
       // The outcome's audit entry is written alongside the record, not after it.
-      const audited = this.audit?.tryRecord(signatureOutcome(id, key, input, status, result));
+      const audited = details && this.audit?.tryRecord(signatureOutcome(id, details, status, result));
       if (typeof request === 'string') await this.signatures.finish(id, status, result);
       else await this.signatures.create({ ...request, status, result, updatedAt: new Date() });
       await audited;
@@ -201,7 +191,7 @@ export class SigningService {
     const ended = this.pools?.signingStarted();
     try {
       // Fail closed: no node is asked to sign before the request is durably in the audit log.
-      await this.audit?.record({ action: 'signature.requested', actor: 'coordinator', subject: id, details: signatureDetails(key, input) });
+      if (details) await this.audit!.record({ action: 'signature.requested', actor: 'coordinator', subject: id, details });
       const response = await this.signWithQuorum(id, key, input, target, times);
       await times.measure('finish', () => finish('completed', response));
       return response;
