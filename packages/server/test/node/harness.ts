@@ -27,9 +27,11 @@ import type { NodeStore } from '../../src/stores/types.js';
 export const coordinatorSecret = new Uint8Array(32).fill(9);
 export const coordinatorKey = ed25519.getPublicKey(coordinatorSecret);
 
-/** Delivers every node's messages to the others; `sent` records who sent what. */
+/** Delivers every node's messages to the others, but those `drop` picks; `sent` records who sent what. */
 export class MemoryNetwork {
   readonly sent: ProtocolMessage[] = [];
+  constructor(private readonly drop: (m: ProtocolMessage, to: number) => boolean = () => false) {}
+
   private readonly handlers = new Map<string, (m: ProtocolMessage) => void>();
   private readonly buffered = new Map<string, ProtocolMessage[]>();
 
@@ -38,7 +40,7 @@ export class MemoryNetwork {
       send: (m) => {
         this.sent.push(m);
         for (const to of [1, 2, 3]) {
-          if (to === self || (m.to !== null && m.to !== to)) continue;
+          if (to === self || (m.to !== null && m.to !== to) || this.drop(m, to)) continue;
           const key = `${to}/${sessionKey(m.protocol, m.session)}`;
           const handler = this.handlers.get(key);
           if (handler) queueMicrotask(() => handler(m));
@@ -69,9 +71,15 @@ export function dkg(curve: CurveName, seed: string): { shares: Map<number, KeySh
   return { shares: new Map(parties.map((id) => [id, result.outputs.get(id)!.share as KeyShare])), identities };
 }
 
-/** A signer node on `store` whose vault is fresh (a random master key). */
-export function signerNode(id: number, store: NodeStore, identity: PartyIdentity, network: MemoryNetwork): { node: SignerNode; vault: Vault } {
-  const vault = new Vault(store, randomBytes(32), id);
+/** A signer node on `store`, with `vault` or a fresh one (a random master key). */
+export function signerNode(
+  id: number,
+  store: NodeStore,
+  identity: PartyIdentity,
+  network: MemoryNetwork,
+  opts: { vault?: Vault; protocolTimeoutMs?: number } = {},
+): { node: SignerNode; vault: Vault } {
+  const vault = opts.vault ?? new Vault(store, randomBytes(32), id);
   const transport = network.transport(id);
   const node = new SignerNode({
     self: id,
@@ -83,8 +91,8 @@ export function signerNode(id: number, store: NodeStore, identity: PartyIdentity
     primes: new SafePrimePool(1024, 0),
     level: SECURITY_LEVEL_TSS_LIB_2048,
     rng: (n) => new Uint8Array(randomBytes(n)),
-    protocolTimeoutMs: 2_000,
-    auxTimeoutMs: 2_000,
+    protocolTimeoutMs: opts.protocolTimeoutMs ?? 2_000,
+    auxTimeoutMs: opts.protocolTimeoutMs ?? 2_000,
   });
   return { node, vault };
 }

@@ -7,74 +7,31 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { type ProtocolMessage, SECURITY_LEVEL_TSS_LIB_2048, bytesToHex, generateIdentities, seededRng } from '@mpc-wallet/core';
-import { SignerNode } from '../../src/node/signer.js';
+import { type ProtocolMessage, bytesToHex, generateIdentities, seededRng } from '@mpc-wallet/core';
+import type { SignerNode } from '../../src/node/signer.js';
 import type { RequestResult } from '../../src/session/request.js';
 import { Vault } from '../../src/node/vault.js';
-import { SafePrimePool } from '../../src/node/prime-pool.js';
-import { type SessionRequest, signRequest } from '../../src/session/request.js';
-import { type ProtocolTransport, sessionKey } from '../../src/session/runner.js';
 import { openNodeStore } from '../../src/stores/sql/open.js';
 import type { NodeStore } from '../../src/stores/types.js';
+import { type Body, MemoryNetwork, signed, signerNode } from './harness.js';
 
 const ids = [1, 2, 3];
-const coordinatorSecret = new Uint8Array(32).fill(5);
 const identities = generateIdentities(ids, seededRng('signer-dealing'));
-
-/** In-memory delivery; `drop` decides which messages never arrive. */
-function network(drop: (m: ProtocolMessage, to: number) => boolean) {
-  const handlers = new Map<string, (m: ProtocolMessage) => void>();
-  const early = new Map<string, ProtocolMessage[]>();
-  return (self: number): ProtocolTransport => ({
-    send: (m) => {
-      for (const to of ids) {
-        if (to === self || (m.to !== null && m.to !== to) || drop(m, to)) continue;
-        const key = `${to}/${sessionKey(m.protocol, m.session)}`;
-        const h = handlers.get(key);
-        if (h) queueMicrotask(() => h(m));
-        else early.set(key, [...(early.get(key) ?? []), m]);
-      }
-    },
-    subscribe: (protocol, session, handler) => {
-      const key = `${self}/${sessionKey(protocol, session)}`;
-      handlers.set(key, handler);
-      for (const m of early.get(key) ?? []) queueMicrotask(() => handler(m));
-      early.delete(key);
-      return () => handlers.delete(key);
-    },
-  });
-}
 
 const stores: NodeStore[] = [];
 const vaults: Vault[] = [];
 let drop: (m: ProtocolMessage, to: number) => boolean = () => false;
 
-function node(id: number, net: (self: number) => ProtocolTransport): SignerNode {
-  return new SignerNode({
-    self: id,
-    identity: identities.get(id)!,
-    coordinatorKey: ed25519.getPublicKey(coordinatorSecret),
-    store: stores[id - 1]!,
-    vault: vaults[id - 1]!,
-    transport: () => net(id),
-    primes: new SafePrimePool(1024, 0),
-    level: SECURITY_LEVEL_TSS_LIB_2048,
-    rng: (n) => new Uint8Array(randomBytes(n)),
-    protocolTimeoutMs: 1_500,
-    auxTimeoutMs: 1_500,
-  });
+function node(id: number, net: MemoryNetwork): SignerNode {
+  return signerNode(id, stores[id - 1]!, identities.get(id)!, net, { vault: vaults[id - 1]!, protocolTimeoutMs: 1_500 }).node;
 }
-
-type Body = SessionRequest extends infer R ? (R extends unknown ? Omit<R, 'id' | 'session' | 'issuedAt' | 'expiresAt'> : never) : never;
 
 /** One signed request to the nodes `to`, which run its protocol together over one shared network. */
 async function request(to: number[], body: Body): Promise<RequestResult[]> {
-  const now = Date.now();
-  const signed = signRequest({ ...body, id: 'r', session: bytesToHex(randomBytes(32)), issuedAt: now, expiresAt: now + 60_000 } as SessionRequest, coordinatorSecret);
-  const net = network((m, dest) => drop(m, dest));
+  const request = signed(body);
+  const net = new MemoryNetwork((m, dest) => drop(m, dest));
   const nodes = to.map((id) => node(id, net));
-  return Promise.all(nodes.map((n) => n.handle(signed)));
+  return Promise.all(nodes.map((n) => n.handle(request)));
 }
 
 const confirmationsTo3 = (m: ProtocolMessage, to: number) => m.round === 3 && to === 3;
