@@ -17,6 +17,7 @@
 import {
   type FrostCiphersuite,
   type FrostPublicKey,
+  type GroupPoint,
   ProtocolAbort,
   type SignatureShare,
   aggregate,
@@ -62,8 +63,10 @@ export class FrostAggregator {
     const { suite } = pub;
     const shares: SignatureShare[] = [];
     const malformed: number[] = [];
+    // Every honest signer reports the same R: it is decoded once.
+    const decoded = new Map<string, GroupPoint>();
     for (const [node, output] of outputs) {
-      const share = decodeShare(suite, node, output);
+      const share = decodeShare(suite, node, output, decoded);
       if (share) shares.push(share);
       else malformed.push(node);
     }
@@ -81,13 +84,15 @@ export class FrostAggregator {
   }
 }
 
-function decodeShare(suite: FrostCiphersuite, node: number, output: Record<string, unknown>): SignatureShare | undefined {
+function decodeShare(suite: FrostCiphersuite, node: number, output: Record<string, unknown>, decoded: Map<string, GroupPoint>): SignatureShare | undefined {
   const { curve } = suite;
   const { share, groupCommitment } = output;
   if (typeof share !== 'string' || share.length !== 2 * curve.scalarLength || typeof groupCommitment !== 'string' || groupCommitment.length !== 2 * curve.pointLength) return undefined;
   try {
     // R is a hint: the signature made with it is verified, and a wrong one is found by recomputing R.
-    return { identifier: BigInt(node), share: curve.decodeScalar(hexToBytes(share)), groupCommitment: curve.decodePoint(hexToBytes(groupCommitment), false) };
+    let R = decoded.get(groupCommitment);
+    if (!R) decoded.set(groupCommitment, (R = curve.decodePoint(hexToBytes(groupCommitment), false)));
+    return { identifier: BigInt(node), share: curve.decodeScalar(hexToBytes(share)), groupCommitment: R };
   } catch {
     return undefined;
   }

@@ -248,10 +248,10 @@ export class SigningService {
         });
         addNodeTimes(times, outputs);
         const verifying = performance.now();
-        const signatures = aggregating
-          ? [{ signature: bytesToHex(this.aggregator.aggregate(aggregating, hexToBytes(input.message!), commitments!, outputs)) }]
-          : [...outputs.values()];
-        const response = this.response(id, key, input, target, signers, signatures, pooled !== undefined);
+        // An aggregate is verified by the aggregator, under this key and message (see FrostAggregator).
+        const response = aggregating
+          ? this.responseFor(id, key, input, target, signers, bytesToHex(this.aggregator.aggregate(aggregating, hexToBytes(input.message!), commitments!, outputs)), pooled !== undefined)
+          : this.response(id, key, input, target, signers, [...outputs.values()], pooled !== undefined);
         times.add('verify', performance.now() - verifying);
         return response;
       } catch (e) {
@@ -270,15 +270,20 @@ export class SigningService {
     }
   }
 
-  /** The response for the first candidate that verifies (each node's output, or the aggregate). */
-  private response(id: string, key: KeyRecord, input: SignInput, target: SigningTarget, signers: number[], candidates: Record<string, unknown>[], pooled: boolean): SignatureResponse {
-    const { signed, verifyKey, publicKey } = target;
-    const out = candidates.find((o) => typeof o.signature === 'string' && /^[0-9a-f]{128}$/.test(o.signature) && verifies(key.scheme, verifyKey, signed, hexToBytes(o.signature)));
+  /** The response for the first node output whose signature verifies. */
+  private response(id: string, key: KeyRecord, input: SignInput, target: SigningTarget, signers: number[], outputs: Record<string, unknown>[], pooled: boolean): SignatureResponse {
+    const { signed, verifyKey } = target;
+    const out = outputs.find((o) => typeof o.signature === 'string' && /^[0-9a-f]{128}$/.test(o.signature) && verifies(key.scheme, verifyKey, signed, hexToBytes(o.signature)));
     if (!out) throw new ApiError('INTERNAL', 'no node returned a valid signature');
-    const response: SignatureResponse = { id, keyId: key.id, signature: String(out.signature), publicKey, signers, pooled, ...(input.path !== undefined ? { path: input.path } : {}) };
+    return this.responseFor(id, key, input, target, signers, String(out.signature), pooled, Number(out.recoveryId));
+  }
+
+  /** The response carrying a verified `signature`. */
+  private responseFor(id: string, key: KeyRecord, input: SignInput, target: SigningTarget, signers: number[], signature: string, pooled: boolean, recoveryId?: number): SignatureResponse {
+    const response: SignatureResponse = { id, keyId: key.id, signature, publicKey: target.publicKey, signers, pooled, ...(input.path !== undefined ? { path: input.path } : {}) };
     if (key.scheme === 'ecdsa-secp256k1') {
-      response.recoveryId = Number(out.recoveryId);
-      response.digest = bytesToHex(signed);
+      if (recoveryId !== undefined) response.recoveryId = recoveryId;
+      response.digest = bytesToHex(target.signed);
       if (input.digest) response.presignature = 'made-for-this-digest';
     }
     return response;
