@@ -145,7 +145,7 @@ function waitForSignal(): Promise<void> {
 export async function coordinator(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' }, ...poolOptions },
+    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' }, 'metrics-auth': { type: 'boolean', default: false }, ...poolOptions },
     strict: true,
   });
   if (!values.home || !values.manifest) throw new ClusterUsageError('coordinator needs --home and --manifest');
@@ -165,6 +165,7 @@ export async function coordinator(args: string[]): Promise<number> {
     ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL, prefix: `mpc-wallet:${process.env.MPC_WALLET_SCHEMA_PREFIX ?? ''}` } } : {}),
     apiKeyHashes: await apiKeyHashes(values['api-keys-from'] ?? join(values.home, '..')),
     pools: { ...(nonceDepth !== undefined ? { nonceDepth } : {}), ...(presignDepth !== undefined ? { presignDepth } : {}) },
+    metricsPublic: !values['metrics-auth'],
     logger: jsonLogger({ process: 'coordinator' }),
   });
   process.stdout.write(`${JSON.stringify({ http: running.httpPort, nodes: running.nodePorts.tcpPort })}\n`);

@@ -16,7 +16,7 @@ interface Output {
 const ALL_SCHEMES = [...Object.keys(SCHEMES), 'ecdsa-secp256k1'];
 
 const USAGE = `usage: mpc-wallet up [--port 8080] [--home .mpc-wallet] [--paillier-bits 3072|2048] [POOLS]
-       mpc-wallet coordinator --home DIR --manifest FILE [--port 8080] [--node-port 8081] [--api-keys-from DIR] [POOLS]
+       mpc-wallet coordinator --home DIR --manifest FILE [--port 8080] [--node-port 8081] [--api-keys-from DIR] [--metrics-auth] [POOLS]
        mpc-wallet node --home DIR --manifest FILE --name NAME --coordinator tcp://HOST:PORT [--paillier-bits 3072|2048]
        mpc-wallet simulate sign --scheme <${ALL_SCHEMES.join('|')}>
          --threshold T --parties N --signers 1,3 --message <hex> [--refresh] [--seed <text>] [--json]

@@ -42,7 +42,19 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean } = {})
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send(new ApiError('NOT_FOUND', 'no such route').toJSON()));
 
+  // Route templates only (a bounded label set); requests that matched no route as one.
+  app.addHook('onResponse', async (request, reply) => {
+    services.metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (request, reply) => {
+    if (!services.metricsPublic && 'failure' in authenticate(request.headers.authorization, services.apiKeyHashes)) {
+      throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
+    }
+    const { contentType, body } = await services.metrics.expose();
+    return reply.type(contentType).send(body);
+  });
   app.get('/readyz', async (_request, reply) => {
     const online = services.hub.onlineNodes().length;
     const ready = online >= services.readyWhenOnline;

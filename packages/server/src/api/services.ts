@@ -2,6 +2,7 @@
 import type { AuditLog } from '../coordinator/audit.js';
 import type { ChainService } from '../coordinator/chains.js';
 import type { KeyService } from '../coordinator/keys.js';
+import type { Metrics } from '../coordinator/metrics.js';
 import type { NodeHub } from '../coordinator/node-hub.js';
 import type { Pools } from '../coordinator/pools.js';
 import type { SigningService } from '../coordinator/signing.js';
@@ -18,4 +19,7 @@ export interface ApiServices {
   apiKeyHashes: readonly string[];
   /** Nodes that must be online for /readyz (enough to sign). */
   readyWhenOnline: number;
+  metrics: Metrics;
+  /** Whether `/metrics` answers without an API key (a scraper on a private network). */
+  metricsPublic: boolean;
 }

@@ -81,6 +81,11 @@ export class AuditLog {
     return entries;
   }
 
+  /** The seq of the newest entry this instance appended (0 before its first). */
+  lastSeq(): number {
+    return this.latest?.seq ?? 0;
+  }
+
   /** Appends an event; resolves with its entry once durable, rejects when it could not be stored. */
   record(event: AuditRecord): Promise<AuditEntry> {
     return this.writing.run({ ...event, at: new Date() });

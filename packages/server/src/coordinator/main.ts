@@ -18,6 +18,7 @@ import { ChainService } from './chains.js';
 import { type Logger, silentLogger } from '../log.js';
 import { type DataDirLock, startLocked } from '../data-lock.js';
 import { AuditLog, type AuditLogOptions, DEFAULT_AUDIT_OPTIONS } from './audit.js';
+import { Metrics } from './metrics.js';
 
 export interface CoordinatorProcessConfig {
   dataDir: string;
@@ -37,6 +38,8 @@ export interface CoordinatorProcessConfig {
   pools?: Partial<PoolOptions> | false;
   logger?: Logger;
   scrypt?: ScryptSettings;
+  /** Whether `GET /metrics` answers without an API key (default true: a scraper on the private network). */
+  metricsPublic?: boolean;
   /** When the audit log's checkpoints are signed. */
   audit?: Partial<AuditLogOptions>;
 }
@@ -83,9 +86,21 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, forgetEarlierItems: !cfg.redis, ...cfg.pools }, logger);
   const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest), audit);
   const nodePorts = await hub.listen(cfg.nodeListen);
-  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools, audit);
+  const metrics = new Metrics({ hub, pools, audit });
+  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools, audit, metrics);
   const chains = new ChainService(keyService, signing);
-  const app = buildApp({ keys: keyService, signing, chains, hub, pools, audit, apiKeyHashes: cfg.apiKeyHashes, readyWhenOnline: Math.min(2, cfg.manifest.nodes.length) });
+  const app = buildApp({
+    keys: keyService,
+    signing,
+    chains,
+    hub,
+    pools,
+    audit,
+    apiKeyHashes: cfg.apiKeyHashes,
+    readyWhenOnline: Math.min(2, cfg.manifest.nodes.length),
+    metrics,
+    metricsPublic: cfg.metricsPublic ?? true,
+  });
   await app.listen({ host: cfg.http.host, port: cfg.http.port });
   const httpPort = (app.server.address() as { port: number }).port;
   pools?.start();
@@ -96,7 +111,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     action: 'coordinator.started',
     actor: 'coordinator',
     subject: c.name,
-    details: { http: `${cfg.http.host}:${httpPort}`, nodes: cfg.manifest.nodes.map((n) => n.id), apiKeys: cfg.apiKeyHashes.map((h) => h.slice(0, 12)), pools: cfg.pools === false ? false : { nonceDepth: cfg.pools?.nonceDepth ?? DEFAULT_POOL_OPTIONS.nonceDepth, presignDepth: cfg.pools?.presignDepth ?? DEFAULT_POOL_OPTIONS.presignDepth }, redis: cfg.redis !== undefined },
+    details: { http: `${cfg.http.host}:${httpPort}`, metricsPublic: cfg.metricsPublic ?? true, nodes: cfg.manifest.nodes.map((n) => n.id), apiKeys: cfg.apiKeyHashes.map((h) => h.slice(0, 12)), pools: cfg.pools === false ? false : { nonceDepth: cfg.pools?.nonceDepth ?? DEFAULT_POOL_OPTIONS.nonceDepth, presignDepth: cfg.pools?.presignDepth ?? DEFAULT_POOL_OPTIONS.presignDepth }, redis: cfg.redis !== undefined },
   });
   logger.info('coordinator started', { http: `${cfg.http.host}:${httpPort}`, nodes: nodePorts });
   return {

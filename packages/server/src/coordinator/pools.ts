@@ -91,6 +91,8 @@ export class Pools {
   private readonly forgotten = new Set<number>();
   /** Pools with a refill under way from this instance (the lock covers the others). */
   private readonly inflight = new Set<string>();
+  /** Each pool's size as this instance last read it (the sweep reads every key's each tick). */
+  private readonly observed = new Map<string, number>();
   /** Signatures in flight on this instance, and when the last one ended. */
   private signing = 0;
   private lastSigningAt = 0;
@@ -203,8 +205,8 @@ export class Pools {
    */
   async dropHolders(key: KeyRecord, signers: readonly number[], gone: readonly number[]): Promise<void> {
     this.logger.warn('pooled items gone from nodes; their pools are dropped', { key: key.id, version: key.version, nodes: gone });
-    if (key.scheme === 'ecdsa-secp256k1') await this.sessions.dropPool(presignPool(key.id, key.version, signers));
-    else for (const n of gone) await this.sessions.dropPool(noncePool(key.id, key.version, n));
+    if (key.scheme === 'ecdsa-secp256k1') await this.dropPool(presignPool(key.id, key.version, signers));
+    else for (const n of gone) await this.dropPool(noncePool(key.id, key.version, n));
   }
 
   /**
@@ -221,6 +223,24 @@ export class Pools {
     return { presignatures: [{ signers, size: await this.sessions.poolSize(presignPool(key.id, key.version, signers)), depth: this.opts.presignDepth }] };
   }
 
+  /** Pooled items summed over every pool, as last read (for metrics: no store call). */
+  observedLevels(): { nonces: number; presignatures: number } {
+    const levels = { nonces: 0, presignatures: 0 };
+    for (const [pool, size] of this.observed) levels[pool.startsWith('nonces:') ? 'nonces' : 'presignatures'] += size;
+    return levels;
+  }
+
+  private async observe(pool: string): Promise<number> {
+    const size = await this.sessions.poolSize(pool);
+    this.observed.set(pool, size);
+    return size;
+  }
+
+  private async dropPool(pool: string): Promise<void> {
+    this.observed.delete(pool);
+    await this.sessions.dropPool(pool);
+  }
+
   /** The quorum signing would pick now (none when too few members are online). */
   private pickedSigners(key: KeyRecord): number[] | undefined {
     const online = availableSigners(key, (p) => this.hub.isOnline(p));
@@ -230,10 +250,10 @@ export class Pools {
   /** After a refresh: items of the old version are useless (the nodes dropped them too). */
   async dropVersion(key: KeyRecord, version: number): Promise<void> {
     if (key.scheme !== 'ecdsa-secp256k1') {
-      for (const n of key.parties) await this.sessions.dropPool(noncePool(key.id, version, n));
+      for (const n of key.parties) await this.dropPool(noncePool(key.id, version, n));
       return;
     }
-    for (const signers of subsets(key.parties, key.threshold, MAX_SIGNER_SETS_DROPPED)) await this.sessions.dropPool(presignPool(key.id, version, signers));
+    for (const signers of subsets(key.parties, key.threshold, MAX_SIGNER_SETS_DROPPED)) await this.dropPool(presignPool(key.id, version, signers));
   }
 
   /**
@@ -293,7 +313,7 @@ export class Pools {
     const lock = `refill:${pool}`;
     /** Whether a batch was pushed: then the next one, if due, follows at once. */
     const work = async (): Promise<boolean> => {
-      if (!due(await this.sessions.poolSize(pool))) return false;
+      if (!due(await this.observe(pool))) return false;
       const token = await this.sessions.lock(lock, Math.ceil(timeoutMs * 2));
       if (!token) return false;
       try {
@@ -306,6 +326,7 @@ export class Pools {
         const current = await this.keys.get(key.id);
         if (this.stopped || current?.version !== key.version || current.status !== 'active') return false;
         await this.sessions.pushPool(pool, items);
+        this.observed.set(pool, size + items.length);
         return true;
       } finally {
         await this.sessions.unlock(lock, token);

@@ -27,6 +27,7 @@ import type { Pools } from './pools.js';
 import { StageTimes, reportedTiming } from '../session/timing.js';
 import { type AuditLog, signatureDetails, signatureOutcome } from './audit.js';
 import type { SignInput } from './sign-input.js';
+import type { SignatureObserver } from './metrics.js';
 
 export interface SignatureResponse {
   id: string;
@@ -59,6 +60,8 @@ export class SigningService {
     private readonly pools?: Pools,
     /** Absent: nothing is audited (tests of other parts). */
     private readonly audit?: AuditLog,
+    /** Told of every request run (metrics). */
+    private readonly observer?: SignatureObserver,
   ) {
     this.shareBatches = new ShareBatches(dispatcher, timeoutMs);
   }
@@ -189,15 +192,18 @@ export class SigningService {
       await audited;
     };
     const ended = this.pools?.signingStarted();
+    const started = performance.now();
     try {
       // Fail closed: no node is asked to sign before the request is durably in the audit log.
       if (details) await this.audit!.record({ action: 'signature.requested', actor: 'coordinator', subject: id, details });
       const response = await this.signWithQuorum(id, key, input, target, times);
       await times.measure('finish', () => finish('completed', response));
+      this.observer?.signature(key.scheme, 'completed', response.pooled, (performance.now() - started) / 1000);
       return response;
     } catch (e) {
       const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
       await finish('failed', { ...error.toJSON().error });
+      this.observer?.signature(key.scheme, 'failed', false, (performance.now() - started) / 1000, error);
       throw error;
     } finally {
       ended?.();

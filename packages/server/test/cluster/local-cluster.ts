@@ -37,7 +37,7 @@ function storeFor(dir: string, schema: string) {
   return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, schema } : { dataDir: dir };
 }
 
-export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number; pools?: Partial<PoolOptions> | false } = {}): Promise<LocalCluster> {
+export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number; pools?: Partial<PoolOptions> | false; metricsPublic?: boolean } = {}): Promise<LocalCluster> {
   const home = await mkdtemp(join(tmpdir(), 'mpc-cluster-'));
   const run = randomBytes(4).toString('hex');
   const count = opts.nodes ?? 3;
@@ -57,6 +57,7 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
       apiKeyHashes: [createHash('sha256').update(apiKey).digest('hex')],
       keyTimeouts: { answerWithinMs: 1_000 },
       ...(opts.pools !== undefined ? { pools: opts.pools } : {}),
+      ...(opts.metricsPublic !== undefined ? { metricsPublic: opts.metricsPublic } : {}),
       scrypt: TEST_SCRYPT,
     });
     nodePort = running.nodePorts.tcpPort!;
