@@ -4,7 +4,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
-import { ApiError } from '../errors.js';
+import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { ApiError, ERROR_CODES } from '../errors.js';
 import type { ApiServices } from './services.js';
 import { keyRoutes } from './routes/keys.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -25,8 +27,15 @@ function authenticate(header: string | undefined, hashes: readonly string[]): { 
   return matched ? { hash: matched } : { failure: 'unknown-key' };
 }
 
-export function buildApp(services: ApiServices, opts: { logger?: boolean } = {}): FastifyInstance {
+/** A route as the app declares it (`onRoute`: for the route-table test). */
+export interface DeclaredRoute {
+  method: string | string[];
+  url: string;
+}
+
+export function buildApp(services: ApiServices, opts: { logger?: boolean; onRoute?: (route: DeclaredRoute) => void } = {}): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
 
   app.setErrorHandler((err: FastifyError | ApiError, _request, reply) => {
     if (err instanceof ApiError) return reply.status(err.status).send(err.toJSON());
@@ -47,15 +56,65 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean } = {})
     services.metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (request, reply) => {
+  // The OpenAPI document of every route registered after it (below), from their schemas: /docs/json, a page at /docs.
+  void app.register(swagger, { openapi: OPENAPI });
+  void app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  void app.register(async (root) => routes(root, services));
+  return app;
+}
+
+/** Every error code with its HTTP status, whether to retry, and its meaning: the API's stable vocabulary. */
+const ERROR_TABLE = Object.entries(ERROR_CODES)
+  .map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.retriable ? 'yes' : 'no'} | ${e.meaning} |`)
+  .join('\n');
+
+const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
+  openapi: '3.0.3',
+  info: {
+    title: 'MPC wallet API',
+    version: '1',
+    description: `Threshold keys (FROST, CGGMP21) held by signer nodes, through the coordinator. Errors answer \`{ "error": { "code", "message", "retriable", ... } }\` with one of these codes (\`culprits\`, \`waitingFor\`, \`reason\` where the code says):\n\n| code | status | retry | meaning |\n|---|---|---|---|\n${ERROR_TABLE}`,
+  },
+  components: {
+    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key' } },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message', 'retriable'],
+            properties: {
+              code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+              message: { type: 'string' },
+              retriable: { type: 'boolean' },
+              culprits: { type: 'array', items: { type: 'integer' } },
+              waitingFor: { type: 'array', items: { type: 'integer' } },
+              gone: { type: 'array', items: { type: 'integer' } },
+              reason: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+  },
+  security: [{ apiKey: [] }],
+};
+
+/** Routes that answer without an API key declare it (the OpenAPI document shows them open). */
+const open = { security: [] } as const;
+
+async function routes(app: FastifyInstance, services: ApiServices): Promise<void> {
+  app.get('/healthz', { schema: open }, async () => ({ status: 'ok' }));
+  app.get('/metrics', { schema: services.metricsPublic ? open : {} }, async (request, reply) => {
     if (!services.metricsPublic && 'failure' in authenticate(request.headers.authorization, services.apiKeyHashes)) {
       throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
     }
     const { contentType, body } = await services.metrics.expose();
     return reply.type(contentType).send(body);
   });
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', { schema: open }, async (_request, reply) => {
     const online = services.hub.onlineNodes().length;
     const ready = online >= services.readyWhenOnline;
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', nodesOnline: online });
@@ -82,5 +141,4 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean } = {})
     await v1.register(chainRoutes, services);
     await v1.register(auditRoutes, services);
   }, { prefix: '/v1' });
-  return app;
 }
