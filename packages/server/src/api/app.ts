@@ -2,7 +2,6 @@
  * The HTTP API (v1): thin routes that validate by schema and call a service; errors in one
  * vocabulary (errors.ts) as `{ "error": { "code", "message", ... } }`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -13,24 +12,28 @@ import { nodeRoutes } from './routes/nodes.js';
 import { chainRoutes } from './routes/chains.js';
 import { auditRoutes } from './routes/audit.js';
 import { AuditSampler } from '../coordinator/audit.js';
+import { type Principal, allows } from '../coordinator/api-keys.js';
+import type { ApiKeyScope } from '../stores/types.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 
-/** The stored hash the bearer token's SHA-256 equals (every hash compared in constant time), or why none does. */
-function authenticate(header: string | undefined, hashes: readonly string[]): { hash: string } | { failure: 'missing' | 'malformed' | 'unknown-key' } {
-  if (header === undefined) return { failure: 'missing' };
-  const token = /^Bearer ([\x21-\x7e]{16,200})$/.exec(header)?.[1];
-  if (!token) return { failure: 'malformed' };
-  const digest = createHash('sha256').update(token).digest();
-  let matched: string | undefined;
-  for (const h of hashes) if (timingSafeEqual(digest, Buffer.from(h, 'hex'))) matched = h;
-  return matched ? { hash: matched } : { failure: 'unknown-key' };
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What an API key needs to reach the route (every /v1 route declares one; none: admin only). */
+    scope?: ApiKeyScope;
+  }
+  interface FastifyRequest {
+    /** Who sent the request (set for /v1 routes once authenticated). */
+    principal: Principal | null;
+  }
 }
 
 /** A route as the app declares it (`onRoute`: for the route-table test). */
 export interface DeclaredRoute {
   method: string | string[];
   url: string;
+  config?: { scope?: ApiKeyScope };
 }
 
 export function buildApp(services: ApiServices, opts: { logger?: boolean; onRoute?: (route: DeclaredRoute) => void } = {}): FastifyInstance {
@@ -108,7 +111,7 @@ const open = { security: [] } as const;
 async function routes(app: FastifyInstance, services: ApiServices): Promise<void> {
   app.get('/healthz', { schema: open }, async () => ({ status: 'ok' }));
   app.get('/metrics', { schema: services.metricsPublic ? open : {} }, async (request, reply) => {
-    if (!services.metricsPublic && 'failure' in authenticate(request.headers.authorization, services.apiKeyHashes)) {
+    if (!services.metricsPublic && 'failure' in (await services.apiKeys.authenticate(request.headers.authorization))) {
       throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
     }
     const { contentType, body } = await services.metrics.expose();
@@ -120,25 +123,35 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', nodesOnline: online });
   });
 
-  // Audited without flooding the log or delaying requests: per API key, its first success in a
-  // minute; per client address, its first failure in a minute; each with how many were skipped.
-  // Never the key itself: a success names the key by its stored hash's prefix, a failure by nothing.
+  // Audited without flooding the log or delaying requests: per API key, its first success (or
+  // refusal for want of a scope) in a minute; per client address, its first failure in a minute;
+  // each with how many were skipped. Never a token: a key is named by its public prefix (a
+  // start-up key by its stored hash's first 12 hex digits), a failure by the client address.
   const sampler = new AuditSampler(60_000);
+  app.decorateRequest('principal', null);
   app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => {
-      const auth = authenticate(request.headers.authorization, services.apiKeyHashes);
+      const auth = await services.apiKeys.authenticate(request.headers.authorization);
       const route = request.routeOptions.url ?? 'unknown';
       if ('failure' in auth) {
         const skipped = sampler.take(`failed ${request.ip}`);
         if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.failed', actor: `ip:${request.ip}`, subject: 'api', details: { reason: auth.failure, method: request.method, route, skippedBefore: skipped } });
         throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
       }
-      const skipped = sampler.take(`ok ${auth.hash}`);
-      if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.succeeded', actor: `api-key:${auth.hash.slice(0, 12)}`, subject: 'api', details: { ip: request.ip, method: request.method, route, skippedBefore: skipped } });
+      const scope = request.routeOptions.config.scope ?? 'admin';
+      if (!allows(auth, scope)) {
+        const skipped = sampler.take(`forbidden ${auth.actor} ${scope}`);
+        if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.forbidden', actor: auth.actor, subject: 'api', details: { scope, method: request.method, route, skippedBefore: skipped } });
+        throw new ApiError('FORBIDDEN', `this API key lacks the scope ${scope}`);
+      }
+      request.principal = auth;
+      const skipped = sampler.take(`ok ${auth.actor}`);
+      if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.succeeded', actor: auth.actor, subject: 'api', details: { ip: request.ip, method: request.method, route, skippedBefore: skipped } });
     });
     await v1.register(nodeRoutes, services);
     await v1.register(keyRoutes, services);
     await v1.register(chainRoutes, services);
     await v1.register(auditRoutes, services);
+    await v1.register(apiKeyRoutes, services);
   }, { prefix: '/v1' });
 }

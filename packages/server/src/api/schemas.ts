@@ -3,6 +3,7 @@
  * OpenAPI document, WebSocket and GraphQL layers.
  */
 import { ECDSA_HASHES, SCHEMES } from '../session/request.js';
+import { API_KEY_SCOPES } from '../stores/types.js';
 
 const hex = { type: 'string', pattern: '^([0-9a-fA-F]{2})*$', maxLength: 2 * 1024 * 1024 } as const;
 
@@ -119,4 +120,22 @@ export const auditListQuery = {
     after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' },
     limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
   },
+} as const;
+
+export const createApiKeyBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'scopes'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    scopes: { type: 'array', items: { type: 'string', enum: API_KEY_SCOPES }, minItems: 1, maxItems: API_KEY_SCOPES.length, uniqueItems: true },
+    // RFC 3339 with a time zone, e.g. 2027-01-01T00:00:00Z.
+    expiresAt: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$' },
+  },
+} as const;
+
+export const apiKeyPrefixParams = {
+  type: 'object',
+  required: ['prefix'],
+  properties: { prefix: { type: 'string', pattern: '^[0-9a-f]{12}$' } },
 } as const;

@@ -1,4 +1,5 @@
 /** What the routes are given: the services they call, and the API's own settings. */
+import type { ApiKeyService } from '../coordinator/api-keys.js';
 import type { AuditLog } from '../coordinator/audit.js';
 import type { ChainService } from '../coordinator/chains.js';
 import type { KeyService } from '../coordinator/keys.js';
@@ -15,8 +16,7 @@ export interface ApiServices {
   audit: AuditLog;
   /** Absent when the coordinator runs without pools. */
   pools: Pools | undefined;
-  /** SHA-256 (hex) of every API key allowed in. */
-  apiKeyHashes: readonly string[];
+  apiKeys: ApiKeyService;
   /** Nodes that must be online for /readyz (enough to sign). */
   readyWhenOnline: number;
   metrics: Metrics;

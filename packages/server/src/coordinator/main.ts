@@ -19,6 +19,7 @@ import { type Logger, silentLogger } from '../log.js';
 import { type DataDirLock, startLocked } from '../data-lock.js';
 import { AuditLog, type AuditLogOptions, DEFAULT_AUDIT_OPTIONS } from './audit.js';
 import { Metrics } from './metrics.js';
+import { ApiKeyService } from './api-keys.js';
 
 export interface CoordinatorProcessConfig {
   dataDir: string;
@@ -96,7 +97,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     hub,
     pools,
     audit,
-    apiKeyHashes: cfg.apiKeyHashes,
+    apiKeys: new ApiKeyService(metadata.apiKeys, cfg.apiKeyHashes, audit),
     readyWhenOnline: Math.min(2, cfg.manifest.nodes.length),
     metrics,
     metricsPublic: cfg.metricsPublic ?? true,

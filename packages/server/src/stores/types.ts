@@ -246,12 +246,40 @@ export interface AuditStore {
   checkpoints(opts?: { after?: number; limit?: number }): Promise<AuditCheckpoint[]>;
 }
 
+/** What an API key may do; `admin` may do everything. */
+export const API_KEY_SCOPES = ['keys:read', 'keys:create', 'sign', 'audit:read', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** An API key as stored: its secret only as a SHA-256, found by its public prefix. */
+export interface ApiKeyRecord {
+  /** The public part of the token (`mpcw_<prefix>_…`): identifies the key in lists, logs and the audit log. */
+  prefix: string;
+  /** SHA-256 (hex) of the whole token. */
+  hash: string;
+  name: string;
+  scopes: ApiKeyScope[];
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface ApiKeyStore {
+  /** Refuses a prefix already taken. */
+  create(record: ApiKeyRecord): Promise<void>;
+  get(prefix: string): Promise<ApiKeyRecord | undefined>;
+  /** Newest first. */
+  list(): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked at `at`; false when there is no such key or it was revoked already. */
+  revoke(prefix: string, at: Date): Promise<boolean>;
+}
+
 export interface MetadataStore {
   keys: KeyStore;
   committees: CommitteeStore;
   nodes: NodeRegistryStore;
   signatures: SignatureStore;
   audit: AuditStore;
+  apiKeys: ApiKeyStore;
   close(): Promise<void>;
 }
 

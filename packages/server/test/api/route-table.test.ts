@@ -1,7 +1,8 @@
 /**
  * The API's route table, walked: every route the app declares is in the OpenAPI document (which a
- * standard validator accepts), and none but health, readiness, metrics (when configured open) and
- * the documentation answers without an API key.
+ * standard validator accepts), none but health, readiness, metrics (when configured open) and
+ * the documentation answers without an API key, and every /v1 route declares the scope it needs
+ * and answers a key without it with 403.
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -10,27 +11,45 @@ import { type DeclaredRoute, buildApp } from '../../src/api/app.js';
 import type { ApiServices } from '../../src/api/services.js';
 import { Metrics } from '../../src/coordinator/metrics.js';
 import { ERROR_CODES } from '../../src/errors.js';
+import { ApiKeyService } from '../../src/coordinator/api-keys.js';
+import type { AuditLog } from '../../src/coordinator/audit.js';
+import { API_KEY_SCOPES, type ApiKeyRecord, type ApiKeyScope, type ApiKeyStore } from '../../src/stores/types.js';
 
 const API_KEY = 'test_route_table_0123456789abcdef';
 
-/** Services enough for the routes that answer without a key; no request with a key reaches the others here. */
+/** API keys in memory, for the key service (the SQL store has its own tests). */
+function memoryApiKeys(): ApiKeyStore {
+  const keys = new Map<string, ApiKeyRecord>();
+  return {
+    create: async (r) => void keys.set(r.prefix, r),
+    get: async (prefix) => keys.get(prefix),
+    list: async () => [...keys.values()],
+    revoke: async () => false,
+  };
+}
+
+/**
+ * Services enough for the routes that answer without a key; the others' services are absent, so
+ * a request that passes authentication fails in its handler (500), never with 401 or 403.
+ */
 function app(metricsPublic: boolean) {
   const hub = { onlineNodes: () => [], status: () => [] };
-  const audit = { lastSeq: () => 0, tryRecord: async () => {} };
+  const audit = { lastSeq: () => 0, tryRecord: async () => {}, record: async () => {} } as unknown as AuditLog;
+  const apiKeys = new ApiKeyService(memoryApiKeys(), [createHash('sha256').update(API_KEY).digest('hex')], audit);
   const services = {
     hub,
     audit,
+    apiKeys,
     pools: undefined,
     metrics: new Metrics({ hub, pools: undefined, audit } as unknown as ConstructorParameters<typeof Metrics>[0]),
     metricsPublic,
-    apiKeyHashes: [createHash('sha256').update(API_KEY).digest('hex')],
     readyWhenOnline: 2,
   } as unknown as ApiServices;
-  const routes: { method: string; url: string }[] = [];
+  const routes: { method: string; url: string; scope: ApiKeyScope | undefined }[] = [];
   const onRoute = (r: DeclaredRoute) => {
-    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, scope: r.config?.scope });
   };
-  return { app: buildApp(services, { onRoute }), routes };
+  return { app: buildApp(services, { onRoute }), routes, apiKeys };
 }
 
 /** A concrete path for a route template. */
@@ -86,4 +105,24 @@ describe('API route table', () => {
       }
     });
   }
+
+  it('every /v1 route declares its scope; a key reaches exactly the routes of its scopes, admin all', async () => {
+    const { app: server, routes, apiKeys } = app(true);
+    await server.ready();
+    const v1 = routes.filter((r) => r.url.startsWith('/v1/'));
+    for (const r of v1) expect(API_KEY_SCOPES, `${r.method} ${r.url}`).toContain(r.scope);
+    // Each scope is some route's: none is dead, and key management is admin's alone.
+    expect(new Set(v1.map((r) => r.scope))).toEqual(new Set(API_KEY_SCOPES));
+    expect(v1.filter((r) => r.url.startsWith('/v1/api-keys')).every((r) => r.scope === 'admin')).toBe(true);
+    const by = { actor: 'test', scopes: new Set(API_KEY_SCOPES) };
+    for (const scope of API_KEY_SCOPES) {
+      const { token } = await apiKeys.create({ name: scope, scopes: [scope] }, by);
+      for (const r of v1) {
+        const res = await server.inject({ method: r.method as 'GET', url: concrete(r.url), headers: { authorization: `Bearer ${token}` }, ...(r.method === 'POST' ? { payload: {} } : {}) });
+        const reached = scope === 'admin' || scope === r.scope;
+        if (reached) expect([401, 403], `${scope}: ${r.method} ${r.url}`).not.toContain(res.statusCode);
+        else expect([res.statusCode, res.json().error.code], `${scope}: ${r.method} ${r.url}`).toEqual([403, 'FORBIDDEN']);
+      }
+    }
+  });
 });

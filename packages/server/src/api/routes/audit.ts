@@ -8,11 +8,11 @@ function entryView(e: AuditEntry) {
 }
 
 export const auditRoutes: FastifyPluginAsync<ApiServices> = async (app, { audit }) => {
-  app.get<{ Querystring: { after?: string; limit?: string } }>('/audit', { schema: { querystring: auditListQuery } }, async (request) => {
+  app.get<{ Querystring: { after?: string; limit?: string } }>('/audit', { config: { scope: 'audit:read' }, schema: { querystring: auditListQuery } }, async (request) => {
     const entries = await audit.list({ after: Number(request.query.after ?? 0), limit: Number(request.query.limit ?? 100) });
     return { entries: entries.map(entryView), ...(entries.length ? { next: entries.at(-1)!.seq } : {}) };
   });
 
   // Walks the whole chain, page by page: its time grows with the length of the log.
-  app.get('/audit/verify', async () => audit.verify());
+  app.get('/audit/verify', { config: { scope: 'audit:read' } }, async () => audit.verify());
 };

@@ -38,32 +38,32 @@ function xpubOf(k: KeyRecord): string | undefined {
 }
 
 export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, signing, pools }) => {
-  app.post<{ Body: { scheme: Scheme; threshold: number; parties: number; label?: string } }>('/keys', { schema: { body: createKeyBody } }, async (request, reply) => {
+  app.post<{ Body: { scheme: Scheme; threshold: number; parties: number; label?: string } }>('/keys', { config: { scope: 'keys:create' }, schema: { body: createKeyBody } }, async (request, reply) => {
     const { scheme, threshold, parties, label } = request.body;
     if (threshold > parties) throw new ApiError('VALIDATION_FAILED', 'threshold must not exceed parties');
     const key = await keys.create({ scheme, threshold, parties, ...(label !== undefined ? { label } : {}) });
     return reply.status(key.status === 'pending' ? 202 : 201).send(keyView(key));
   });
 
-  app.get<{ Querystring: { limit?: string; after?: string } }>('/keys', { schema: { querystring: listQuery } }, async (request) => {
+  app.get<{ Querystring: { limit?: string; after?: string } }>('/keys', { config: { scope: 'keys:read' }, schema: { querystring: listQuery } }, async (request) => {
     const list = await keys.list({ limit: Math.min(Number(request.query.limit ?? 100), 500), ...(request.query.after ? { after: request.query.after } : {}) });
     return { keys: list.map(keyView) };
   });
 
-  app.get<{ Params: { id: string } }>('/keys/:id', { schema: { params: keyIdParams } }, async (request) => keyView(await keys.get(request.params.id)));
+  app.get<{ Params: { id: string } }>('/keys/:id', { config: { scope: 'keys:read' }, schema: { params: keyIdParams } }, async (request) => keyView(await keys.get(request.params.id)));
 
   // How warm the key's pools are (operators; the cluster benchmark waits on it).
-  app.get<{ Params: { id: string } }>('/keys/:id/pools', { schema: { params: keyIdParams } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/keys/:id/pools', { config: { scope: 'keys:read' }, schema: { params: keyIdParams } }, async (request) => {
     const key = await keys.get(request.params.id);
     if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${key.id} is ${key.status}`);
     return { keyId: key.id, version: key.version, enabled: pools !== undefined, ...(pools ? await pools.levels(key) : {}) };
   });
 
-  app.post<{ Params: { id: string } }>('/keys/:id/refresh', { schema: { params: keyIdParams } }, async (request) => keyView(await keys.refresh(request.params.id)));
+  app.post<{ Params: { id: string } }>('/keys/:id/refresh', { config: { scope: 'keys:create' }, schema: { params: keyIdParams } }, async (request) => keyView(await keys.refresh(request.params.id)));
 
   app.post<{ Params: { id: string }; Body: { message?: string; hash?: EcdsaHash; digest?: string; signers?: number[]; path?: string }; Headers: { 'idempotency-key'?: string } }>(
     '/keys/:id/signatures',
-    { schema: { params: keyIdParams, body: signBody, headers: idempotencyHeaders } },
+    { config: { scope: 'sign' }, schema: { params: keyIdParams, body: signBody, headers: idempotencyHeaders } },
     async (request, reply) => {
       const { message, hash, digest, signers, path } = request.body;
       const input = {
@@ -84,7 +84,7 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
   app.post<{ Params: { id: string }; Body: { messages?: string[]; hash?: EcdsaHash; digests?: string[]; signers?: number[]; path?: string }; Headers: { 'idempotency-key'?: string } }>(
     // `::` is find-my-way's escaped colon: the route is /keys/{id}/signatures:batch.
     '/keys/:id/signatures::batch',
-    { schema: { params: keyIdParams, body: batchSignBody, headers: idempotencyHeaders } },
+    { config: { scope: 'sign' }, schema: { params: keyIdParams, body: batchSignBody, headers: idempotencyHeaders } },
     async (request) => {
       const { messages, hash, digests, signers, path } = request.body;
       const common = { ...(signers ? { signers } : {}), ...(path !== undefined ? { path } : {}) };
@@ -95,7 +95,7 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
     },
   );
 
-  app.get<{ Params: { id: string } }>('/signatures/:id', { schema: { params: keyIdParams } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/signatures/:id', { config: { scope: 'keys:read' }, schema: { params: keyIdParams } }, async (request) => {
     const r = await signing.get(request.params.id);
     return { id: r.id, keyId: r.keyId, status: r.status, result: r.result, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
   });

@@ -2,5 +2,5 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ApiServices } from '../services.js';
 
 export const nodeRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
-  app.get('/nodes', async () => services.hub.status().map(({ id, name, status, noisePublicKey, lastSeen }) => ({ id, name, status, noisePublicKey, lastSeen })));
+  app.get('/nodes', { config: { scope: 'keys:read' } }, async () => services.hub.status().map(({ id, name, status, noisePublicKey, lastSeen }) => ({ id, name, status, noisePublicKey, lastSeen })));
 };

@@ -16,6 +16,7 @@ import { checkDate, checkInteger, checkName, checkOneOf, checkOptionalString, KE
 import type { SqlClient } from './client.js';
 import { Coalescer } from '../../coalescer.js';
 import { MAX_COALESCED, distinct, firstClaims, valueRows } from './coalesce.js';
+import { sqlApiKeyStore } from './api-key-store.js';
 import { sqlAuditStore } from './audit-store.js';
 
 /** Committees are 1 ≤ t ≤ n ≤ 255 (DESIGN §4, DKG). */
@@ -381,6 +382,7 @@ export function sqlMetadataStore(sql: SqlClient): MetadataStore {
     nodes: nodeRegistry(sql),
     signatures: signatureStore(sql),
     audit: sqlAuditStore(sql),
+    apiKeys: sqlApiKeyStore(sql),
     close: () => sql.close(),
   };
 }

@@ -155,4 +155,19 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`,
     ],
   },
+  {
+    version: 6,
+    name: 'API keys with scopes, stored as hashes',
+    statements: [
+      `CREATE TABLE api_keys (
+        prefix text PRIMARY KEY,
+        hash text NOT NULL,
+        name text NOT NULL,
+        scopes jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz,
+        revoked_at timestamptz
+      )`,
+    ],
+  },
 ];
