@@ -5,7 +5,9 @@ import { SCHEMES, type Scheme, simulateSign } from './simulate.js';
 import { simulateEcdsa, simulateEcdsaFromTssLib } from './ecdsa.js';
 import { ClusterUsageError, coordinator, node, up } from './cluster.js';
 import { ChainsUsageError, address, chains } from './chains.js';
-import { AuditUsageError, audit } from './audit.js';
+import { audit } from './audit.js';
+import { apiKeys } from './api-keys.js';
+import { ApiUsageError } from './api.js';
 
 export class UsageError extends Error {}
 
@@ -24,6 +26,8 @@ const USAGE = `usage: mpc-wallet up [--port 8080] [--home .mpc-wallet] [--pailli
        mpc-wallet chains [--json]
        mpc-wallet address --chain <id> --public-key <hex> [--format <f>] [--path m/0/1 --chain-code <hex>] [--json]
        mpc-wallet audit verify|list --api-key-file FILE [--url http://127.0.0.1:8080] [--after SEQ --limit N] [--json]
+       mpc-wallet api-keys create --name NAME --scopes sign,keys:read [--expires-at 2027-01-01T00:00:00Z] | list | revoke --prefix P
+         --api-key-file FILE [--url http://127.0.0.1:8080] [--json]
   POOLS: [--nonce-pool-depth 32] [--presign-pool-depth 8]  items kept ready per key (0: none)`;
 
 function positiveInt(value: string | undefined, name: string): number {
@@ -108,6 +112,7 @@ export async function run(argv: string[], stdout: Output, stderr: Output): Promi
     if (command === 'chains') return chains([sub, ...rest].filter((a): a is string => a !== undefined), stdout);
     if (command === 'address') return address([sub, ...rest].filter((a): a is string => a !== undefined), stdout);
     if (command === 'audit') return await audit([sub, ...rest].filter((a): a is string => a !== undefined), stdout);
+    if (command === 'api-keys') return await apiKeys([sub, ...rest].filter((a): a is string => a !== undefined), stdout);
     if (command !== 'simulate') throw new UsageError(`unknown command "${command}"`);
     if (sub !== 'sign') throw new UsageError(`unknown simulate protocol "${sub ?? ''}" (expected: sign)`);
     const { json, fromTssLib, scheme, ...opts } = parseSimulateSign(rest);
@@ -126,7 +131,7 @@ export async function run(argv: string[], stdout: Output, stderr: Output): Promi
     }
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ClusterUsageError || e instanceof ChainsUsageError || e instanceof AuditUsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (e instanceof UsageError || e instanceof ClusterUsageError || e instanceof ChainsUsageError || e instanceof ApiUsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
       stderr.write(`mpc-wallet: ${e.message}\n`);
       return 2;
     }
