@@ -50,12 +50,16 @@ function port(value: string | undefined, fallback: number, name: string): number
 }
 
 /** A pool depth: items kept ready per key (0: no pool of that kind, every signature unpooled). */
-function depth(value: string | undefined, name: string): number | undefined {
+function upTo(max: number, value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n > 1000) throw new ClusterUsageError(`--${name} must be an integer from 0 to 1000`);
+  if (!/^[0-9]+$/.test(value) || n > max) throw new ClusterUsageError(`--${name} must be an integer from 0 to ${max}`);
   return n;
 }
+
+const depth = (value: string | undefined, name: string) => upTo(1000, value, name);
+/** A per-minute rate limit. */
+const perMinute = (value: string | undefined, name: string) => upTo(100_000_000, value, name);
 
 const POOL_FLAGS = ['nonce-pool-depth', 'presign-pool-depth'] as const;
 const poolOptions = { 'nonce-pool-depth': { type: 'string' }, 'presign-pool-depth': { type: 'string' } } as const;
@@ -145,7 +149,7 @@ function waitForSignal(): Promise<void> {
 export async function coordinator(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' }, 'metrics-auth': { type: 'boolean', default: false }, ...poolOptions },
+    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' }, 'metrics-auth': { type: 'boolean', default: false }, 'rate-limit-per-ip': { type: 'string' }, 'rate-limit-per-key': { type: 'string' }, 'failed-auth-per-ip': { type: 'string' }, ...poolOptions },
     strict: true,
   });
   if (!values.home || !values.manifest) throw new ClusterUsageError('coordinator needs --home and --manifest');
@@ -166,6 +170,11 @@ export async function coordinator(args: string[]): Promise<number> {
     apiKeyHashes: await apiKeyHashes(values['api-keys-from'] ?? join(values.home, '..')),
     pools: { ...(nonceDepth !== undefined ? { nonceDepth } : {}), ...(presignDepth !== undefined ? { presignDepth } : {}) },
     metricsPublic: !values['metrics-auth'],
+    rateLimits: {
+      ...(values['rate-limit-per-ip'] !== undefined ? { perIp: perMinute(values['rate-limit-per-ip'], 'rate-limit-per-ip')! } : {}),
+      ...(values['rate-limit-per-key'] !== undefined ? { perKey: perMinute(values['rate-limit-per-key'], 'rate-limit-per-key')! } : {}),
+      ...(values['failed-auth-per-ip'] !== undefined ? { failedAuthPerIp: perMinute(values['failed-auth-per-ip'], 'failed-auth-per-ip')! } : {}),
+    },
     logger: jsonLogger({ process: 'coordinator' }),
   });
   process.stdout.write(`${JSON.stringify({ http: running.httpPort, nodes: running.nodePorts.tcpPort })}\n`);

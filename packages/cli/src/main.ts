@@ -18,7 +18,7 @@ interface Output {
 const ALL_SCHEMES = [...Object.keys(SCHEMES), 'ecdsa-secp256k1'];
 
 const USAGE = `usage: mpc-wallet up [--port 8080] [--home .mpc-wallet] [--paillier-bits 3072|2048] [POOLS]
-       mpc-wallet coordinator --home DIR --manifest FILE [--port 8080] [--node-port 8081] [--api-keys-from DIR] [--metrics-auth] [POOLS]
+       mpc-wallet coordinator --home DIR --manifest FILE [--port 8080] [--node-port 8081] [--api-keys-from DIR] [--metrics-auth] [LIMITS] [POOLS]
        mpc-wallet node --home DIR --manifest FILE --name NAME --coordinator tcp://HOST:PORT [--paillier-bits 3072|2048]
        mpc-wallet simulate sign --scheme <${ALL_SCHEMES.join('|')}>
          --threshold T --parties N --signers 1,3 --message <hex> [--refresh] [--seed <text>] [--json]
@@ -28,7 +28,8 @@ const USAGE = `usage: mpc-wallet up [--port 8080] [--home .mpc-wallet] [--pailli
        mpc-wallet audit verify|list --api-key-file FILE [--url http://127.0.0.1:8080] [--after SEQ --limit N] [--json]
        mpc-wallet api-keys create --name NAME --scopes sign,keys:read [--expires-at 2027-01-01T00:00:00Z] | list | revoke --prefix P
          --api-key-file FILE [--url http://127.0.0.1:8080] [--json]
-  POOLS: [--nonce-pool-depth 32] [--presign-pool-depth 8]  items kept ready per key (0: none)`;
+  POOLS: [--nonce-pool-depth 32] [--presign-pool-depth 8]  items kept ready per key (0: none)
+  LIMITS: [--rate-limit-per-ip 120000] [--rate-limit-per-key 60000] [--failed-auth-per-ip 50]  per minute (0: no limit, except failed authentications)`;
 
 function positiveInt(value: string | undefined, name: string): number {
   if (value === undefined) throw new UsageError(`--${name} is required`);

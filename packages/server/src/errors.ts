@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   IDEMPOTENCY_CONFLICT: { status: 409, retriable: false, meaning: 'this idempotency key was used with another body' },
   REQUEST_IN_PROGRESS: { status: 409, retriable: true, meaning: 'a request with this idempotency key is still running' },
   PAYLOAD_TOO_LARGE: { status: 413, retriable: false, meaning: 'the body exceeds the size limit' },
+  RATE_LIMITED: { status: 429, retriable: true, meaning: 'too many requests from this address or with this API key, or too many failed authentications from this address; `retryAfter` seconds (also the Retry-After header)' },
   NOT_ENOUGH_NODES: { status: 503, retriable: true, meaning: 'fewer signer nodes are online than the operation needs' },
   NODES_UNAVAILABLE: { status: 503, retriable: true, meaning: 'a node went offline or stopped answering during the operation' },
   POOL_ITEM_GONE: { status: 503, retriable: true, meaning: 'a node no longer held the pooled nonce or presignature it was handed (the coordinator signs again without the pool)' },
@@ -38,7 +39,7 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: { culprits?: number[]; waitingFor?: number[]; gone?: number[]; reason?: string },
+    readonly details?: { culprits?: number[]; waitingFor?: number[]; gone?: number[]; reason?: string; retryAfter?: number },
   ) {
     super(message);
     this.name = 'ApiError';

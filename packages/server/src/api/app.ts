@@ -17,6 +17,7 @@ import type { ApiKeyScope } from '../stores/types.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,11 +38,15 @@ export interface DeclaredRoute {
 }
 
 export function buildApp(services: ApiServices, opts: { logger?: boolean; onRoute?: (route: DeclaredRoute) => void } = {}): FastifyInstance {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+  // A client has REQUEST_TIMEOUT_MS to send its whole request (a slow sender holds no socket longer).
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT, requestTimeout: REQUEST_TIMEOUT_MS, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
 
   app.setErrorHandler((err: FastifyError | ApiError, _request, reply) => {
-    if (err instanceof ApiError) return reply.status(err.status).send(err.toJSON());
+    if (err instanceof ApiError) {
+      if (err.details?.retryAfter !== undefined) void reply.header('retry-after', String(err.details.retryAfter));
+      return reply.status(err.status).send(err.toJSON());
+    }
     const e = err as FastifyError;
     if (e.validation) return reply.status(400).send(new ApiError('VALIDATION_FAILED', e.message).toJSON());
     if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (e.statusCode === 400 && /JSON/i.test(e.message))) {
@@ -131,9 +136,11 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
   app.decorateRequest('principal', null);
   app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => {
+      await services.limiter.beforeAuth(request.ip);
       const auth = await services.apiKeys.authenticate(request.headers.authorization);
       const route = request.routeOptions.url ?? 'unknown';
       if ('failure' in auth) {
+        await services.limiter.authFailed(request.ip);
         const skipped = sampler.take(`failed ${request.ip}`);
         if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.failed', actor: `ip:${request.ip}`, subject: 'api', details: { reason: auth.failure, method: request.method, route, skippedBefore: skipped } });
         throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
@@ -144,6 +151,7 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
         if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.forbidden', actor: auth.actor, subject: 'api', details: { scope, method: request.method, route, skippedBefore: skipped } });
         throw new ApiError('FORBIDDEN', `this API key lacks the scope ${scope}`);
       }
+      await services.limiter.forKey(auth.actor);
       request.principal = auth;
       const skipped = sampler.take(`ok ${auth.actor}`);
       if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.succeeded', actor: auth.actor, subject: 'api', details: { ip: request.ip, method: request.method, route, skippedBefore: skipped } });

@@ -1,6 +1,7 @@
 /** What the routes are given: the services they call, and the API's own settings. */
 import type { ApiKeyService } from '../coordinator/api-keys.js';
 import type { AuditLog } from '../coordinator/audit.js';
+import type { RateLimiter } from '../coordinator/rate-limits.js';
 import type { ChainService } from '../coordinator/chains.js';
 import type { KeyService } from '../coordinator/keys.js';
 import type { Metrics } from '../coordinator/metrics.js';
@@ -17,6 +18,7 @@ export interface ApiServices {
   /** Absent when the coordinator runs without pools. */
   pools: Pools | undefined;
   apiKeys: ApiKeyService;
+  limiter: RateLimiter;
   /** Nodes that must be online for /readyz (enough to sign). */
   readyWhenOnline: number;
   metrics: Metrics;

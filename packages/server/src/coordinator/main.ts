@@ -20,6 +20,7 @@ import { type DataDirLock, startLocked } from '../data-lock.js';
 import { AuditLog, type AuditLogOptions, DEFAULT_AUDIT_OPTIONS } from './audit.js';
 import { Metrics } from './metrics.js';
 import { ApiKeyService } from './api-keys.js';
+import { DEFAULT_RATE_LIMITS, type RateLimitOptions, RateLimiter } from './rate-limits.js';
 
 export interface CoordinatorProcessConfig {
   dataDir: string;
@@ -39,6 +40,8 @@ export interface CoordinatorProcessConfig {
   pools?: Partial<PoolOptions> | false;
   logger?: Logger;
   scrypt?: ScryptSettings;
+  /** Requests per window per client address and API key, failed authentications per address (DEFAULT_RATE_LIMITS). */
+  rateLimits?: Partial<RateLimitOptions>;
   /** Whether `GET /metrics` answers without an API key (default true: a scraper on the private network). */
   metricsPublic?: boolean;
   /** When the audit log's checkpoints are signed. */
@@ -98,6 +101,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     pools,
     audit,
     apiKeys: new ApiKeyService(metadata.apiKeys, cfg.apiKeyHashes, audit),
+    limiter: new RateLimiter(sessions, { ...DEFAULT_RATE_LIMITS, ...cfg.rateLimits }),
     readyWhenOnline: Math.min(2, cfg.manifest.nodes.length),
     metrics,
     metricsPublic: cfg.metricsPublic ?? true,
@@ -112,7 +116,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     action: 'coordinator.started',
     actor: 'coordinator',
     subject: c.name,
-    details: { http: `${cfg.http.host}:${httpPort}`, metricsPublic: cfg.metricsPublic ?? true, nodes: cfg.manifest.nodes.map((n) => n.id), apiKeys: cfg.apiKeyHashes.map((h) => h.slice(0, 12)), pools: cfg.pools === false ? false : { nonceDepth: cfg.pools?.nonceDepth ?? DEFAULT_POOL_OPTIONS.nonceDepth, presignDepth: cfg.pools?.presignDepth ?? DEFAULT_POOL_OPTIONS.presignDepth }, redis: cfg.redis !== undefined },
+    details: { http: `${cfg.http.host}:${httpPort}`, metricsPublic: cfg.metricsPublic ?? true, rateLimits: { ...DEFAULT_RATE_LIMITS, ...cfg.rateLimits }, nodes: cfg.manifest.nodes.map((n) => n.id), apiKeys: cfg.apiKeyHashes.map((h) => h.slice(0, 12)), pools: cfg.pools === false ? false : { nonceDepth: cfg.pools?.nonceDepth ?? DEFAULT_POOL_OPTIONS.nonceDepth, presignDepth: cfg.pools?.presignDepth ?? DEFAULT_POOL_OPTIONS.presignDepth }, redis: cfg.redis !== undefined },
   });
   logger.info('coordinator started', { http: `${cfg.http.host}:${httpPort}`, nodes: nodePorts });
   return {

@@ -20,3 +20,9 @@ export function checkPoolItems(items: unknown): string[] {
   for (const item of items) checkName('pool item', item, MAX_POOL_ITEM_LENGTH);
   return items as string[];
 }
+
+/** A counter window: 1 ms to a day. */
+export function checkWindow(windowMs: unknown): number {
+  if (typeof windowMs !== 'number' || !Number.isSafeInteger(windowMs) || windowMs < 1 || windowMs > 86_400_000) throw new StoreError('a counter window is 1 ms to a day');
+  return windowMs;
+}

@@ -12,6 +12,8 @@ import type { ApiServices } from '../../src/api/services.js';
 import { Metrics } from '../../src/coordinator/metrics.js';
 import { ERROR_CODES } from '../../src/errors.js';
 import { ApiKeyService } from '../../src/coordinator/api-keys.js';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from '../../src/coordinator/rate-limits.js';
+import { MemorySessionStore } from '../../src/stores/memory/session-store.js';
 import type { AuditLog } from '../../src/coordinator/audit.js';
 import { API_KEY_SCOPES, type ApiKeyRecord, type ApiKeyScope, type ApiKeyStore } from '../../src/stores/types.js';
 
@@ -40,6 +42,8 @@ function app(metricsPublic: boolean) {
     hub,
     audit,
     apiKeys,
+    // The walk fails authentication on purpose, far more often than an address may.
+    limiter: new RateLimiter(new MemorySessionStore(), { ...DEFAULT_RATE_LIMITS, failedAuthPerIp: 1_000_000 }),
     pools: undefined,
     metrics: new Metrics({ hub, pools: undefined, audit } as unknown as ConstructorParameters<typeof Metrics>[0]),
     metricsPublic,

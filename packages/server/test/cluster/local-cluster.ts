@@ -12,6 +12,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
 import { type Call, apiClient } from './http.js';
 import type { PoolOptions } from '../../src/coordinator/pools.js';
+import type { RateLimitOptions } from '../../src/coordinator/rate-limits.js';
 import { type ClusterManifest, type RunningCoordinator, type RunningNode, type SqlClient, manifestOfHome, openSqlClient, startCoordinator, startSignerNode } from '../../src/index.js';
 
 export const TEST_SCRYPT = { params: { N: 2 ** 10, r: 8, p: 1 }, floor: 2 ** 10 };
@@ -37,7 +38,7 @@ function storeFor(dir: string, schema: string) {
   return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, schema } : { dataDir: dir };
 }
 
-export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number; pools?: Partial<PoolOptions> | false; metricsPublic?: boolean } = {}): Promise<LocalCluster> {
+export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number; pools?: Partial<PoolOptions> | false; metricsPublic?: boolean; rateLimits?: Partial<RateLimitOptions> } = {}): Promise<LocalCluster> {
   const home = await mkdtemp(join(tmpdir(), 'mpc-cluster-'));
   const run = randomBytes(4).toString('hex');
   const count = opts.nodes ?? 3;
@@ -58,6 +59,7 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
       keyTimeouts: { answerWithinMs: 1_000 },
       ...(opts.pools !== undefined ? { pools: opts.pools } : {}),
       ...(opts.metricsPublic !== undefined ? { metricsPublic: opts.metricsPublic } : {}),
+      ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
       scrypt: TEST_SCRYPT,
     });
     nodePort = running.nodePorts.tcpPort!;

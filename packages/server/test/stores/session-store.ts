@@ -73,4 +73,22 @@ export function sessionStoreSuite(open: () => Promise<SessionStore>): void {
     await expect(s.claimPool('x'.repeat(300))).rejects.toThrow(/pool name/);
     expect(await s.poolSize('p')).toBe(0);
   });
+
+  it('counters: a fixed window from the first hit, read without counting, concurrent hits all counted', async () => {
+    const s = await open();
+    expect(await s.count('ip:1', 200, 0)).toEqual({ count: 0, resetMs: 0 });
+    const first = await s.count('ip:1', 200, 1);
+    expect(first.count).toBe(1);
+    expect(first.resetMs).toBeGreaterThan(0);
+    expect(first.resetMs).toBeLessThanOrEqual(200);
+    expect((await s.count('ip:1', 200, 0)).count).toBe(1);
+    const hits = await Promise.all(Array.from({ length: 30 }, () => s.count('ip:1', 200, 1)));
+    expect(hits.map((h) => h.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+    expect((await s.count('ip:2', 200, 1)).count).toBe(1);
+    await sleep(260);
+    expect(await s.count('ip:1', 200, 0)).toEqual({ count: 0, resetMs: 0 });
+    expect((await s.count('ip:1', 200, 1)).count).toBe(1);
+    await expect(s.count('ip:1', 0, 1)).rejects.toThrow(StoreError);
+    await expect(s.count('', 200, 1)).rejects.toThrow(StoreError);
+  });
 }

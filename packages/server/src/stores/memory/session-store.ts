@@ -1,13 +1,17 @@
 /** The session store in process memory: the local-mode default (one coordinator instance). */
 import { randomBytes } from 'node:crypto';
 import type { SessionStore } from '../types.js';
-import { checkLockTtl, checkPoolItems } from '../session-checks.js';
+import { checkLockTtl, checkPoolItems, checkWindow } from '../session-checks.js';
 import { checkName } from '../validate.js';
 import { StoreError } from '../errors.js';
+
+/** Counters at which ended windows are swept. */
+const MAX_COUNTERS = 100_000;
 
 export class MemorySessionStore implements SessionStore {
   private readonly locks = new Map<string, { token: string; expiresAt: number }>();
   private readonly pools = new Map<string, string[]>();
+  private readonly counters = new Map<string, { count: number; endsAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -54,8 +58,25 @@ export class MemorySessionStore implements SessionStore {
     this.pools.delete(pool);
   }
 
+  async count(name: string, windowMs: number, add: 0 | 1): Promise<{ count: number; resetMs: number }> {
+    checkName('counter name', name);
+    checkWindow(windowMs);
+    const now = this.now();
+    // Ended windows go when the map grows (a flood of client addresses cannot keep them all).
+    if (this.counters.size >= MAX_COUNTERS) for (const [k, c] of this.counters) if (c.endsAt <= now) this.counters.delete(k);
+    let c = this.counters.get(name);
+    if (!c || c.endsAt <= now) {
+      if (add === 0) return { count: 0, resetMs: 0 };
+      c = { count: 0, endsAt: now + windowMs };
+      this.counters.set(name, c);
+    }
+    c.count += add;
+    return { count: c.count, resetMs: c.endsAt - now };
+  }
+
   async close(): Promise<void> {
     this.locks.clear();
     this.pools.clear();
+    this.counters.clear();
   }
 }

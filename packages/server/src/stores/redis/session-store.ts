@@ -8,12 +8,23 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../log.js';
 import { StoreError } from '../errors.js';
-import { checkLockTtl, checkPoolItems } from '../session-checks.js';
+import { checkLockTtl, checkPoolItems, checkWindow } from '../session-checks.js';
 import type { SessionStore } from '../types.js';
 import { checkName } from '../validate.js';
 
 /** Deletes KEYS[1] only while it still holds the caller's token (ARGV[1]). */
 const UNLOCK_SCRIPT = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
+
+/**
+ * Adds ARGV[2] to counter KEYS[1] and starts its window of ARGV[1] ms at its first hit (INCR and
+ * PEXPIRE in one script: a counter never outlives its window); returns the count and its PTTL.
+ */
+const COUNT_SCRIPT = `local c
+if ARGV[2] == "1" then c = redis.call("INCR", KEYS[1]) else c = tonumber(redis.call("GET", KEYS[1]) or "0") end
+if c == 0 then return {0, 0} end
+local ttl = redis.call("PTTL", KEYS[1])
+if ttl < 0 then redis.call("PEXPIRE", KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {c, ttl}`;
 
 export interface RedisSessionStoreOptions {
   /** redis://host:port[/db] */
@@ -89,6 +100,12 @@ export class RedisSessionStore implements SessionStore {
 
   async dropPool(pool: string): Promise<void> {
     await this.redis.del(this.poolKey(pool));
+  }
+
+  async count(name: string, windowMs: number, add: 0 | 1): Promise<{ count: number; resetMs: number }> {
+    const key = `${this.prefix}rate:${checkName('counter name', name)}`;
+    const [count, resetMs] = (await this.redis.eval(COUNT_SCRIPT, 1, key, String(checkWindow(windowMs)), add === 1 ? '1' : '0')) as [number, number];
+    return { count, resetMs };
   }
 
   /**

@@ -32,6 +32,16 @@ describe.skipIf(!REDIS_URL)(`Redis session store${REDIS_URL ? '' : ' (skipped: R
 
   sessionStoreSuite(() => open());
 
+  it('counters are shared by stores with one prefix (coordinator instances), not across prefixes', async () => {
+    const prefix = `test:${randomBytes(6).toString('hex')}:`;
+    const a = await open(prefix);
+    const b = await open(prefix);
+    const other = await open();
+    await a.count('key:k1', 60_000, 1);
+    expect((await b.count('key:k1', 60_000, 1)).count).toBe(2);
+    expect((await other.count('key:k1', 60_000, 0)).count).toBe(0);
+  });
+
   it('stores with different prefixes do not see each other', async () => {
     const a = await open();
     const b = await open();
