@@ -139,3 +139,15 @@ export const apiKeyPrefixParams = {
   required: ['prefix'],
   properties: { prefix: { type: 'string', pattern: '^[0-9a-f]{12}$' } },
 } as const;
+
+export const signatureListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    keyId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    status: { type: 'string', enum: ['pending', 'completed', 'failed'] },
+    // The previous page's `next`.
+    cursor: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' },
+    limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+  },
+} as const;

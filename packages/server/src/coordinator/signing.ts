@@ -18,7 +18,7 @@ import { ApiError } from '../errors.js';
 import { encodePublicKey, signedDigest, verifies } from '../session/schemes.js';
 import { itemTarget, prepareForKey } from '../session/chain-signing.js';
 import { derivedAlong, groupPoint, refusingChainInput } from './chain-keys.js';
-import type { KeyRecord, SignatureRecord, SignatureStore } from '../stores/types.js';
+import type { KeyRecord, SignatureRecord, SignatureStatus, SignatureStore } from '../stores/types.js';
 import type { Dispatcher } from './dispatch.js';
 import { FrostAggregator, ShareBatches } from './frost-aggregator.js';
 import type { KeyService } from './keys.js';
@@ -85,6 +85,14 @@ export class SigningService {
     if (chosen && (chosen.length < key.threshold || chosen.some((p, i) => !key.parties.includes(p) || (i > 0 && p <= chosen[i - 1]!)))) {
       throw new ApiError('VALIDATION_FAILED', `signers must be at least ${key.threshold} distinct members of the committee ${key.parties.join(',')}, ascending`);
     }
+  }
+
+  /** A page of signature requests, newest first, after `cursor` (the previous page's `next`). */
+  async list(opts: { keyId?: string; status?: SignatureStatus; cursor?: string; limit: number }): Promise<{ signatures: SignatureRecord[]; next?: string }> {
+    const before = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
+    const signatures = await this.signatures.list({ ...(opts.keyId ? { keyId: opts.keyId } : {}), ...(opts.status ? { status: opts.status } : {}), ...(before ? { before } : {}), limit: opts.limit });
+    const last = signatures.at(-1);
+    return { signatures, ...(last && signatures.length === opts.limit ? { next: encodeCursor(last) } : {}) };
   }
 
   async get(id: string): Promise<SignatureRecord> {
@@ -294,6 +302,22 @@ export class SigningService {
     }
     return response;
   }
+}
+
+/** A page cursor: the last record's creation time and id, opaque to clients. */
+function encodeCursor(r: SignatureRecord): string {
+  return Buffer.from(JSON.stringify([r.createdAt.toISOString(), r.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const createdAt = new Date(String(at));
+    if (typeof at === 'string' && typeof id === 'string' && id.length > 0 && id.length <= 64 && !Number.isNaN(createdAt.getTime())) return { createdAt, id };
+  } catch {
+    // refused below
+  }
+  throw new ApiError('VALIDATION_FAILED', 'cursor is not one this API gave');
 }
 
 /** What a request's signature is over and what it verifies under, computed as the nodes compute it. */

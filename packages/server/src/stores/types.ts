@@ -185,6 +185,11 @@ export interface SignatureStore {
    */
   reclaim(id: string, requestHash: string, staleBefore: Date): Promise<boolean>;
   finish(id: string, status: Exclude<SignatureStatus, 'pending'>, result: unknown): Promise<void>;
+  /**
+   * Newest first (creation time, then id), optionally of one key and one status; `before` is the
+   * last record of the previous page (its creation time and id).
+   */
+  list(opts?: { keyId?: string; status?: SignatureStatus; before?: { createdAt: Date; id: string }; limit?: number }): Promise<SignatureRecord[]>;
 }
 
 /** A committee of nodes and whether its CGGMP auxiliary information exists (made once, reused by its keys). */

@@ -74,6 +74,29 @@ describe('cluster: keys and signatures over HTTP', () => {
     expect(status.body).toMatchObject({ id: first.body.id, status: 'completed', result: first.body });
   }, 60_000);
 
+  it('lists signature requests newest first, by key and status, in pages', async () => {
+    const key = await activeKey('eddsa-ed25519');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message: `0${i}` })).body.id);
+    const refused = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message, signers: [1, 4] });
+    expect(refused.status).toBe(400);
+    const listed: { id: string; keyId: string; status: string }[] = [];
+    let next: string | undefined;
+    do {
+      const page = await cluster.call('GET', `/v1/signatures?keyId=${key.id}&limit=2${next ? `&cursor=${next}` : ''}`);
+      expect(page.status).toBe(200);
+      listed.push(...page.body.signatures);
+      next = page.body.next;
+    } while (next);
+    expect(listed.map((r) => r.id)).toEqual([...ids].reverse());
+    expect(listed.every((r) => r.keyId === key.id && r.status === 'completed')).toBe(true);
+    expect((await cluster.call('GET', `/v1/signatures?keyId=${key.id}&status=failed`)).body.signatures).toEqual([]);
+    for (const query of ['status=done', 'limit=0', 'cursor=not*base64', 'cursor=bm90LWpzb24', 'other=1']) {
+      const r = await cluster.call('GET', `/v1/signatures?${query}`);
+      expect([r.status, r.body.error.code], query).toEqual([400, 'VALIDATION_FAILED']);
+    }
+  });
+
   it('signs with the signers a caller chooses, and refuses a choice outside the committee or offline', async () => {
     const key = await activeKey('eddsa-ed25519');
     for (const signers of [[1, 3], [2, 3], [1, 2, 3]]) {

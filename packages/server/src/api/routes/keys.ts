@@ -3,10 +3,10 @@ import { derivationRoot, encodeXpub, hexToBytes } from '@mpc-wallet/core';
 import { ApiError } from '../../errors.js';
 import { groupPoint } from '../../coordinator/chain-keys.js';
 import { StageTimes } from '../../session/timing.js';
-import type { KeyRecord } from '../../stores/types.js';
+import type { KeyRecord, SignatureRecord, SignatureStatus } from '../../stores/types.js';
 import type { ApiServices } from '../services.js';
 import type { Scheme, EcdsaHash } from '../../session/request.js';
-import { batchSignBody, createKeyBody, idempotencyHeaders, keyIdParams, listQuery, signBody } from '../schemas.js';
+import { batchSignBody, createKeyBody, idempotencyHeaders, keyIdParams, listQuery, signBody, signatureListQuery } from '../schemas.js';
 
 /** A key as the API shows it: `parties` is the committee size, `committee` its node ids. */
 export function keyView(k: KeyRecord) {
@@ -30,6 +30,11 @@ export function keyView(k: KeyRecord) {
 }
 
 const lower = (hex: string | undefined) => hex?.toLowerCase();
+
+/** A signature request as the API shows it (its result is the signature response, or the error). */
+function signatureView(r: SignatureRecord) {
+  return { id: r.id, keyId: r.keyId, status: r.status, result: r.result, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+}
 
 /** A secp256k1 key's BIP32 extended public key (root of its non-hardened derivation), when it has a chain code. */
 function xpubOf(k: KeyRecord): string | undefined {
@@ -95,8 +100,15 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
     },
   );
 
-  app.get<{ Params: { id: string } }>('/signatures/:id', { config: { scope: 'keys:read' }, schema: { params: keyIdParams } }, async (request) => {
-    const r = await signing.get(request.params.id);
-    return { id: r.id, keyId: r.keyId, status: r.status, result: r.result, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
-  });
+  app.get<{ Params: { id: string } }>('/signatures/:id', { config: { scope: 'keys:read' }, schema: { params: keyIdParams } }, async (request) => signatureView(await signing.get(request.params.id)));
+
+  app.get<{ Querystring: { keyId?: string; status?: SignatureStatus; cursor?: string; limit?: string } }>(
+    '/signatures',
+    { config: { scope: 'keys:read' }, schema: { querystring: signatureListQuery } },
+    async (request) => {
+      const { keyId, status, cursor, limit } = request.query;
+      const page = await signing.list({ ...(keyId ? { keyId } : {}), ...(status ? { status } : {}), ...(cursor ? { cursor } : {}), limit: Number(limit ?? 100) });
+      return { signatures: page.signatures.map(signatureView), ...(page.next ? { next: page.next } : {}) };
+    },
+  );
 };

@@ -334,6 +334,22 @@ function signatureStore(sql: SqlClient): SignatureStore {
       const rows = await sql.query<SignatureRow>(`SELECT ${SIGNATURE_COLUMNS} FROM signatures WHERE id = $1`, [checkName('signature request id', id)]);
       return rows[0] && toSignature(rows[0]);
     },
+    async list(opts = {}) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const param = (value: unknown) => `$${params.push(value)}`;
+      if (opts.keyId !== undefined) where.push(`key_id = ${param(checkName('key id', opts.keyId))}`);
+      if (opts.status !== undefined) where.push(`status = ${param(checkOneOf('status', opts.status, SIGNATURE_STATUSES))}`);
+      if (opts.before !== undefined) {
+        where.push(`(created_at, id) < (${param(checkDate('cursor time', opts.before.createdAt))}, ${param(checkName('cursor id', opts.before.id))})`);
+      }
+      const limit = param(checkInteger('limit', opts.limit ?? DEFAULT_PAGE, 1, MAX_PAGE));
+      const rows = await sql.query<SignatureRow>(
+        `SELECT ${SIGNATURE_COLUMNS} FROM signatures ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+        params,
+      );
+      return rows.map(toSignature);
+    },
     async reopen(id, requestHash) {
       // Only a failed request with the same body reopens, and only one of concurrent retries wins.
       const rows = await sql.query(`UPDATE signatures SET status = 'pending', result = NULL, updated_at = now() WHERE id = $1 AND request_hash = $2 AND status = 'failed' RETURNING 1 AS reopened`, [

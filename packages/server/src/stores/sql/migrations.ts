@@ -170,4 +170,9 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 7,
+    name: 'signature requests listed newest first, of all keys or of one',
+    statements: ['CREATE INDEX signatures_by_time ON signatures (created_at DESC, id DESC)', 'CREATE INDEX signatures_by_key_time ON signatures (key_id, created_at DESC, id DESC)'],
+  },
 ];

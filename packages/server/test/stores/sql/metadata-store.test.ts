@@ -152,6 +152,32 @@ describeSql('metadata store', (backend, kind) => {
     await expect(signatures.create(request('s6', 'unknown-key', 'x'))).rejects.toThrow(/foreign key/);
   });
 
+  it('signatures: listed newest first, by key and status, in pages that neither skip nor repeat (ties in time broken by id)', async () => {
+    const { keys, signatures } = await store();
+    await keys.insert(key('k1'));
+    await keys.insert(key('k2'));
+    const t = (i: number) => new Date(Date.UTC(2026, 11, 3, 10, 0, Math.floor(i / 2)));
+    for (let i = 0; i < 9; i++) {
+      await signatures.create(request(`s${i}`, i % 3 === 0 ? 'k2' : 'k1', null, { createdAt: t(i), updatedAt: t(i), status: i % 2 ? 'completed' : 'pending' }));
+    }
+    const all = (await signatures.list()).map((r) => r.id);
+    expect(all).toEqual(['s8', 's7', 's6', 's5', 's4', 's3', 's2', 's1', 's0']);
+    const paged: string[] = [];
+    let before: { createdAt: Date; id: string } | undefined;
+    for (;;) {
+      const page = await signatures.list({ limit: 2, ...(before ? { before } : {}) });
+      paged.push(...page.map((r) => r.id));
+      if (page.length < 2) break;
+      before = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
+    }
+    expect(paged).toEqual(all);
+    expect((await signatures.list({ keyId: 'k2' })).map((r) => r.id)).toEqual(['s6', 's3', 's0']);
+    expect((await signatures.list({ keyId: 'k1', status: 'completed' })).map((r) => r.id)).toEqual(['s7', 's5', 's1']);
+    await expect(signatures.list({ status: 'done' as never })).rejects.toThrow(StoreError);
+    await expect(signatures.list({ limit: 0 })).rejects.toThrow(StoreError);
+    await expect(signatures.list({ keyId: '' })).rejects.toThrow(StoreError);
+  });
+
   it('signatures: 50 concurrent creates with one idempotency key: one created, the others see it', async () => {
     const { keys, signatures } = await store();
     await keys.insert(key('k'));
