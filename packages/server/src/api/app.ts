@@ -15,14 +15,15 @@ import { AuditSampler } from '../coordinator/audit.js';
 import { type Principal, allows } from '../coordinator/api-keys.js';
 import type { ApiKeyScope } from '../stores/types.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { sessionRoutes } from './routes/sessions.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** What an API key needs to reach the route (every /v1 route declares one; none: admin only). */
-    scope?: ApiKeyScope;
+    /** What an API key needs to reach the route (every /v1 route declares one; none: admin only; `any`: any key). */
+    scope?: ApiKeyScope | 'any';
   }
   interface FastifyRequest {
     /** Who sent the request (set for /v1 routes once authenticated). */
@@ -34,7 +35,7 @@ declare module 'fastify' {
 export interface DeclaredRoute {
   method: string | string[];
   url: string;
-  config?: { scope?: ApiKeyScope };
+  config?: { scope?: ApiKeyScope | 'any' };
 }
 
 export function buildApp(services: ApiServices, opts: { logger?: boolean; onRoute?: (route: DeclaredRoute) => void } = {}): FastifyInstance {
@@ -84,7 +85,7 @@ const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
     description: `Threshold keys (FROST, CGGMP21) held by signer nodes, through the coordinator. Errors answer \`{ "error": { "code", "message", "retriable", ... } }\` with one of these codes (\`culprits\`, \`waitingFor\`, \`reason\` where the code says):\n\n| code | status | retry | meaning |\n|---|---|---|---|\n${ERROR_TABLE}`,
   },
   components: {
-    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key' } },
+    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key, or a session token from POST /v1/sessions' } },
     schemas: {
       Error: {
         type: 'object',
@@ -161,5 +162,6 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
     await v1.register(chainRoutes, services);
     await v1.register(auditRoutes, services);
     await v1.register(apiKeyRoutes, services);
+    await v1.register(sessionRoutes, services);
   }, { prefix: '/v1' });
 }

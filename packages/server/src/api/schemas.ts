@@ -151,3 +151,13 @@ export const signatureListQuery = {
     limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
   },
 } as const;
+
+export const createSessionBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    scopes: { type: 'array', items: { type: 'string', enum: API_KEY_SCOPES }, minItems: 1, maxItems: API_KEY_SCOPES.length, uniqueItems: true },
+    // Seconds, 15 minutes when absent; an hour at most.
+    ttlSeconds: { type: 'integer', minimum: 60, maximum: 3600 },
+  },
+} as const;

@@ -13,6 +13,7 @@ import { ApiError } from '../errors.js';
 import { StoreError } from '../stores/errors.js';
 import { API_KEY_SCOPES, type ApiKeyRecord, type ApiKeyScope, type ApiKeyStore } from '../stores/types.js';
 import type { AuditLog } from './audit.js';
+import { type SessionTokens, looksLikeJwt } from './session-tokens.js';
 
 const TOKEN = /^mpcw_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
 /** Records kept per instance at most (a flood of unknown prefixes cannot grow it further). */
@@ -22,6 +23,10 @@ const MAX_CACHED = 10_000;
 export interface Principal {
   actor: string;
   scopes: ReadonlySet<ApiKeyScope>;
+  /** The API key it authenticated with, by prefix (a start-up key: its hash's first 12 hex digits). */
+  keyPrefix: string;
+  /** Whether it came with a session token rather than the key itself. */
+  session: boolean;
 }
 
 export type AuthFailure = 'missing' | 'malformed' | 'unknown-key' | 'expired' | 'revoked';
@@ -38,8 +43,9 @@ export function apiKeyView(k: ApiKeyRecord) {
   };
 }
 
-export function allows(principal: Principal, scope: ApiKeyScope): boolean {
-  return principal.scopes.has('admin') || principal.scopes.has(scope);
+/** `any`: every authenticated caller (obtaining a session token for itself). */
+export function allows(principal: Principal, scope: ApiKeyScope | 'any'): boolean {
+  return scope === 'any' || principal.scopes.has('admin') || principal.scopes.has(scope);
 }
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest();
@@ -52,30 +58,71 @@ export class ApiKeyService {
     private readonly store: ApiKeyStore,
     bootstrapHashes: readonly string[],
     private readonly audit: AuditLog,
+    private readonly tokens: SessionTokens,
     private readonly cacheMs = 5_000,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.bootstrap = bootstrapHashes.map((h) => Buffer.from(h, 'hex'));
   }
 
-  /** The principal an `Authorization` header names, or why it names none. */
+  /** The principal an `Authorization` header names (an API key or a session token), or why it names none. */
   async authenticate(header: string | undefined): Promise<Principal | { failure: AuthFailure }> {
     if (header === undefined) return { failure: 'missing' };
-    const token = /^Bearer ([\x21-\x7e]{16,200})$/.exec(header)?.[1];
+    const token = /^Bearer ([\x21-\x7e]{16,4096})$/.exec(header)?.[1];
     if (!token) return { failure: 'malformed' };
+    if (looksLikeJwt(token)) return this.fromSession(token);
     const digest = sha256(token);
     const prefix = TOKEN.exec(token)?.[1];
     if (prefix === undefined) {
       // A start-up key: every stored hash compared, in constant time.
       let matched: Buffer | undefined;
       for (const h of this.bootstrap) if (timingSafeEqual(digest, h)) matched = h;
-      return matched ? { actor: `api-key:${matched.toString('hex').slice(0, 12)}`, scopes: new Set(API_KEY_SCOPES) } : { failure: 'unknown-key' };
+      if (!matched) return { failure: 'unknown-key' };
+      const keyPrefix = matched.toString('hex').slice(0, 12);
+      return { actor: `api-key:${keyPrefix}`, scopes: new Set(API_KEY_SCOPES), keyPrefix, session: false };
     }
     const record = await this.lookup(prefix);
     if (!record || !timingSafeEqual(digest, Buffer.from(record.hash, 'hex'))) return { failure: 'unknown-key' };
-    if (record.revokedAt) return { failure: 'revoked' };
-    if (record.expiresAt && record.expiresAt <= this.now()) return { failure: 'expired' };
-    return { actor: `api-key:${prefix}`, scopes: new Set(record.scopes) };
+    const unusable = this.unusable(record);
+    if (unusable) return { failure: unusable };
+    return { actor: `api-key:${prefix}`, scopes: new Set(record.scopes), keyPrefix: prefix, session: false };
+  }
+
+  /**
+   * A session token for the caller, with the scopes asked for (default: all of the caller's),
+   * never more than its key holds. Only an API key obtains one: a session cannot extend itself.
+   */
+  async createSession(by: Principal, input: { scopes?: ApiKeyScope[]; seconds: number }): Promise<{ token: string; expiresAt: string; scopes: ApiKeyScope[] }> {
+    if (by.session) throw new ApiError('FORBIDDEN', 'a session token cannot obtain another; use the API key');
+    const scopes = [...new Set(input.scopes ?? (by.scopes.has('admin') ? ['admin' as const] : [...by.scopes]))];
+    const beyond = scopes.filter((s) => !allows(by, s));
+    if (beyond.length) throw new ApiError('FORBIDDEN', `this API key does not hold ${beyond.join(', ')}`);
+    const { token, expiresAt } = await this.tokens.issue({ actor: by.actor, keyPrefix: by.keyPrefix, scopes }, input.seconds);
+    await this.audit.record({ action: 'session.created', actor: by.actor, subject: `api-key:${by.keyPrefix}`, details: { scopes, expiresAt: expiresAt.toISOString() } });
+    return { token, expiresAt: expiresAt.toISOString(), scopes };
+  }
+
+  /** A session token's principal: valid, and its key still usable (revoking a key ends its sessions). */
+  private async fromSession(token: string): Promise<Principal | { failure: AuthFailure }> {
+    const claims = await this.tokens.verify(token);
+    if (!claims) return { failure: 'unknown-key' };
+    let held: ReadonlySet<ApiKeyScope>;
+    if (this.bootstrap.some((h) => h.toString('hex').startsWith(claims.keyPrefix))) held = new Set(API_KEY_SCOPES);
+    else {
+      const record = await this.lookup(claims.keyPrefix);
+      if (!record) return { failure: 'unknown-key' };
+      const unusable = this.unusable(record);
+      if (unusable) return { failure: unusable };
+      held = new Set(record.scopes);
+    }
+    const key: Principal = { actor: claims.actor, scopes: held, keyPrefix: claims.keyPrefix, session: false };
+    return { actor: claims.actor, scopes: new Set(claims.scopes.filter((s) => allows(key, s))), keyPrefix: claims.keyPrefix, session: true };
+  }
+
+  private unusable(record: ApiKeyRecord): 'revoked' | 'expired' | undefined {
+    if (record.revokedAt) return 'revoked';
+    if (record.expiresAt && record.expiresAt <= this.now()) return 'expired';
+    return undefined;
   }
 
   /** A new key: its token (shown this once) and its record's view. */

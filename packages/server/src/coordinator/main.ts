@@ -20,6 +20,7 @@ import { type DataDirLock, startLocked } from '../data-lock.js';
 import { AuditLog, type AuditLogOptions, DEFAULT_AUDIT_OPTIONS } from './audit.js';
 import { Metrics } from './metrics.js';
 import { ApiKeyService } from './api-keys.js';
+import { SessionTokens } from './session-tokens.js';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions, RateLimiter } from './rate-limits.js';
 
 export interface CoordinatorProcessConfig {
@@ -100,7 +101,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     hub,
     pools,
     audit,
-    apiKeys: new ApiKeyService(metadata.apiKeys, cfg.apiKeyHashes, audit),
+    apiKeys: new ApiKeyService(metadata.apiKeys, cfg.apiKeyHashes, audit, new SessionTokens(keys.requestKey)),
     limiter: new RateLimiter(sessions, { ...DEFAULT_RATE_LIMITS, ...cfg.rateLimits }),
     readyWhenOnline: Math.min(2, cfg.manifest.nodes.length),
     metrics,

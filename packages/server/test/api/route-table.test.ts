@@ -5,13 +5,14 @@
  * and answers a key without it with 403.
  */
 import { describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { type DeclaredRoute, buildApp } from '../../src/api/app.js';
 import type { ApiServices } from '../../src/api/services.js';
 import { Metrics } from '../../src/coordinator/metrics.js';
 import { ERROR_CODES } from '../../src/errors.js';
 import { ApiKeyService } from '../../src/coordinator/api-keys.js';
+import { SessionTokens } from '../../src/coordinator/session-tokens.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from '../../src/coordinator/rate-limits.js';
 import { MemorySessionStore } from '../../src/stores/memory/session-store.js';
 import type { AuditLog } from '../../src/coordinator/audit.js';
@@ -37,7 +38,7 @@ function memoryApiKeys(): ApiKeyStore {
 function app(metricsPublic: boolean) {
   const hub = { onlineNodes: () => [], status: () => [] };
   const audit = { lastSeq: () => 0, tryRecord: async () => {}, record: async () => {} } as unknown as AuditLog;
-  const apiKeys = new ApiKeyService(memoryApiKeys(), [createHash('sha256').update(API_KEY).digest('hex')], audit);
+  const apiKeys = new ApiKeyService(memoryApiKeys(), [createHash('sha256').update(API_KEY).digest('hex')], audit, new SessionTokens(randomBytes(32)));
   const services = {
     hub,
     audit,
@@ -49,7 +50,7 @@ function app(metricsPublic: boolean) {
     metricsPublic,
     readyWhenOnline: 2,
   } as unknown as ApiServices;
-  const routes: { method: string; url: string; scope: ApiKeyScope | undefined }[] = [];
+  const routes: { method: string; url: string; scope: ApiKeyScope | 'any' | undefined }[] = [];
   const onRoute = (r: DeclaredRoute) => {
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, scope: r.config?.scope });
   };
@@ -114,16 +115,18 @@ describe('API route table', () => {
     const { app: server, routes, apiKeys } = app(true);
     await server.ready();
     const v1 = routes.filter((r) => r.url.startsWith('/v1/'));
-    for (const r of v1) expect(API_KEY_SCOPES, `${r.method} ${r.url}`).toContain(r.scope);
+    for (const r of v1) expect([...API_KEY_SCOPES, 'any'], `${r.method} ${r.url}`).toContain(r.scope);
+    // Any key may only obtain a session token for itself.
+    expect(v1.filter((r) => r.scope === 'any').map((r) => `${r.method} ${r.url}`)).toEqual(['POST /v1/sessions']);
     // Each scope is some route's: none is dead, and key management is admin's alone.
-    expect(new Set(v1.map((r) => r.scope))).toEqual(new Set(API_KEY_SCOPES));
+    expect(new Set(v1.map((r) => r.scope))).toEqual(new Set([...API_KEY_SCOPES, 'any']));
     expect(v1.filter((r) => r.url.startsWith('/v1/api-keys')).every((r) => r.scope === 'admin')).toBe(true);
-    const by = { actor: 'test', scopes: new Set(API_KEY_SCOPES) };
+    const by = { actor: 'test', scopes: new Set(API_KEY_SCOPES), keyPrefix: '0123456789ab', session: false };
     for (const scope of API_KEY_SCOPES) {
       const { token } = await apiKeys.create({ name: scope, scopes: [scope] }, by);
       for (const r of v1) {
         const res = await server.inject({ method: r.method as 'GET', url: concrete(r.url), headers: { authorization: `Bearer ${token}` }, ...(r.method === 'POST' ? { payload: {} } : {}) });
-        const reached = scope === 'admin' || scope === r.scope;
+        const reached = scope === 'admin' || scope === r.scope || r.scope === 'any';
         if (reached) expect([401, 403], `${scope}: ${r.method} ${r.url}`).not.toContain(res.statusCode);
         else expect([res.statusCode, res.json().error.code], `${scope}: ${r.method} ${r.url}`).toEqual([403, 'FORBIDDEN']);
       }

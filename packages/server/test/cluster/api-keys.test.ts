@@ -70,4 +70,32 @@ describe('cluster: API keys with scopes', () => {
     }
     expect((await cluster.call('DELETE', '/v1/api-keys/not-a-prefix')).status).toBe(400);
   });
+
+  it('a session token speaks for its key with at most its scopes, expires, and ends with the key', async () => {
+    const made = await cluster.call('POST', '/v1/api-keys', { name: 'operator', scopes: ['keys:read', 'audit:read'] });
+    const operator = apiClient(() => cluster.url, made.body.token);
+    const session = await operator('POST', '/v1/sessions', { scopes: ['keys:read'], ttlSeconds: 60 });
+    expect(session.status).toBe(201);
+    expect(session.body.scopes).toEqual(['keys:read']);
+    expect(Date.parse(session.body.expiresAt) - Date.now()).toBeLessThanOrEqual(60_000);
+    const viaSession = apiClient(() => cluster.url, session.body.token);
+    expect((await viaSession('GET', '/v1/keys')).status).toBe(200);
+    // Narrowed to what was asked: the key's other scope is not in the session.
+    expect((await viaSession('GET', '/v1/audit')).body.error.code).toBe('FORBIDDEN');
+    // No more than the key holds, and a session does not mint sessions.
+    expect((await operator('POST', '/v1/sessions', { scopes: ['sign'] })).body.error.code).toBe('FORBIDDEN');
+    expect((await viaSession('POST', '/v1/sessions', {})).body.error.code).toBe('FORBIDDEN');
+    for (const body of [{ ttlSeconds: 7200 }, { ttlSeconds: 10 }, { scopes: ['root'] }]) expect((await operator('POST', '/v1/sessions', body)).status).toBe(400);
+    // The default: all of the key's scopes, for 15 minutes.
+    const whole = await operator('POST', '/v1/sessions', {});
+    expect(whole.body.scopes).toEqual(['keys:read', 'audit:read']);
+    // A tampered token is nobody's.
+    expect((await apiClient(() => cluster.url, `${session.body.token}x`)('GET', '/v1/keys')).status).toBe(401);
+    // Revoking the key ends its sessions.
+    expect((await cluster.call('DELETE', `/v1/api-keys/${made.body.prefix}`)).status).toBe(200);
+    expect((await viaSession('GET', '/v1/keys')).status).toBe(401);
+    const entries = (await cluster.call('GET', '/v1/audit?limit=1000')).body.entries as { action: string; actor: string }[];
+    expect(entries.filter((e) => e.action === 'session.created' && e.actor === `api-key:${made.body.prefix}`)).toHaveLength(2);
+    expect(JSON.stringify(entries)).not.toContain(session.body.token);
+  });
 });
