@@ -1,16 +1,12 @@
 /** `mpc-wallet api-keys create|list|revoke` against a stand-in API: requests, output, the token printed once. */
-import { createServer } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../src/main.js';
+import { describe, expect, it } from 'vitest';
+import { cli, standInApi } from './stand-in.js';
 
 const ADMIN = 'test_0123456789abcdef0123456789abcdef';
 const TOKEN = `mpcw_0123456789ab_${'x'.repeat(43)}`;
 const view = { prefix: '0123456789ab', name: 'payments', scopes: ['sign', 'keys:read'], createdAt: '2026-12-03T10:00:00.000Z', expiresAt: null, revokedAt: null };
 const requests: { method: string; url: string; body: string }[] = [];
-const server = createServer((req, res) => {
+const api = standInApi((req, res) => {
   let body = '';
   req.on('data', (c) => (body += c));
   req.on('end', () => {
@@ -26,45 +22,25 @@ const server = createServer((req, res) => {
     if (req.method === 'DELETE' && req.url === '/v1/api-keys/0123456789ab') return res.end(JSON.stringify({ ...view, revokedAt: '2026-12-03T12:00:00.000Z' }));
     return res.writeHead(404).end(JSON.stringify({ error: { code: 'API_KEY_NOT_FOUND', message: 'no such key' } }));
   });
-});
-
-let dir = '';
-let url = '';
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mpc-cli-keys-'));
-  await writeFile(join(dir, 'admin'), `${ADMIN}\n`);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-});
-afterAll(async () => {
-  server.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) });
-  return { code, out, err };
-}
+}, { admin: ADMIN });
 
 describe('mpc-wallet api-keys', () => {
   it('create sends name, scopes and expiry, and prints the token once', async () => {
-    const r = await cli('api-keys', 'create', '--url', url, '--api-key-file', join(dir, 'admin'), '--name', 'payments', '--scopes', 'sign,keys:read', '--expires-at', '2027-01-01T00:00:00Z');
+    const r = await cli('api-keys', 'create', '--url', api.url(), '--api-key-file', api.file('admin'), '--name', 'payments', '--scopes', 'sign,keys:read', '--expires-at', '2027-01-01T00:00:00Z');
     expect(r.code).toBe(0);
     expect(JSON.parse(requests.at(-1)!.body)).toEqual({ name: 'payments', scopes: ['sign', 'keys:read'], expiresAt: '2027-01-01T00:00:00Z' });
     expect(r.out.split(TOKEN)).toHaveLength(2);
     expect(r.out).toContain('0123456789ab  active');
-    const json = await cli('api-keys', 'create', '--url', url, '--api-key-file', join(dir, 'admin'), '--name', 'payments', '--scopes', 'sign', '--json');
+    const json = await cli('api-keys', 'create', '--url', api.url(), '--api-key-file', api.file('admin'), '--name', 'payments', '--scopes', 'sign', '--json');
     expect(JSON.parse(json.out)).toMatchObject({ prefix: '0123456789ab', token: TOKEN });
   });
 
   it('list shows each key with its state, revoke names the key; the admin key never appears', async () => {
-    const listed = await cli('api-keys', 'list', '--url', url, '--api-key-file', join(dir, 'admin'));
+    const listed = await cli('api-keys', 'list', '--url', api.url(), '--api-key-file', api.file('admin'));
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(/0123456789ab +active +sign,keys:read/);
     expect(listed.out).toMatch(/ba9876543210 +revoked/);
-    const revoked = await cli('api-keys', 'revoke', '--url', url, '--api-key-file', join(dir, 'admin'), '--prefix', '0123456789ab', '--json');
+    const revoked = await cli('api-keys', 'revoke', '--url', api.url(), '--api-key-file', api.file('admin'), '--prefix', '0123456789ab', '--json');
     expect([revoked.code, JSON.parse(revoked.out).revokedAt]).toEqual([0, '2026-12-03T12:00:00.000Z']);
     expect(requests.at(-1)).toMatchObject({ method: 'DELETE', url: '/v1/api-keys/0123456789ab' });
     for (const r of [listed, revoked]) expect(r.out + r.err).not.toContain(ADMIN);
@@ -73,20 +49,20 @@ describe('mpc-wallet api-keys', () => {
   it('usage errors exit 2 before any request; API errors exit 1 with the code', async () => {
     const before = requests.length;
     for (const argv of [
-      ['api-keys', 'create', '--url', url, '--api-key-file', join(dir, 'admin'), '--scopes', 'sign'],
-      ['api-keys', 'create', '--url', url, '--api-key-file', join(dir, 'admin'), '--name', 'x'],
-      ['api-keys', 'revoke', '--url', url, '--api-key-file', join(dir, 'admin'), '--prefix', 'nothex'],
-      ['api-keys', 'list', '--url', url],
-      ['api-keys', 'rotate', '--url', url, '--api-key-file', join(dir, 'admin')],
+      ['api-keys', 'create', '--url', api.url(), '--api-key-file', api.file('admin'), '--scopes', 'sign'],
+      ['api-keys', 'create', '--url', api.url(), '--api-key-file', api.file('admin'), '--name', 'x'],
+      ['api-keys', 'revoke', '--url', api.url(), '--api-key-file', api.file('admin'), '--prefix', 'nothex'],
+      ['api-keys', 'list', '--url', api.url()],
+      ['api-keys', 'rotate', '--url', api.url(), '--api-key-file', api.file('admin')],
     ]) {
       const r = await cli(...argv);
       expect([r.code, r.err.startsWith('mpc-wallet: ')], argv.join(' ')).toEqual([2, true]);
     }
     expect(requests.length).toBe(before);
-    const refused = await cli('api-keys', 'create', '--url', url, '--api-key-file', join(dir, 'admin'), '--name', 'x', '--scopes', 'root');
+    const refused = await cli('api-keys', 'create', '--url', api.url(), '--api-key-file', api.file('admin'), '--name', 'x', '--scopes', 'root');
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('HTTP 400 VALIDATION_FAILED');
-    const missing = await cli('api-keys', 'revoke', '--url', url, '--api-key-file', join(dir, 'admin'), '--prefix', 'ffffffffffff');
+    const missing = await cli('api-keys', 'revoke', '--url', api.url(), '--api-key-file', api.file('admin'), '--prefix', 'ffffffffffff');
     expect([missing.code, missing.err.includes('API_KEY_NOT_FOUND')]).toEqual([1, true]);
   });
 });

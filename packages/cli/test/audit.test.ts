@@ -1,63 +1,39 @@
 /** `mpc-wallet audit verify|list` against a stand-in API: exit codes, output, and the key kept to the header. */
-import { createServer, type IncomingMessage } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../src/main.js';
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { cli, standInApi } from './stand-in.js';
 
 const API_KEY = 'test_0123456789abcdef0123456789abcdef';
 let verdict: unknown = { ok: true, entries: 7, checkpoints: 2 };
 const seen: IncomingMessage[] = [];
-const server = createServer((req, res) => {
+const api = standInApi((req, res) => {
   seen.push(req);
   res.setHeader('content-type', 'application/json');
   if (req.headers.authorization !== `Bearer ${API_KEY}`) return res.writeHead(401).end(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'no' } }));
   if (req.url === '/v1/audit/verify') return res.end(JSON.stringify(verdict));
   if (req.url?.startsWith('/v1/audit?')) return res.end(JSON.stringify({ entries: [{ seq: 3, at: '2026-03-01T10:00:00.000Z', action: 'key.created', actor: 'coordinator', subject: 'k1', details: { scheme: 'eddsa-ed25519' } }] }));
   return res.writeHead(404).end('{}');
-});
-
-let dir = '';
-let url = '';
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mpc-cli-audit-'));
-  await writeFile(join(dir, 'key'), `${API_KEY}\n`);
-  await writeFile(join(dir, 'wrong'), 'test_wrongwrongwrongwrong\n');
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-});
-afterAll(async () => {
-  server.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) });
-  return { code, out, err };
-}
+}, { key: API_KEY, wrong: 'test_wrongwrongwrongwrong' });
 
 describe('mpc-wallet audit', () => {
   it('verify: exit 0 when intact, 1 naming the first broken entry; --json prints the result', async () => {
     verdict = { ok: true, entries: 7, checkpoints: 2 };
-    expect(await cli('audit', 'verify', '--url', url, '--api-key-file', join(dir, 'key'))).toEqual({ code: 0, out: 'audit log intact: 7 entries, 2 signed checkpoints\n', err: '' });
+    expect(await cli('audit', 'verify', '--url', api.url(), '--api-key-file', api.file('key'))).toEqual({ code: 0, out: 'audit log intact: 7 entries, 2 signed checkpoints\n', err: '' });
     verdict = { ok: false, entries: 3, checkpoints: 1, firstBroken: { seq: 4, reason: 'entry 4 is missing (the next is 5)' } };
-    const broken = await cli('audit', 'verify', '--url', url, '--api-key-file', join(dir, 'key'));
+    const broken = await cli('audit', 'verify', '--url', api.url(), '--api-key-file', api.file('key'));
     expect(broken.code).toBe(1);
     expect(broken.out).toMatch(/BROKEN at entry 4: entry 4 is missing/);
-    const json = await cli('audit', 'verify', '--url', url, '--api-key-file', join(dir, 'key'), '--json');
+    const json = await cli('audit', 'verify', '--url', api.url(), '--api-key-file', api.file('key'), '--json');
     expect(JSON.parse(json.out)).toEqual(verdict);
     expect(seen.at(-1)!.headers.authorization).toBe(`Bearer ${API_KEY}`);
   });
 
   it('list prints entries; a refused key is an error without the key in it; bad usage exits 2', async () => {
-    const listed = await cli('audit', 'list', '--url', url, '--api-key-file', join(dir, 'key'), '--after', '2', '--limit', '1');
+    const listed = await cli('audit', 'list', '--url', api.url(), '--api-key-file', api.file('key'), '--after', '2', '--limit', '1');
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(/^\s+3 {2}2026-03-01T10:00:00.000Z {2}key\.created/);
     expect(seen.at(-1)!.url).toBe('/v1/audit?after=2&limit=1');
-    const refused = await cli('audit', 'verify', '--url', url, '--api-key-file', join(dir, 'wrong'));
+    const refused = await cli('audit', 'verify', '--url', api.url(), '--api-key-file', api.file('wrong'));
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/HTTP 401 UNAUTHORIZED/);
     expect(refused.err).not.toContain('wrongwrong');
