@@ -328,6 +328,21 @@ for (let i = 0; i < 100; i++) {
   roundTrips.push(performance.now() - t);
 }
 row('all', 'HTTP round trip, authenticated GET (no protocol), p50', percentile(roundTrips, 50), 'ms');
+// Requests/s on an authenticated read route (API key check, rate limits, a key lookup): the API's
+// own ceiling on this machine, beside which the signing figures stand.
+{
+  let reads = 0;
+  const end = performance.now() + LOAD_SECONDS * 1000;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        if ((await call('GET', `/v1/keys/${keys['eddsa-ed25519']}`)).status === 200) reads++;
+      }
+    }),
+  );
+  row('all', `authenticated GET /v1/keys/{id}, ${CONCURRENCY} clients: requests/s`, reads / ((performance.now() - start) / 1000), 'req/s');
+}
 
 // Batch signing (POST …/signatures:batch): BATCH messages in one request against the same number
 // of single requests (16 at a time, as the load phase sends them), then sustained batches.
