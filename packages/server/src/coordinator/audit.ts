@@ -256,6 +256,7 @@ export function signatureDetails(key: Pick<KeyRecord, 'id' | 'version' | 'scheme
     ...(input.path !== undefined ? { path: input.path } : {}),
     ...(t ? { chain: t.chain, item: t.item, ...(t.format ? { format: t.format } : {}), ...(t.message ? { standard: t.message.standard ?? 'default' } : {}) } : {}),
     ...(input.signers ? { signers: input.signers } : {}),
+    ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
   };
 }
 

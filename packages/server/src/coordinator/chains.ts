@@ -75,17 +75,17 @@ export class ChainService {
    * Signs every signing item of a transaction (each a signature request of its own, with the
    * idempotency key suffixed by its index), then attaches the signatures.
    */
-  async signTransaction(keyId: string, input: TransactionRequest, idempotencyKey?: string): Promise<TransactionResponse> {
-    const { key, point, prepared, format, signatures } = await this.signItems(keyId, input, input.transaction, undefined, idempotencyKey);
+  async signTransaction(keyId: string, input: TransactionRequest, idempotencyKey?: string, requestedBy?: string): Promise<TransactionResponse> {
+    const { key, point, prepared, format, signatures } = await this.signItems(keyId, input, input.transaction, undefined, idempotencyKey, requestedBy);
     if (prepared.kind !== 'transaction') throw new Error('a transaction prepared as a message');
     const { signedTransaction, txHash } = refusingChainInput(() => prepared.prepared.finalize(signatures.map((s) => hexToBytes(s.signature))));
     return { ...this.view(keyId, key, point, input, format), signedTransaction, txHash, signatures, summary: prepared.prepared.summary };
   }
 
   /** Signs a message under one of the chain's standards (EIP-191, EIP-712, BIP-322, …), like a transaction. */
-  async signMessage(keyId: string, input: MessageRequest, idempotencyKey?: string): Promise<MessageResponse> {
+  async signMessage(keyId: string, input: MessageRequest, idempotencyKey?: string, requestedBy?: string): Promise<MessageResponse> {
     const standard = input.standard === undefined ? {} : { standard: input.standard };
-    const { key, point, prepared, format, signatures } = await this.signItems(keyId, input, input.message, standard, idempotencyKey);
+    const { key, point, prepared, format, signatures } = await this.signItems(keyId, input, input.message, standard, idempotencyKey, requestedBy);
     if (prepared.kind !== 'message') throw new Error('a message prepared as a transaction');
     const { signature } = refusingChainInput(() => prepared.prepared.finalize(signatures.map((s) => hexToBytes(s.signature))));
     return { ...this.view(keyId, key, point, input, format), ...standard, signature, signatures };
@@ -95,7 +95,7 @@ export class ChainService {
    * Parses the transaction or message for the key (or its child along the path), then signs each
    * of its items through the signing service, which has the nodes parse it again themselves.
    */
-  private async signItems(keyId: string, target: AddressRequest & { signers?: number[] }, body: unknown, message: { standard?: string } | undefined, idempotencyKey: string | undefined) {
+  private async signItems(keyId: string, target: AddressRequest & { signers?: number[] }, body: unknown, message: { standard?: string } | undefined, idempotencyKey: string | undefined, requestedBy: string | undefined) {
     const key = await this.keys.forSigning(keyId);
     if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${keyId} is ${key.status}`);
     const point = derivedAlong(key, groupPoint(key), target.path);
@@ -111,6 +111,7 @@ export class ChainService {
             transaction: { ...item, format: prepared.format, item: index },
             ...(target.path !== undefined ? { path: target.path } : {}),
             ...(target.signers ? { signers: target.signers } : {}),
+            ...(requestedBy ? { requestedBy } : {}),
           },
           idempotencyKey === undefined ? undefined : `${idempotencyKey}#${index}`,
         ),

@@ -134,7 +134,8 @@ export class KeyService {
    * Starts key generation; resolves with the key once active or failed, or still pending after
    * `answerWithinMs` (the work goes on; GET /v1/keys/{id} tells the outcome).
    */
-  async create(req: { scheme: Scheme; threshold: number; parties: number; label?: string }): Promise<KeyRecord> {
+  /** `requestedBy`: the API caller, named in the audit log's `key.requested` entry. */
+  async create(req: { scheme: Scheme; threshold: number; parties: number; label?: string }, requestedBy = 'coordinator'): Promise<KeyRecord> {
     const parties = this.committee(req.parties);
     const now = new Date();
     const key: KeyRecord = {
@@ -152,6 +153,7 @@ export class KeyService {
       updatedAt: now,
     };
     await this.keys.insert(key);
+    await this.audit?.tryRecord({ action: 'key.requested', actor: requestedBy, subject: key.id, details: { scheme: key.scheme, threshold: key.threshold, parties: key.parties } });
     const work = this.generate(key);
     const answered = await Promise.race([work, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), this.timeouts.answerWithinMs).unref())]);
     return answered ?? key;

@@ -14,4 +14,6 @@ export interface SignInput {
   path?: string;
   /** Committee members that must sign (an operator's choice); otherwise the first online quorum. */
   signers?: number[];
+  /** Who asked (the API caller, `api-key:<prefix>`): for the audit log, not part of the request's identity. */
+  requestedBy?: string;
 }

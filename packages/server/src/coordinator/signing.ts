@@ -203,7 +203,7 @@ export class SigningService {
     const started = performance.now();
     try {
       // Fail closed: no node is asked to sign before the request is durably in the audit log.
-      if (details) await this.audit!.record({ action: 'signature.requested', actor: 'coordinator', subject: id, details });
+      if (details) await this.audit!.record({ action: 'signature.requested', actor: input.requestedBy ?? 'coordinator', subject: id, details });
       const response = await this.signWithQuorum(id, key, input, target, times);
       await times.measure('finish', () => finish('completed', response));
       this.observer?.signature(key.scheme, 'completed', response.pooled, (performance.now() - started) / 1000);

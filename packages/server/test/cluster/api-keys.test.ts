@@ -48,6 +48,8 @@ describe('cluster: API keys with scopes', () => {
     expect(entries.some((e) => e.action === 'api-key.revoked' && e.subject === `api-key:${prefix}`)).toBe(true);
     expect(entries.some((e) => e.action === 'auth.forbidden' && e.actor === `api-key:${prefix}`)).toBe(true);
     expect(entries.some((e) => e.action === 'auth.succeeded' && e.actor === `api-key:${prefix}`)).toBe(true);
+    // The signature it asked for names it.
+    expect(entries.some((e) => e.action === 'signature.requested' && e.actor === `api-key:${prefix}`)).toBe(true);
     expect(JSON.stringify(entries)).not.toContain(token);
   });
 

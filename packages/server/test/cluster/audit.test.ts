@@ -20,10 +20,14 @@ describe('cluster: the audit log', () => {
     const entries = listed.body.entries as { seq: number; action: string; actor: string; subject: string; details: Record<string, unknown> }[];
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
     const actions = entries.map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['coordinator.started', 'node.online', 'auth.succeeded', 'auth.failed', 'key.created', 'signature.requested', 'signature.completed']));
+    expect(actions).toEqual(expect.arrayContaining(['coordinator.started', 'node.online', 'auth.succeeded', 'auth.failed', 'key.requested', 'key.created', 'signature.requested', 'signature.completed']));
     expect(entries.find((e) => e.action === 'key.created')).toMatchObject({ subject: key.id, details: { scheme: 'eddsa-ed25519', threshold: 2, publicKey: key.publicKey } });
     const completed = entries.find((e) => e.action === 'signature.completed' && e.subject === signed.body.id);
-    expect(completed?.details).toMatchObject({ keyId: key.id, path: 'm/0/1', signers: signed.body.signers, contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(completed?.details).toMatchObject({ keyId: key.id, path: 'm/0/1', signers: signed.body.signers, contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/), requestedBy: expect.stringMatching(/^api-key:[0-9a-f]{12}$/) });
+    // Who asked is named: the signature's request and the key's.
+    const caller = completed!.details.requestedBy;
+    expect(entries.find((e) => e.action === 'signature.requested' && e.subject === signed.body.id)?.actor).toBe(caller);
+    expect(entries.find((e) => e.action === 'key.requested' && e.subject === key.id)).toMatchObject({ actor: caller, details: { scheme: 'eddsa-ed25519', threshold: 2 } });
     // One success entry per key and minute, not one per request.
     expect(actions.filter((a) => a === 'auth.succeeded')).toHaveLength(1);
     expect(entries.find((e) => e.action === 'auth.succeeded')!.actor).toMatch(/^api-key:[0-9a-f]{12}$/);

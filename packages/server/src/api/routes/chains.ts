@@ -14,12 +14,12 @@ export const chainRoutes: FastifyPluginAsync<ApiServices> = async (app, { chains
   app.post<{ Params: { id: string }; Body: TransactionRequest; Headers: { 'idempotency-key'?: string } }>(
     '/keys/:id/transactions',
     { config: { scope: 'sign' }, schema: { params: keyIdParams, body: transactionBody, headers: idempotencyHeaders } },
-    async (request) => chains.signTransaction(request.params.id, request.body, request.headers['idempotency-key']),
+    async (request) => chains.signTransaction(request.params.id, request.body, request.headers['idempotency-key'], request.principal!.actor),
   );
 
   app.post<{ Params: { id: string }; Body: MessageRequest; Headers: { 'idempotency-key'?: string } }>(
     '/keys/:id/messages',
     { config: { scope: 'sign' }, schema: { params: keyIdParams, body: messageBody, headers: idempotencyHeaders } },
-    async (request) => chains.signMessage(request.params.id, request.body, request.headers['idempotency-key']),
+    async (request) => chains.signMessage(request.params.id, request.body, request.headers['idempotency-key'], request.principal!.actor),
   );
 };

@@ -46,7 +46,7 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
   app.post<{ Body: { scheme: Scheme; threshold: number; parties: number; label?: string } }>('/keys', { config: { scope: 'keys:create' }, schema: { body: createKeyBody } }, async (request, reply) => {
     const { scheme, threshold, parties, label } = request.body;
     if (threshold > parties) throw new ApiError('VALIDATION_FAILED', 'threshold must not exceed parties');
-    const key = await keys.create({ scheme, threshold, parties, ...(label !== undefined ? { label } : {}) });
+    const key = await keys.create({ scheme, threshold, parties, ...(label !== undefined ? { label } : {}) }, request.principal!.actor);
     return reply.status(key.status === 'pending' ? 202 : 201).send(keyView(key));
   });
 
@@ -77,6 +77,7 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
         ...(digest ? { digest: lower(digest)! } : {}),
         ...(signers ? { signers } : {}),
         ...(path !== undefined ? { path } : {}),
+        requestedBy: request.principal!.actor,
       };
       const times = new StageTimes();
       const response = await signing.sign(request.params.id, input, request.headers['idempotency-key'], times);
@@ -92,7 +93,7 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
     { config: { scope: 'sign' }, schema: { params: keyIdParams, body: batchSignBody, headers: idempotencyHeaders } },
     async (request) => {
       const { messages, hash, digests, signers, path } = request.body;
-      const common = { ...(signers ? { signers } : {}), ...(path !== undefined ? { path } : {}) };
+      const common = { ...(signers ? { signers } : {}), ...(path !== undefined ? { path } : {}), requestedBy: request.principal!.actor };
       const inputs = messages
         ? messages.map((message) => ({ message: lower(message)!, ...(hash ? { hash } : {}), ...common }))
         : digests!.map((digest) => ({ digest: lower(digest)!, ...common }));
