@@ -2,7 +2,7 @@
  * The HTTP API (v1): thin routes that validate by schema and call a service; errors in one
  * vocabulary (errors.ts) as `{ "error": { "code", "message", ... } }`.
  */
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ApiError, ERROR_CODES } from '../errors.js';
@@ -115,11 +115,28 @@ const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
 const open = { security: [] } as const;
 
 async function routes(app: FastifyInstance, services: ApiServices): Promise<void> {
+  // Audited without flooding the log or delaying requests: per API key, its first success (or
+  // refusal for want of a scope) in a minute; per client address, its first failure in a minute;
+  // each with how many were skipped. Never a token: a key is named by its public prefix (a
+  // start-up key by its stored hash's first 12 hex digits), a failure by the client address.
+  const sampler = new AuditSampler(60_000);
+
+  /** The request's principal, under the address's rate limits; a failure is counted, audited and answered 401. */
+  const authenticated = async (request: FastifyRequest): Promise<Principal> => {
+    await services.limiter.beforeAuth(request.ip);
+    const auth = await services.apiKeys.authenticate(request.headers.authorization);
+    if (!('failure' in auth)) return auth;
+    await services.limiter.authFailed(request.ip);
+    const skipped = sampler.take(`failed ${request.ip}`);
+    if (skipped !== undefined) {
+      void services.audit.tryRecord({ action: 'auth.failed', actor: `ip:${request.ip}`, subject: 'api', details: { reason: auth.failure, method: request.method, route: request.routeOptions.url ?? 'unknown', skippedBefore: skipped } });
+    }
+    throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
+  };
+
   app.get('/healthz', { schema: open }, async () => ({ status: 'ok' }));
   app.get('/metrics', { schema: services.metricsPublic ? open : {} }, async (request, reply) => {
-    if (!services.metricsPublic && 'failure' in (await services.apiKeys.authenticate(request.headers.authorization))) {
-      throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
-    }
+    if (!services.metricsPublic) await authenticated(request);
     const { contentType, body } = await services.metrics.expose();
     return reply.type(contentType).send(body);
   });
@@ -129,25 +146,13 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', nodesOnline: online });
   });
 
-  // Audited without flooding the log or delaying requests: per API key, its first success (or
-  // refusal for want of a scope) in a minute; per client address, its first failure in a minute;
-  // each with how many were skipped. Never a token: a key is named by its public prefix (a
-  // start-up key by its stored hash's first 12 hex digits), a failure by the client address.
-  const sampler = new AuditSampler(60_000);
   app.decorateRequest('principal', null);
   app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => {
-      await services.limiter.beforeAuth(request.ip);
-      const auth = await services.apiKeys.authenticate(request.headers.authorization);
+      const auth = await authenticated(request);
       const route = request.routeOptions.url ?? 'unknown';
-      if ('failure' in auth) {
-        await services.limiter.authFailed(request.ip);
-        const skipped = sampler.take(`failed ${request.ip}`);
-        if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.failed', actor: `ip:${request.ip}`, subject: 'api', details: { reason: auth.failure, method: request.method, route, skippedBefore: skipped } });
-        throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
-      }
       const scope = request.routeOptions.config.scope ?? 'admin';
-      if (!allows(auth, scope)) {
+      if (!allows(auth.scopes, scope)) {
         const skipped = sampler.take(`forbidden ${auth.actor} ${scope}`);
         if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.forbidden', actor: auth.actor, subject: 'api', details: { scope, method: request.method, route, skippedBefore: skipped } });
         throw new ApiError('FORBIDDEN', `this API key lacks the scope ${scope}`);

@@ -43,16 +43,17 @@ export function apiKeyView(k: ApiKeyRecord) {
   };
 }
 
-/** `any`: every authenticated caller (obtaining a session token for itself). */
-export function allows(principal: Principal, scope: ApiKeyScope | 'any'): boolean {
-  return scope === 'any' || principal.scopes.has('admin') || principal.scopes.has(scope);
+/** Whether `scopes` reach a route of `scope` (`any`: every authenticated caller, obtaining a session token for itself). */
+export function allows(scopes: ReadonlySet<ApiKeyScope>, scope: ApiKeyScope | 'any'): boolean {
+  return scope === 'any' || scopes.has('admin') || scopes.has(scope);
 }
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest();
 
 export class ApiKeyService {
   private readonly cache = new Map<string, { record: ApiKeyRecord | undefined; at: number }>();
-  private readonly bootstrap: Buffer[];
+  /** The start-up keys' hashes, each with its prefix (the hash's first 12 hex digits). */
+  private readonly bootstrap: { hash: Buffer; prefix: string }[];
 
   constructor(
     private readonly store: ApiKeyStore,
@@ -62,7 +63,7 @@ export class ApiKeyService {
     private readonly cacheMs = 5_000,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.bootstrap = bootstrapHashes.map((h) => Buffer.from(h, 'hex'));
+    this.bootstrap = bootstrapHashes.map((h) => ({ hash: Buffer.from(h, 'hex'), prefix: h.slice(0, 12) }));
   }
 
   /** The principal an `Authorization` header names (an API key or a session token), or why it names none. */
@@ -75,11 +76,10 @@ export class ApiKeyService {
     const prefix = TOKEN.exec(token)?.[1];
     if (prefix === undefined) {
       // A start-up key: every stored hash compared, in constant time.
-      let matched: Buffer | undefined;
-      for (const h of this.bootstrap) if (timingSafeEqual(digest, h)) matched = h;
-      if (!matched) return { failure: 'unknown-key' };
-      const keyPrefix = matched.toString('hex').slice(0, 12);
-      return { actor: `api-key:${keyPrefix}`, scopes: new Set(API_KEY_SCOPES), keyPrefix, session: false };
+      let matched: string | undefined;
+      for (const b of this.bootstrap) if (timingSafeEqual(digest, b.hash)) matched = b.prefix;
+      if (matched === undefined) return { failure: 'unknown-key' };
+      return { actor: `api-key:${matched}`, scopes: new Set(API_KEY_SCOPES), keyPrefix: matched, session: false };
     }
     const record = await this.lookup(prefix);
     if (!record || !timingSafeEqual(digest, Buffer.from(record.hash, 'hex'))) return { failure: 'unknown-key' };
@@ -95,7 +95,7 @@ export class ApiKeyService {
   async createSession(by: Principal, input: { scopes?: ApiKeyScope[]; seconds: number }): Promise<{ token: string; expiresAt: string; scopes: ApiKeyScope[] }> {
     if (by.session) throw new ApiError('FORBIDDEN', 'a session token cannot obtain another; use the API key');
     const scopes = [...new Set(input.scopes ?? (by.scopes.has('admin') ? ['admin' as const] : [...by.scopes]))];
-    const beyond = scopes.filter((s) => !allows(by, s));
+    const beyond = scopes.filter((s) => !allows(by.scopes, s));
     if (beyond.length) throw new ApiError('FORBIDDEN', `this API key does not hold ${beyond.join(', ')}`);
     const { token, expiresAt } = await this.tokens.issue({ actor: by.actor, keyPrefix: by.keyPrefix, scopes }, input.seconds);
     await this.audit.record({ action: 'session.created', actor: by.actor, subject: `api-key:${by.keyPrefix}`, details: { scopes, expiresAt: expiresAt.toISOString() } });
@@ -107,7 +107,7 @@ export class ApiKeyService {
     const claims = await this.tokens.verify(token);
     if (!claims) return { failure: 'unknown-key' };
     let held: ReadonlySet<ApiKeyScope>;
-    if (this.bootstrap.some((h) => h.toString('hex').startsWith(claims.keyPrefix))) held = new Set(API_KEY_SCOPES);
+    if (this.bootstrap.some((b) => b.prefix === claims.keyPrefix)) held = new Set(API_KEY_SCOPES);
     else {
       const record = await this.lookup(claims.keyPrefix);
       if (!record) return { failure: 'unknown-key' };
@@ -115,8 +115,7 @@ export class ApiKeyService {
       if (unusable) return { failure: unusable };
       held = new Set(record.scopes);
     }
-    const key: Principal = { actor: claims.actor, scopes: held, keyPrefix: claims.keyPrefix, session: false };
-    return { actor: claims.actor, scopes: new Set(claims.scopes.filter((s) => allows(key, s))), keyPrefix: claims.keyPrefix, session: true };
+    return { actor: claims.actor, scopes: new Set(claims.scopes.filter((s) => allows(held, s))), keyPrefix: claims.keyPrefix, session: true };
   }
 
   private unusable(record: ApiKeyRecord): 'revoked' | 'expired' | undefined {

@@ -35,7 +35,7 @@ function memoryApiKeys(): ApiKeyStore {
  * Services enough for the routes that answer without a key; the others' services are absent, so
  * a request that passes authentication fails in its handler (500), never with 401 or 403.
  */
-function app(metricsPublic: boolean) {
+function app(metricsPublic: boolean, failedAuthPerIp = 1_000_000) {
   const hub = { onlineNodes: () => [], status: () => [] };
   const audit = { lastSeq: () => 0, tryRecord: async () => {}, record: async () => {} } as unknown as AuditLog;
   const apiKeys = new ApiKeyService(memoryApiKeys(), [createHash('sha256').update(API_KEY).digest('hex')], audit, new SessionTokens(randomBytes(32)));
@@ -44,7 +44,7 @@ function app(metricsPublic: boolean) {
     audit,
     apiKeys,
     // The walk fails authentication on purpose, far more often than an address may.
-    limiter: new RateLimiter(new MemorySessionStore(), { ...DEFAULT_RATE_LIMITS, failedAuthPerIp: 1_000_000 }),
+    limiter: new RateLimiter(new MemorySessionStore(), { ...DEFAULT_RATE_LIMITS, failedAuthPerIp }),
     pools: undefined,
     metrics: new Metrics({ hub, pools: undefined, audit } as unknown as ConstructorParameters<typeof Metrics>[0]),
     metricsPublic,
@@ -130,6 +130,17 @@ describe('API route table', () => {
         if (reached) expect([401, 403], `${scope}: ${r.method} ${r.url}`).not.toContain(res.statusCode);
         else expect([res.statusCode, res.json().error.code], `${scope}: ${r.method} ${r.url}`).toEqual([403, 'FORBIDDEN']);
       }
+    }
+  });
+
+  it('metrics behind a key count failed authentications like /v1: guessing there stops at the limit too', async () => {
+    const { app: server } = app(false, 2);
+    await server.ready();
+    const wrong = { authorization: 'Bearer not-the-key-0123456789' };
+    for (let i = 0; i < 2; i++) expect((await server.inject({ url: '/metrics', headers: wrong })).statusCode).toBe(401);
+    for (const url of ['/metrics', '/v1/keys']) {
+      const res = await server.inject({ url, headers: { authorization: `Bearer ${API_KEY}` } });
+      expect([res.statusCode, res.json().error.code], url).toEqual([429, 'RATE_LIMITED']);
     }
   });
 });
