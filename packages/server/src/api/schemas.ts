@@ -4,6 +4,7 @@
  */
 import { ECDSA_HASHES, SCHEMES } from '../session/request.js';
 import { API_KEY_SCOPES } from '../stores/types.js';
+import { SIGNATURE_STATUSES } from '../stores/validate.js';
 
 const hex = { type: 'string', pattern: '^([0-9a-fA-F]{2})*$', maxLength: 2 * 1024 * 1024 } as const;
 
@@ -91,10 +92,13 @@ export const messageBody = {
   },
 } as const;
 
+/** A key's (or signature request's) id. */
+const id = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+
 export const keyIdParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+  properties: { id },
 } as const;
 
 export const listQuery = {
@@ -112,15 +116,21 @@ export const idempotencyHeaders = {
   properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
 
+/** A page size of 1 to 1000, as query text (the route converts it). */
+const pageLimit = { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' } as const;
+
 export const auditListQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
     // A seq (entries after it are listed) and a page size up to 1000; converted by the route.
     after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' },
-    limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+    limit: pageLimit,
   },
 } as const;
+
+/** Distinct API key scopes, at least one. */
+const scopes = { type: 'array', items: { type: 'string', enum: API_KEY_SCOPES }, minItems: 1, maxItems: API_KEY_SCOPES.length, uniqueItems: true } as const;
 
 export const createApiKeyBody = {
   type: 'object',
@@ -128,7 +138,7 @@ export const createApiKeyBody = {
   required: ['name', 'scopes'],
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
-    scopes: { type: 'array', items: { type: 'string', enum: API_KEY_SCOPES }, minItems: 1, maxItems: API_KEY_SCOPES.length, uniqueItems: true },
+    scopes,
     // RFC 3339 with a time zone, e.g. 2027-01-01T00:00:00Z.
     expiresAt: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$' },
   },
@@ -144,11 +154,11 @@ export const signatureListQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    keyId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-    status: { type: 'string', enum: ['pending', 'completed', 'failed'] },
+    keyId: id,
+    status: { type: 'string', enum: SIGNATURE_STATUSES },
     // The previous page's `next`.
     cursor: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' },
-    limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+    limit: pageLimit,
   },
 } as const;
 
@@ -156,7 +166,7 @@ export const createSessionBody = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    scopes: { type: 'array', items: { type: 'string', enum: API_KEY_SCOPES }, minItems: 1, maxItems: API_KEY_SCOPES.length, uniqueItems: true },
+    scopes,
     // Seconds, 15 minutes when absent; an hour at most.
     ttlSeconds: { type: 'integer', minimum: 60, maximum: 3600 },
   },
