@@ -12,6 +12,7 @@ export class MemorySessionStore implements SessionStore {
   private readonly locks = new Map<string, { token: string; expiresAt: number }>();
   private readonly pools = new Map<string, string[]>();
   private readonly counters = new Map<string, { count: number; endsAt: number }>();
+  private nextSweep = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -63,7 +64,11 @@ export class MemorySessionStore implements SessionStore {
     checkWindow(windowMs);
     const now = this.now();
     // Ended windows go when the map grows (a flood of client addresses cannot keep them all).
-    if (this.counters.size >= MAX_COUNTERS) for (const [k, c] of this.counters) if (c.endsAt <= now) this.counters.delete(k);
+    if (this.counters.size >= MAX_COUNTERS && now >= this.nextSweep) {
+      // At most once a second: with every window still open, a sweep per call would scan them all each time.
+      this.nextSweep = now + 1000;
+      for (const [k, c] of this.counters) if (c.endsAt <= now) this.counters.delete(k);
+    }
     let c = this.counters.get(name);
     if (!c || c.endsAt <= now) {
       if (add === 0) return { count: 0, resetMs: 0 };
