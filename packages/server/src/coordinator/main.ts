@@ -100,7 +100,8 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     void keyService.resume(node, pending);
     void pools?.nodeHello(node);
   }, operations);
-  const dispatcher = new Dispatcher(hub, keys.requestKey);
+  const events = new EventFeed(audit, { ...DEFAULT_EVENT_FEED_OPTIONS, ...cfg.events });
+  const dispatcher = new Dispatcher(hub, keys.requestKey, (about, step) => events.progress(about, step));
   // Pools in memory start empty with this process: items the nodes made for an earlier one go.
   const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, forgetEarlierItems: !cfg.redis, ...cfg.pools }, logger);
   const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest), operations);
@@ -108,7 +109,6 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   const metrics = new Metrics({ hub, pools, audit });
   const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools, operations, metrics);
   const chains = new ChainService(keyService, signing);
-  const events = new EventFeed(audit, { ...DEFAULT_EVENT_FEED_OPTIONS, ...cfg.events });
   const webhooks = new WebhookService(metadata.webhooks, events, audit, sessions, keys.requestKey, { ...DEFAULT_WEBHOOK_OPTIONS, ...cfg.webhooks }, logger);
   const app = buildApp({
     keys: keyService,
