@@ -210,7 +210,9 @@ export async function node(args: string[]): Promise<never> {
   await waitForSignal();
   // A safe-prime search in progress runs on libuv's thread pool and cannot be cancelled; it would
   // keep the process alive for minutes after everything else closed. The store gets a few
-  // seconds to close, then the process ends.
-  await Promise.race([running.stop(), new Promise((r) => setTimeout(r, 5_000).unref())]);
+  // seconds to close, then the process ends. The timer is not unref'd: were stop() left waiting on
+  // nothing that keeps the event loop alive, the loop would empty and Node would exit with 13
+  // (an unsettled top-level await) instead of 0.
+  await Promise.race([running.stop(), new Promise((r) => setTimeout(r, 5_000))]);
   process.exit(0);
 }
