@@ -2,7 +2,7 @@
  * The HTTP API (v1): thin routes that validate by schema and call a service; errors in one
  * vocabulary (errors.ts) as `{ "error": { "code", "message", ... } }`.
  */
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ApiError, ERROR_CODES } from '../errors.js';
@@ -11,8 +11,8 @@ import { keyRoutes } from './routes/keys.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { chainRoutes } from './routes/chains.js';
 import { auditRoutes } from './routes/audit.js';
-import { AuditSampler } from '../coordinator/audit.js';
-import { type Principal, allows } from '../coordinator/api-keys.js';
+import type { Principal } from '../coordinator/api-keys.js';
+import { ApiAccess } from './access.js';
 import type { ApiKeyScope } from '../stores/types.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -115,28 +115,11 @@ const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
 const open = { security: [] } as const;
 
 async function routes(app: FastifyInstance, services: ApiServices): Promise<void> {
-  // Audited without flooding the log or delaying requests: per API key, its first success (or
-  // refusal for want of a scope) in a minute; per client address, its first failure in a minute;
-  // each with how many were skipped. Never a token: a key is named by its public prefix (a
-  // start-up key by its stored hash's first 12 hex digits), a failure by the client address.
-  const sampler = new AuditSampler(60_000);
-
-  /** The request's principal, under the address's rate limits; a failure is counted, audited and answered 401. */
-  const authenticated = async (request: FastifyRequest): Promise<Principal> => {
-    await services.limiter.beforeAuth(request.ip);
-    const auth = await services.apiKeys.authenticate(request.headers.authorization);
-    if (!('failure' in auth)) return auth;
-    await services.limiter.authFailed(request.ip);
-    const skipped = sampler.take(`failed ${request.ip}`);
-    if (skipped !== undefined) {
-      void services.audit.tryRecord({ action: 'auth.failed', actor: `ip:${request.ip}`, subject: 'api', details: { reason: auth.failure, method: request.method, route: request.routeOptions.url ?? 'unknown', skippedBefore: skipped } });
-    }
-    throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
-  };
+  const access = new ApiAccess(services);
 
   app.get('/healthz', { schema: open }, async () => ({ status: 'ok' }));
   app.get('/metrics', { schema: services.metricsPublic ? open : {} }, async (request, reply) => {
-    if (!services.metricsPublic) await authenticated(request);
+    if (!services.metricsPublic) await access.authenticate(request);
     const { contentType, body } = await services.metrics.expose();
     return reply.type(contentType).send(body);
   });
@@ -149,18 +132,10 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
   app.decorateRequest('principal', null);
   app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => {
-      const auth = await authenticated(request);
-      const route = request.routeOptions.url ?? 'unknown';
-      const scope = request.routeOptions.config.scope ?? 'admin';
-      if (!allows(auth.scopes, scope)) {
-        const skipped = sampler.take(`forbidden ${auth.actor} ${scope}`);
-        if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.forbidden', actor: auth.actor, subject: 'api', details: { scope, method: request.method, route, skippedBefore: skipped } });
-        throw new ApiError('FORBIDDEN', `this API key lacks the scope ${scope}`);
-      }
-      await services.limiter.forKey(auth.actor);
-      request.principal = auth;
-      const skipped = sampler.take(`ok ${auth.actor}`);
-      if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.succeeded', actor: auth.actor, subject: 'api', details: { ip: request.ip, method: request.method, route, skippedBefore: skipped } });
+      const principal = await access.authenticate(request);
+      access.authorize(principal, request.routeOptions.config.scope ?? 'admin', request);
+      await access.admit(principal, request);
+      request.principal = principal;
     });
     await v1.register(nodeRoutes, services);
     await v1.register(keyRoutes, services);

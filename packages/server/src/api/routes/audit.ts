@@ -1,11 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AuditEntry } from '../../stores/types.js';
 import type { ApiServices } from '../services.js';
 import { auditListQuery } from '../schemas.js';
-
-function entryView(e: AuditEntry) {
-  return { seq: e.seq, at: e.at.toISOString(), action: e.action, actor: e.actor, subject: e.subject, details: e.details, prevHash: e.prevHash, hash: e.hash };
-}
+import { entryView } from '../views.js';
 
 export const auditRoutes: FastifyPluginAsync<ApiServices> = async (app, { audit }) => {
   app.get<{ Querystring: { after?: string; limit?: string } }>('/audit', { config: { scope: 'audit:read' }, schema: { querystring: auditListQuery } }, async (request) => {
