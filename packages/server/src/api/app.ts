@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ApiError, ERROR_CODES } from '../errors.js';
+import { requestError } from './http-errors.js';
 import type { ApiServices } from './services.js';
 import { keyRoutes } from './routes/keys.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -16,6 +17,7 @@ import { ApiAccess } from './access.js';
 import type { ApiKeyScope } from '../stores/types.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { graphqlRoutes } from './graphql/route.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -44,19 +46,13 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean; onRout
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
 
   app.setErrorHandler((err: FastifyError | ApiError, _request, reply) => {
-    if (err instanceof ApiError) {
-      if (err.details?.retryAfter !== undefined) void reply.header('retry-after', String(err.details.retryAfter));
-      return reply.status(err.status).send(err.toJSON());
+    const error = requestError(err);
+    if (!error) {
+      app.log.error(err);
+      return reply.status(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
     }
-    const e = err as FastifyError;
-    if (e.validation) return reply.status(400).send(new ApiError('VALIDATION_FAILED', e.message).toJSON());
-    if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (e.statusCode === 400 && /JSON/i.test(e.message))) {
-      return reply.status(400).send(new ApiError('INVALID_JSON', 'the body is not valid JSON').toJSON());
-    }
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(new ApiError('PAYLOAD_TOO_LARGE', 'the body is too large').toJSON());
-    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(400).send(new ApiError('VALIDATION_FAILED', 'send application/json').toJSON());
-    app.log.error(e);
-    return reply.status(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
+    if (error.details?.retryAfter !== undefined) void reply.header('retry-after', String(error.details.retryAfter));
+    return reply.status(error.status).send(error.toJSON());
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send(new ApiError('NOT_FOUND', 'no such route').toJSON()));
 
@@ -144,4 +140,5 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
     await v1.register(apiKeyRoutes, services);
     await v1.register(sessionRoutes, services);
   }, { prefix: '/v1' });
+  app.register(graphqlRoutes, { services, access });
 }

@@ -101,6 +101,10 @@ export const keyIdParams = {
   properties: { id },
 } as const;
 
+/** Most records of one page: keys, and the rest (signature requests, audit entries). */
+export const MAX_KEYS_PAGE = 500;
+export const MAX_PAGE = 1000;
+
 export const listQuery = {
   type: 'object',
   additionalProperties: false,
@@ -116,7 +120,7 @@ export const idempotencyHeaders = {
   properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
 
-/** A page size of 1 to 1000, as query text (the route converts it). */
+/** A page size of 1 to MAX_PAGE, as query text (the route converts it). */
 const pageLimit = { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' } as const;
 
 export const auditListQuery = {

@@ -5,7 +5,7 @@ import type { SignatureStatus } from '../../stores/types.js';
 import type { ApiServices } from '../services.js';
 import { type BatchSignBody, type CreateKeyBody, type SignBody, batchSignInputs, createKeyInput, signInput } from '../requests.js';
 import { keyView, signatureView } from '../views.js';
-import { batchSignBody, createKeyBody, idempotencyHeaders, keyIdParams, listQuery, signBody, signatureListQuery } from '../schemas.js';
+import { MAX_KEYS_PAGE, batchSignBody, createKeyBody, idempotencyHeaders, keyIdParams, listQuery, signBody, signatureListQuery } from '../schemas.js';
 
 export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, signing, pools }) => {
   app.post<{ Body: CreateKeyBody }>('/keys', { config: { scope: 'keys:create' }, schema: { body: createKeyBody } }, async (request, reply) => {
@@ -14,7 +14,7 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
   });
 
   app.get<{ Querystring: { limit?: string; after?: string } }>('/keys', { config: { scope: 'keys:read' }, schema: { querystring: listQuery } }, async (request) => {
-    const list = await keys.list({ limit: Math.min(Number(request.query.limit ?? 100), 500), ...(request.query.after ? { after: request.query.after } : {}) });
+    const list = await keys.list({ limit: Math.min(Number(request.query.limit ?? 100), MAX_KEYS_PAGE), ...(request.query.after ? { after: request.query.after } : {}) });
     return { keys: list.map(keyView) };
   });
 
