@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { ApiError, ERROR_CODES } from '../errors.js';
 import { requestError } from './http-errors.js';
 import type { ApiServices } from './services.js';
+import { SHARED_REPLIES, readinessReply, replies, statusReply } from './schemas.js';
 import { keyRoutes } from './routes/keys.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { chainRoutes } from './routes/chains.js';
@@ -61,8 +62,10 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean; onRout
     services.metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
+  // Answers' shared schemas, by id: the OpenAPI document's components, named so.
+  for (const schema of SHARED_REPLIES) app.addSchema(schema);
   // The OpenAPI document of every route registered after it (below), from their schemas: /docs/json, a page at /docs.
-  void app.register(swagger, { openapi: OPENAPI });
+  void app.register(swagger, { openapi: OPENAPI, refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) } });
   void app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   void app.register(async (root) => routes(root, services));
   return app;
@@ -82,27 +85,6 @@ const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key, or a session token from POST /v1/sessions' } },
-    schemas: {
-      Error: {
-        type: 'object',
-        required: ['error'],
-        properties: {
-          error: {
-            type: 'object',
-            required: ['code', 'message', 'retriable'],
-            properties: {
-              code: { type: 'string', enum: Object.keys(ERROR_CODES) },
-              message: { type: 'string' },
-              retriable: { type: 'boolean' },
-              culprits: { type: 'array', items: { type: 'integer' } },
-              waitingFor: { type: 'array', items: { type: 'integer' } },
-              gone: { type: 'array', items: { type: 'integer' } },
-              reason: { type: 'string' },
-            },
-          },
-        },
-      },
-    },
   },
   security: [{ apiKey: [] }],
 };
@@ -113,13 +95,15 @@ const open = { security: [] } as const;
 async function routes(app: FastifyInstance, services: ApiServices): Promise<void> {
   const access = new ApiAccess(services);
 
-  app.get('/healthz', { schema: open }, async () => ({ status: 'ok' }));
-  app.get('/metrics', { schema: services.metricsPublic ? open : {} }, async (request, reply) => {
+  app.get('/healthz', { schema: { ...open, response: replies({ 200: statusReply }) } }, async () => ({ status: 'ok' }));
+  const metricsReply = { 200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: { type: 'string' } } } } };
+  app.get('/metrics', { schema: { ...(services.metricsPublic ? open : {}), response: replies(metricsReply) } }, async (request, reply) => {
     if (!services.metricsPublic) await access.authenticate(request);
     const { contentType, body } = await services.metrics.expose();
     return reply.type(contentType).send(body);
   });
-  app.get('/readyz', { schema: open }, async (_request, reply) => {
+  // Not ready is an answer too (503), in the same form.
+  app.get('/readyz', { schema: { ...open, response: { ...replies({ 200: readinessReply }), 503: readinessReply } } }, async (_request, reply) => {
     const online = services.hub.onlineNodes().length;
     const ready = online >= services.readyWhenOnline;
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', nodesOnline: online });

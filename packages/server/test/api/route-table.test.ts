@@ -1,6 +1,6 @@
 /**
  * The API's route table, walked: every route the app declares is in the OpenAPI document (which a
- * standard validator accepts), none but health, readiness, metrics (when configured open) and
+ * standard validator accepts) with its success answer and the Error, none but health, readiness, metrics (when configured open) and
  * the documentation answers without an API key, and every /v1 route declares the scope it needs
  * and answers a key without it with 403; every GraphQL root field needs its REST route's scope.
  */
@@ -43,7 +43,8 @@ describe('API route table', () => {
     const { app: server, routes } = app(true);
     await server.ready();
     const body = (await server.inject('/docs/json')).json();
-    const doc = body as { paths: Record<string, Record<string, { security?: unknown[] }>>; info: { description: string }; components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } } };
+    type Response = { content?: Record<string, { schema?: { $ref?: string; properties?: Record<string, unknown> } }> };
+    const doc = body as { paths: Record<string, Record<string, { security?: unknown[]; responses?: Record<string, Response> }>>; info: { description: string }; components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } } };
     // The validator dereferences in place: it gets its own copy.
     const result = await validate(structuredClone(body) as Parameters<typeof validate>[0]);
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
@@ -64,6 +65,19 @@ describe('API route table', () => {
     // The open routes say so; every other route asks for the bearer key (the document's default).
     for (const [p, ops] of Object.entries(doc.paths)) {
       for (const op of Object.values(ops)) expect(op.security, p).toEqual(['/healthz', '/readyz', '/metrics'].includes(p) ? [] : undefined);
+    }
+    // Every route documents its success answer (fastify serializes by it) and its errors: the
+    // Error component, or for /graphql its GraphQL form.
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const responses = op.responses ?? {};
+        const success = Object.keys(responses).filter((status) => /^2[0-9][0-9]$/.test(status));
+        expect(success, `${method} ${p}`).not.toEqual([]);
+        for (const status of success) expect(Object.values(responses[status]!.content ?? {})[0]?.schema, `${method} ${p} ${status}`).toBeDefined();
+        const errors = responses['4XX']?.content?.['application/json']?.schema;
+        if (p === '/graphql') expect(errors?.properties?.errors, p).toBeDefined();
+        else expect(errors, `${method} ${p}`).toEqual({ $ref: '#/components/schemas/Error' });
+      }
     }
     // Every error code is documented, with its status and meaning.
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toEqual(Object.keys(ERROR_CODES));
