@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import { ApiError, ERROR_CODES } from '../errors.js';
 import { requestError } from './http-errors.js';
 import type { ApiServices } from './services.js';
@@ -18,6 +19,8 @@ import { ApiAccess } from './access.js';
 import type { ApiKeyScope } from '../stores/types.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { eventRoutes } from './routes/events.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { graphqlRoutes } from './graphql/route.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
@@ -67,6 +70,8 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean; onRout
   // The OpenAPI document of every route registered after it (below), from their schemas: /docs/json, a page at /docs.
   void app.register(swagger, { openapi: OPENAPI, refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) } });
   void app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // Event streams (GET /v1/events with an upgrade); frames of at most 64 KiB from clients, which send none.
+  void app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   void app.register(async (root) => routes(root, services));
   return app;
 }
@@ -123,6 +128,8 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
     await v1.register(auditRoutes, services);
     await v1.register(apiKeyRoutes, services);
     await v1.register(sessionRoutes, services);
+    await v1.register(eventRoutes, services);
+    await v1.register(webhookRoutes, services);
   }, { prefix: '/v1' });
   app.register(graphqlRoutes, { services, access });
 }

@@ -166,7 +166,7 @@ export class KeyService {
    * No output at all means no certificate exists: the dealing changed nothing.
    */
   private async deal(key: KeyRecord, body: Parameters<Dispatcher['runAll']>[1], version: number, session?: string): Promise<Dealt> {
-    const results = await this.dispatcher.runAll(key.parties, body, this.timeouts.keygenMs, undefined, session);
+    const results = await this.dispatcher.runAll(key.parties, body, this.timeouts.keygenMs, undefined, session, { type: 'key.progress', subject: key.id });
     const done = successes(results);
     if (!done.length) throw failureOf(failures(results));
     const publicKeys = new Set(done.map(([, o]) => o.publicKey));
@@ -278,7 +278,7 @@ export class KeyService {
   private async generate(key: KeyRecord): Promise<KeyRecord> {
     try {
       const { publicKey, certificate, publicPackage, chainCode } = await this.deal(key, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, 1);
-      if (key.scheme === 'ecdsa-secp256k1') await this.ensureAux(key.parties);
+      if (key.scheme === 'ecdsa-secp256k1') await this.ensureAux(key.parties, key.id);
       await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey, certificate, publicPackage, chainCode });
       const active: KeyRecord = { ...key, status: 'active', publicKey, certificate, publicPackage, chainCode, updatedAt: new Date() };
       this.pools?.keyReady(active);
@@ -293,11 +293,11 @@ export class KeyService {
     }
   }
 
-  /** Auxiliary information for a committee: made once, reused by every ECDSA key on it. */
-  private async ensureAux(parties: number[]): Promise<void> {
+  /** Auxiliary information for a committee: made once, reused by every ECDSA key on it (its rounds are progress of the key `forKey`). */
+  private async ensureAux(parties: number[], forKey: string): Promise<void> {
     const name = parties.join('-');
     if ((await this.committees.get(name))?.auxReady) return;
-    await this.dispatcher.run(parties, { kind: 'aux', parties }, this.timeouts.auxMs);
+    await this.dispatcher.run(parties, { kind: 'aux', parties }, this.timeouts.auxMs, undefined, { type: 'key.progress', subject: forKey });
     await this.committees.put({ name, parties, auxReady: true });
   }
 
