@@ -42,7 +42,7 @@ const hex = (text: string) => bytesToHex(new TextEncoder().encode(text));
 const withNulls = (fields: string, record: Record<string, unknown>) => Object.fromEntries(fields.split(' ').map((f) => [f, record[f] ?? null]));
 
 describe('cluster: GraphQL', () => {
-  it('makes a FROST key and signs with it, one signature and a batch, each verified with noble; the idempotency key replays', async () => {
+  it('makes a FROST key, signs with it, refreshes it and signs a batch, each signature verified with noble; the idempotency key replays', async () => {
     const key = await graphqlKey('eddsa-ed25519', 'graphql treasury');
     expect(key.status).toBe('active');
     // The same record as REST shows it.
@@ -64,6 +64,12 @@ describe('cluster: GraphQL', () => {
     const { signature } = await data('query ($id: ID!) { signature(id: $id) { id keyId status result createdAt updatedAt } }', { id: sign.id });
     expect(signature).toEqual((await cluster.call('GET', `/v1/signatures/${sign.id}`)).body);
     expect(signature.result).toMatchObject({ signature: sign.signature, signers: sign.signers });
+
+    // A refresh keeps the public key and bumps the version; its audit entry names the caller.
+    const { refreshKey } = await data('mutation ($id: ID!) { refreshKey(id: $id) { publicKey version } }', { id: key.id });
+    expect(refreshKey).toEqual({ publicKey: key.publicKey, version: key.version + 1 });
+    const entries = (await cluster.call('GET', '/v1/audit?limit=1000')).body.entries as { action: string; actor: string; subject: string }[];
+    expect(entries.find((e) => e.action === 'key.refreshed' && e.subject === key.id)?.actor).toMatch(/^api-key:[0-9a-f]{12}$/);
 
     const messages = ['one', 'two', 'three'].map(hex);
     const { signBatch } = await data(`mutation ($keyId: ID!, $messages: [String!]) { signBatch(keyId: $keyId, messages: $messages) { signature { ${SIGNATURE_FIELDS} } error { code message } } }`, { keyId: key.id, messages });

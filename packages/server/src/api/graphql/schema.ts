@@ -252,7 +252,7 @@ function rootFields({ keys, signing, hub, audit }: ApiServices): { Query: Record
           return keyView(await keys.create(input, principal.actor));
         },
       },
-      refreshKey: { scope: 'keys:create', rest: 'POST /v1/keys/:id/refresh', resolve: async (args, { request }) => keyView(await keys.refresh(recordId(request, args.id))) },
+      refreshKey: { scope: 'keys:create', rest: 'POST /v1/keys/:id/refresh', resolve: async (args, { request, principal }) => keyView(await keys.refresh(recordId(request, args.id), principal.actor)) },
       sign: {
         scope: 'sign',
         rest: 'POST /v1/keys/:id/signatures',
