@@ -1,6 +1,7 @@
 /**
  * The HTTP API (v1): thin routes that validate by schema and call a service; errors in one
- * vocabulary (errors.ts) as `{ "error": { "code", "message", ... } }`.
+ * vocabulary (errors.ts) as `{ "error": { "code", "message", ... } }`. GraphQL (graphql/) answers
+ * at /graphql through the same authentication step, services and vocabulary.
  */
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
