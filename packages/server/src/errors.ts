@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   API_KEY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no API key with this prefix' },
   WEBHOOK_NOT_FOUND: { status: 404, retriable: false, meaning: 'no webhook with this id' },
   DELIVERY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no delivery with this id for this webhook' },
+  METHOD_NOT_ALLOWED: { status: 405, retriable: false, meaning: 'a GraphQL mutation sent with GET: send it with POST' },
   KEY_NOT_ACTIVE: { status: 409, retriable: true, meaning: 'the key is still being created, or failed' },
   IDEMPOTENCY_CONFLICT: { status: 409, retriable: false, meaning: 'this idempotency key was used with another body' },
   REQUEST_IN_PROGRESS: { status: 409, retriable: true, meaning: 'a request with this idempotency key is still running' },

@@ -1,6 +1,6 @@
 /**
  * The GraphQL route in this process, on stand-in services: authentication as /v1, the answer's
- * shape and status for each kind of refusal, the document limits (depth, expanded fields, root
+ * shape and status for each kind of refusal, queries by GET (mutations refused), the document limits (depth, expanded fields, root
  * fields), root fields counted against the key's rate limit, arguments checked by
  * the REST schemas, and unexpected errors answered without their message. The cluster test
  * (test/cluster/graphql.test.ts) signs through it for real.
@@ -127,6 +127,20 @@ describe('GraphQL route', () => {
     const long = await post({ query: `{ ${'nodes { id } '.repeat(3000)} }` });
     expect([long.statusCode, long.json().errors[0].extensions.code]).toEqual([400, 'QUERY_INVALID']);
     expect(long.json().errors[0].message).toMatch(/Document contains more that 10000 tokens/);
+  });
+
+  it('runs a query sent with GET; a mutation sent with GET is refused before it runs (405)', async () => {
+    const { app } = graphqlApp();
+    const get = (params: Record<string, string>) => app.inject({ method: 'GET', url: '/graphql', query: params, headers: { authorization: `Bearer ${API_KEY}` } });
+    const query = await get({ query: 'query ($id: ID!) { key(id: $id) { id label } }', variables: JSON.stringify({ id: 'k1' }) });
+    expect([query.statusCode, query.json()]).toEqual([200, { data: { key: { id: 'k1', label: 'treasury' } } }]);
+    const mutation = await get({ query: 'mutation { createKey(scheme: "eddsa-ed25519", threshold: 2, parties: 3) { id } }' });
+    expect([mutation.statusCode, mutation.headers.allow, mutation.json().errors[0].extensions]).toEqual([405, 'POST', { code: 'METHOD_NOT_ALLOWED', retriable: false }]);
+    for (const variables of ['{', '[1]', 'null']) {
+      const bad = await get({ query: '{ nodes { id } }', variables });
+      expect([bad.statusCode, bad.json().errors[0].extensions.code], variables).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect((await app.inject({ method: 'GET', url: '/graphql', query: { query: '{ nodes { id } }' } })).statusCode).toBe(401);
   });
 
   it('counts each root field against the key\'s rate limit', async () => {
