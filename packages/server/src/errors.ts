@@ -1,9 +1,13 @@
 /**
  * One error vocabulary for the API (DESIGN §3): each code has one HTTP status and says whether a
- * client may retry. Messages are for people and never carry secrets.
+ * client may retry. The code is also a GraphQL error's `extensions.code` (GraphQL's own style of
+ * code already), so REST and GraphQL clients handle one list. Messages are for people and never
+ * carry secrets.
  */
 export const ERROR_CODES = {
   INVALID_JSON: { status: 400, retriable: false, meaning: 'the body is not JSON' },
+  QUERY_INVALID: { status: 400, retriable: false, meaning: 'the GraphQL document does not parse, or does not validate against the schema' },
+  QUERY_TOO_COMPLEX: { status: 400, retriable: false, meaning: 'the GraphQL document exceeds a limit: depth, nested lists, fields or operations' },
   VALIDATION_FAILED: { status: 400, retriable: false, meaning: 'a field is missing, of the wrong type, or out of range' },
   UNSUPPORTED_FOR_SCHEME: { status: 400, retriable: false, meaning: 'the request does not fit the key scheme (e.g. a hash for EdDSA)' },
   CHAIN_INPUT_REFUSED: {
@@ -14,13 +18,14 @@ export const ERROR_CODES = {
   INVALID_DERIVATION_PATH: { status: 400, retriable: false, meaning: 'the derivation path is not a non-hardened path such as m/0/1' },
   NO_CHAIN_CODE: { status: 409, retriable: false, meaning: 'the key was made before key generation agreed a chain code: it has no derived keys' },
   UNAUTHORIZED: { status: 401, retriable: false, meaning: 'no valid API key' },
-  FORBIDDEN: { status: 403, retriable: false, meaning: 'the API key lacks the scope this route needs' },
+  FORBIDDEN: { status: 403, retriable: false, meaning: 'the API key lacks the scope this route (or GraphQL field) needs' },
   NOT_FOUND: { status: 404, retriable: false, meaning: 'no such route' },
   KEY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no key with this id' },
   SIGNATURE_NOT_FOUND: { status: 404, retriable: false, meaning: 'no signature request with this id' },
   API_KEY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no API key with this prefix' },
   WEBHOOK_NOT_FOUND: { status: 404, retriable: false, meaning: 'no webhook with this id' },
   DELIVERY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no delivery with this id for this webhook' },
+  METHOD_NOT_ALLOWED: { status: 405, retriable: false, meaning: 'a GraphQL mutation sent with GET: send it with POST' },
   KEY_NOT_ACTIVE: { status: 409, retriable: true, meaning: 'the key is still being created, or failed' },
   IDEMPOTENCY_CONFLICT: { status: 409, retriable: false, meaning: 'this idempotency key was used with another body' },
   REQUEST_IN_PROGRESS: { status: 409, retriable: true, meaning: 'a request with this idempotency key is still running' },
@@ -52,5 +57,10 @@ export class ApiError extends Error {
 
   toJSON() {
     return { error: { code: this.code, message: this.message, retriable: this.retriable, ...this.details } };
+  }
+
+  /** What a GraphQL error carries beside its message. */
+  extensions() {
+    return { code: this.code, retriable: this.retriable, ...this.details };
   }
 }

@@ -1,24 +1,28 @@
 /**
  * The HTTP API (v1): thin routes that validate by schema and call a service; errors in one
- * vocabulary (errors.ts) as `{ "error": { "code", "message", ... } }`.
+ * vocabulary (errors.ts) as `{ "error": { "code", "message", ... } }`. GraphQL (graphql/) answers
+ * at /graphql through the same authentication step, services and vocabulary.
  */
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { ApiError, ERROR_CODES } from '../errors.js';
+import { requestError } from './http-errors.js';
 import type { ApiServices } from './services.js';
+import { SHARED_REPLIES, readinessReply, replies, statusReply } from './schemas.js';
 import { keyRoutes } from './routes/keys.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { chainRoutes } from './routes/chains.js';
 import { auditRoutes } from './routes/audit.js';
-import { AuditSampler } from '../coordinator/audit.js';
-import { type Principal, allows } from '../coordinator/api-keys.js';
+import type { Principal } from '../coordinator/api-keys.js';
+import { ApiAccess } from './access.js';
 import type { ApiKeyScope } from '../stores/types.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { graphqlRoutes } from './graphql/route.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -47,19 +51,13 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean; onRout
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
 
   app.setErrorHandler((err: FastifyError | ApiError, _request, reply) => {
-    if (err instanceof ApiError) {
-      if (err.details?.retryAfter !== undefined) void reply.header('retry-after', String(err.details.retryAfter));
-      return reply.status(err.status).send(err.toJSON());
+    const error = requestError(err);
+    if (!error) {
+      app.log.error(err);
+      return reply.status(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
     }
-    const e = err as FastifyError;
-    if (e.validation) return reply.status(400).send(new ApiError('VALIDATION_FAILED', e.message).toJSON());
-    if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (e.statusCode === 400 && /JSON/i.test(e.message))) {
-      return reply.status(400).send(new ApiError('INVALID_JSON', 'the body is not valid JSON').toJSON());
-    }
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(new ApiError('PAYLOAD_TOO_LARGE', 'the body is too large').toJSON());
-    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(400).send(new ApiError('VALIDATION_FAILED', 'send application/json').toJSON());
-    app.log.error(e);
-    return reply.status(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
+    if (error.details?.retryAfter !== undefined) void reply.header('retry-after', String(error.details.retryAfter));
+    return reply.status(error.status).send(error.toJSON());
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send(new ApiError('NOT_FOUND', 'no such route').toJSON()));
 
@@ -68,8 +66,10 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean; onRout
     services.metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
+  // Answers' shared schemas, by id: the OpenAPI document's components, named so.
+  for (const schema of SHARED_REPLIES) app.addSchema(schema);
   // The OpenAPI document of every route registered after it (below), from their schemas: /docs/json, a page at /docs.
-  void app.register(swagger, { openapi: OPENAPI });
+  void app.register(swagger, { openapi: OPENAPI, refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) } });
   void app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   // Event streams (GET /v1/events with an upgrade); frames of at most 64 KiB from clients, which send none.
   void app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -91,27 +91,6 @@ const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key, or a session token from POST /v1/sessions' } },
-    schemas: {
-      Error: {
-        type: 'object',
-        required: ['error'],
-        properties: {
-          error: {
-            type: 'object',
-            required: ['code', 'message', 'retriable'],
-            properties: {
-              code: { type: 'string', enum: Object.keys(ERROR_CODES) },
-              message: { type: 'string' },
-              retriable: { type: 'boolean' },
-              culprits: { type: 'array', items: { type: 'integer' } },
-              waitingFor: { type: 'array', items: { type: 'integer' } },
-              gone: { type: 'array', items: { type: 'integer' } },
-              reason: { type: 'string' },
-            },
-          },
-        },
-      },
-    },
   },
   security: [{ apiKey: [] }],
 };
@@ -120,32 +99,17 @@ const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
 const open = { security: [] } as const;
 
 async function routes(app: FastifyInstance, services: ApiServices): Promise<void> {
-  // Audited without flooding the log or delaying requests: per API key, its first success (or
-  // refusal for want of a scope) in a minute; per client address, its first failure in a minute;
-  // each with how many were skipped. Never a token: a key is named by its public prefix (a
-  // start-up key by its stored hash's first 12 hex digits), a failure by the client address.
-  const sampler = new AuditSampler(60_000);
+  const access = new ApiAccess(services);
 
-  /** The request's principal, under the address's rate limits; a failure is counted, audited and answered 401. */
-  const authenticated = async (request: FastifyRequest): Promise<Principal> => {
-    await services.limiter.beforeAuth(request.ip);
-    const auth = await services.apiKeys.authenticate(request.headers.authorization);
-    if (!('failure' in auth)) return auth;
-    await services.limiter.authFailed(request.ip);
-    const skipped = sampler.take(`failed ${request.ip}`);
-    if (skipped !== undefined) {
-      void services.audit.tryRecord({ action: 'auth.failed', actor: `ip:${request.ip}`, subject: 'api', details: { reason: auth.failure, method: request.method, route: request.routeOptions.url ?? 'unknown', skippedBefore: skipped } });
-    }
-    throw new ApiError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
-  };
-
-  app.get('/healthz', { schema: open }, async () => ({ status: 'ok' }));
-  app.get('/metrics', { schema: services.metricsPublic ? open : {} }, async (request, reply) => {
-    if (!services.metricsPublic) await authenticated(request);
+  app.get('/healthz', { schema: { ...open, response: replies({ 200: statusReply }) } }, async () => ({ status: 'ok' }));
+  const metricsReply = { 200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: { type: 'string' } } } } };
+  app.get('/metrics', { schema: { ...(services.metricsPublic ? open : {}), response: replies(metricsReply) } }, async (request, reply) => {
+    if (!services.metricsPublic) await access.authenticate(request);
     const { contentType, body } = await services.metrics.expose();
     return reply.type(contentType).send(body);
   });
-  app.get('/readyz', { schema: open }, async (_request, reply) => {
+  // Not ready is an answer too (503), in the same form.
+  app.get('/readyz', { schema: { ...open, response: { ...replies({ 200: readinessReply }), 503: readinessReply } } }, async (_request, reply) => {
     const online = services.hub.onlineNodes().length;
     const ready = online >= services.readyWhenOnline;
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', nodesOnline: online });
@@ -154,18 +118,10 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
   app.decorateRequest('principal', null);
   app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => {
-      const auth = await authenticated(request);
-      const route = request.routeOptions.url ?? 'unknown';
-      const scope = request.routeOptions.config.scope ?? 'admin';
-      if (!allows(auth.scopes, scope)) {
-        const skipped = sampler.take(`forbidden ${auth.actor} ${scope}`);
-        if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.forbidden', actor: auth.actor, subject: 'api', details: { scope, method: request.method, route, skippedBefore: skipped } });
-        throw new ApiError('FORBIDDEN', `this API key lacks the scope ${scope}`);
-      }
-      await services.limiter.forKey(auth.actor);
-      request.principal = auth;
-      const skipped = sampler.take(`ok ${auth.actor}`);
-      if (skipped !== undefined) void services.audit.tryRecord({ action: 'auth.succeeded', actor: auth.actor, subject: 'api', details: { ip: request.ip, method: request.method, route, skippedBefore: skipped } });
+      const principal = await access.authenticate(request);
+      access.authorize(principal, request.routeOptions.config.scope ?? 'admin', request);
+      await access.admit(principal, request);
+      request.principal = principal;
     });
     await v1.register(nodeRoutes, services);
     await v1.register(keyRoutes, services);
@@ -176,4 +132,5 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
     await v1.register(eventRoutes, services);
     await v1.register(webhookRoutes, services);
   }, { prefix: '/v1' });
+  app.register(graphqlRoutes, { services, access });
 }

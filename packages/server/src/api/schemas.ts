@@ -1,11 +1,12 @@
 /**
- * Request and response schemas as values (JSON Schema), shared by the routes and, later, by the
- * OpenAPI document, WebSocket and GraphQL layers.
+ * Request and response schemas as values (JSON Schema), shared by the routes, the OpenAPI
+ * document and the GraphQL layer (which checks its arguments against the bodies here).
  */
+import { ERROR_CODES } from '../errors.js';
 import { ECDSA_HASHES, SCHEMES } from '../session/request.js';
 import { API_KEY_SCOPES, DELIVERY_STATUSES } from '../stores/types.js';
 import { EVENT_TYPES } from '../coordinator/events.js';
-import { SIGNATURE_STATUSES } from '../stores/validate.js';
+import { KEY_STATUSES, SIGNATURE_STATUSES } from '../stores/validate.js';
 
 const hex = { type: 'string', pattern: '^([0-9a-fA-F]{2})*$', maxLength: 2 * 1024 * 1024 } as const;
 
@@ -102,6 +103,10 @@ export const keyIdParams = {
   properties: { id },
 } as const;
 
+/** Most records of one page: keys, and the rest (signature requests, audit entries). */
+export const MAX_KEYS_PAGE = 500;
+export const MAX_PAGE = 1000;
+
 export const listQuery = {
   type: 'object',
   additionalProperties: false,
@@ -117,7 +122,7 @@ export const idempotencyHeaders = {
   properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
 
-/** A page size of 1 to 1000, as query text (the route converts it). */
+/** A page size of 1 to MAX_PAGE, as query text (the route converts it). */
 const pageLimit = { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' } as const;
 
 export const auditListQuery = {
@@ -275,3 +280,189 @@ export const deliverySchema = {
     updatedAt: { type: 'string', format: 'date-time' },
   },
 } as const;
+
+// Answers. Every REST route declares its success answer and the Error. Fastify serializes an
+// answer by its schema and drops every property the schema does not name: each schema below names
+// every field its view can carry, and the open shapes (a signature request's result, an audit
+// entry's details, a transaction's summary, a key's failure) accept any JSON.
+
+const text = { type: 'string' } as const;
+const integer = { type: 'integer' } as const;
+const nodeIds = { type: 'array', items: integer } as const;
+const nullableText = { type: 'string', nullable: true } as const;
+/** Any JSON value (serialized as it is). */
+const anyJson = {} as const;
+const ref = (id: string) => ({ $ref: `${id}#` }) as const;
+
+/** The API's error answer (errors.ts): its code, a message for people, and the details the code names. */
+const errorBody = {
+  type: 'object',
+  required: ['code', 'message', 'retriable'],
+  properties: {
+    code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+    message: text,
+    retriable: { type: 'boolean' },
+    culprits: nodeIds,
+    waitingFor: nodeIds,
+    gone: nodeIds,
+    reason: text,
+    retryAfter: integer,
+  },
+} as const;
+
+const errorReply = { $id: 'Error', type: 'object', required: ['error'], properties: { error: errorBody } } as const;
+
+const keyReply = {
+  $id: 'Key',
+  type: 'object',
+  required: ['id', 'scheme', 'threshold', 'parties', 'committee', 'publicKey', 'status', 'label', 'version', 'createdAt', 'updatedAt'],
+  properties: {
+    id: text,
+    scheme: { type: 'string', enum: SCHEMES },
+    threshold: integer,
+    parties: integer,
+    committee: nodeIds,
+    publicKey: nullableText,
+    status: { type: 'string', enum: KEY_STATUSES },
+    label: nullableText,
+    version: integer,
+    chainCode: text,
+    xpub: text,
+    failure: anyJson,
+    createdAt: text,
+    updatedAt: text,
+  },
+} as const;
+
+/** A signature as signing answers it (coordinator/signing.ts SignatureResponse). */
+const signatureReply = {
+  $id: 'Signature',
+  type: 'object',
+  required: ['id', 'keyId', 'signature', 'publicKey', 'signers', 'pooled'],
+  properties: {
+    id: text,
+    keyId: text,
+    signature: text,
+    recoveryId: integer,
+    digest: text,
+    publicKey: text,
+    path: text,
+    signers: nodeIds,
+    pooled: { type: 'boolean' },
+    presignature: { type: 'string', enum: ['made-for-this-digest'] },
+  },
+} as const;
+
+const signatureRequestReply = {
+  $id: 'SignatureRequest',
+  type: 'object',
+  required: ['id', 'keyId', 'status', 'result', 'createdAt', 'updatedAt'],
+  properties: { id: text, keyId: text, status: { type: 'string', enum: SIGNATURE_STATUSES }, result: anyJson, createdAt: text, updatedAt: text },
+} as const;
+
+const nodeReply = {
+  $id: 'Node',
+  type: 'object',
+  required: ['id', 'name', 'status', 'noisePublicKey', 'lastSeen'],
+  properties: { id: integer, name: text, status: { type: 'string', enum: ['online', 'offline'] }, noisePublicKey: text, lastSeen: nullableText },
+} as const;
+
+const auditEntryReply = {
+  $id: 'AuditEntry',
+  type: 'object',
+  required: ['seq', 'at', 'action', 'actor', 'subject', 'details', 'prevHash', 'hash'],
+  properties: { seq: integer, at: text, action: text, actor: text, subject: text, details: { type: 'object', additionalProperties: true }, prevHash: text, hash: text },
+} as const;
+
+const apiKeyReply = {
+  $id: 'ApiKey',
+  type: 'object',
+  required: ['prefix', 'name', 'scopes', 'createdAt', 'expiresAt', 'revokedAt'],
+  properties: { prefix: text, name: text, scopes: { type: 'array', items: { type: 'string', enum: API_KEY_SCOPES } }, createdAt: text, expiresAt: nullableText, revokedAt: nullableText },
+} as const;
+
+/** The schemas answers refer to by id (the app adds them; the OpenAPI document lists them as components). */
+export const SHARED_REPLIES = [errorReply, keyReply, signatureReply, signatureRequestReply, nodeReply, auditEntryReply, apiKeyReply];
+
+/** A route's answers: `success` by status, every 4xx and 5xx the Error. */
+export const replies = (success: Record<number, object>) => ({ ...success, '4xx': ref('Error'), '5xx': ref('Error') });
+
+export const keyReplyRef = ref('Key');
+export const signatureReplyRef = ref('Signature');
+export const signatureRequestReplyRef = ref('SignatureRequest');
+export const apiKeyReplyRef = ref('ApiKey');
+
+export const keyListReply = { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: keyReplyRef } } } as const;
+
+export const signatureListReply = { type: 'object', required: ['signatures'], properties: { signatures: { type: 'array', items: signatureRequestReplyRef }, next: text } } as const;
+
+/** A batch answers each item's signature or its error, in order. */
+export const batchSignReply = {
+  type: 'object',
+  required: ['signatures'],
+  properties: { signatures: { type: 'array', items: { anyOf: [signatureReplyRef, { type: 'object', required: ['error'], properties: { error: errorBody } }] } } },
+} as const;
+
+export const poolsReply = {
+  type: 'object',
+  required: ['keyId', 'version', 'enabled'],
+  properties: {
+    keyId: text,
+    version: integer,
+    enabled: { type: 'boolean' },
+    nonces: { type: 'array', items: { type: 'object', required: ['node', 'size', 'depth'], properties: { node: integer, size: integer, depth: integer } } },
+    presignatures: { type: 'array', items: { type: 'object', required: ['signers', 'size', 'depth'], properties: { signers: nodeIds, size: integer, depth: integer } } },
+  },
+} as const;
+
+export const nodeListReply = { type: 'array', items: ref('Node') } as const;
+
+export const auditListReply = { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: ref('AuditEntry') }, next: integer } } as const;
+
+export const auditVerificationReply = {
+  type: 'object',
+  required: ['ok', 'entries', 'checkpoints'],
+  properties: { ok: { type: 'boolean' }, entries: integer, checkpoints: integer, firstBroken: { type: 'object', required: ['seq', 'reason'], properties: { seq: integer, reason: text } } },
+} as const;
+
+export const chainListReply = {
+  type: 'object',
+  required: ['chains'],
+  properties: { chains: { type: 'array', items: { type: 'object', required: ['id', 'name', 'scheme', 'formats'], properties: { id: text, name: text, scheme: { type: 'string', enum: SCHEMES }, formats: { type: 'array', items: text } } } } },
+} as const;
+
+/** An address of a key (or of its child along `path`), and the key it is of. */
+const addressFields = { keyId: text, chain: text, format: text, path: text, address: text, publicKey: text } as const;
+const addressRequired = ['keyId', 'chain', 'format', 'path', 'address', 'publicKey'] as const;
+/** Each signing item's signature request and signature. */
+const itemSignatures = { type: 'array', items: { type: 'object', required: ['id', 'signature'], properties: { id: text, signature: text } } } as const;
+
+export const addressReply = { type: 'object', required: addressRequired, properties: addressFields } as const;
+
+export const transactionReply = {
+  type: 'object',
+  required: [...addressRequired, 'signedTransaction', 'txHash', 'signatures', 'summary'],
+  // The summary is the chain's own (packages/chains TransactionSummary).
+  properties: { ...addressFields, signedTransaction: text, txHash: text, signatures: itemSignatures, summary: { type: 'object', additionalProperties: true } },
+} as const;
+
+export const messageReply = {
+  type: 'object',
+  required: [...addressRequired, 'signature', 'signatures'],
+  properties: { ...addressFields, standard: text, signature: text, signatures: itemSignatures },
+} as const;
+
+export const apiKeyListReply = { type: 'object', required: ['apiKeys'], properties: { apiKeys: { type: 'array', items: apiKeyReplyRef } } } as const;
+
+/** A new API key: its record and, this once, its token. */
+export const createdApiKeyReply = { type: 'object', required: [...apiKeyReply.required, 'token'], properties: { ...apiKeyReply.properties, token: text } } as const;
+
+export const sessionReply = {
+  type: 'object',
+  required: ['token', 'expiresAt', 'scopes'],
+  properties: { token: text, expiresAt: text, scopes: apiKeyReply.properties.scopes },
+} as const;
+
+export const statusReply = { type: 'object', required: ['status'], properties: { status: text } } as const;
+
+export const readinessReply = { type: 'object', required: ['status', 'nodesOnline'], properties: { status: { type: 'string', enum: ['ready', 'not-ready'] }, nodesOnline: integer } } as const;

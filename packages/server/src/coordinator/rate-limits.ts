@@ -50,11 +50,11 @@ export class RateLimiter {
     await this.store.count(`auth-failed:${ip}`, this.opts.windowMs, 1);
   }
 
-  /** After authentication: the key's own requests. */
-  async forKey(actor: string): Promise<void> {
+  /** After authentication: the key's own requests (a GraphQL document counts each of its operations). */
+  async forKey(actor: string, requests = 1): Promise<void> {
     const { windowMs, perKey } = this.opts;
     if (perKey === 0) return;
-    const hit = await this.store.count(`key:${actor}`, windowMs, 1);
+    const hit = await this.store.count(`key:${actor}`, windowMs, requests);
     if (hit.count > perKey) throw limited('requests with this API key', hit.resetMs);
   }
 }

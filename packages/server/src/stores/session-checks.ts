@@ -26,3 +26,9 @@ export function checkWindow(windowMs: unknown): number {
   if (typeof windowMs !== 'number' || !Number.isSafeInteger(windowMs) || windowMs < 1 || windowMs > 86_400_000) throw new StoreError('a counter window is 1 ms to a day');
   return windowMs;
 }
+
+/** What a counter hit adds: 0 (a read) up to one request's weight. */
+export function checkCounterAdd(add: unknown): number {
+  if (typeof add !== 'number' || !Number.isSafeInteger(add) || add < 0 || add > 1000) throw new StoreError('a counter hit adds 0 to 1000');
+  return add;
+}

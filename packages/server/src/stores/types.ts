@@ -368,9 +368,10 @@ export interface SessionStore {
   /** Drops a whole pool (its holders went offline or restarted). */
   dropPool(pool: string): Promise<void>;
   /**
-   * A fixed-window counter (rate limits): adds `add` (0 reads) to counter `name`, whose window of
-   * `windowMs` starts at its first hit; returns the count in the window and the ms until it ends.
+   * A fixed-window counter (rate limits): adds `add` (0 reads; a request of several operations
+   * adds their number) to counter `name`, whose window of `windowMs` starts at its first hit;
+   * returns the count in the window and the ms until it ends.
    */
-  count(name: string, windowMs: number, add: 0 | 1): Promise<{ count: number; resetMs: number }>;
+  count(name: string, windowMs: number, add: number): Promise<{ count: number; resetMs: number }>;
   close(): Promise<void>;
 }

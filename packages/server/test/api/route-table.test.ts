@@ -1,61 +1,38 @@
 /**
  * The API's route table, walked: every route the app declares is in the OpenAPI document (which a
- * standard validator accepts), none but health, readiness, metrics (when configured open) and
+ * standard validator accepts) with its success answer and the Error, none but health, readiness, metrics (when configured open) and
  * the documentation answers without an API key, and every /v1 route declares the scope it needs
- * and answers a key without it with 403.
+ * and answers a key without it with 403; every GraphQL root field needs its REST route's scope.
  */
 import { describe, expect, it } from 'vitest';
-import { createHash, randomBytes } from 'node:crypto';
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { type DeclaredRoute, buildApp } from '../../src/api/app.js';
-import type { ApiServices } from '../../src/api/services.js';
-import { Metrics } from '../../src/coordinator/metrics.js';
 import { ERROR_CODES } from '../../src/errors.js';
-import { ApiKeyService } from '../../src/coordinator/api-keys.js';
-import { SessionTokens } from '../../src/coordinator/session-tokens.js';
-import { DEFAULT_RATE_LIMITS, RateLimiter } from '../../src/coordinator/rate-limits.js';
-import { MemorySessionStore } from '../../src/stores/memory/session-store.js';
-import type { AuditLog } from '../../src/coordinator/audit.js';
-import { API_KEY_SCOPES, type ApiKeyRecord, type ApiKeyScope, type ApiKeyStore } from '../../src/stores/types.js';
+import { API_KEY_SCOPES } from '../../src/stores/types.js';
+import { ApiAccess } from '../../src/api/access.js';
+import { graphqlSchema } from '../../src/api/graphql/schema.js';
+import { API_KEY, testApp } from './harness.js';
 
-const API_KEY = 'test_route_table_0123456789abcdef';
-
-/** API keys in memory, for the key service (the SQL store has its own tests). */
-function memoryApiKeys(): ApiKeyStore {
-  const keys = new Map<string, ApiKeyRecord>();
-  return {
-    create: async (r) => void keys.set(r.prefix, r),
-    get: async (prefix) => keys.get(prefix),
-    list: async () => [...keys.values()],
-    revoke: async () => false,
-  };
-}
-
-/**
- * Services enough for the routes that answer without a key; the others' services are absent, so
- * a request that passes authentication fails in its handler (500), never with 401 or 403.
- */
 function app(metricsPublic: boolean, failedAuthPerIp = 1_000_000) {
-  const hub = { onlineNodes: () => [], status: () => [] };
-  const audit = { lastSeq: () => 0, tryRecord: async () => {}, record: async () => {} } as unknown as AuditLog;
-  const apiKeys = new ApiKeyService(memoryApiKeys(), [createHash('sha256').update(API_KEY).digest('hex')], audit, new SessionTokens(randomBytes(32)));
-  const services = {
-    hub,
-    audit,
-    apiKeys,
-    // The walk fails authentication on purpose, far more often than an address may.
-    limiter: new RateLimiter(new MemorySessionStore(), { ...DEFAULT_RATE_LIMITS, failedAuthPerIp }),
-    pools: undefined,
-    metrics: new Metrics({ hub, pools: undefined, audit } as unknown as ConstructorParameters<typeof Metrics>[0]),
-    metricsPublic,
-    readyWhenOnline: 2,
-  } as unknown as ApiServices;
-  const routes: { method: string; url: string; scope: ApiKeyScope | 'any' | undefined }[] = [];
-  const onRoute = (r: DeclaredRoute) => {
-    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, scope: r.config?.scope });
-  };
-  return { app: buildApp(services, { onRoute }), routes, apiKeys };
+  return testApp({ metricsPublic, rateLimits: { failedAuthPerIp } });
 }
+
+/** The error code of a REST answer, or of a GraphQL answer's first error. */
+const errorCode = (body: { error?: { code: string }; errors?: { extensions: { code: string } }[] }) => body.error?.code ?? body.errors?.[0]?.extensions.code;
+
+/** Each GraphQL root field asked alone, with arguments that pass validation. */
+const FIELD_QUERIES: Record<string, string> = {
+  'Query.keys': '{ keys { keys { id } } }',
+  'Query.key': '{ key(id: "k1") { id } }',
+  'Query.signature': '{ signature(id: "s1") { id } }',
+  'Query.signatures': '{ signatures { next } }',
+  'Query.nodes': '{ nodes { id } }',
+  'Query.auditEntries': '{ auditEntries { next } }',
+  'Query.auditVerification': '{ auditVerification { ok } }',
+  'Mutation.createKey': 'mutation { createKey(scheme: "eddsa-ed25519", threshold: 2, parties: 3) { id } }',
+  'Mutation.refreshKey': 'mutation { refreshKey(id: "k1") { id } }',
+  'Mutation.sign': 'mutation { sign(keyId: "k1", message: "00") { signature } }',
+  'Mutation.signBatch': `mutation { signBatch(keyId: "k1", digests: ["${'00'.repeat(32)}"]) { error { code } } }`,
+};
 
 /** A concrete path for a route template. */
 const concrete = (url: string) => url.replace(/:id/g, 'k1').replace('::', ':').replace('/*', '/index.html');
@@ -66,7 +43,8 @@ describe('API route table', () => {
     const { app: server, routes } = app(true);
     await server.ready();
     const body = (await server.inject('/docs/json')).json();
-    const doc = body as { paths: Record<string, Record<string, { security?: unknown[] }>>; info: { description: string }; components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } } };
+    type Response = { content?: Record<string, { schema?: { $ref?: string; properties?: Record<string, unknown> } }> };
+    const doc = body as { paths: Record<string, Record<string, { security?: unknown[]; responses?: Record<string, Response> }>>; info: { description: string }; components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } } };
     // The validator dereferences in place: it gets its own copy.
     const result = await validate(structuredClone(body) as Parameters<typeof validate>[0]);
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
@@ -88,6 +66,19 @@ describe('API route table', () => {
     for (const [p, ops] of Object.entries(doc.paths)) {
       for (const op of Object.values(ops)) expect(op.security, p).toEqual(['/healthz', '/readyz', '/metrics'].includes(p) ? [] : undefined);
     }
+    // Every route documents its success answer (fastify serializes by it) and its errors: the
+    // Error component, or for /graphql its GraphQL form.
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const responses = op.responses ?? {};
+        const success = Object.keys(responses).filter((status) => /^2[0-9][0-9]$/.test(status));
+        expect(success, `${method} ${p}`).not.toEqual([]);
+        for (const status of success) expect(Object.values(responses[status]!.content ?? {})[0]?.schema, `${method} ${p} ${status}`).toBeDefined();
+        const errors = responses['4XX']?.content?.['application/json']?.schema;
+        if (p === '/graphql') expect(errors?.properties?.errors, p).toBeDefined();
+        else expect(errors, `${method} ${p}`).toEqual({ $ref: '#/components/schemas/Error' });
+      }
+    }
     // Every error code is documented, with its status and meaning.
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toEqual(Object.keys(ERROR_CODES));
     for (const [code, e] of Object.entries(ERROR_CODES)) expect(doc.info.description).toContain(`| \`${code}\` | ${e.status} |`);
@@ -105,14 +96,14 @@ describe('API route table', () => {
         for (const authorization of [undefined, 'Bearer not-the-key-0123456789', `Basic ${API_KEY}`]) {
           const res = await server.inject({ method: r.method as 'GET', url, headers: authorization ? { authorization } : {}, ...(r.method === 'POST' ? { payload: {} } : {}) });
           if (open.has(`${r.method} ${r.url}`) || isDocs(r.url)) expect(res.statusCode, `${r.method} ${url}`).not.toBe(401);
-          else expect([res.statusCode, res.json().error.code], `${r.method} ${url} with ${authorization ?? 'no key'}`).toEqual([401, 'UNAUTHORIZED']);
+          else expect([res.statusCode, errorCode(res.json())], `${r.method} ${url} with ${authorization ?? 'no key'}`).toEqual([401, 'UNAUTHORIZED']);
         }
       }
     });
   }
 
   it('every /v1 route declares its scope; a key reaches exactly the routes of its scopes, admin all', async () => {
-    const { app: server, routes, apiKeys } = app(true);
+    const { app: server, routes, keyWith } = app(true);
     await server.ready();
     const v1 = routes.filter((r) => r.url.startsWith('/v1/'));
     for (const r of v1) expect([...API_KEY_SCOPES, 'any'], `${r.method} ${r.url}`).toContain(r.scope);
@@ -121,14 +112,40 @@ describe('API route table', () => {
     // Each scope is some route's: none is dead, and key management is admin's alone.
     expect(new Set(v1.map((r) => r.scope))).toEqual(new Set([...API_KEY_SCOPES, 'any']));
     expect(v1.filter((r) => r.url.startsWith('/v1/api-keys')).every((r) => r.scope === 'admin')).toBe(true);
-    const by = { actor: 'test', scopes: new Set(API_KEY_SCOPES), keyPrefix: '0123456789ab', session: false };
     for (const scope of API_KEY_SCOPES) {
-      const { token } = await apiKeys.create({ name: scope, scopes: [scope] }, by);
+      const token = await keyWith(scope);
       for (const r of v1) {
         const res = await server.inject({ method: r.method as 'GET', url: concrete(r.url), headers: { authorization: `Bearer ${token}` }, ...(r.method === 'POST' ? { payload: {} } : {}) });
         const reached = scope === 'admin' || scope === r.scope || r.scope === 'any';
         if (reached) expect([401, 403], `${scope}: ${r.method} ${r.url}`).not.toContain(res.statusCode);
         else expect([res.statusCode, res.json().error.code], `${scope}: ${r.method} ${r.url}`).toEqual([403, 'FORBIDDEN']);
+      }
+    }
+  });
+
+  it('every GraphQL root field needs the scope of its REST route; a key reaches exactly the fields of its scopes, admin all', async () => {
+    const { app: server, routes, services, keyWith } = app(true);
+    await server.ready();
+    const { fieldAccess } = graphqlSchema(services, new ApiAccess(services));
+    // Every field is walked (a new one needs its query below).
+    expect(Object.keys(fieldAccess).sort()).toEqual(Object.keys(FIELD_QUERIES).sort());
+    for (const [field, { scope, rest }] of Object.entries(fieldAccess)) {
+      const route = routes.find((r) => `${r.method} ${r.url}` === rest);
+      expect(route, `${field}: ${rest}`).toBeDefined();
+      expect(scope, `${field} and ${rest}`).toBe(route!.scope);
+    }
+    for (const scope of API_KEY_SCOPES) {
+      const token = await keyWith(scope);
+      for (const [field, query] of Object.entries(FIELD_QUERIES)) {
+        const res = await server.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}` }, payload: { query } });
+        const { data, errors } = res.json() as { data: Record<string, unknown>; errors?: { extensions: { code: string } }[] };
+        expect(res.statusCode, `${scope}: ${field}`).toBe(200);
+        if (scope === 'admin' || scope === fieldAccess[field]!.scope) {
+          // Reached: the field runs (and fails for want of its service here), never refused.
+          expect(errors?.map((e) => e.extensions.code) ?? [], `${scope}: ${field}`).not.toContain('FORBIDDEN');
+        } else {
+          expect([data, errors?.map((e) => e.extensions.code)], `${scope}: ${field}`).toEqual([{ [field.split('.')[1]!]: null }, ['FORBIDDEN']]);
+        }
       }
     }
   });

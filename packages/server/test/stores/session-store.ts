@@ -85,10 +85,13 @@ export function sessionStoreSuite(open: () => Promise<SessionStore>): void {
     const hits = await Promise.all(Array.from({ length: 30 }, () => s.count('ip:1', 200, 1)));
     expect(hits.map((h) => h.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
     expect((await s.count('ip:2', 200, 1)).count).toBe(1);
+    // A request of several operations counts them all at once.
+    expect((await s.count('ip:2', 200, 5)).count).toBe(6);
     await sleep(260);
     expect(await s.count('ip:1', 200, 0)).toEqual({ count: 0, resetMs: 0 });
     expect((await s.count('ip:1', 200, 1)).count).toBe(1);
     await expect(s.count('ip:1', 0, 1)).rejects.toThrow(StoreError);
     await expect(s.count('', 200, 1)).rejects.toThrow(StoreError);
+    for (const add of [-1, 1.5, 1001]) await expect(s.count('ip:1', 200, add)).rejects.toThrow(StoreError);
   });
 }

@@ -1,18 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AuditEntry } from '../../stores/types.js';
 import type { ApiServices } from '../services.js';
-import { auditListQuery } from '../schemas.js';
-
-function entryView(e: AuditEntry) {
-  return { seq: e.seq, at: e.at.toISOString(), action: e.action, actor: e.actor, subject: e.subject, details: e.details, prevHash: e.prevHash, hash: e.hash };
-}
+import { auditListQuery, auditListReply, auditVerificationReply, replies } from '../schemas.js';
+import { entryView } from '../views.js';
 
 export const auditRoutes: FastifyPluginAsync<ApiServices> = async (app, { audit }) => {
-  app.get<{ Querystring: { after?: string; limit?: string } }>('/audit', { config: { scope: 'audit:read' }, schema: { querystring: auditListQuery } }, async (request) => {
+  app.get<{ Querystring: { after?: string; limit?: string } }>('/audit', { config: { scope: 'audit:read' }, schema: { querystring: auditListQuery, response: replies({ 200: auditListReply }) } }, async (request) => {
     const entries = await audit.list({ after: Number(request.query.after ?? 0), limit: Number(request.query.limit ?? 100) });
     return { entries: entries.map(entryView), ...(entries.length ? { next: entries.at(-1)!.seq } : {}) };
   });
 
   // Walks the whole chain, page by page: its time grows with the length of the log.
-  app.get('/audit/verify', { config: { scope: 'audit:read' } }, async () => audit.verify());
+  app.get('/audit/verify', { config: { scope: 'audit:read' }, schema: { response: replies({ 200: auditVerificationReply }) } }, async () => audit.verify());
 };

@@ -4,7 +4,7 @@ import { ApiError } from '../../errors.js';
 import { allows } from '../../coordinator/api-keys.js';
 import { type StreamType, selectTypes } from '../../coordinator/events.js';
 import type { ApiServices } from '../services.js';
-import { eventPage, eventsQuery } from '../schemas.js';
+import { eventPage, eventsQuery, replies } from '../schemas.js';
 
 /** Bytes a subscriber may leave unread before it is told to resume later (a slow reader holds no unbounded buffer). */
 const MAX_UNREAD = 8 * 1024 * 1024;
@@ -31,7 +31,7 @@ export const eventRoutes: FastifyPluginAsync<ApiServices> = async (app, { events
     method: 'GET',
     url: '/events',
     config: { scope: 'keys:read' },
-    schema: { querystring: eventsQuery, response: { 200: eventPage } },
+    schema: { querystring: eventsQuery, response: replies({ 200: eventPage }) },
     // Before any upgrade: a bad selection is a 400, not a stream that closes at once.
     preHandler: async (request: EventsRequest) => {
       // Progress types are accepted for both forms; the REST page has none to show (they are not stored).

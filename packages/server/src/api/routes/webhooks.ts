@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DeliveryStatus } from '../../stores/types.js';
 import type { ApiServices } from '../services.js';
-import { createWebhookBody, createdWebhook, deliveryListQuery, deliveryParams, deliverySchema, webhookIdParams, webhookSchema } from '../schemas.js';
+import { createWebhookBody, createdWebhook, deliveryListQuery, deliveryParams, deliverySchema, replies, webhookIdParams, webhookSchema } from '../schemas.js';
 
 const admin = { scope: 'admin' } as const;
 
@@ -9,15 +9,15 @@ export const webhookRoutes: FastifyPluginAsync<ApiServices> = async (app, { webh
   // The secret is in this answer only: the coordinator derives it again when signing.
   app.post<{ Body: { url: string; types?: string[]; description?: string } }>(
     '/webhooks',
-    { config: admin, schema: { body: createWebhookBody, response: { 201: createdWebhook } } },
+    { config: admin, schema: { body: createWebhookBody, response: replies({ 201: createdWebhook }) } },
     async (request, reply) => reply.status(201).send(await webhooks.create(request.body, request.principal!.actor)),
   );
 
-  app.get('/webhooks', { config: admin, schema: { response: { 200: { type: 'object', required: ['webhooks'], properties: { webhooks: { type: 'array', items: webhookSchema } } } } } }, async () => ({ webhooks: await webhooks.list() }));
+  app.get('/webhooks', { config: admin, schema: { response: replies({ 200: { type: 'object', required: ['webhooks'], properties: { webhooks: { type: 'array', items: webhookSchema } } } }) } }, async () => ({ webhooks: await webhooks.list() }));
 
-  app.get<{ Params: { id: string } }>('/webhooks/:id', { config: admin, schema: { params: webhookIdParams, response: { 200: webhookSchema } } }, async (request) => webhooks.get(request.params.id));
+  app.get<{ Params: { id: string } }>('/webhooks/:id', { config: admin, schema: { params: webhookIdParams, response: replies({ 200: webhookSchema }) } }, async (request) => webhooks.get(request.params.id));
 
-  app.delete<{ Params: { id: string } }>('/webhooks/:id', { config: admin, schema: { params: webhookIdParams, response: { 200: webhookSchema } } }, async (request) =>
+  app.delete<{ Params: { id: string } }>('/webhooks/:id', { config: admin, schema: { params: webhookIdParams, response: replies({ 200: webhookSchema }) } }, async (request) =>
     webhooks.delete(request.params.id, request.principal!.actor),
   );
 
@@ -28,7 +28,7 @@ export const webhookRoutes: FastifyPluginAsync<ApiServices> = async (app, { webh
       schema: {
         params: webhookIdParams,
         querystring: deliveryListQuery,
-        response: { 200: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: deliverySchema }, next: { type: 'string' } } } },
+        response: replies({ 200: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: deliverySchema }, next: { type: 'string' } } } }),
       },
     },
     async (request) => {
@@ -39,7 +39,7 @@ export const webhookRoutes: FastifyPluginAsync<ApiServices> = async (app, { webh
 
   app.post<{ Params: { id: string; deliveryId: string } }>(
     '/webhooks/:id/deliveries/:deliveryId/replay',
-    { config: admin, schema: { params: deliveryParams, response: { 202: deliverySchema } } },
+    { config: admin, schema: { params: deliveryParams, response: replies({ 202: deliverySchema }) } },
     async (request, reply) => reply.status(202).send(await webhooks.replay(request.params.id, request.params.deliveryId, request.principal!.actor)),
   );
 };

@@ -1,7 +1,7 @@
 /** The session store in process memory: the local-mode default (one coordinator instance). */
 import { randomBytes } from 'node:crypto';
 import type { SessionStore } from '../types.js';
-import { checkLockTtl, checkPoolItems, checkWindow } from '../session-checks.js';
+import { checkCounterAdd, checkLockTtl, checkPoolItems, checkWindow } from '../session-checks.js';
 import { checkName } from '../validate.js';
 import { StoreError } from '../errors.js';
 
@@ -59,9 +59,10 @@ export class MemorySessionStore implements SessionStore {
     this.pools.delete(pool);
   }
 
-  async count(name: string, windowMs: number, add: 0 | 1): Promise<{ count: number; resetMs: number }> {
+  async count(name: string, windowMs: number, add: number): Promise<{ count: number; resetMs: number }> {
     checkName('counter name', name);
     checkWindow(windowMs);
+    checkCounterAdd(add);
     const now = this.now();
     // Ended windows go when the map grows (a flood of client addresses cannot keep them all).
     if (this.counters.size >= MAX_COUNTERS && now >= this.nextSweep) {

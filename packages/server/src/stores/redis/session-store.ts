@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../log.js';
 import { StoreError } from '../errors.js';
-import { checkLockTtl, checkPoolItems, checkWindow } from '../session-checks.js';
+import { checkCounterAdd, checkLockTtl, checkPoolItems, checkWindow } from '../session-checks.js';
 import type { SessionStore } from '../types.js';
 import { checkName } from '../validate.js';
 
@@ -20,7 +20,7 @@ const UNLOCK_SCRIPT = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redi
  * PEXPIRE in one script: a counter never outlives its window); returns the count and its PTTL.
  */
 const COUNT_SCRIPT = `local c
-if ARGV[2] == "1" then c = redis.call("INCR", KEYS[1]) else c = tonumber(redis.call("GET", KEYS[1]) or "0") end
+if ARGV[2] ~= "0" then c = redis.call("INCRBY", KEYS[1], ARGV[2]) else c = tonumber(redis.call("GET", KEYS[1]) or "0") end
 if c == 0 then return {0, 0} end
 local ttl = redis.call("PTTL", KEYS[1])
 if ttl < 0 then redis.call("PEXPIRE", KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
@@ -102,9 +102,9 @@ export class RedisSessionStore implements SessionStore {
     await this.redis.del(this.poolKey(pool));
   }
 
-  async count(name: string, windowMs: number, add: 0 | 1): Promise<{ count: number; resetMs: number }> {
+  async count(name: string, windowMs: number, add: number): Promise<{ count: number; resetMs: number }> {
     const key = `${this.prefix}rate:${checkName('counter name', name)}`;
-    const [count, resetMs] = (await this.redis.eval(COUNT_SCRIPT, 1, key, String(checkWindow(windowMs)), add === 1 ? '1' : '0')) as [number, number];
+    const [count, resetMs] = (await this.redis.eval(COUNT_SCRIPT, 1, key, String(checkWindow(windowMs)), String(checkCounterAdd(add)))) as [number, number];
     return { count, resetMs };
   }
 
