@@ -127,7 +127,7 @@ function transportError(e: unknown, route: string, callerSignal: AbortSignal | u
   if (timeout.aborted) return new MpcWalletError({ status: 0, code: CLIENT_ERROR_CODES.TIMEOUT, message: `${route}: no answer in time`, retriable: true, request: route, cause: e });
   const cause = (e as { cause?: unknown }).cause ?? e;
   const code = errorCode(cause);
-  return new MpcWalletError({ status: 0, code: CLIENT_ERROR_CODES.NETWORK_ERROR, message: `${route}: ${code ?? (e as Error).message ?? 'network error'}`, retriable: true, request: route, cause });
+  return new MpcWalletError({ status: 0, code: CLIENT_ERROR_CODES.NETWORK_ERROR, message: `${route}: ${code ?? (cause as Error | undefined)?.message ?? 'network error'}`, retriable: true, request: route, cause });
 }
 
 function errorCode(e: unknown): string | undefined {
