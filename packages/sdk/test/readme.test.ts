@@ -16,6 +16,7 @@ const blocks = markdownBlocks(await readFile(join(packageDir, 'README.md'), 'utf
 const [prelude, ...examples] = blocks.filter((b) => !b.info.includes('no-run'));
 const cluster = clusterForFile();
 let dir = '';
+const saved = { url: process.env.MPC_WALLET_URL, key: process.env.MPC_WALLET_API_KEY };
 
 beforeAll(async () => {
   // Inside the package, so that `@mpc-wallet/sdk` resolves as it does for a user (node_modules → dist).
@@ -25,6 +26,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+  for (const [name, value] of [['MPC_WALLET_URL', saved.url], ['MPC_WALLET_API_KEY', saved.key]] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 });
 
 describe('README examples against a local cluster', () => {
