@@ -42,10 +42,9 @@ export async function webhooks(args: string[], stdout: Output): Promise<number> 
   }
   if (sub === 'delete') {
     const cmd = parseCommand(rest, { positionals: ['webhook-id'] });
-    const id = cmd.arg('webhook-id')!;
-    await (await cmd.client()).webhooks.delete(id);
-    if (cmd.json) printJson(stdout, { id, deleted: true });
-    else stdout.write(`webhook ${id} deleted\n`);
+    const deleted = await (await cmd.client()).webhooks.delete(cmd.arg('webhook-id')!);
+    if (cmd.json) printJson(stdout, deleted);
+    else stdout.write(`webhook ${deleted.id} deleted (${deleted.url})\n`);
     return 0;
   }
   if (sub === 'deliveries') {

@@ -5,7 +5,7 @@ import { cli, standInApi } from './stand-in.js';
 const KEY = 'test_0123456789abcdef0123456789abcdef';
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 const event = (seq: number, type = 'signature.completed') => ({ seq, type, at: '2026-12-03T10:00:00.000Z', subject: `sig-${seq}`, data: { keyId: 'k1' } });
-const webhook = { id: 'wh1', url: 'https://example.com/hook', types: ['signature.*'], description: 'payments', createdAt: '2026-12-03T10:00:00.000Z' };
+const webhook = { id: 'wh1', url: 'https://example.com/hook', types: ['signature.*'], description: 'payments', createdBy: 'api-key:0123456789ab', createdAt: '2026-12-03T10:00:00.000Z' };
 const delivery = (id: string, status: string) => ({ id, webhookId: 'wh1', eventSeq: 7, eventType: 'signature.failed', status, attempts: 3, lastStatus: 500, lastError: 'HTTP 500', createdAt: '2026-12-03T10:00:00.000Z', updatedAt: '2026-12-03T10:01:00.000Z' });
 const upgrades: string[] = [];
 const requests: { method: string; url: string; body: string }[] = [];
@@ -21,7 +21,7 @@ const api = standInApi(
       if (req.method === 'GET' && url.pathname === '/v1/events') return send(200, url.searchParams.get('after') === '0' ? { events: [event(1), event(2)], next: 2 } : { events: [] });
       if (req.method === 'POST' && req.url === '/v1/webhooks') return send(201, { ...webhook, ...JSON.parse(body), secret: SECRET });
       if (req.method === 'GET' && req.url === '/v1/webhooks') return send(200, { webhooks: [webhook] });
-      if (req.method === 'DELETE' && req.url === '/v1/webhooks/wh1') return res.writeHead(204).end();
+      if (req.method === 'DELETE' && req.url === '/v1/webhooks/wh1') return send(200, webhook);
       if (req.method === 'GET' && url.pathname === '/v1/webhooks/wh1/deliveries') {
         return send(200, url.searchParams.get('cursor') ? { deliveries: [delivery('d2', 'failed')] } : { deliveries: [delivery('d1', 'failed')], next: 'c2' });
       }
@@ -83,7 +83,7 @@ describe('mpc-wallet webhooks', () => {
     expect(requests.at(-1)!.url).toBe('/v1/webhooks/wh1/deliveries?status=failed&limit=100&cursor=c2');
     const replayed = await cli('webhooks', 'replay', 'wh1', 'd1', ...API());
     expect(replayed.out).toMatch(/^d1 +7 +signature\.failed +pending +3 +500/m);
-    expect((await cli('webhooks', 'delete', 'wh1', ...API())).out).toBe('webhook wh1 deleted\n');
+    expect((await cli('webhooks', 'delete', 'wh1', ...API())).out).toBe('webhook wh1 deleted (https://example.com/hook)\n');
     const missing = await cli('webhooks', 'delete', 'nope', ...API());
     expect([missing.code, missing.err]).toEqual([3, 'mpc-wallet: HTTP 404 WEBHOOK_NOT_FOUND: no such webhook\n']);
     expect((await cli('webhooks', 'deliveries', 'wh1', '--status', 'lost', ...API())).code).toBe(2);

@@ -351,9 +351,14 @@ class WebhooksApi {
     return (await this.http.call<{ webhooks: T.Webhook[] }>({ method: 'GET', path: 'v1/webhooks', retry: 'idempotent', ...callOptions(opts) })).body.webhooks;
   }
 
-  /** DELETE /v1/webhooks/{id}. Retried: after a lost answer the retry may say WEBHOOK_NOT_FOUND (it is gone either way). */
-  async delete(id: string, opts?: CallOptions): Promise<void> {
-    await this.http.call<unknown>({ method: 'DELETE', path: `v1/webhooks/${seg(id, 'id')}`, retry: 'idempotent', ...callOptions(opts) });
+  /** GET /v1/webhooks/{id}. */
+  async get(id: string, opts?: CallOptions): Promise<T.Webhook> {
+    return (await this.http.call<T.Webhook>({ method: 'GET', path: `v1/webhooks/${seg(id, 'id')}`, retry: 'idempotent', ...callOptions(opts) })).body;
+  }
+
+  /** DELETE /v1/webhooks/{id}: answers the webhook deleted. Retried: after a lost answer the retry may say WEBHOOK_NOT_FOUND (it is gone either way). */
+  async delete(id: string, opts?: CallOptions): Promise<T.Webhook> {
+    return (await this.http.call<T.Webhook>({ method: 'DELETE', path: `v1/webhooks/${seg(id, 'id')}`, retry: 'idempotent', ...callOptions(opts) })).body;
   }
 
   /** GET /v1/webhooks/{id}/deliveries: a page. */

@@ -295,8 +295,11 @@ export interface CreateWebhookRequest {
 export interface Webhook {
   id: string;
   url: string;
+  /** Event types or families it receives (every type when it was created without). */
   types: string[];
   description?: string;
+  /** Who registered it (api-key:<prefix>, …). */
+  createdBy: string;
   createdAt: string;
 }
 
