@@ -19,6 +19,12 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Delays between reconnection attempts (attempts: how many in a row before giving up; Infinity by default). */
   reconnect?: Partial<RetryOptions>;
+  /**
+   * A connection that brings nothing (no frame, no ping) for this long is taken for dead and
+   * reopened: a vanished network path closes nothing by itself. The coordinator pings every 30 s;
+   * 75 s by default.
+   */
+  heartbeatTimeoutMs?: number;
 }
 
 export interface SubscribeOptions extends StreamOptions {
@@ -57,6 +63,8 @@ export function subscribe(target: EventSocketTarget, opts: SubscribeOptions): Su
   const onAbort = () => stop.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let lastSeq = opts.after;
+  const heartbeatMs = opts.heartbeatTimeoutMs ?? 75_000;
+  if (!(heartbeatMs > 0)) throw new TypeError('heartbeatTimeoutMs must be positive');
 
   /** One connection: resolves when it closes for a reason worth reconnecting over (returned), rejects on a fatal one. */
   const connectOnce = (onOpen: () => void): Promise<MpcWalletError> =>
@@ -64,9 +72,11 @@ export function subscribe(target: EventSocketTarget, opts: SubscribeOptions): Su
       const url = eventsUrl(target.url, lastSeq, opts.types);
       const ws = new WebSocket(url, { headers: target.apiKey !== undefined ? { authorization: `Bearer ${target.apiKey}` } : {} });
       let settled = false;
+      let silence: NodeJS.Timeout | undefined;
       const finish = (error: MpcWalletError, fatal: boolean) => {
         if (settled) return;
         settled = true;
+        clearTimeout(silence);
         stop.signal.removeEventListener('abort', onStop);
         ws.removeAllListeners('message');
         ws.terminate();
@@ -75,10 +85,19 @@ export function subscribe(target: EventSocketTarget, opts: SubscribeOptions): Su
       };
       const onStop = () => finish(new MpcWalletError({ status: 0, code: CLIENT_ERROR_CODES.ABORTED, message: 'closed', retriable: false }), true);
       stop.signal.addEventListener('abort', onStop, { once: true });
+      // Silence is timed only while the socket reads: a slow onEvent pauses it (and the pings).
+      const heard = () => {
+        clearTimeout(silence);
+        silence = setTimeout(() => finish(new MpcWalletError({ status: 0, code: CLIENT_ERROR_CODES.TIMEOUT, message: `GET /v1/events: nothing heard for ${heartbeatMs} ms`, retriable: true }), false), heartbeatMs);
+      };
+      heard();
+      ws.on('ping', heard);
+      ws.on('pong', heard);
 
       // Frames are handled one at a time; the socket pauses while a handler runs (backpressure).
       let chain = Promise.resolve();
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+        clearTimeout(silence);
         ws.pause();
         chain = chain
           .then(async () => {
@@ -100,7 +119,11 @@ export function subscribe(target: EventSocketTarget, opts: SubscribeOptions): Su
             }
           })
           .then(
-            () => ws.resume(),
+            () => {
+              if (settled) return;
+              ws.resume();
+              heard();
+            },
             (e: unknown) => finish(e instanceof MpcWalletError ? e : new MpcWalletError({ status: 0, code: 'HANDLER_FAILED', message: `onEvent threw: ${(e as Error)?.message ?? String(e)}`, retriable: false, cause: e }), true),
           );
       });

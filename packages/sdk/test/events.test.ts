@@ -93,6 +93,25 @@ describe('events.subscribe', () => {
     expect(api.upgrades).toHaveLength(3);
   });
 
+  it('a connection silent past heartbeatTimeoutMs is taken for dead and reopened; pings keep one alive', async () => {
+    let connections = 0;
+    api.onSocket = (ws) => {
+      connections++;
+      // The first stays silent (a vanished path); the second pings faster than the timeout.
+      if (connections > 1) {
+        const timer = setInterval(() => ws.ping(), 20);
+        ws.on('close', () => clearInterval(timer));
+      }
+    };
+    const errors: string[] = [];
+    const sub = client().events.subscribe({ onEvent: () => undefined, onError: (e) => errors.push(e.code), heartbeatTimeoutMs: 100 });
+    await until(() => connections === 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect([connections, errors]).toEqual([2, ['TIMEOUT']]);
+    sub.close();
+    await sub.closed;
+  });
+
   it('a handler that throws ends the subscription (no event is skipped silently)', async () => {
     api.onSocket = (ws) => {
       send(ws, { event: event(1) });
