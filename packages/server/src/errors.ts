@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   KEY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no key with this id' },
   SIGNATURE_NOT_FOUND: { status: 404, retriable: false, meaning: 'no signature request with this id' },
   API_KEY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no API key with this prefix' },
+  WEBHOOK_NOT_FOUND: { status: 404, retriable: false, meaning: 'no webhook with this id' },
+  DELIVERY_NOT_FOUND: { status: 404, retriable: false, meaning: 'no delivery with this id for this webhook' },
   KEY_NOT_ACTIVE: { status: 409, retriable: true, meaning: 'the key is still being created, or failed' },
   IDEMPOTENCY_CONFLICT: { status: 409, retriable: false, meaning: 'this idempotency key was used with another body' },
   REQUEST_IN_PROGRESS: { status: 409, retriable: true, meaning: 'a request with this idempotency key is still running' },
@@ -28,6 +30,7 @@ export const ERROR_CODES = {
   NODES_UNAVAILABLE: { status: 503, retriable: true, meaning: 'a node went offline or stopped answering during the operation' },
   POOL_ITEM_GONE: { status: 503, retriable: true, meaning: 'a node no longer held the pooled nonce or presignature it was handed (the coordinator signs again without the pool)' },
   PROTOCOL_ABORTED: { status: 502, retriable: true, meaning: 'the protocol aborted; the culprits are named' },
+  EVENTS_BEHIND: { status: 503, retriable: true, meaning: 'an event stream fell too far behind (the subscriber reads too slowly): reconnect with `after` set to the last seq received' },
   INTERNAL: { status: 500, retriable: false, meaning: 'an unexpected error' },
 } as const;
 

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import { ApiError, ERROR_CODES } from '../errors.js';
 import type { ApiServices } from './services.js';
 import { keyRoutes } from './routes/keys.js';
@@ -16,6 +17,8 @@ import { type Principal, allows } from '../coordinator/api-keys.js';
 import type { ApiKeyScope } from '../stores/types.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { eventRoutes } from './routes/events.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -68,6 +71,8 @@ export function buildApp(services: ApiServices, opts: { logger?: boolean; onRout
   // The OpenAPI document of every route registered after it (below), from their schemas: /docs/json, a page at /docs.
   void app.register(swagger, { openapi: OPENAPI });
   void app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // Event streams (GET /v1/events with an upgrade); frames of at most 64 KiB from clients, which send none.
+  void app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   void app.register(async (root) => routes(root, services));
   return app;
 }
@@ -168,5 +173,7 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
     await v1.register(auditRoutes, services);
     await v1.register(apiKeyRoutes, services);
     await v1.register(sessionRoutes, services);
+    await v1.register(eventRoutes, services);
+    await v1.register(webhookRoutes, services);
   }, { prefix: '/v1' });
 }

@@ -3,7 +3,8 @@
  * OpenAPI document, WebSocket and GraphQL layers.
  */
 import { ECDSA_HASHES, SCHEMES } from '../session/request.js';
-import { API_KEY_SCOPES } from '../stores/types.js';
+import { API_KEY_SCOPES, DELIVERY_STATUSES } from '../stores/types.js';
+import { EVENT_TYPES } from '../coordinator/events.js';
 import { SIGNATURE_STATUSES } from '../stores/validate.js';
 
 const hex = { type: 'string', pattern: '^([0-9a-fA-F]{2})*$', maxLength: 2 * 1024 * 1024 } as const;
@@ -169,5 +170,108 @@ export const createSessionBody = {
     scopes,
     // Seconds, 15 minutes when absent; an hour at most.
     ttlSeconds: { type: 'integer', minimum: 60, maximum: 3600 },
+  },
+} as const;
+
+/** A seq of the audit log, as query text (events after it). */
+const seq = { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' } as const;
+
+export const eventsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    // The last seq received (a resume); the REST page starts at 0 without it, the stream at the present.
+    after: seq,
+    // Comma-separated event types or families (`signature.*`); checked by the route.
+    types: { type: 'string', maxLength: 1000 },
+    limit: pageLimit,
+  },
+} as const;
+
+/** An event (coordinator/events.ts): on the stream, in pages, and as a webhook body. */
+export const eventSchema = {
+  type: 'object',
+  required: ['seq', 'type', 'at', 'subject', 'data'],
+  properties: {
+    seq: { type: 'integer' },
+    type: { type: 'string', enum: EVENT_TYPES },
+    at: { type: 'string', format: 'date-time' },
+    subject: { type: 'string' },
+    data: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+export const eventPage = {
+  type: 'object',
+  required: ['events'],
+  properties: { events: { type: 'array', items: eventSchema }, next: { type: 'integer' } },
+} as const;
+
+const eventTypes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, minItems: 1, maxItems: 64, uniqueItems: true } as const;
+
+export const createWebhookBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: { type: 'string', minLength: 1, maxLength: 2048 },
+    // Event types or families (`key.*`); every type when absent.
+    types: eventTypes,
+    description: { type: 'string', maxLength: 500 },
+  },
+} as const;
+
+export const webhookIdParams = keyIdParams;
+
+export const deliveryParams = {
+  type: 'object',
+  required: ['id', 'deliveryId'],
+  properties: { id, deliveryId: id },
+} as const;
+
+export const deliveryListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: DELIVERY_STATUSES },
+    cursor: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' },
+    limit: pageLimit,
+  },
+} as const;
+
+export const webhookSchema = {
+  type: 'object',
+  required: ['id', 'url', 'types', 'createdBy', 'createdAt'],
+  properties: {
+    id: { type: 'string' },
+    url: { type: 'string' },
+    types: { type: 'array', items: { type: 'string' } },
+    description: { type: 'string' },
+    createdBy: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const createdWebhook = {
+  ...webhookSchema,
+  required: [...webhookSchema.required, 'secret'],
+  properties: { ...webhookSchema.properties, secret: { type: 'string', description: 'whsec_<base64>: shown in this answer only' } },
+} as const;
+
+export const deliverySchema = {
+  type: 'object',
+  required: ['id', 'webhookId', 'eventSeq', 'eventType', 'status', 'attempts', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    webhookId: { type: 'string' },
+    eventSeq: { type: 'integer' },
+    eventType: { type: 'string' },
+    status: { type: 'string', enum: DELIVERY_STATUSES },
+    attempts: { type: 'integer' },
+    nextAttemptAt: { type: 'string', format: 'date-time' },
+    lastStatus: { type: 'integer' },
+    lastError: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
   },
 } as const;

@@ -3,6 +3,8 @@ import type { ApiKeyService } from '../coordinator/api-keys.js';
 import type { AuditLog } from '../coordinator/audit.js';
 import type { RateLimiter } from '../coordinator/rate-limits.js';
 import type { ChainService } from '../coordinator/chains.js';
+import type { EventFeed } from '../coordinator/events.js';
+import type { WebhookService } from '../coordinator/webhooks.js';
 import type { KeyService } from '../coordinator/keys.js';
 import type { Metrics } from '../coordinator/metrics.js';
 import type { NodeHub } from '../coordinator/node-hub.js';
@@ -18,6 +20,8 @@ export interface ApiServices {
   /** Absent when the coordinator runs without pools. */
   pools: Pools | undefined;
   apiKeys: ApiKeyService;
+  events: EventFeed;
+  webhooks: WebhookService;
   limiter: RateLimiter;
   /** Nodes that must be online for /readyz (enough to sign). */
   readyWhenOnline: number;

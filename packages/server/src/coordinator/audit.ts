@@ -58,6 +58,7 @@ export class AuditLog {
   private checkpointing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly publicKey: Uint8Array;
+  private readonly appendedListeners = new Set<(entries: readonly AuditEntry[]) => void>();
 
   constructor(
     private readonly store: AuditStore,
@@ -78,7 +79,14 @@ export class AuditLog {
     if (last && last.seq > (this.latest?.seq ?? 0)) this.latest = last;
     this.sinceCheckpoint += entries.length;
     if (this.sinceCheckpoint >= this.options.checkpointEvery) void this.checkpoint();
+    for (const listener of this.appendedListeners) listener(entries);
     return entries;
+  }
+
+  /** Tells `listener` of every batch this instance appends, once durable (the event feed follows the log through it); returns the unsubscribe. */
+  onAppended(listener: (entries: readonly AuditEntry[]) => void): () => void {
+    this.appendedListeners.add(listener);
+    return () => this.appendedListeners.delete(listener);
   }
 
   /** The seq of the newest entry this instance appended (0 before its first). */
@@ -137,8 +145,13 @@ export class AuditLog {
     }
   }
 
-  list(opts: { after?: number; limit?: number }): Promise<AuditEntry[]> {
+  list(opts: { after?: number; limit?: number; actions?: readonly string[] }): Promise<AuditEntry[]> {
     return this.store.list(opts);
+  }
+
+  /** The seq of the log's last entry, whichever instance appended it. */
+  head(): Promise<number> {
+    return this.store.head();
   }
 
   verify(): Promise<AuditVerification> {

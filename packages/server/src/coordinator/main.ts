@@ -18,6 +18,8 @@ import { ChainService } from './chains.js';
 import { type Logger, silentLogger } from '../log.js';
 import { type DataDirLock, startLocked } from '../data-lock.js';
 import { AuditLog, type AuditLogOptions, DEFAULT_AUDIT_OPTIONS } from './audit.js';
+import { DEFAULT_EVENT_FEED_OPTIONS, EventFeed, type EventFeedOptions } from './events.js';
+import { DEFAULT_WEBHOOK_OPTIONS, WebhookService, type WebhookOptions } from './webhooks.js';
 import { Metrics } from './metrics.js';
 import { ApiKeyService } from './api-keys.js';
 import { SessionTokens } from './session-tokens.js';
@@ -45,6 +47,10 @@ export interface CoordinatorProcessConfig {
   rateLimits?: Partial<RateLimitOptions>;
   /** Whether `GET /metrics` answers without an API key (default true: a scraper on the private network). */
   metricsPublic?: boolean;
+  /** How webhooks are attempted and retried. */
+  webhooks?: Partial<WebhookOptions>;
+  /** How often event streams look for other instances' events. */
+  events?: Partial<EventFeedOptions>;
   /** When the audit log's checkpoints are signed. */
   audit?: Partial<AuditLogOptions>;
 }
@@ -94,6 +100,8 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   const metrics = new Metrics({ hub, pools, audit });
   const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools, audit, metrics);
   const chains = new ChainService(keyService, signing);
+  const events = new EventFeed(audit, { ...DEFAULT_EVENT_FEED_OPTIONS, ...cfg.events });
+  const webhooks = new WebhookService(metadata.webhooks, events, audit, sessions, keys.requestKey, { ...DEFAULT_WEBHOOK_OPTIONS, ...cfg.webhooks }, logger);
   const app = buildApp({
     keys: keyService,
     signing,
@@ -102,6 +110,8 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     pools,
     audit,
     apiKeys: new ApiKeyService(metadata.apiKeys, cfg.apiKeyHashes, audit, new SessionTokens(keys.requestKey)),
+    events,
+    webhooks,
     limiter: new RateLimiter(sessions, { ...DEFAULT_RATE_LIMITS, ...cfg.rateLimits }),
     readyWhenOnline: Math.min(2, cfg.manifest.nodes.length),
     metrics,
@@ -112,6 +122,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   pools?.start();
   keyService.start();
   audit.start();
+  webhooks.start();
   // The configuration this instance runs with (no secrets: API keys by their hash's prefix).
   await audit.record({
     action: 'coordinator.started',
@@ -131,6 +142,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
       pools?.stop();
       keyService.stop();
       await app.close();
+      await webhooks.stop();
       await hub.close();
       await audit.stop();
       await sessions.close();

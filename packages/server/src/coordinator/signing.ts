@@ -26,6 +26,7 @@ import { type NodeHub, availableSigners } from './node-hub.js';
 import type { Pools } from './pools.js';
 import { StageTimes, reportedTiming } from '../session/timing.js';
 import { type AuditLog, signatureDetails, signatureOutcome } from './audit.js';
+import { decodeCursor, nextCursor } from './page-cursor.js';
 import type { SignInput } from './sign-input.js';
 import type { SignatureObserver } from './metrics.js';
 
@@ -91,8 +92,7 @@ export class SigningService {
   async list(opts: { keyId?: string; status?: SignatureStatus; cursor?: string; limit: number }): Promise<{ signatures: SignatureRecord[]; next?: string }> {
     const before = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
     const signatures = await this.signatures.list({ ...(opts.keyId ? { keyId: opts.keyId } : {}), ...(opts.status ? { status: opts.status } : {}), ...(before ? { before } : {}), limit: opts.limit });
-    const last = signatures.at(-1);
-    return { signatures, ...(last && signatures.length === opts.limit ? { next: encodeCursor(last) } : {}) };
+    return { signatures, ...nextCursor(signatures, opts.limit) };
   }
 
   async get(id: string): Promise<SignatureRecord> {
@@ -302,22 +302,6 @@ export class SigningService {
     }
     return response;
   }
-}
-
-/** A page cursor: the last record's creation time and id, opaque to clients. */
-function encodeCursor(r: SignatureRecord): string {
-  return Buffer.from(JSON.stringify([r.createdAt.toISOString(), r.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const createdAt = new Date(String(at));
-    if (typeof at === 'string' && typeof id === 'string' && id.length > 0 && id.length <= 64 && !Number.isNaN(createdAt.getTime())) return { createdAt, id };
-  } catch {
-    // refused below
-  }
-  throw new ApiError('VALIDATION_FAILED', 'cursor is not one this API gave');
 }
 
 /** What a request's signature is over and what it verifies under, computed as the nodes compute it. */

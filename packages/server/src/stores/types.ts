@@ -243,8 +243,10 @@ export interface AuditCheckpoint {
 export interface AuditStore {
   /** Appends the events in order; durable when it resolves; returns the entries made. */
   append(events: readonly AuditEvent[]): Promise<AuditEntry[]>;
-  /** Entries with seq > `after` (default 0), ascending, at most `limit`. */
-  list(opts?: { after?: number; limit?: number }): Promise<AuditEntry[]>;
+  /** Entries with seq > `after` (default 0), ascending, at most `limit`; only those of `actions` when given. */
+  list(opts?: { after?: number; limit?: number; actions?: readonly string[] }): Promise<AuditEntry[]>;
+  /** The seq of the last entry (0 when the log is empty). */
+  head(): Promise<number>;
   /** Stores a checkpoint; one already stored at the same seq (another instance's) is kept. */
   addCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
   /** Checkpoints with seq > `after` (default 0), ascending, at most `limit`. */
@@ -278,6 +280,68 @@ export interface ApiKeyStore {
   revoke(prefix: string, at: Date): Promise<boolean>;
 }
 
+/** A registered webhook: where events of `types` are posted. Its secret is derived, never stored (coordinator/webhooks.ts). */
+export interface WebhookRecord {
+  id: string;
+  url: string;
+  /** Event types it receives. */
+  types: string[];
+  description: string | null;
+  createdBy: string;
+  createdAt: Date;
+  deletedAt: Date | null;
+  /** The audit seq up to which events have been turned into its deliveries. */
+  cursor: number;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One event for one webhook, with its attempts. */
+export interface DeliveryRecord {
+  id: string;
+  webhookId: string;
+  eventSeq: number;
+  eventType: string;
+  /** The exact body posted (the event's JSON), the same on every attempt. */
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When it is due (pending), or until when an attempt holds it. */
+  nextAttemptAt: Date | null;
+  /** The last attempt's HTTP status, or its network error. */
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WebhookStore {
+  create(record: WebhookRecord): Promise<void>;
+  get(id: string): Promise<WebhookRecord | undefined>;
+  /** Those not deleted, oldest first. */
+  list(): Promise<WebhookRecord[]>;
+  /** Marks it deleted (its pending deliveries are dropped); false when there is none or it is deleted already. */
+  delete(id: string, at: Date): Promise<boolean>;
+  /**
+   * In one transaction: inserts the deliveries (one already there for its webhook and event is
+   * kept) and moves each webhook's cursor forward to `cursors`' value (never back).
+   */
+  enqueue(deliveries: readonly DeliveryRecord[], cursors: ReadonlyMap<string, number>): Promise<void>;
+  /**
+   * Takes up to `limit` pending deliveries due at `now`, each for `leaseMs`: their attempts count
+   * one more and they are not due again before the lease ends (an instance that dies mid-attempt
+   * leaves them to another). Oldest due first; rows another instance is taking are skipped.
+   */
+  claimDue(now: Date, leaseMs: number, limit: number): Promise<DeliveryRecord[]>;
+  /** Records the outcome of the attempt that `claimed` (its attempts value): false when the delivery changed since (replayed). */
+  settle(id: string, claimed: number, outcome: { status: DeliveryStatus; lastStatus: number | null; lastError: string | null; nextAttemptAt: Date | null }, at: Date): Promise<boolean>;
+  /** A webhook's deliveries, newest first, made before `before` when given. */
+  deliveries(webhookId: string, opts: { status?: DeliveryStatus; limit: number; before?: { createdAt: Date; id: string } }): Promise<DeliveryRecord[]>;
+  /** Makes a delivery pending and due at `at` again, with a fresh count of attempts; undefined when there is none (of this webhook). */
+  replay(webhookId: string, deliveryId: string, at: Date): Promise<DeliveryRecord | undefined>;
+}
+
 export interface MetadataStore {
   keys: KeyStore;
   committees: CommitteeStore;
@@ -285,6 +349,7 @@ export interface MetadataStore {
   signatures: SignatureStore;
   audit: AuditStore;
   apiKeys: ApiKeyStore;
+  webhooks: WebhookStore;
   close(): Promise<void>;
 }
 

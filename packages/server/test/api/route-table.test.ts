@@ -77,7 +77,7 @@ describe('API route table', () => {
       // Fastify's `::` is a literal colon; `:name` a parameter, `{name}` in OpenAPI.
       const path = r.url
         .split('::')
-        .map((part) => part.replace(/:([a-z]+)/g, (_, name: string) => `{${name}}`))
+        .map((part) => part.replace(/:([A-Za-z]+)/g, (_, name: string) => `{${name}}`))
         .join(':');
       expect(doc.paths[path]?.[r.method.toLowerCase()], `${r.method} ${r.url}`).toBeDefined();
     }

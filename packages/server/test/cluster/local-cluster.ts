@@ -13,6 +13,7 @@ import { SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
 import { type Call, apiClient } from './http.js';
 import type { PoolOptions } from '../../src/coordinator/pools.js';
 import type { RateLimitOptions } from '../../src/coordinator/rate-limits.js';
+import type { WebhookOptions } from '../../src/coordinator/webhooks.js';
 import { type ClusterManifest, type RunningCoordinator, type RunningNode, type SqlClient, manifestOfHome, openSqlClient, startCoordinator, startSignerNode } from '../../src/index.js';
 
 export const TEST_SCRYPT = { params: { N: 2 ** 10, r: 8, p: 1 }, floor: 2 ** 10 };
@@ -38,7 +39,7 @@ function storeFor(dir: string, schema: string) {
   return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, schema } : { dataDir: dir };
 }
 
-export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number; pools?: Partial<PoolOptions> | false; metricsPublic?: boolean; rateLimits?: Partial<RateLimitOptions> } = {}): Promise<LocalCluster> {
+export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number; pools?: Partial<PoolOptions> | false; metricsPublic?: boolean; rateLimits?: Partial<RateLimitOptions>; webhooks?: Partial<WebhookOptions> } = {}): Promise<LocalCluster> {
   const home = await mkdtemp(join(tmpdir(), 'mpc-cluster-'));
   const run = randomBytes(4).toString('hex');
   const count = opts.nodes ?? 3;
@@ -60,6 +61,7 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
       ...(opts.pools !== undefined ? { pools: opts.pools } : {}),
       ...(opts.metricsPublic !== undefined ? { metricsPublic: opts.metricsPublic } : {}),
       ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
+      ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
       scrypt: TEST_SCRYPT,
     });
     nodePort = running.nodePorts.tcpPort!;

@@ -22,8 +22,11 @@ function memoryStore(): AuditStore & { rows: AuditEntry[]; signed: AuditCheckpoi
         return entry;
       });
     },
-    async list({ after = 0, limit = 100 } = {}) {
-      return store.rows.filter((r) => r.seq > after).sort((a, b) => a.seq - b.seq).slice(0, limit);
+    async head() {
+      return store.rows.reduce((max, r) => Math.max(max, r.seq), 0);
+    },
+    async list({ after = 0, limit = 100, actions }: { after?: number; limit?: number; actions?: readonly string[] } = {}) {
+      return store.rows.filter((r) => r.seq > after && (!actions || actions.includes(r.action))).sort((a, b) => a.seq - b.seq).slice(0, limit);
     },
     async addCheckpoint(c: AuditCheckpoint) {
       if (!store.signed.some((s) => s.seq === c.seq)) store.signed.push(c);

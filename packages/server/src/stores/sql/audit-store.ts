@@ -67,6 +67,13 @@ function checkEvent(e: AuditEvent): { event: AuditEvent; detailsJson: string } {
   return { event, detailsJson };
 }
 
+function checkActions(actions: unknown): string[] {
+  if (!Array.isArray(actions) || actions.length > 64 || actions.some((a) => typeof a !== 'string' || a.length > 64 || !ACTION.test(a))) {
+    throw new StoreError('actions must list at most 64 audit actions');
+  }
+  return actions as string[];
+}
+
 function page(opts: { after?: number; limit?: number } = {}): [number, number] {
   return [checkInteger('after', opts.after ?? 0, 0, Number.MAX_SAFE_INTEGER), checkInteger('limit', opts.limit ?? DEFAULT_PAGE, 1, MAX_PAGE)];
 }
@@ -102,8 +109,14 @@ export function sqlAuditStore(sql: SqlClient): AuditStore {
     },
     async list(opts) {
       const [after, limit] = page(opts);
-      const rows = await sql.query<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE seq > $1 ORDER BY audit.seq LIMIT $2`, [after, limit]);
+      const rows = opts?.actions
+        ? await sql.query<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE seq > $1 AND action = ANY($3::text[]) ORDER BY audit.seq LIMIT $2`, [after, limit, checkActions(opts.actions)])
+        : await sql.query<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE seq > $1 ORDER BY audit.seq LIMIT $2`, [after, limit]);
       return rows.map(toEntry);
+    },
+    async head() {
+      const rows = await sql.query<{ seq: string | null }>('SELECT max(seq)::text AS seq FROM audit');
+      return Number(rows[0]?.seq ?? 0);
     },
     async addCheckpoint(c) {
       if (typeof c !== 'object' || c === null) throw new StoreError('a checkpoint must be an object');

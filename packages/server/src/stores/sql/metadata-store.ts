@@ -18,6 +18,7 @@ import { Coalescer } from '../../coalescer.js';
 import { MAX_COALESCED, distinct, firstClaims, valueRows } from './coalesce.js';
 import { sqlApiKeyStore } from './api-key-store.js';
 import { sqlAuditStore } from './audit-store.js';
+import { sqlWebhookStore } from './webhook-store.js';
 
 /** Committees are 1 ≤ t ≤ n ≤ 255 (DESIGN §4, DKG). */
 const MAX_PARTIES = 255;
@@ -399,6 +400,7 @@ export function sqlMetadataStore(sql: SqlClient): MetadataStore {
     signatures: signatureStore(sql),
     audit: sqlAuditStore(sql),
     apiKeys: sqlApiKeyStore(sql),
+    webhooks: sqlWebhookStore(sql),
     close: () => sql.close(),
   };
 }

@@ -175,4 +175,37 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
     name: 'signature requests listed newest first, of all keys or of one',
     statements: ['CREATE INDEX signatures_by_time ON signatures (created_at DESC, id DESC)', 'CREATE INDEX signatures_by_key_time ON signatures (key_id, created_at DESC, id DESC)'],
   },
+  {
+    version: 8,
+    name: 'webhooks and their deliveries',
+    statements: [
+      `CREATE TABLE webhooks (
+        id text PRIMARY KEY,
+        url text NOT NULL,
+        types jsonb NOT NULL,
+        description text,
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        deleted_at timestamptz,
+        cursor bigint NOT NULL CHECK (cursor >= 0)
+      )`,
+      `CREATE TABLE webhook_deliveries (
+        id text PRIMARY KEY,
+        webhook_id text NOT NULL REFERENCES webhooks (id),
+        event_seq bigint NOT NULL,
+        event_type text NOT NULL,
+        payload text NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts integer NOT NULL CHECK (attempts >= 0),
+        next_attempt_at timestamptz,
+        last_status integer,
+        last_error text,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        UNIQUE (webhook_id, event_seq)
+      )`,
+      "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'",
+      'CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (webhook_id, created_at DESC, id DESC)',
+    ],
+  },
 ];

@@ -54,6 +54,17 @@ describeSql('audit store', (backend, kind) => {
     expect(await store.list()).toHaveLength(3);
   });
 
+  it('lists only the actions asked for, from a seq; knows its head', async () => {
+    const { store } = await opened();
+    expect(await store.head()).toBe(0);
+    await store.append([event(1), event(2, { action: 'auth.failed' }), event(3, { action: 'node.online' }), event(4)]);
+    expect(await store.head()).toBe(4);
+    expect((await store.list({ actions: ['signature.completed', 'node.online'] })).map((e) => e.seq)).toEqual([1, 3, 4]);
+    expect((await store.list({ after: 1, limit: 1, actions: ['signature.completed', 'node.online'] })).map((e) => e.seq)).toEqual([3]);
+    expect(await store.list({ actions: ['key.created'] })).toEqual([]);
+    await expect(store.list({ actions: ['Not An Action'] })).rejects.toThrow(StoreError);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on entries and checkpoints', async () => {
     const { sql } = await written(3, 2);
     for (const statement of ["UPDATE audit SET actor = 'x'", 'DELETE FROM audit', 'TRUNCATE audit', "UPDATE audit_checkpoints SET hash = 'x'", 'DELETE FROM audit_checkpoints', 'TRUNCATE audit_checkpoints']) {
