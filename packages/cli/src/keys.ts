@@ -50,7 +50,7 @@ export async function keys(args: string[], stdout: Output, stderr: Output): Prom
     if (cmd.flag('no-wait') && cmd.option('wait-timeout') !== undefined) throw new ApiUsageError('--wait-timeout goes with waiting: drop --no-wait');
     const label = cmd.option('label');
     const client = await cmd.client();
-    const spinner = new Spinner(stderr).start(`generating a ${scheme} ${threshold}-of-${parties} key`);
+    const spinner = new Spinner(stderr).start(`key generation: ${scheme} ${threshold}-of-${parties}`);
     let key: Key;
     try {
       key = await client.keys.create({ scheme: scheme as Scheme, threshold, parties, ...(label !== undefined ? { label } : {}) });

@@ -1,5 +1,6 @@
 /** `mpc-wallet keys|sign|nodes|status` against a stand-in API: requests, tables and --json, waiting for a pending key, exit codes, help. */
 import { describe, expect, it } from 'vitest';
+import { run } from '../src/main.js';
 import { cli, freePort, standInApi } from './stand-in.js';
 
 const KEY = 'test_0123456789abcdef0123456789abcdef';
@@ -64,6 +65,16 @@ describe('mpc-wallet keys', () => {
     expect(r.out).toMatch(/^threshold: +2 of 3 \(committee 1,2,3\)$/m);
     const noWait = await cli('keys', 'create', '--scheme', 'ecdsa-secp256k1', '--threshold', '2', '--parties', '3', '--no-wait', '--json', ...API());
     expect(JSON.parse(noWait.out)).toMatchObject({ id: 'k-ecdsa', status: 'pending' });
+  });
+
+  it('on a terminal, a spinner on stderr tells the wait and clears its line; stdout has only the key', async () => {
+    let out = '';
+    let err = '';
+    const code = await run(['keys', 'create', '--scheme', 'ecdsa-secp256k1', '--threshold', '2', '--parties', '3', '--json', ...API()], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s), isTTY: true });
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ status: 'active' });
+    expect(err).toContain('key generation: ecdsa-secp256k1 2-of-3');
+    expect(err.endsWith('\r\x1b[K')).toBe(true);
   });
 
   it('list prints a table (every page), --limit caps it; show and refresh print the key', async () => {
