@@ -211,6 +211,10 @@ export class EventFeed {
       this.readAgain = true;
       return;
     }
+    // Not following (start() reads the head itself). Checked here, not only inside the reader:
+    // a reader that returned before its first await would run its `finally` before `reading` is
+    // assigned, leaving `reading` set for good and every later read skipped.
+    if (this.tail === undefined) return;
     this.reading = (async () => {
       try {
         do {
