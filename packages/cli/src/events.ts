@@ -3,16 +3,14 @@
  * per line with --json), reconnecting and resuming by itself; ends on Ctrl-C, after --count
  * events, or with --once after the stored events.
  */
-import type { WalletEvent } from '@mpc-wallet/sdk';
+import { EVENT_TYPES, type WalletEvent } from '@mpc-wallet/sdk';
 import { ApiUsageError, type Output, parseCommand, positiveInt, printJson, seqOption } from './api.js';
 
 export const EVENTS_USAGE = `usage: mpc-wallet events [--after SEQ] [--types signature.*,key.completed] [--count N] [--once] [API]
   follows the stream: events with seq > SEQ first (stored ones), then new ones as they happen;
   without --after, only new ones. --count N exits after N events; --once prints the stored events
   after SEQ and exits. A dropped connection is reopened where it left off (told on stderr).
-  types: key.created, key.progress, key.completed, key.failed, key.refreshed, key.refresh-failed,
-  signature.created, signature.progress, signature.completed, signature.failed, node.online,
-  node.offline, or a family such as signature.*`;
+  types: ${EVENT_TYPES.join(', ')}, or a family such as signature.*`;
 
 const line = (e: WalletEvent) => `${String(e.seq).padStart(6)}  ${e.at}  ${e.type.padEnd(20)} ${e.subject}  ${JSON.stringify(e.data)}\n`;
 

@@ -109,7 +109,9 @@ export function subscribe(target: EventSocketTarget, opts: SubscribeOptions): Su
               await opts.onEvent(frame.event);
               lastSeq = frame.event.seq;
             } else if ('ready' in frame) {
-              if (lastSeq === undefined || frame.ready.seq > lastSeq) lastSeq = frame.ready.seq;
+              // ready 0 names no position (a stream opened without `after` before any live event):
+              // resuming "after 0" would replay the whole log, so it is not adopted.
+              if (frame.ready.seq > (lastSeq ?? 0)) lastSeq = frame.ready.seq;
               onOpen();
               opts.onReady?.(frame.ready.seq);
             } else {

@@ -249,15 +249,14 @@ export interface Session {
   scopes: ApiKeyScope[];
 }
 
+/** As the coordinator names them (key.created: asked for; key.completed: its key generation ended). */
 export const EVENT_TYPES = [
   'key.created',
-  'key.progress',
   'key.completed',
   'key.failed',
   'key.refreshed',
   'key.refresh-failed',
   'signature.created',
-  'signature.progress',
   'signature.completed',
   'signature.failed',
   'node.online',

@@ -66,6 +66,19 @@ describe('events.subscribe', () => {
     await sub.closed;
   });
 
+  it('ready 0 (no position yet) is not a resume point: the reconnection asks for new events, not the whole log', async () => {
+    api.onSocket = (ws) => {
+      send(ws, { ready: { seq: 0 } });
+      if (api.upgrades.length === 1) setTimeout(() => ws.terminate(), 10);
+    };
+    const readies: number[] = [];
+    const sub = client().events.subscribe({ onEvent: () => undefined, onReady: (seq) => readies.push(seq) });
+    await until(() => readies.length === 2);
+    expect([query(0).has('after'), query(1).has('after'), sub.lastSeq]).toEqual([false, false, undefined]);
+    sub.close();
+    await sub.closed;
+  });
+
   it('an error frame the server calls final (CURSOR_EXPIRED) ends the subscription without reconnecting', async () => {
     api.onSocket = (ws) => {
       send(ws, { error: { code: 'CURSOR_EXPIRED', message: 'events after 1 are no longer kept' } });
