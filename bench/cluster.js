@@ -9,6 +9,9 @@
 //     sustained signatures/s in batches;
 //   - then the same cluster restarted with pool depths 0: latency and sustained signatures/s
 //     with empty pools (every signature computes its nonces or presignature online);
+//   - then restarted with warm pools and without the audit log (`--unaudited`): sustained
+//     signatures/s (single requests and batches) and authenticated reads/s, each beside its
+//     figure with the audit log;
 // each beside single-key signing with @noble/curves in the same run.
 // Writes bench/cluster-results.json. `--quick` shortens every phase; `--paillier-bits 3072`
 // measures ECDSA at the default level (its first key then waits minutes for safe primes);
@@ -174,7 +177,8 @@ async function quiet(what) {
 const rows = [];
 function row(scheme, name, value, unit, extra = {}) {
   rows.push({ scheme, name, value: Number(value.toFixed(2)), unit, ...extra });
-  const base = extra.baseline ? `   (baseline ${extra.baseline.name}: ${extra.baseline.ms.toFixed(2)} ms)` : '';
+  const b = extra.baseline;
+  const base = b ? `   (baseline ${b.name}: ${(b.ms ?? b.value).toFixed(2)} ${b.ms !== undefined ? 'ms' : b.unit})` : '';
   console.log(`${scheme.padEnd(16)} ${name.padEnd(64)} ${value.toFixed(2).padStart(9)} ${unit}${base}`);
 }
 
@@ -254,6 +258,8 @@ async function createKey(scheme) {
 }
 
 const keys = {};
+/** Sustained single-request signatures/s with the audit log, per scheme (the unaudited phase compares). */
+const singlesWithAudit = {};
 // ---- phase 1: warm pools --------------------------------------------------------------------
 await startCluster(['--nonce-pool-depth', String(NONCE_DEPTH), '--presign-pool-depth', String(PRESIGN_DEPTH)]);
 // The committee's first ECDSA key makes its auxiliary information (safe primes): done before
@@ -310,6 +316,7 @@ for (const [scheme, s] of Object.entries(SCHEMES)) {
   }, `${scheme} pools refilled`);
   await quiet(`${scheme} load`);
   const loaded = await load(scheme, id, CONCURRENCY);
+  singlesWithAudit[scheme] = loaded.perSecond;
   row(scheme, `sustained signatures/s, ${CONCURRENCY} clients, warm pools (${loaded.pooled}/${loaded.done} pooled)`, loaded.perSecond, 'sig/s', {
     failed: loaded.failed,
     baseline: { name: `${s.baseline[0]} (one core, ops/s)`, ms: warm.baseline },
@@ -330,7 +337,8 @@ for (let i = 0; i < 100; i++) {
 row('all', 'HTTP round trip, authenticated GET (no protocol), p50', percentile(roundTrips, 50), 'ms');
 // Requests/s on an authenticated read route (API key check, rate limits, a key lookup): the API's
 // own ceiling on this machine, beside which the signing figures stand.
-{
+const READS = `authenticated GET /v1/keys/{id}, ${CONCURRENCY} clients: requests/s`;
+async function readLoad() {
   let reads = 0;
   const end = performance.now() + LOAD_SECONDS * 1000;
   const start = performance.now();
@@ -341,7 +349,27 @@ row('all', 'HTTP round trip, authenticated GET (no protocol), p50', percentile(r
       }
     }),
   );
-  row('all', `authenticated GET /v1/keys/{id}, ${CONCURRENCY} clients: requests/s`, reads / ((performance.now() - start) / 1000), 'req/s');
+  return reads / ((performance.now() - start) / 1000);
+}
+const audited = { reads: await readLoad(), singles: {}, batches: {} };
+row('all', READS, audited.reads, 'req/s');
+
+async function sustainedBatches(scheme, id, messages) {
+  let done = 0;
+  let pooled = 0;
+  const start = performance.now();
+  const end = start + LOAD_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: BATCH_CLIENTS }, async () => {
+      while (performance.now() < end) {
+        const r = await call('POST', `/v1/keys/${id}/signatures:batch`, { messages });
+        if (r.status !== 200) throw new Error(`${scheme} batch: ${JSON.stringify(r.body).slice(0, 300)}`);
+        done += r.body.signatures.filter((x) => x.signature).length;
+        pooled += r.body.signatures.filter((x) => x.pooled).length;
+      }
+    }),
+  );
+  return { done, pooled, perSecond: done / ((performance.now() - start) / 1000) };
 }
 
 // Batch signing (POST …/signatures:batch): BATCH messages in one request against the same number
@@ -378,21 +406,9 @@ for (const scheme of ['eddsa-ed25519', 'schnorr-bip340']) {
   row(scheme, `batch of ${BATCH} messages in one request (${batchPooled}/${BATCH} pooled): wall time`, batchMs, 'ms', { baseline: singles });
   row(scheme, `batch of ${BATCH} in one request: signatures/s`, (BATCH * 1000) / batchMs, 'sig/s', { baseline: { name: `single requests (sig/s = ${((BATCH * 1000) / singlesMs).toFixed(1)}), wall time`, ms: singlesMs } });
   await warmed('sustained batches');
-  let done = 0;
-  let pooled = 0;
-  const start = performance.now();
-  const end = start + LOAD_SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: BATCH_CLIENTS }, async () => {
-      while (performance.now() < end) {
-        const r = await call('POST', `/v1/keys/${id}/signatures:batch`, { messages });
-        if (r.status !== 200) throw new Error(`${scheme} batch: ${JSON.stringify(r.body).slice(0, 300)}`);
-        done += r.body.signatures.filter((x) => x.signature).length;
-        pooled += r.body.signatures.filter((x) => x.pooled).length;
-      }
-    }),
-  );
-  row(scheme, `sustained signatures/s, batches of ${BATCH}, ${BATCH_CLIENTS} clients (${pooled}/${done} pooled)`, done / ((performance.now() - start) / 1000), 'sig/s');
+  const sustained = await sustainedBatches(scheme, id, messages);
+  audited.batches[scheme] = sustained.perSecond;
+  row(scheme, `sustained signatures/s, batches of ${BATCH}, ${BATCH_CLIENTS} clients (${sustained.pooled}/${sustained.done} pooled)`, sustained.perSecond, 'sig/s');
 }
 
 // ---- phase 2: the same cluster and keys, pools off --------------------------------------------
@@ -407,6 +423,31 @@ for (const [scheme, s] of Object.entries(SCHEMES)) {
   const loaded = await load(scheme, id, s.unpooledConcurrency);
   row(scheme, `sustained signatures/s, ${s.unpooledConcurrency} clients, empty pools (${loaded.pooled} pooled)`, loaded.perSecond, 'sig/s', { failed: loaded.failed });
 }
+
+// ---- phase 3: warm pools again, without the audit log --------------------------------------------
+// What auditing keys, signatures and nodes costs (`--unaudited`, a measurement setting): the same
+// loads as phase 1, each beside its figure with the audit log.
+await stopCluster();
+await startCluster(['--nonce-pool-depth', String(NONCE_DEPTH), '--presign-pool-depth', String(PRESIGN_DEPTH), '--unaudited']);
+for (const scheme of ['eddsa-ed25519', 'schnorr-bip340']) {
+  const id = keys[scheme];
+  const messages = Array.from({ length: BATCH }, (_, i) => Buffer.from(`unaudited batch item ${i}`).toString('hex'));
+  const warmedUp = async (what) => {
+    await until(async () => {
+      const l = await poolLevels(id);
+      return l.size >= (l.depth * 3) / 4;
+    }, `${scheme} pools (${what}, unaudited)`);
+    await quiet(`${scheme} ${what}, unaudited`);
+  };
+  await warmedUp('load');
+  const loaded = await load(scheme, id, CONCURRENCY);
+  row(scheme, `sustained signatures/s, ${CONCURRENCY} clients, warm pools, WITHOUT the audit log`, loaded.perSecond, 'sig/s', { failed: loaded.failed, baseline: { name: 'with the audit log', value: singlesWithAudit[scheme], unit: 'sig/s' } });
+  await warmedUp('batches');
+  const sustained = await sustainedBatches(scheme, id, messages);
+  row(scheme, `sustained signatures/s, batches of ${BATCH}, WITHOUT the audit log`, sustained.perSecond, 'sig/s', { baseline: { name: 'with the audit log', value: audited.batches[scheme], unit: 'sig/s' } });
+}
+await quiet('reads, unaudited');
+row('all', `${READS}, WITHOUT the audit log`, await readLoad(), 'req/s', { baseline: { name: 'with the audit log', value: audited.reads, unit: 'req/s' } });
 
 await stopCluster();
 writeFileSync(

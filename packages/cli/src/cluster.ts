@@ -63,6 +63,8 @@ const perMinute = (value: string | undefined, name: string) => upTo(100_000_000,
 
 const POOL_FLAGS = ['nonce-pool-depth', 'presign-pool-depth'] as const;
 const poolOptions = { 'nonce-pool-depth': { type: 'string' }, 'presign-pool-depth': { type: 'string' } } as const;
+/** A measurement setting (bench/cluster.js): keys, signatures and nodes are not audited. */
+const unaudited = { unaudited: { type: 'boolean', default: false } } as const;
 
 /** One PostgreSQL schema per process; a prefix (tests) keeps runs apart in one database. */
 function schemaOf(name: string): string {
@@ -94,7 +96,7 @@ async function apiKeyHashes(home: string): Promise<string[]> {
 }
 
 export async function up(args: string[], stderr: { write(s: string): unknown }): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, home: { type: 'string' }, 'paillier-bits': { type: 'string' }, ...poolOptions }, strict: true });
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, home: { type: 'string' }, 'paillier-bits': { type: 'string' }, ...poolOptions, ...unaudited }, strict: true });
   for (const flag of POOL_FLAGS) depth(values[flag], flag);
   const home = resolve(values.home ?? process.env.MPC_WALLET_HOME ?? '.mpc-wallet');
   const httpPort = port(values.port ?? process.env.MPC_WALLET_PORT, 8080, 'port');
@@ -108,7 +110,7 @@ export async function up(args: string[], stderr: { write(s: string): unknown }):
     children.push({ name, process: spawn(process.execPath, [BIN, ...argv], { env, stdio: ['ignore', 'inherit', 'inherit'] }) });
   };
   stderr.write(`${JSON.stringify({ level: 'info', message: 'starting the local cluster', home, http: `http://127.0.0.1:${httpPort}`, adminApiKeyFile: apiKeyPath })}\n`);
-  spawnChild('coordinator', ['coordinator', '--home', join(home, 'coordinator'), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort), '--node-port', String(nodePort), ...POOL_FLAGS.flatMap((f) => (values[f] !== undefined ? [`--${f}`, values[f]] : []))]);
+  spawnChild('coordinator', ['coordinator', '--home', join(home, 'coordinator'), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort), '--node-port', String(nodePort), ...POOL_FLAGS.flatMap((f) => (values[f] !== undefined ? [`--${f}`, values[f]] : [])), ...(values.unaudited ? ['--unaudited'] : [])]);
   for (let i = 1; i <= NODE_COUNT; i++) {
     spawnChild(`node-${i}`, ['node', '--home', join(home, `node-${i}`), '--manifest', manifestPath, '--name', `node-${i}`, '--coordinator', `tcp://127.0.0.1:${nodePort}`, ...(values['paillier-bits'] ? ['--paillier-bits', values['paillier-bits']] : [])]);
   }
@@ -149,7 +151,7 @@ function waitForSignal(): Promise<void> {
 export async function coordinator(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' }, 'metrics-auth': { type: 'boolean', default: false }, 'rate-limit-per-ip': { type: 'string' }, 'rate-limit-per-key': { type: 'string' }, 'failed-auth-per-ip': { type: 'string' }, ...poolOptions },
+    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' }, 'metrics-auth': { type: 'boolean', default: false }, 'rate-limit-per-ip': { type: 'string' }, 'rate-limit-per-key': { type: 'string' }, 'failed-auth-per-ip': { type: 'string' }, ...poolOptions, ...unaudited },
     strict: true,
   });
   if (!values.home || !values.manifest) throw new ClusterUsageError('coordinator needs --home and --manifest');
@@ -170,6 +172,7 @@ export async function coordinator(args: string[]): Promise<number> {
     apiKeyHashes: await apiKeyHashes(values['api-keys-from'] ?? join(values.home, '..')),
     pools: { ...(nonceDepth !== undefined ? { nonceDepth } : {}), ...(presignDepth !== undefined ? { presignDepth } : {}) },
     metricsPublic: !values['metrics-auth'],
+    ...(values.unaudited ? { auditOperations: false } : {}),
     rateLimits: {
       ...(values['rate-limit-per-ip'] !== undefined ? { perIp: perMinute(values['rate-limit-per-ip'], 'rate-limit-per-ip')! } : {}),
       ...(values['rate-limit-per-key'] !== undefined ? { perKey: perMinute(values['rate-limit-per-key'], 'rate-limit-per-key')! } : {}),

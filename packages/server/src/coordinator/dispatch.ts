@@ -8,7 +8,7 @@ import { bytesToHex } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
 import { type SessionRequest, type SignedRequest, signRequest } from '../session/request.js';
 import type { RequestResult } from '../session/request.js';
-import type { NodeHub } from './node-hub.js';
+import type { NodeHub, NodeProgress } from './node-hub.js';
 
 /** A request body without the envelope fields the dispatcher fills in. */
 export type RequestBody = SessionRequest extends infer R ? (R extends unknown ? Omit<R, 'id' | 'session' | 'issuedAt' | 'expiresAt'> : never) : never;
@@ -19,26 +19,35 @@ const ABSENT = new Set(['NODE_OFFLINE', 'NODE_TIMEOUT', 'POOL_ITEM_GONE']);
 /** How long a node may take to receive a request and start on it (not how long the protocol runs). */
 const REQUEST_TTL_MS = 60_000;
 
+/** What a request's progress reports are about: the key being made or refreshed, or the signature request. */
+export interface ProgressSubject {
+  type: 'key.progress' | 'signature.progress';
+  subject: string;
+}
+
 export class Dispatcher {
   constructor(
     private readonly hub: NodeHub,
     private readonly requestKey: Uint8Array,
+    /** Hears the rounds nodes report for requests run with a subject (the event feed's progress events). */
+    private readonly onProgress?: (about: ProgressSubject, step: NodeProgress) => void,
   ) {}
 
   /**
    * Runs `body` on `nodes`; resolves with every node's result, failures included. `session` is
    * for a caller that records the session id before the nodes hear of it (a refresh does).
    */
-  async runAll(nodes: readonly number[], body: RequestBody, timeoutMs: number, id: string = randomUUID(), session: string = newSession()): Promise<[number, RequestResult][]> {
+  async runAll(nodes: readonly number[], body: RequestBody, timeoutMs: number, id: string = randomUUID(), session: string = newSession(), about?: ProgressSubject): Promise<[number, RequestResult][]> {
     const now = Date.now();
     const request = { ...body, id, session, issuedAt: now, expiresAt: now + REQUEST_TTL_MS } as SessionRequest;
     const signed = signRequest(request, this.requestKey);
-    return this.gather(nodes, signed, timeoutMs);
+    const onProgress = this.onProgress;
+    return this.gather(nodes, signed, timeoutMs, about && onProgress && ((step) => onProgress(about, step)));
   }
 
-  /** Runs `body` on `nodes`; resolves with every node's output, or throws an ApiError. */
-  async run(nodes: readonly number[], body: RequestBody, timeoutMs: number, id?: string): Promise<Map<number, Record<string, unknown>>> {
-    const results = await this.runAll(nodes, body, timeoutMs, id);
+  /** Runs `body` on `nodes`; resolves with every node's output, or throws an ApiError. Rounds are reported as progress of `about`. */
+  async run(nodes: readonly number[], body: RequestBody, timeoutMs: number, id?: string, about?: ProgressSubject): Promise<Map<number, Record<string, unknown>>> {
+    const results = await this.runAll(nodes, body, timeoutMs, id, undefined, about);
     const failed = failures(results);
     if (failed.length) throw failureOf(failed);
     return new Map(results.map(([n, r]) => [n, (r as Extract<RequestResult, { ok: true }>).output]));
@@ -50,14 +59,14 @@ export class Dispatcher {
    * they are told to stop at once (NodeHub.cancel); for a lost pooled item the results so far are
    * returned without waiting for theirs.
    */
-  private gather(nodes: readonly number[], signed: SignedRequest, timeoutMs: number): Promise<[number, RequestResult][]> {
+  private gather(nodes: readonly number[], signed: SignedRequest, timeoutMs: number, progress?: (p: NodeProgress) => void): Promise<[number, RequestResult][]> {
     return new Promise((resolve) => {
       const results = new Map<number, RequestResult>();
       const refs = new Map(nodes.map((n) => [n, randomUUID()] as const));
       const done = () => resolve(nodes.filter((n) => results.has(n)).map((n) => [n, results.get(n)!]));
       for (const n of nodes) {
         void this.hub
-          .request(n, signed, timeoutMs, refs.get(n))
+          .request(n, signed, timeoutMs, refs.get(n), progress)
           .catch((e: unknown): RequestResult => ({ ok: false, error: { code: 'NODE_ERROR', message: (e as Error).message } }))
           .then((r) => {
             results.set(n, r);

@@ -28,6 +28,15 @@ const TYPE_OF_ACTION = {
 
 export type EventType = (typeof TYPE_OF_ACTION)[keyof typeof TYPE_OF_ACTION];
 export const EVENT_TYPES = Object.values(TYPE_OF_ACTION) as EventType[];
+
+/**
+ * Progress of a key's generation or refresh, or of a signature's protocol: a node has sent a
+ * round. Live on streams only — not stored, not resumable, not posted to webhooks: once missed,
+ * what they said is superseded by the durable events that follow.
+ */
+export const PROGRESS_TYPES = ['key.progress', 'signature.progress'] as const;
+export type ProgressType = (typeof PROGRESS_TYPES)[number];
+export type StreamType = EventType | ProgressType;
 const EVENT_ACTIONS = Object.keys(TYPE_OF_ACTION) as (keyof typeof TYPE_OF_ACTION)[];
 
 export interface ApiEvent {
@@ -40,6 +49,14 @@ export interface ApiEvent {
   data: { [key: string]: AuditJson };
 }
 
+/** A progress report (no seq: it is not stored). */
+export interface ProgressEvent {
+  type: ProgressType;
+  at: string;
+  subject: string;
+  data: { node: number; protocol: string; round: number };
+}
+
 /** The event an audit entry is, if it is one. */
 export function eventOf(entry: AuditEntry): ApiEvent | undefined {
   const type = (TYPE_OF_ACTION as Record<string, EventType | undefined>)[entry.action];
@@ -48,15 +65,19 @@ export function eventOf(entry: AuditEntry): ApiEvent | undefined {
 
 /**
  * The event types a `types` selection names: a comma-separated list of types and families
- * (`signature.*`); every type when absent. An unknown name is a validation error.
+ * (`signature.*`); every type when absent. Progress types are among them for a stream only. An
+ * unknown name is a validation error.
  */
-export function selectTypes(selection: string | readonly string[] | undefined): Set<EventType> {
-  if (selection === undefined) return new Set(EVENT_TYPES);
+export function selectTypes(selection: string | readonly string[] | undefined, opts: { progress: false }): Set<EventType>;
+export function selectTypes(selection: string | readonly string[] | undefined, opts: { progress: true }): Set<StreamType>;
+export function selectTypes(selection: string | readonly string[] | undefined, opts: { progress: boolean }): Set<StreamType> {
+  const known: StreamType[] = opts.progress ? [...EVENT_TYPES, ...PROGRESS_TYPES] : EVENT_TYPES;
+  if (selection === undefined) return new Set(known);
   const names = (typeof selection === 'string' ? selection.split(',') : selection).map((n) => n.trim()).filter((n) => n !== '');
-  const chosen = new Set<EventType>();
+  const chosen = new Set<StreamType>();
   for (const name of names) {
-    const matching = name.endsWith('.*') ? EVENT_TYPES.filter((t) => t.startsWith(name.slice(0, -1))) : EVENT_TYPES.filter((t) => t === name);
-    if (matching.length === 0) throw new ApiError('VALIDATION_FAILED', `unknown event type ${JSON.stringify(name.slice(0, 64))}; types are ${EVENT_TYPES.join(', ')} or a family such as signature.*`);
+    const matching = name.endsWith('.*') ? known.filter((t) => t.startsWith(name.slice(0, -1))) : known.filter((t) => t === name);
+    if (matching.length === 0) throw new ApiError('VALIDATION_FAILED', `unknown event type ${JSON.stringify(name.slice(0, 64))}; types are ${known.join(', ')} or a family such as signature.*`);
     for (const t of matching) chosen.add(t);
   }
   if (chosen.size === 0) throw new ApiError('VALIDATION_FAILED', 'types names no event type');
@@ -64,7 +85,7 @@ export function selectTypes(selection: string | readonly string[] | undefined): 
 }
 
 /** The audit actions behind a set of event types (what the store filters on). */
-function actionsOf(types: ReadonlySet<EventType>): string[] {
+function actionsOf(types: ReadonlySet<StreamType>): string[] {
   return EVENT_ACTIONS.filter((a) => types.has(TYPE_OF_ACTION[a]));
 }
 
@@ -89,6 +110,7 @@ const MAX_PENDING = 50_000;
  */
 export class EventFeed {
   private readonly listeners = new Set<EventListener>();
+  private readonly progressListeners = new Set<(event: ProgressEvent) => void>();
   /** The last seq handed to listeners; undefined while nobody listens. */
   private tail: number | undefined;
   private starting: Promise<void> | undefined;
@@ -103,7 +125,7 @@ export class EventFeed {
   ) {}
 
   /** A page of stored events after `after`, of the chosen types. */
-  async page(opts: { after: number; limit: number; types: ReadonlySet<EventType> }): Promise<ApiEvent[]> {
+  async page(opts: { after: number; limit: number; types: ReadonlySet<StreamType> }): Promise<ApiEvent[]> {
     const entries = await this.audit.list({ after: opts.after, limit: opts.limit, actions: actionsOf(opts.types) });
     return entries.map((e) => eventOf(e)!);
   }
@@ -127,7 +149,7 @@ export class EventFeed {
    * cursor once the stored backlog is sent. Fails with EVENTS_BEHIND when live events pile up
    * faster than the backlog is read (the caller resumes from the last seq sent). Returns the stop.
    */
-  async follow(opts: { after: number | undefined; types: ReadonlySet<EventType> }, send: (event: ApiEvent) => void, ready: (seq: number) => void): Promise<() => void> {
+  async follow(opts: { after: number | undefined; types: ReadonlySet<StreamType> }, send: (event: ApiEvent | ProgressEvent) => void, ready: (seq: number) => void): Promise<() => void> {
     let last = opts.after ?? 0;
     let pending: ApiEvent[] | undefined = [];
     let behind = false;
@@ -136,11 +158,20 @@ export class EventFeed {
       last = e.seq;
       send(e);
     };
-    const stop = await this.subscribe((events) => {
+    // Progress from the moment the stored backlog is sent; before, it would be out of date.
+    const progress = (e: ProgressEvent) => {
+      if (pending === undefined && opts.types.has(e.type)) send(e);
+    };
+    this.progressListeners.add(progress);
+    const unsubscribe = await this.subscribe((events) => {
       if (pending === undefined) events.forEach(emit);
       else if (pending.length + events.length > MAX_PENDING) [behind, pending] = [true, []];
       else pending.push(...events);
     });
+    const stop = () => {
+      this.progressListeners.delete(progress);
+      unsubscribe();
+    };
     try {
       if (opts.after !== undefined) {
         for (;;) {
@@ -158,6 +189,19 @@ export class EventFeed {
     } catch (e) {
       stop();
       throw e;
+    }
+  }
+
+  /** Tells the streams of this instance that a node has sent a round of `about`'s protocol. */
+  progress(about: { type: ProgressType; subject: string }, step: { node: number; protocol: string; round: number }): void {
+    if (this.progressListeners.size === 0) return;
+    const event: ProgressEvent = { type: about.type, at: new Date().toISOString(), subject: about.subject, data: { node: step.node, protocol: step.protocol, round: step.round } };
+    for (const listener of this.progressListeners) {
+      try {
+        listener(event);
+      } catch {
+        // As for stored events: one stream's failure is its own.
+      }
     }
   }
 

@@ -154,7 +154,7 @@ export class KeyService {
     };
     await this.keys.insert(key);
     await this.audit?.tryRecord({ action: 'key.requested', actor: requestedBy, subject: key.id, details: { scheme: key.scheme, threshold: key.threshold, parties: key.parties } });
-    const work = this.generate(key);
+    const work = this.generate(key, requestedBy);
     const answered = await Promise.race([work, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), this.timeouts.answerWithinMs).unref())]);
     return answered ?? key;
   }
@@ -166,7 +166,7 @@ export class KeyService {
    * No output at all means no certificate exists: the dealing changed nothing.
    */
   private async deal(key: KeyRecord, body: Parameters<Dispatcher['runAll']>[1], version: number, session?: string): Promise<Dealt> {
-    const results = await this.dispatcher.runAll(key.parties, body, this.timeouts.keygenMs, undefined, session);
+    const results = await this.dispatcher.runAll(key.parties, body, this.timeouts.keygenMs, undefined, session, { type: 'key.progress', subject: key.id });
     const done = successes(results);
     if (!done.length) throw failureOf(failures(results));
     const publicKeys = new Set(done.map(([, o]) => o.publicKey));
@@ -249,7 +249,7 @@ export class KeyService {
       const certificate = this.provenEnd(key, status, session, next);
       if (!certificate) continue;
       this.logger.warn('a refresh ended without being recorded; its certificate settles it', { key: key.id, version: next, reportedBy: node });
-      const done = await this.finishRefresh(key, next, certificate, null);
+      const done = await this.finishRefresh(key, next, certificate, null, 'coordinator');
       for (const [other, s] of answers) if (!holds(s)) void this.complete(other, key.id, next, certificate);
       return done;
     }
@@ -275,34 +275,35 @@ export class KeyService {
     return openDealingCertificate({ publicKeys: this.identities }, run, hexToBytes(d.certificate)) ? d.certificate : undefined;
   }
 
-  private async generate(key: KeyRecord): Promise<KeyRecord> {
+  /** The outcome entries name the caller as `requestedBy` (the coordinator ran the DKG). */
+  private async generate(key: KeyRecord, requestedBy: string): Promise<KeyRecord> {
     try {
       const { publicKey, certificate, publicPackage, chainCode } = await this.deal(key, { kind: 'keygen', keyId: key.id, scheme: key.scheme, threshold: key.threshold, parties: key.parties }, 1);
-      if (key.scheme === 'ecdsa-secp256k1') await this.ensureAux(key.parties);
+      if (key.scheme === 'ecdsa-secp256k1') await this.ensureAux(key.parties, key.id);
       await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'active', publicKey, certificate, publicPackage, chainCode });
       const active: KeyRecord = { ...key, status: 'active', publicKey, certificate, publicPackage, chainCode, updatedAt: new Date() };
       this.pools?.keyReady(active);
-      await this.audit?.tryRecord({ action: 'key.created', actor: 'coordinator', subject: key.id, details: { scheme: key.scheme, threshold: key.threshold, parties: key.parties, version: 1, publicKey } });
+      await this.audit?.tryRecord({ action: 'key.created', actor: 'coordinator', subject: key.id, details: { scheme: key.scheme, threshold: key.threshold, parties: key.parties, version: 1, publicKey, requestedBy } });
       return active;
     } catch (e) {
       const failure = e instanceof ApiError ? JSON.stringify(e.toJSON().error) : JSON.stringify({ code: 'INTERNAL', message: (e as Error).message });
       this.logger.warn('key generation failed', { key: key.id, failure });
       await this.keys.update(key.id, { status: 'pending', version: 1 }, { status: 'failed', failure });
-      await this.audit?.tryRecord({ action: 'key.failed', actor: 'coordinator', subject: key.id, details: { scheme: key.scheme, threshold: key.threshold, parties: key.parties, ...failureDetails(e) } });
+      await this.audit?.tryRecord({ action: 'key.failed', actor: 'coordinator', subject: key.id, details: { scheme: key.scheme, threshold: key.threshold, parties: key.parties, requestedBy, ...failureDetails(e) } });
       return { ...key, status: 'failed', failure, updatedAt: new Date() };
     }
   }
 
-  /** Auxiliary information for a committee: made once, reused by every ECDSA key on it. */
-  private async ensureAux(parties: number[]): Promise<void> {
+  /** Auxiliary information for a committee: made once, reused by every ECDSA key on it (its rounds are progress of the key `forKey`). */
+  private async ensureAux(parties: number[], forKey: string): Promise<void> {
     const name = parties.join('-');
     if ((await this.committees.get(name))?.auxReady) return;
-    await this.dispatcher.run(parties, { kind: 'aux', parties }, this.timeouts.auxMs);
+    await this.dispatcher.run(parties, { kind: 'aux', parties }, this.timeouts.auxMs, undefined, { type: 'key.progress', subject: forKey });
     await this.committees.put({ name, parties, auxReady: true });
   }
 
-  /** Proactive refresh: new shares for the whole committee, same public key. */
-  async refresh(id: string): Promise<KeyRecord> {
+  /** Proactive refresh: new shares for the whole committee, same public key. `requestedBy` (the API caller) is named in its audit entry. */
+  async refresh(id: string, requestedBy = 'coordinator'): Promise<KeyRecord> {
     const key = await this.get(id);
     if (key.status !== 'active') throw new ApiError('KEY_NOT_ACTIVE', `key ${id} is ${key.status}`);
     const offline = key.parties.filter((p) => !this.hub.isOnline(p));
@@ -311,16 +312,16 @@ export class KeyService {
     const token = await this.locks.lock(lock, this.timeouts.keygenMs * 2);
     if (!token) throw new ApiError('REQUEST_IN_PROGRESS', `key ${id} is being refreshed`);
     try {
-      return await this.refreshLocked(key);
+      return await this.refreshLocked(key, requestedBy);
     } catch (e) {
-      await this.audit?.tryRecord({ action: 'key.refresh-failed', actor: 'coordinator', subject: id, details: { version: key.version, ...failureDetails(e) } });
+      await this.audit?.tryRecord({ action: 'key.refresh-failed', actor: requestedBy, subject: id, details: { version: key.version, requestedBy, ...failureDetails(e) } });
       throw e;
     } finally {
       await this.locks.unlock(lock, token);
     }
   }
 
-  private async refreshLocked(listed: KeyRecord): Promise<KeyRecord> {
+  private async refreshLocked(listed: KeyRecord, requestedBy: string): Promise<KeyRecord> {
     // An earlier run's outcome first: a new run from the old version would fail on nodes that
     // already moved on, and its session would hide the proof of the earlier one.
     const key = listed.refreshSession ? await this.reconcileLocked(listed) : listed;
@@ -341,21 +342,21 @@ export class KeyService {
       throw e;
     }
     if (dealt.publicKey !== key.publicKey) throw new ApiError('INTERNAL', 'refresh changed the public key');
-    return this.finishRefresh(key, next, dealt.certificate, dealt.publicPackage);
+    return this.finishRefresh(key, next, dealt.certificate, dealt.publicPackage, requestedBy);
   }
 
   /**
    * Records a refresh's end: the new version with its certificate and public package (null when
    * not known: its shares are then aggregated by the nodes); the old version's pools go.
    */
-  private async finishRefresh(key: KeyRecord, next: number, certificate: string, publicPackage: PublicPackage | null): Promise<KeyRecord> {
+  private async finishRefresh(key: KeyRecord, next: number, certificate: string, publicPackage: PublicPackage | null, requestedBy: string): Promise<KeyRecord> {
     if (!(await this.keys.update(key.id, { status: 'active', version: key.version }, { version: next, certificate, refreshSession: null, publicPackage }))) throw new ApiError('REQUEST_IN_PROGRESS', 'the key changed meanwhile');
     // A signature that read the old record meanwhile may have put it back.
     this.active.delete(key.id);
     await this.pools?.dropVersion(key, key.version).catch((e: unknown) => this.logger.warn('old pools not dropped', { key: key.id, reason: (e as Error).message }));
     const refreshed: KeyRecord = { ...key, version: next, certificate, refreshSession: null, publicPackage, updatedAt: new Date() };
     this.pools?.keyReady(refreshed);
-    await this.audit?.tryRecord({ action: 'key.refreshed', actor: 'coordinator', subject: key.id, details: { version: next, publicKey: key.publicKey } });
+    await this.audit?.tryRecord({ action: 'key.refreshed', actor: requestedBy, subject: key.id, details: { version: next, publicKey: key.publicKey, requestedBy } });
     return refreshed;
   }
 }

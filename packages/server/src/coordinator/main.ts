@@ -51,6 +51,12 @@ export interface CoordinatorProcessConfig {
   webhooks?: Partial<WebhookOptions>;
   /** How often event streams look for other instances' events. */
   events?: Partial<EventFeedOptions>;
+  /**
+   * False: keys, signatures and nodes are not audited (nor, since events are read from the audit
+   * log, streamed or posted to webhooks). For measuring what the audit log costs, never for use;
+   * the instance's start entry says it ran so.
+   */
+  auditOperations?: boolean;
   /** When the audit log's checkpoints are signed. */
   audit?: Partial<AuditLogOptions>;
 }
@@ -88,19 +94,21 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   for (const n of cfg.manifest.nodes) await metadata.nodes.upsert({ id: n.id, name: n.name, noisePublicKey: n.noisePublicKey, identityPublicKey: n.identityPublicKey, lastSeen: null });
   // The key service needs the hub, and the hub reports hellos to the key service (only once it
   // listens, below, when both exist).
+  const operations = cfg.auditOperations === false ? undefined : audit;
+  if (!operations) logger.warn('keys, signatures and nodes are not audited (a measurement setting)', {});
   const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => {
     void keyService.resume(node, pending);
     void pools?.nodeHello(node);
-  }, audit);
-  const dispatcher = new Dispatcher(hub, keys.requestKey);
+  }, operations);
+  const events = new EventFeed(audit, { ...DEFAULT_EVENT_FEED_OPTIONS, ...cfg.events });
+  const dispatcher = new Dispatcher(hub, keys.requestKey, (about, step) => events.progress(about, step));
   // Pools in memory start empty with this process: items the nodes made for an earlier one go.
   const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, forgetEarlierItems: !cfg.redis, ...cfg.pools }, logger);
-  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest), audit);
+  const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest), operations);
   const nodePorts = await hub.listen(cfg.nodeListen);
   const metrics = new Metrics({ hub, pools, audit });
-  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools, audit, metrics);
+  const signing = new SigningService(keyService, metadata.signatures, hub, dispatcher, cfg.signTimeoutMs, pools, operations, metrics);
   const chains = new ChainService(keyService, signing);
-  const events = new EventFeed(audit, { ...DEFAULT_EVENT_FEED_OPTIONS, ...cfg.events });
   const webhooks = new WebhookService(metadata.webhooks, events, audit, sessions, keys.requestKey, { ...DEFAULT_WEBHOOK_OPTIONS, ...cfg.webhooks }, logger);
   const app = buildApp({
     keys: keyService,
@@ -128,7 +136,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     action: 'coordinator.started',
     actor: 'coordinator',
     subject: c.name,
-    details: { http: `${cfg.http.host}:${httpPort}`, metricsPublic: cfg.metricsPublic ?? true, rateLimits: { ...DEFAULT_RATE_LIMITS, ...cfg.rateLimits }, nodes: cfg.manifest.nodes.map((n) => n.id), apiKeys: cfg.apiKeyHashes.map((h) => h.slice(0, 12)), pools: cfg.pools === false ? false : { nonceDepth: cfg.pools?.nonceDepth ?? DEFAULT_POOL_OPTIONS.nonceDepth, presignDepth: cfg.pools?.presignDepth ?? DEFAULT_POOL_OPTIONS.presignDepth }, redis: cfg.redis !== undefined },
+    details: { http: `${cfg.http.host}:${httpPort}`, metricsPublic: cfg.metricsPublic ?? true, rateLimits: { ...DEFAULT_RATE_LIMITS, ...cfg.rateLimits }, nodes: cfg.manifest.nodes.map((n) => n.id), apiKeys: cfg.apiKeyHashes.map((h) => h.slice(0, 12)), pools: cfg.pools === false ? false : { nonceDepth: cfg.pools?.nonceDepth ?? DEFAULT_POOL_OPTIONS.nonceDepth, presignDepth: cfg.pools?.presignDepth ?? DEFAULT_POOL_OPTIONS.presignDepth }, redis: cfg.redis !== undefined, auditOperations: operations !== undefined },
   });
   logger.info('coordinator started', { http: `${cfg.http.host}:${httpPort}`, nodes: nodePorts });
   return {

@@ -17,9 +17,17 @@ import { RelayHub } from './relay-hub.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { AuditLog } from './audit.js';
 
+/** A node's report that it has sent round `round` of `protocol` for a request. */
+export interface NodeProgress {
+  node: number;
+  protocol: string;
+  round: number;
+}
+
 interface Pending {
   node: number;
   resolve: (r: RequestResult) => void;
+  progress: ((p: NodeProgress) => void) | undefined;
   timer: NodeJS.Timeout;
 }
 
@@ -123,10 +131,16 @@ export class NodeHub {
       this.onHello(id, pending);
       return;
     }
-    if (message.type !== 'result' || typeof message.ref !== 'string') return;
+    if (typeof message.ref !== 'string') return;
     const p = this.pending.get(message.ref);
     // A node answers only for itself: a result under another node's reference is ignored.
     if (!p || p.node !== id) return;
+    if (message.type === 'progress') {
+      const { protocol, round } = message;
+      if (typeof protocol === 'string' && protocol.length <= 64 && Number.isSafeInteger(round) && (round as number) > 0 && (round as number) <= 1000) p.progress?.({ node: id, protocol, round: round as number });
+      return;
+    }
+    if (message.type !== 'result') return;
     this.pending.delete(message.ref);
     clearTimeout(p.timer);
     p.resolve(parseResult(message.result));
@@ -171,7 +185,7 @@ export class NodeHub {
   }
 
   /** Sends a signed request to one node and waits for its result (or its absence, named). */
-  request(node: number, signed: SignedRequest, timeoutMs: number, ref: string = randomUUID()): Promise<RequestResult> {
+  request(node: number, signed: SignedRequest, timeoutMs: number, ref: string = randomUUID(), progress?: (p: NodeProgress) => void): Promise<RequestResult> {
     const conn = this.online.get(node);
     if (!conn) return Promise.resolve({ ok: false, error: { code: 'NODE_OFFLINE', message: `node ${node} is offline`, waitingFor: [node] } });
     return new Promise<RequestResult>((resolve) => {
@@ -179,7 +193,7 @@ export class NodeHub {
         this.pending.delete(ref);
         resolve({ ok: false, error: { code: 'NODE_TIMEOUT', message: `node ${node} did not answer in time`, waitingFor: [node] } });
       }, timeoutMs);
-      this.pending.set(ref, { node, resolve, timer });
+      this.pending.set(ref, { node, resolve, progress, timer });
       conn.send(encodeControl({ type: 'request', ref, signed })).catch(() => this.fail(node, 'NODE_OFFLINE', `node ${node} is unreachable`));
     });
   }

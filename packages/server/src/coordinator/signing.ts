@@ -258,7 +258,7 @@ export class SigningService {
             ...(input.path !== undefined ? { path: input.path } : {}),
             ...pooled,
           } as const;
-          return this.dispatcher.run(signers, body, this.timeoutMs, id);
+          return this.dispatcher.run(signers, body, this.timeoutMs, id, { type: 'signature.progress', subject: id });
         });
         addNodeTimes(times, outputs);
         const verifying = performance.now();

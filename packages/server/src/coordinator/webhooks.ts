@@ -138,7 +138,7 @@ export class WebhookService {
   /** Registers a URL for the events of `types` (every type when absent) from now on; its secret is in this answer only. */
   async create(input: { url: string; types?: string[]; description?: string }, by: string): Promise<WebhookView & { secret: string }> {
     const url = checkUrl(input.url);
-    const types = [...selectTypes(input.types)];
+    const types = [...selectTypes(input.types, { progress: false })];
     const record: WebhookRecord = { id: randomUUID(), url: input.url, types, description: input.description ?? null, createdBy: by, createdAt: new Date(), deletedAt: null, cursor: await this.audit.head() };
     await this.store.create(record);
     // The origin only: a URL's path or query may hold a receiver's token.

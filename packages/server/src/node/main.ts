@@ -110,7 +110,7 @@ async function runSignerNode(cfg: NodeProcessConfig, lock: DataDirLock): Promise
       const cancel = new AbortController();
       running.set(ref, cancel);
       void signer
-        .handle(message.signed, cancel.signal)
+        .handle(message.signed, cancel.signal, (step) => void conn.send(encodeControl({ type: 'progress', ref, ...step })).catch(() => undefined))
         .then((result) => conn.send(encodeControl({ type: 'result', ref, result })).catch(() => undefined))
         .finally(() => running.delete(ref));
     });

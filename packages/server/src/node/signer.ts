@@ -96,7 +96,10 @@ export interface SignerNodeConfig {
 }
 
 /** The request being handled: its cancellation signal and stage times, for every protocol it runs. */
-const requestContext = new AsyncLocalStorage<{ signal: AbortSignal | undefined; times: StageTimes }>();
+const requestContext = new AsyncLocalStorage<{ signal: AbortSignal | undefined; times: StageTimes; progress: ProgressReport | undefined }>();
+
+/** Where a node reports the rounds of a request's protocols as it sends them (the coordinator's progress events). */
+export type ProgressReport = (step: { protocol: string; round: number }) => void;
 
 /** Times a store operation of the request being handled. */
 function stored<T>(op: Promise<T>): Promise<T> {
@@ -137,7 +140,7 @@ export class SignerNode {
   }
 
   /** Handles one signed request; never throws: every failure is a result naming its cause. */
-  async handle(signed: unknown, signal?: AbortSignal): Promise<RequestResult> {
+  async handle(signed: unknown, signal?: AbortSignal, progress?: ProgressReport): Promise<RequestResult> {
     let request: SessionRequest | undefined;
     try {
       const times = new StageTimes();
@@ -146,7 +149,7 @@ export class SignerNode {
       times.add('check', performance.now() - opened);
       const r = request;
       this.live.add(r.session);
-      const output = await requestContext.run({ signal, times }, () => this.dispatch(r)).finally(() => this.live.delete(r.session));
+      const output = await requestContext.run({ signal, times, progress }, () => this.dispatch(r)).finally(() => this.live.delete(r.session));
       // Where this node's time went, for the coordinator's breakdown of a signature.
       times.add('total', performance.now() - opened);
       return { ok: true, output: r.kind === 'sign' || r.kind === 'sign-shares' ? { ...output, timing: times.toJSON() } : output };
@@ -191,6 +194,7 @@ export class SignerNode {
         ...(context?.signal ? { signal: context.signal } : {}),
         ...(beforeRelease ? { beforeRelease: (proto: Protocol<T>) => beforeRelease(proto) } : {}),
         ...(context ? { onStep: (ms: number) => context.times.add('compute', ms) } : {}),
+        ...(context?.progress ? { onRound: (round: number) => context.progress!({ protocol: p.protocol, round }) } : {}),
       });
     return context ? context.times.measure('protocol', running) : running();
   }

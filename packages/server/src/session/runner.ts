@@ -45,6 +45,8 @@ export interface RunOptions<T> {
   beforeRelease?: (protocol: Protocol<T>, outcome: Outcome<T>) => Promise<void>;
   /** Told how long each protocol step computed (the rest of a run is waiting for peers). */
   onStep?: (ms: number) => void;
+  /** Told each time this party has sent a round's messages and the run goes on (1 after the first). */
+  onRound?: (round: number) => void;
 }
 
 export function runProtocol<T>(protocol: Protocol<T>, transport: ProtocolTransport, opts: RunOptions<T>): Promise<T> {
@@ -52,6 +54,7 @@ export function runProtocol<T>(protocol: Protocol<T>, transport: ProtocolTranspo
     let finished = false;
     let unsubscribe: (() => void) | undefined;
     let released: Promise<void> = Promise.resolve();
+    let rounds = 0;
     const finish = (settle: () => void) => {
       if (finished) return;
       finished = true;
@@ -70,6 +73,7 @@ export function runProtocol<T>(protocol: Protocol<T>, transport: ProtocolTranspo
           return;
         }
         for (const m of outcome.outgoing) transport.send(m);
+        if (outcome.status === 'continue' && outcome.outgoing.length > 0) opts.onRound?.(++rounds);
         if (outcome.status === 'done') finish(() => resolve(outcome.output));
         else if (outcome.status === 'aborted') finish(() => reject(new SessionAborted(outcome.abort)));
       });

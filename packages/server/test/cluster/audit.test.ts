@@ -21,7 +21,7 @@ describe('cluster: the audit log', () => {
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
     const actions = entries.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['coordinator.started', 'node.online', 'auth.succeeded', 'auth.failed', 'key.requested', 'key.created', 'signature.requested', 'signature.completed']));
-    expect(entries.find((e) => e.action === 'key.created')).toMatchObject({ subject: key.id, details: { scheme: 'eddsa-ed25519', threshold: 2, publicKey: key.publicKey } });
+    expect(entries.find((e) => e.action === 'key.created')).toMatchObject({ subject: key.id, details: { scheme: 'eddsa-ed25519', threshold: 2, publicKey: key.publicKey, requestedBy: expect.stringMatching(/^api-key:[0-9a-f]{12}$/) } });
     const completed = entries.find((e) => e.action === 'signature.completed' && e.subject === signed.body.id);
     expect(completed?.details).toMatchObject({ keyId: key.id, path: 'm/0/1', signers: signed.body.signers, contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/), requestedBy: expect.stringMatching(/^api-key:[0-9a-f]{12}$/) });
     // Who asked is named: the signature's request and the key's.

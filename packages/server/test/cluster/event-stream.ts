@@ -3,7 +3,8 @@ import WebSocket from 'ws';
 import { waitFor } from './local-cluster.js';
 
 export interface StreamedEvent {
-  seq: number;
+  /** Absent on progress events (not stored). */
+  seq?: number;
   type: string;
   at: string;
   subject: string;

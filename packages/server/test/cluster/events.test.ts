@@ -16,7 +16,8 @@ async function sign(keyId: string, message: string): Promise<string> {
 
 /** Seqs strictly increasing: in order, none twice. */
 function expectOrdered(events: StreamedEvent[]): void {
-  for (let i = 1; i < events.length; i++) expect(events[i]!.seq).toBeGreaterThan(events[i - 1]!.seq);
+  const seqs = events.map((e) => e.seq!);
+  for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
 }
 
 describe('cluster: event stream (WebSocket /v1/events)', () => {
@@ -35,7 +36,9 @@ describe('cluster: event stream (WebSocket /v1/events)', () => {
     const key = await activeKey(cluster, 'eddsa-ed25519');
     const first = await sign(key.id, 'events: first');
     await live.until(() => live.events().some((e) => e.type === 'signature.completed' && e.subject === first), 'the first signature completed');
-    const seen = live.events();
+    // Stored events only (progress comes when a pool is empty: live, without a seq).
+    const stored = (events: StreamedEvent[]) => events.filter((e) => e.seq !== undefined);
+    const seen = stored(live.events());
     expect(seen.map((e) => [e.type, e.subject])).toEqual([
       ['key.created', key.id],
       ['key.completed', key.id],
@@ -52,14 +55,14 @@ describe('cluster: event stream (WebSocket /v1/events)', () => {
     const missed = [await sign(key.id, 'events: second'), await sign(key.id, 'events: third')];
     const resumed = await openEventStream(cluster.url, cluster.apiKey, `?after=${cursor}`);
     await resumed.until((f) => f.some((x) => x.ready), 'ready after the backlog');
-    const backlog = resumed.events();
+    const backlog = stored(resumed.events());
     expect(backlog.map((e) => [e.type, e.subject])).toEqual([
       ['signature.created', missed[0]],
       ['signature.completed', missed[0]],
       ['signature.created', missed[1]],
       ['signature.completed', missed[1]],
     ]);
-    expect(backlog[0]!.seq).toBeGreaterThan(cursor);
+    expect(backlog[0]!.seq!).toBeGreaterThan(cursor!);
     expect(resumed.frames.find((f) => f.ready)!.ready!.seq).toBe(backlog.at(-1)!.seq);
     // The REST page from the same cursor says the same.
     const page = await cluster.call('GET', `/v1/events?after=${cursor}&types=signature.*`);
@@ -69,8 +72,8 @@ describe('cluster: event stream (WebSocket /v1/events)', () => {
     // Then live again, after the backlog, with no seq twice.
     const after = await sign(key.id, 'events: fourth');
     await resumed.until(() => resumed.events().some((e) => e.type === 'signature.completed' && e.subject === after), 'the live signature');
-    expectOrdered(resumed.events());
-    expect(resumed.events()).toHaveLength(6);
+    expectOrdered(stored(resumed.events()));
+    expect(stored(resumed.events())).toHaveLength(6);
     await resumed.close();
   });
 
@@ -92,6 +95,36 @@ describe('cluster: event stream (WebSocket /v1/events)', () => {
     expect(completed.events().every((e) => e.type === 'signature.completed')).toBe(true);
     await nodes.close();
     await completed.close();
+  });
+
+  it('streams the rounds nodes report while a key is made and a signature computed, live only', async () => {
+    const stream = await openEventStream(cluster.url, cluster.apiKey, '?types=key.progress,key.completed,signature.*');
+    await stream.until((f) => f.some((x) => x.ready), 'ready');
+    const key = await activeKey(cluster, 'schnorr-bip340');
+    await stream.until(() => stream.events().some((e) => e.type === 'key.completed' && e.subject === key.id), 'the key');
+    const made = stream.events().filter((e) => e.subject === key.id);
+    const rounds = made.filter((e) => e.type === 'key.progress');
+    // Every committee member reports its rounds of the DKG, before the key is complete; none has a seq.
+    expect(new Set(rounds.map((e) => e.data.node))).toEqual(new Set(key.committee));
+    expect(rounds.every((e) => e.seq === undefined && Number(e.data.round) >= 1 && typeof e.data.protocol === 'string')).toBe(true);
+    expect(made.at(-1)!.type).toBe('key.completed');
+
+    // A derived key signs through the nodes' own protocol: its rounds are the signature's progress.
+    const signed = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message: text('events: derived'), path: 'm/0/1' });
+    expect(signed.status).toBe(200);
+    await stream.until(() => stream.events().some((e) => e.type === 'signature.completed' && e.subject === signed.body.id), 'the signature');
+    const types = stream.events().filter((e) => e.subject === signed.body.id).map((e) => e.type);
+    expect(types[0]).toBe('signature.created');
+    expect(types).toContain('signature.progress');
+    expect(types.at(-1)).toBe('signature.completed');
+    await stream.close();
+
+    // Not stored: a resumed stream and the REST page have none.
+    const page = await cluster.call('GET', `/v1/events?after=0&limit=1000&types=key.progress,signature.progress`);
+    expect(page.body.events).toEqual([]);
+    // Nor posted: a webhook cannot ask for them.
+    const hook = await cluster.call('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/hook', types: ['key.progress'] });
+    expect(hook.body.error.code).toBe('VALIDATION_FAILED');
   });
 
   it('a failed signature request is an event that names its error', async () => {

@@ -128,6 +128,9 @@ describe('cluster: keys and signatures over HTTP', () => {
     expect(r.body).toMatchObject({ publicKey: key.publicKey, version: 2 });
     const s = await cluster.call('POST', `/v1/keys/${key.id}/signatures`, { message });
     expect(schnorr.verify(hexToBytes(s.body.signature), hexToBytes(message), hexToBytes(key.publicKey))).toBe(true);
+    // The audit entry names the caller who asked for the refresh.
+    const entries = (await cluster.call('GET', '/v1/audit?limit=1000')).body.entries as { action: string; actor: string; subject: string; details: Record<string, unknown> }[];
+    expect(entries.find((e) => e.action === 'key.refreshed' && e.subject === key.id)).toMatchObject({ actor: expect.stringMatching(/^api-key:[0-9a-f]{12}$/), details: { version: 2 } });
   }, 60_000);
 
   it('bad input gets a 4xx with a machine-readable code', async () => {

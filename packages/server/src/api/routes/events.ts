@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ApiError } from '../../errors.js';
 import { allows } from '../../coordinator/api-keys.js';
-import { type EventType, selectTypes } from '../../coordinator/events.js';
+import { type StreamType, selectTypes } from '../../coordinator/events.js';
 import type { ApiServices } from '../services.js';
 import { eventPage, eventsQuery } from '../schemas.js';
 
@@ -16,7 +16,7 @@ type EventsRequest = FastifyRequest<{ Querystring: { after?: string; types?: str
 declare module 'fastify' {
   interface FastifyRequest {
     /** The event types an events request chose (checked before a stream opens). */
-    eventTypes: ReadonlySet<EventType> | null;
+    eventTypes: ReadonlySet<StreamType> | null;
   }
 }
 
@@ -36,7 +36,8 @@ export const eventRoutes: FastifyPluginAsync<ApiServices> = async (app, { events
     schema: { querystring: eventsQuery, response: { 200: eventPage } },
     // Before any upgrade: a bad selection is a 400, not a stream that closes at once.
     preHandler: async (request: EventsRequest) => {
-      request.eventTypes = selectTypes(request.query.types);
+      // Progress types are accepted for both forms; the REST page has none to show (they are not stored).
+      request.eventTypes = selectTypes(request.query.types, { progress: true });
     },
     // The REST form: a page of stored events after `after` (for polling clients and catch-up).
     handler: async (request: EventsRequest) => {

@@ -64,7 +64,7 @@ export const keyRoutes: FastifyPluginAsync<ApiServices> = async (app, { keys, si
     return { keyId: key.id, version: key.version, enabled: pools !== undefined, ...(pools ? await pools.levels(key) : {}) };
   });
 
-  app.post<{ Params: { id: string } }>('/keys/:id/refresh', { config: { scope: 'keys:create' }, schema: { params: keyIdParams } }, async (request) => keyView(await keys.refresh(request.params.id)));
+  app.post<{ Params: { id: string } }>('/keys/:id/refresh', { config: { scope: 'keys:create' }, schema: { params: keyIdParams } }, async (request) => keyView(await keys.refresh(request.params.id, request.principal!.actor)));
 
   app.post<{ Params: { id: string }; Body: { message?: string; hash?: EcdsaHash; digest?: string; signers?: number[]; path?: string }; Headers: { 'idempotency-key'?: string } }>(
     '/keys/:id/signatures',
