@@ -3,16 +3,18 @@
  * per line with --json), reconnecting and resuming by itself; ends on Ctrl-C, after --count
  * events, or with --once after the stored events.
  */
-import { EVENT_TYPES, type WalletEvent } from '@mpc-wallet/sdk';
+import { EVENT_TYPES, PROGRESS_TYPES, type StreamEvent, isProgress } from '@mpc-wallet/sdk';
 import { ApiUsageError, type Output, parseCommand, positiveInt, printJson, seqOption } from './api.js';
 
 export const EVENTS_USAGE = `usage: mpc-wallet events [--after SEQ] [--types signature.*,key.completed] [--count N] [--once] [API]
   follows the stream: events with seq > SEQ first (stored ones), then new ones as they happen;
   without --after, only new ones. --count N exits after N events; --once prints the stored events
   after SEQ and exits. A dropped connection is reopened where it left off (told on stderr).
-  types: ${EVENT_TYPES.join(', ')}, or a family such as signature.*`;
+  types: ${EVENT_TYPES.join(', ')},
+  ${PROGRESS_TYPES.join(', ')} (live only, no seq; not with --once), or a family such as signature.*`;
 
-const line = (e: WalletEvent) => `${String(e.seq).padStart(6)}  ${e.at}  ${e.type.padEnd(20)} ${e.subject}  ${JSON.stringify(e.data)}\n`;
+// Progress reports have no seq: a dash in its column.
+const line = (e: StreamEvent) => `${(isProgress(e) ? '-' : String(e.seq)).padStart(6)}  ${e.at}  ${e.type.padEnd(20)} ${e.subject}  ${JSON.stringify(e.data)}\n`;
 
 export async function events(args: string[], stdout: Output, stderr: Output): Promise<number> {
   const cmd = parseCommand(args, { strings: ['after', 'types', 'count'], booleans: ['once'] });
@@ -22,7 +24,7 @@ export async function events(args: string[], stdout: Output, stderr: Output): Pr
   const types = typesOption?.split(',').map((t) => t.trim());
   if (types?.some((t) => !/^[a-z-]+(\.[a-z*-]+)?$/.test(t))) throw new ApiUsageError('--types: comma-separated event types such as signature.completed or families such as key.*');
   if (cmd.flag('once') && count !== undefined) throw new ApiUsageError('--count is for following; --once prints what is stored');
-  const print = (e: WalletEvent) => (cmd.json ? printJson(stdout, e) : stdout.write(line(e)));
+  const print = (e: StreamEvent) => (cmd.json ? printJson(stdout, e) : stdout.write(line(e)));
   const client = await cmd.client();
   const query = { ...(after !== undefined ? { after } : {}), ...(types ? { types } : {}) };
 

@@ -329,7 +329,7 @@ class EventsApi {
   }
 
   /** The stream as an async iterator (leaving the loop closes it). */
-  stream(opts: StreamOptions = {}): AsyncIterableIterator<T.WalletEvent> {
+  stream(opts: StreamOptions = {}): AsyncIterableIterator<T.StreamEvent> {
     return stream(this.target(), opts);
   }
 

@@ -8,12 +8,12 @@ import WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
 import { CLIENT_ERROR_CODES, MpcWalletError, errorFromAnswer } from './errors.js';
 import { type RetryOptions, backoffDelay, sleep } from './retry.js';
-import type { WalletEvent } from './types.js';
+import { type ProgressEvent, type StreamEvent, type WalletEvent, isProgress } from './types.js';
 
 export interface StreamOptions {
   /** Deliver events with seq > after (from the stored backlog first); absent: only events from now on. */
   after?: number;
-  /** Event types or families (`signature.*`); all types when absent. */
+  /** Event types or families (`signature.*`, including the progress types); all types when absent. */
   types?: string[];
   /** Ends the subscription. */
   signal?: AbortSignal;
@@ -28,8 +28,11 @@ export interface StreamOptions {
 }
 
 export interface SubscribeOptions extends StreamOptions {
-  /** Called once per event, in seq order; the next waits for a returned promise. A throw ends the subscription. */
-  onEvent: (event: WalletEvent) => void | Promise<void>;
+  /**
+   * Called once per event, in seq order (progress reports, which have no seq, where they happen);
+   * the next waits for a returned promise. A throw ends the subscription.
+   */
+  onEvent: (event: StreamEvent) => void | Promise<void>;
   /** Every failure: `error.retriable` says whether the subscription reconnects or has ended. */
   onError?: (error: MpcWalletError) => void;
   /** The backlog is delivered; `seq` is the newest event the server had then. */
@@ -48,7 +51,7 @@ export interface Subscription {
 /** Error codes in an `error` frame after which reconnecting cannot help. */
 const FATAL_CODES = new Set(['CURSOR_EXPIRED', 'UNAUTHORIZED', 'FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND']);
 
-type Frame = { event: WalletEvent } | { ready: { seq: number } } | { error: { code: string; message: string; retriable?: boolean } };
+type Frame = { event: StreamEvent } | { ready: { seq: number } } | { error: { code: string; message: string; retriable?: boolean } };
 
 export interface EventSocketTarget {
   url: URL;
@@ -104,10 +107,12 @@ export function subscribe(target: EventSocketTarget, opts: SubscribeOptions): Su
             if (settled) return;
             const frame = parseFrame(data, isBinary);
             if ('event' in frame) {
+              const event = frame.event;
+              if (isProgress(event)) return void (await opts.onEvent(event));
               // A resumed stream starts after lastSeq; anything at or before it was delivered already.
-              if (lastSeq !== undefined && frame.event.seq <= lastSeq) return;
-              await opts.onEvent(frame.event);
-              lastSeq = frame.event.seq;
+              if (lastSeq !== undefined && event.seq <= lastSeq) return;
+              await opts.onEvent(event);
+              lastSeq = event.seq;
             } else if ('ready' in frame) {
               // ready 0 names no position (a stream opened without `after` before any live event):
               // resuming "after 0" would replay the whole log, so it is not adopted.
@@ -190,8 +195,8 @@ export function subscribe(target: EventSocketTarget, opts: SubscribeOptions): Su
  * The stream as an async iterator: each event is handed over when the consumer asks for it (the
  * socket waits meanwhile), and leaving the loop closes the subscription.
  */
-export function stream(target: EventSocketTarget, opts: StreamOptions): AsyncIterableIterator<WalletEvent> {
-  const waiting: { event: WalletEvent; taken: () => void }[] = [];
+export function stream(target: EventSocketTarget, opts: StreamOptions): AsyncIterableIterator<StreamEvent> {
+  const waiting: { event: StreamEvent; taken: () => void }[] = [];
   let wake: (() => void) | undefined;
   let ended = false;
   let failure: unknown;
@@ -211,7 +216,7 @@ export function stream(target: EventSocketTarget, opts: StreamOptions): AsyncIte
     },
   ).finally(() => wake?.());
 
-  const iterator: AsyncIterableIterator<WalletEvent> = {
+  const iterator: AsyncIterableIterator<StreamEvent> = {
     async next() {
       for (;;) {
         const item = waiting.shift();
@@ -257,8 +262,10 @@ function parseFrame(data: WebSocket.RawData, isBinary: boolean): Frame {
   }
   if (typeof frame === 'object' && frame !== null) {
     const f = frame as Record<string, unknown>;
-    const event = f.event as WalletEvent | undefined;
-    if (event && typeof event.seq === 'number' && typeof event.type === 'string') return { event };
+    const event = f.event as Partial<WalletEvent> | undefined;
+    if (event && typeof event.type === 'string' && typeof event.seq === 'number') return { event: event as WalletEvent };
+    // Progress reports carry no seq (they are not stored).
+    if (event && typeof event.type === 'string' && event.seq === undefined && event.type.endsWith('.progress')) return { event: event as ProgressEvent };
     const ready = f.ready as { seq?: unknown } | undefined;
     if (ready && typeof ready.seq === 'number') return { ready: { seq: ready.seq } };
     const error = f.error as { code?: unknown; message?: unknown; retriable?: unknown } | undefined;

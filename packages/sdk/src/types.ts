@@ -249,7 +249,7 @@ export interface Session {
   scopes: ApiKeyScope[];
 }
 
-/** As the coordinator names them (key.created: asked for; key.completed: its key generation ended). */
+/** Stored events, as the coordinator names them (key.created: asked for; key.completed: its key generation ended). */
 export const EVENT_TYPES = [
   'key.created',
   'key.completed',
@@ -264,6 +264,10 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** Live progress on the stream only: not stored, so without a seq, never resumed or posted to webhooks. */
+export const PROGRESS_TYPES = ['key.progress', 'signature.progress'] as const;
+export type ProgressType = (typeof PROGRESS_TYPES)[number];
+
 /** What happened: `subject` is the key id, the signature request id, or `node:<id>`. */
 export interface WalletEvent {
   seq: number;
@@ -271,6 +275,21 @@ export interface WalletEvent {
   at: string;
   subject: string;
   data: Record<string, unknown>;
+}
+
+/** A node has sent a round of a key's generation or refresh, or of a signature (stream only). */
+export interface ProgressEvent {
+  type: ProgressType;
+  at: string;
+  subject: string;
+  data: { node: number; protocol: string; round: number };
+}
+
+/** What the stream delivers: stored events (with a seq) and progress reports (without). */
+export type StreamEvent = WalletEvent | ProgressEvent;
+
+export function isProgress(event: StreamEvent): event is ProgressEvent {
+  return !('seq' in event) || typeof (event as { seq?: unknown }).seq !== 'number';
 }
 
 export interface EventListQuery {

@@ -1,7 +1,7 @@
 /** The event stream against a stand-in WebSocket endpoint: order, resume after a dropped socket, fatal errors, the iterator, the REST list. */
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { MpcWalletClient, MpcWalletError, type WalletEvent } from '../src/index.js';
+import { MpcWalletClient, MpcWalletError, type StreamEvent, type WalletEvent, isProgress } from '../src/index.js';
 import { json, standIn } from './stand-in.js';
 
 const API_KEY = 'mpcw_0123456789ab_secretsecretsecretsecret';
@@ -48,6 +48,25 @@ describe('events.subscribe', () => {
     expect([query(1).get('after'), query(1).get('types')]).toEqual(['6', 'signature.*,key.failed']);
     expect(api.upgrades[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
     expect(errors.map((e) => [e.code, e.retriable])).toEqual([['NETWORK_ERROR', true]]);
+    sub.close();
+    await sub.closed;
+  });
+
+  it('progress reports (no seq) are delivered where they happen and never become the resume point', async () => {
+    api.onSocket = (ws) => {
+      if (api.upgrades.length > 1) return send(ws, { ready: { seq: 9 } });
+      send(ws, { ready: { seq: 8 } });
+      send(ws, { event: { type: 'key.progress', at: '2026-12-03T10:00:00.000Z', subject: 'k1', data: { node: 2, protocol: 'dkg', round: 1 } } });
+      send(ws, { event: event(9, 'key.completed') });
+      send(ws, { event: { type: 'signature.progress', at: '2026-12-03T10:00:00.000Z', subject: 's1', data: { node: 1, protocol: 'frost', round: 2 } } });
+      setTimeout(() => ws.terminate(), 20);
+    };
+    const got: StreamEvent[] = [];
+    const errors: string[] = [];
+    const sub = client().events.subscribe({ onEvent: (e) => void got.push(e), onError: (e) => errors.push(e.code) });
+    await until(() => api.upgrades.length === 2);
+    expect(got.map((e) => (isProgress(e) ? `${e.type} ${e.data.round}` : `${e.seq} ${e.type}`))).toEqual(['key.progress 1', '9 key.completed', 'signature.progress 2']);
+    expect([query(1).get('after'), errors]).toEqual(['9', ['NETWORK_ERROR']]);
     sub.close();
     await sub.closed;
   });
