@@ -94,9 +94,11 @@ export type EventListener = (events: readonly ApiEvent[]) => void;
 export interface EventFeedOptions {
   /** How often the feed looks for entries other instances appended, while anyone listens. */
   pollMs: number;
+  /** How often an open stream checks its credentials again (a revoked key or an expired session ends it) and pings. */
+  recheckMs: number;
 }
 
-export const DEFAULT_EVENT_FEED_OPTIONS: EventFeedOptions = { pollMs: 500 };
+export const DEFAULT_EVENT_FEED_OPTIONS: EventFeedOptions = { pollMs: 500, recheckMs: 30_000 };
 
 const PAGE = 500;
 /** Live events a stream holds while it sends stored ones: past this it is told to resume later. */
@@ -121,7 +123,7 @@ export class EventFeed {
 
   constructor(
     private readonly audit: AuditLog,
-    private readonly options: EventFeedOptions = DEFAULT_EVENT_FEED_OPTIONS,
+    readonly options: EventFeedOptions = DEFAULT_EVENT_FEED_OPTIONS,
   ) {}
 
   /** A page of stored events after `after`, of the chosen types. */
@@ -135,12 +137,18 @@ export class EventFeed {
    * before: a subscriber reading a backlog skips seqs it has already seen). Returns the unsubscribe.
    */
   async subscribe(listener: EventListener): Promise<() => void> {
-    this.listeners.add(listener);
-    if (this.tail === undefined) await (this.starting ??= this.start());
-    return () => {
+    const unsubscribe = () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stop();
     };
+    this.listeners.add(listener);
+    try {
+      if (this.tail === undefined) await (this.starting ??= this.start());
+    } catch (e) {
+      unsubscribe();
+      throw e;
+    }
+    return unsubscribe;
   }
 
   /**
@@ -162,17 +170,18 @@ export class EventFeed {
     const progress = (e: ProgressEvent) => {
       if (pending === undefined && opts.types.has(e.type)) send(e);
     };
-    this.progressListeners.add(progress);
-    const unsubscribe = await this.subscribe((events) => {
-      if (pending === undefined) events.forEach(emit);
-      else if (pending.length + events.length > MAX_PENDING) [behind, pending] = [true, []];
-      else pending.push(...events);
-    });
+    let unsubscribe = () => {};
     const stop = () => {
       this.progressListeners.delete(progress);
       unsubscribe();
     };
+    this.progressListeners.add(progress);
     try {
+      unsubscribe = await this.subscribe((events) => {
+        if (pending === undefined) events.forEach(emit);
+        else if (pending.length + events.length > MAX_PENDING) [behind, pending] = [true, []];
+        else pending.push(...events);
+      });
       if (opts.after !== undefined) {
         for (;;) {
           const page = await this.page({ after: last, limit: PAGE, types: opts.types });

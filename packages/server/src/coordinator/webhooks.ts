@@ -45,6 +45,8 @@ const MAX_URL = 2048;
 const PAGE = 500;
 const ENQUEUE_LOCK = 'webhooks/enqueue';
 const SECRET_PREFIX = 'whsec_';
+/** Appends within this time after one are looked at together (under load, one look per batch of appends rather than per append). */
+const GATHER_MS = 50;
 
 /** A webhook as the API shows it (never its secret). */
 export interface WebhookView {
@@ -117,6 +119,7 @@ export class WebhookService {
   /** Whether the last look found webhooks (an append then triggers a look at once). */
   private anyWebhooks = true;
   private unfollow: (() => void) | undefined;
+  private gathering: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: WebhookStore,
@@ -190,7 +193,11 @@ export class WebhookService {
     this.timer ??= setInterval(() => this.schedule(), this.options.pollMs);
     this.timer.unref();
     this.unfollow ??= this.audit.onAppended(() => {
-      if (this.anyWebhooks) this.schedule();
+      if (!this.anyWebhooks || this.gathering) return;
+      this.gathering = setTimeout(() => {
+        this.gathering = undefined;
+        this.schedule();
+      }, GATHER_MS);
     });
   }
 
@@ -200,6 +207,8 @@ export class WebhookService {
     this.timer = undefined;
     this.unfollow?.();
     this.unfollow = undefined;
+    clearTimeout(this.gathering);
+    this.gathering = undefined;
     this.tickAgain = false;
     await this.ticking;
   }

@@ -4,7 +4,8 @@ import { activeKey, clusterForFile, waitFor } from './local-cluster.js';
 import { apiClient } from './http.js';
 import { type StreamedEvent, openEventStream } from './event-stream.js';
 
-const cluster = clusterForFile();
+// Streams re-check their credentials every half second here (30 s by default).
+const cluster = clusterForFile({ events: { recheckMs: 500 } });
 
 const text = (s: string) => bytesToHex(new TextEncoder().encode(s));
 
@@ -146,13 +147,25 @@ describe('cluster: event stream (WebSocket /v1/events)', () => {
     }
   });
 
-  it('a session token opens a stream too, and the REST page is refused without the scope', async () => {
+  it('a session token opens a stream too; revoking the key closes its streams; the REST page needs the scope', async () => {
     const session = await cluster.call('POST', '/v1/sessions', { scopes: ['keys:read'] });
     expect(session.status).toBe(201);
     const stream = await openEventStream(cluster.url, session.body.token, '?after=0&types=key.created');
     await stream.until((f) => f.some((x) => x.ready), 'ready');
     expect(stream.events().length).toBeGreaterThan(0);
     await stream.close();
+    // Revoking the key ends the streams it opened, its sessions' too, at their next check.
+    const reader = await cluster.call('POST', '/v1/api-keys', { name: 'stream reader', scopes: ['keys:read'] });
+    const readerSession = await apiClient(() => cluster.url, reader.body.token)('POST', '/v1/sessions', {});
+    const direct = await openEventStream(cluster.url, reader.body.token);
+    const viaSession = await openEventStream(cluster.url, readerSession.body.token);
+    await direct.until((f) => f.some((x) => x.ready), 'ready');
+    expect((await cluster.call('DELETE', `/v1/api-keys/${reader.body.prefix}`)).status).toBe(200);
+    for (const s of [direct, viaSession]) {
+      expect(await s.closed).toEqual({ code: 1008, reason: 'UNAUTHORIZED' });
+      expect(s.frames.at(-1)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    }
+
     const signer = await cluster.call('POST', '/v1/api-keys', { name: 'signer, no reads', scopes: ['sign'] });
     const refused = await apiClient(() => cluster.url, signer.body.token)('GET', '/v1/events');
     expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);

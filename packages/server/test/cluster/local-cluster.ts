@@ -14,6 +14,7 @@ import { type Call, apiClient } from './http.js';
 import type { PoolOptions } from '../../src/coordinator/pools.js';
 import type { RateLimitOptions } from '../../src/coordinator/rate-limits.js';
 import type { WebhookOptions } from '../../src/coordinator/webhooks.js';
+import type { EventFeedOptions } from '../../src/coordinator/events.js';
 import { type ClusterManifest, type RunningCoordinator, type RunningNode, type SqlClient, manifestOfHome, openSqlClient, startCoordinator, startSignerNode } from '../../src/index.js';
 
 export const TEST_SCRYPT = { params: { N: 2 ** 10, r: 8, p: 1 }, floor: 2 ** 10 };
@@ -39,7 +40,7 @@ function storeFor(dir: string, schema: string) {
   return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, schema } : { dataDir: dir };
 }
 
-export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number; pools?: Partial<PoolOptions> | false; metricsPublic?: boolean; rateLimits?: Partial<RateLimitOptions>; webhooks?: Partial<WebhookOptions> } = {}): Promise<LocalCluster> {
+export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutMs?: number; pools?: Partial<PoolOptions> | false; metricsPublic?: boolean; rateLimits?: Partial<RateLimitOptions>; webhooks?: Partial<WebhookOptions>; events?: Partial<EventFeedOptions> } = {}): Promise<LocalCluster> {
   const home = await mkdtemp(join(tmpdir(), 'mpc-cluster-'));
   const run = randomBytes(4).toString('hex');
   const count = opts.nodes ?? 3;
@@ -62,6 +63,7 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
       ...(opts.metricsPublic !== undefined ? { metricsPublic: opts.metricsPublic } : {}),
       ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
       ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
+      ...(opts.events ? { events: opts.events } : {}),
       scrypt: TEST_SCRYPT,
     });
     nodePort = running.nodePorts.tcpPort!;

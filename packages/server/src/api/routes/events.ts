@@ -8,8 +8,6 @@ import { eventPage, eventsQuery } from '../schemas.js';
 
 /** Bytes a subscriber may leave unread before it is told to resume later (a slow reader holds no unbounded buffer). */
 const MAX_UNREAD = 8 * 1024 * 1024;
-/** How often an open stream checks its credentials again (a revoked key or an expired session ends it) and pings. */
-const RECHECK_MS = 30_000;
 
 type EventsRequest = FastifyRequest<{ Querystring: { after?: string; types?: string; limit?: string } }>;
 
@@ -57,7 +55,7 @@ export const eventRoutes: FastifyPluginAsync<ApiServices> = async (app, { events
           },
           (e: unknown) => fail(socket, e),
         );
-      }, RECHECK_MS);
+      }, events.options.recheckMs);
       socket.on('close', () => {
         closed = true;
         clearInterval(recheck);
