@@ -1,6 +1,6 @@
 /** EventFeed against a stand-in audit log: an append that lands while the feed starts must not stop later deliveries. */
 import { describe, expect, it } from 'vitest';
-import { EventFeed, type ApiEvent } from '../../src/coordinator/events.js';
+import { DEFAULT_EVENT_FEED_OPTIONS, EventFeed, type ApiEvent } from '../../src/coordinator/events.js';
 import type { AuditLog } from '../../src/coordinator/audit.js';
 import type { AuditEntry } from '../../src/stores/types.js';
 
@@ -21,7 +21,7 @@ describe('EventFeed', () => {
       stored.push(e);
       for (const l of listeners) l([e]);
     };
-    const feed = new EventFeed(audit, { pollMs: 60_000 });
+    const feed = new EventFeed(audit, { ...DEFAULT_EVENT_FEED_OPTIONS, pollMs: 60_000 });
     const got: ApiEvent[] = [];
     const subscribed = feed.subscribe((events) => got.push(...events));
     // Appended while the feed waits for the head (the stream's own request being audited).
