@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results.json', '.stryker-tmp/**', 'reports/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.readme-*/**', 'bench/results.json', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -46,7 +46,7 @@ describe('mpc-wallet api-keys', () => {
     for (const r of [listed, revoked]) expect(r.out + r.err).not.toContain(ADMIN);
   });
 
-  it('usage errors exit 2 before any request; API errors exit 1 with the code', async () => {
+  it('usage errors exit 2 before any request; API errors exit 1 with the code (3 when the key is not found)', async () => {
     const before = requests.length;
     for (const argv of [
       ['api-keys', 'create', '--url', api.url(), '--api-key-file', api.file('admin'), '--scopes', 'sign'],
@@ -63,6 +63,6 @@ describe('mpc-wallet api-keys', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('HTTP 400 VALIDATION_FAILED');
     const missing = await cli('api-keys', 'revoke', '--url', api.url(), '--api-key-file', api.file('admin'), '--prefix', 'ffffffffffff');
-    expect([missing.code, missing.err.includes('API_KEY_NOT_FOUND')]).toEqual([1, true]);
+    expect([missing.code, missing.err.includes('API_KEY_NOT_FOUND')]).toEqual([3, true]);
   });
 });

@@ -28,13 +28,13 @@ describe('mpc-wallet audit', () => {
     expect(seen.at(-1)!.headers.authorization).toBe(`Bearer ${API_KEY}`);
   });
 
-  it('list prints entries; a refused key is an error without the key in it; bad usage exits 2', async () => {
+  it('list prints entries; a refused key exits 4 without the key in the error; bad usage exits 2', async () => {
     const listed = await cli('audit', 'list', '--url', api.url(), '--api-key-file', api.file('key'), '--after', '2', '--limit', '1');
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(/^\s+3 {2}2026-03-01T10:00:00.000Z {2}key\.created/);
     expect(seen.at(-1)!.url).toBe('/v1/audit?after=2&limit=1');
     const refused = await cli('audit', 'verify', '--url', api.url(), '--api-key-file', api.file('wrong'));
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(4);
     expect(refused.err).toMatch(/HTTP 401 UNAUTHORIZED/);
     expect(refused.err).not.toContain('wrongwrong');
     for (const argv of [['audit', 'verify'], ['audit', 'nope', '--api-key-file', 'x'], ['audit', 'list', '--api-key-file', 'x', '--limit', '-1'], ['audit', 'verify', '--api-key-file', 'x', '--url', 'ftp://x']]) {
