@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { bytesToHex, ed25519PublicKey } from '@mpc-wallet/core';
 import { AuditLog } from '../../src/coordinator/audit.js';
-import { type ApiEvent, EVENT_TYPES, EventFeed, type ProgressEvent, selectTypes } from '../../src/coordinator/events.js';
-import { ApiError, METADATA_MIGRATIONS, migrate, pgliteClient, sqlMetadataStore } from '../../src/index.js';
+import { type ApiEvent, DEFAULT_EVENT_FEED_OPTIONS, EVENT_TYPES, EventFeed, type ProgressEvent, selectTypes } from '../../src/coordinator/events.js';
+import { ApiError, METADATA_MIGRATIONS, migrate, pgliteClient, sqlMetadataStore, type AuditEntry } from '../../src/index.js';
 
 let db: PGlite;
 beforeAll(async () => {
@@ -102,6 +102,33 @@ describe('event feed', () => {
     await signature(log, 1);
     await until(() => got.length === 1);
     stopBad();
+    stop();
+  });
+
+  it('delivers live appends after one that arrived while it was starting (a stand-in log whose head waits)', async () => {
+    const entry = (seq: number, action: string): AuditEntry => ({ seq, at: new Date(0), action, actor: 'test', subject: `k${seq}`, details: {}, prevHash: '0'.repeat(64), hash: '0'.repeat(64) });
+    const stored: AuditEntry[] = [entry(1, 'node.online')];
+    const listeners = new Set<(entries: readonly AuditEntry[]) => void>();
+    let releaseHead: () => void = () => undefined;
+    const audit = {
+      onAppended: (l: (entries: readonly AuditEntry[]) => void) => (listeners.add(l), () => listeners.delete(l)),
+      head: () => new Promise<number>((resolve) => (releaseHead = () => resolve(stored.at(-1)!.seq))),
+      list: async ({ after = 0 }: { after?: number }) => stored.filter((e) => e.seq > after),
+    } as unknown as AuditLog;
+    const append = (e: AuditEntry) => {
+      stored.push(e);
+      for (const l of listeners) l([e]);
+    };
+    const events = new EventFeed(audit, { ...DEFAULT_EVENT_FEED_OPTIONS, pollMs: 60_000 });
+    const got: ApiEvent[] = [];
+    const subscribed = events.subscribe((batch) => got.push(...batch));
+    // Appended while the feed waits for the head (the stream's own request being audited).
+    append(entry(2, 'auth.succeeded'));
+    releaseHead();
+    const stop = await subscribed;
+    append(entry(3, 'key.requested'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(got.map((e) => [e.seq, e.type])).toEqual([[3, 'key.created']]);
     stop();
   });
 });
