@@ -316,7 +316,7 @@ for (const [scheme, s] of Object.entries(SCHEMES)) {
   }, `${scheme} pools refilled`);
   await quiet(`${scheme} load`);
   const loaded = await load(scheme, id, CONCURRENCY);
-  singlesWithAudit[scheme] = loaded.perSecond;
+  singlesWithAudit[scheme] = { perSecond: loaded.perSecond, coordinatorCpu: new Map(loaded.cpu).get('coordinator') };
   row(scheme, `sustained signatures/s, ${CONCURRENCY} clients, warm pools (${loaded.pooled}/${loaded.done} pooled)`, loaded.perSecond, 'sig/s', {
     failed: loaded.failed,
     baseline: { name: `${s.baseline[0]} (one core, ops/s)`, ms: warm.baseline },
@@ -441,7 +441,11 @@ for (const scheme of ['eddsa-ed25519', 'schnorr-bip340']) {
   };
   await warmedUp('load');
   const loaded = await load(scheme, id, CONCURRENCY);
-  row(scheme, `sustained signatures/s, ${CONCURRENCY} clients, warm pools, WITHOUT the audit log`, loaded.perSecond, 'sig/s', { failed: loaded.failed, baseline: { name: 'with the audit log', value: singlesWithAudit[scheme], unit: 'sig/s' } });
+  const withAudit = singlesWithAudit[scheme];
+  row(scheme, `sustained signatures/s, ${CONCURRENCY} clients, warm pools (${loaded.pooled}/${loaded.done} pooled), WITHOUT the audit log`, loaded.perSecond, 'sig/s', { failed: loaded.failed, baseline: { name: 'with the audit log', value: withAudit.perSecond, unit: 'sig/s' } });
+  // Steadier than throughput between runs: the coordinator's CPU per signature (it appends the entries).
+  const coordinatorCpu = new Map(loaded.cpu).get('coordinator');
+  if (coordinatorCpu !== undefined && withAudit.coordinatorCpu !== undefined) row(scheme, 'CPU per signature under that load: coordinator, WITHOUT the audit log', coordinatorCpu, 'ms', { baseline: { name: 'with the audit log', ms: withAudit.coordinatorCpu } });
   await warmedUp('batches');
   const sustained = await sustainedBatches(scheme, id, messages);
   row(scheme, `sustained signatures/s, batches of ${BATCH}, WITHOUT the audit log`, sustained.perSecond, 'sig/s', { baseline: { name: 'with the audit log', value: audited.batches[scheme], unit: 'sig/s' } });
