@@ -20,18 +20,10 @@ export const CLIENT_ERROR_CODES = {
   KEY_FAILED: 'KEY_FAILED',
 } as const;
 
-export interface MpcWalletErrorInit {
+/** The server's error body (`retryAfter`: seconds, from its field or the Retry-After header), with where it came from. */
+export interface MpcWalletErrorInit extends ApiErrorBody {
   /** HTTP status, 0 when there was no answer. */
   status: number;
-  code: string;
-  message: string;
-  retriable: boolean;
-  culprits?: number[];
-  waitingFor?: number[];
-  gone?: number[];
-  reason?: string;
-  /** Seconds, from the answer's Retry-After header or its `retryAfter` field. */
-  retryAfter?: number;
   /** The route, e.g. `POST /v1/keys/{id}/signatures` with the id in it. */
   request?: string;
   cause?: unknown;
