@@ -202,7 +202,7 @@ export async function node(args: string[]): Promise<never> {
     passphrase: pass,
     name: values.name,
     manifest: parseManifest(await readFile(values.manifest, 'utf8')),
-    coordinatorUrl: values.coordinator,
+    coordinatorUrls: values.coordinator.split(',').map((u) => u.trim()),
     store: storeLocation(values.home, values.name),
     level: bits === '2048' ? SECURITY_LEVEL_TSS_LIB_2048 : SECURITY_LEVEL_128,
     logger: jsonLogger({ process: values.name }),

@@ -98,6 +98,22 @@ const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
 /** Routes that answer without an API key declare it (the OpenAPI document shows them open). */
 const open = { security: [] } as const;
 
+/** How long a dependency may take to answer a readiness check. */
+const READINESS_TIMEOUT_MS = 1_000;
+
+/** Whether `check` resolves (to anything but false) in time. */
+async function answers(check: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS)));
+  try {
+    return (await Promise.race([check().then((r) => r !== false), late])) === true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function routes(app: FastifyInstance, services: ApiServices): Promise<void> {
   const access = new ApiAccess(services);
 
@@ -111,8 +127,9 @@ async function routes(app: FastifyInstance, services: ApiServices): Promise<void
   // Not ready is an answer too (503), in the same form.
   app.get('/readyz', { schema: { ...open, response: { ...replies({ 200: readinessReply }), 503: readinessReply } } }, async (_request, reply) => {
     const online = services.hub.onlineNodes().length;
-    const ready = online >= services.readyWhenOnline;
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', nodesOnline: online });
+    const dependencies = Object.fromEntries(await Promise.all(Object.entries(services.dependencies).map(async ([name, check]) => [name, (await answers(check)) ? 'up' : 'down'] as const)));
+    const ready = online >= services.readyWhenOnline && Object.values(dependencies).every((d) => d === 'up');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', nodesOnline: online, dependencies });
   });
 
   app.decorateRequest('principal', null);

@@ -465,4 +465,13 @@ export const sessionReply = {
 
 export const statusReply = { type: 'object', required: ['status'], properties: { status: text } } as const;
 
-export const readinessReply = { type: 'object', required: ['status', 'nodesOnline'], properties: { status: { type: 'string', enum: ['ready', 'not-ready'] }, nodesOnline: integer } } as const;
+export const readinessReply = {
+  type: 'object',
+  required: ['status', 'nodesOnline', 'dependencies'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not-ready'] },
+    nodesOnline: integer,
+    /** Each store and bus the instance needs: whether it answered just now. */
+    dependencies: { type: 'object', additionalProperties: { type: 'string', enum: ['up', 'down'] } },
+  },
+} as const;

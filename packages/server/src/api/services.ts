@@ -25,6 +25,8 @@ export interface ApiServices {
   limiter: RateLimiter;
   /** Nodes that must be online for /readyz (enough to sign). */
   readyWhenOnline: number;
+  /** What else must answer for /readyz: the metadata database, the session store, the bus; each check throws (or resolves false) when down. */
+  dependencies: Readonly<Record<string, () => Promise<unknown>>>;
   metrics: Metrics;
   /** Whether `/metrics` answers without an API key (a scraper on a private network). */
   metricsPublic: boolean;

@@ -214,6 +214,11 @@ export class EventFeed {
     }
   }
 
+  /** Another instance appended to the log: read it now rather than at the next poll. */
+  wake(): void {
+    this.read();
+  }
+
   /** Listeners now (a gauge for operators and tests). */
   listening(): number {
     return this.listeners.size;

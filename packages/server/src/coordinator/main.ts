@@ -9,9 +9,9 @@ import { RedisSessionStore } from '../stores/redis/session-store.js';
 import { type ClusterManifest, identityKeys } from '../session/manifest.js';
 import type { SessionStore } from '../stores/types.js';
 import { buildApp } from '../api/app.js';
-import { Dispatcher } from './dispatch.js';
+import { Dispatcher, type ProgressSubject } from './dispatch.js';
 import { KeyService, DEFAULT_KEY_TIMEOUTS, type KeyServiceTimeouts } from './keys.js';
-import { NodeHub } from './node-hub.js';
+import { NodeHub, type NodeProgress } from './node-hub.js';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions, Pools } from './pools.js';
 import { SigningService } from './signing.js';
 import { ChainService } from './chains.js';
@@ -24,6 +24,10 @@ import { Metrics } from './metrics.js';
 import { ApiKeyService } from './api-keys.js';
 import { SessionTokens } from './session-tokens.js';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions, RateLimiter } from './rate-limits.js';
+import type { ClusterBus } from '../bus/types.js';
+import { InProcessBus } from '../bus/in-process.js';
+import { NatsBus } from '../bus/nats.js';
+import { DEFAULT_NODE_ROUTER_OPTIONS, type NodeRouterOptions } from './node-router.js';
 
 export interface CoordinatorProcessConfig {
   dataDir: string;
@@ -36,6 +40,13 @@ export interface CoordinatorProcessConfig {
   metadata?: SqlStoreOptions;
   /** Redis for sessions, locks and pools (and a key prefix); absent: in memory. */
   redis?: { url: string; prefix?: string };
+  /**
+   * NATS (comma-separated URLs) between coordinator instances sharing the metadata database and
+   * Redis; `prefix` keeps clusters on one NATS apart. Absent: the in-process bus (one instance).
+   */
+  nats?: { url: string; prefix?: string };
+  /** How often instances tell each other which nodes they hold, and when silence means gone. */
+  router?: Partial<NodeRouterOptions>;
   apiKeyHashes: readonly string[];
   keyTimeouts?: Partial<KeyServiceTimeouts>;
   signTimeoutMs?: number;
@@ -91,6 +102,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   const metadata = await openMetadataStore(cfg.metadata ?? { dataDir: cfg.dataDir });
   const audit = new AuditLog(metadata.audit, keys.requestKey, c.requestPublicKey, { ...DEFAULT_AUDIT_OPTIONS, ...cfg.audit }, logger);
   const sessions = cfg.redis ? await RedisSessionStore.open({ ...cfg.redis, logger }) : new MemorySessionStore();
+  const bus: ClusterBus = cfg.nats ? await NatsBus.open({ url: cfg.nats.url, prefix: cfg.nats.prefix ?? 'mpc-wallet', name: `${c.name}-${process.pid}`, logger }) : new InProcessBus();
   for (const n of cfg.manifest.nodes) await metadata.nodes.upsert({ id: n.id, name: n.name, noisePublicKey: n.noisePublicKey, identityPublicKey: n.identityPublicKey, lastSeen: null });
   // The key service needs the hub, and the hub reports hellos to the key service (only once it
   // listens, below, when both exist).
@@ -99,9 +111,16 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
   const hub = new NodeHub(cfg.manifest, keys.staticKey, metadata.nodes, logger, (node, pending) => {
     void keyService.resume(node, pending);
     void pools?.nodeHello(node);
-  }, operations);
+  }, operations, bus, { ...DEFAULT_NODE_ROUTER_OPTIONS, ...cfg.router });
   const events = new EventFeed(audit, { ...DEFAULT_EVENT_FEED_OPTIONS, ...cfg.events });
-  const dispatcher = new Dispatcher(hub, keys.requestKey, (about, step) => events.progress(about, step));
+  const dispatcher = new Dispatcher(hub, keys.requestKey, (about, step) => bus.publish('progress', json({ about, step })));
+  const unfollow = followOtherInstances(bus, hub.instance, audit, {
+    progress: (about, step) => events.progress(about, step),
+    appended: () => {
+      events.wake();
+      webhooks.wake();
+    },
+  }, logger);
   // Pools in memory start empty with this process: items the nodes made for an earlier one go.
   const pools = cfg.pools === false ? undefined : new Pools(metadata.keys, sessions, hub, dispatcher, { ...DEFAULT_POOL_OPTIONS, forgetEarlierItems: !cfg.redis, ...cfg.pools }, logger);
   const keyService = new KeyService(metadata.keys, metadata.committees, sessions, hub, dispatcher, { ...DEFAULT_KEY_TIMEOUTS, ...cfg.keyTimeouts }, logger, pools, identityKeys(cfg.manifest), operations);
@@ -122,6 +141,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     webhooks,
     limiter: new RateLimiter(sessions, { ...DEFAULT_RATE_LIMITS, ...cfg.rateLimits }),
     readyWhenOnline: Math.min(2, cfg.manifest.nodes.length),
+    dependencies: { metadata: () => metadata.ping(), sessions: () => sessions.ping(), bus: () => Promise.resolve(bus.connected) },
     metrics,
     metricsPublic: cfg.metricsPublic ?? true,
   });
@@ -136,7 +156,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     action: 'coordinator.started',
     actor: 'coordinator',
     subject: c.name,
-    details: { http: `${cfg.http.host}:${httpPort}`, metricsPublic: cfg.metricsPublic ?? true, rateLimits: { ...DEFAULT_RATE_LIMITS, ...cfg.rateLimits }, nodes: cfg.manifest.nodes.map((n) => n.id), apiKeys: cfg.apiKeyHashes.map((h) => h.slice(0, 12)), pools: cfg.pools === false ? false : { nonceDepth: cfg.pools?.nonceDepth ?? DEFAULT_POOL_OPTIONS.nonceDepth, presignDepth: cfg.pools?.presignDepth ?? DEFAULT_POOL_OPTIONS.presignDepth }, redis: cfg.redis !== undefined, auditOperations: operations !== undefined },
+    details: { instance: hub.instance, nats: cfg.nats !== undefined, http: `${cfg.http.host}:${httpPort}`, metricsPublic: cfg.metricsPublic ?? true, rateLimits: { ...DEFAULT_RATE_LIMITS, ...cfg.rateLimits }, nodes: cfg.manifest.nodes.map((n) => n.id), apiKeys: cfg.apiKeyHashes.map((h) => h.slice(0, 12)), pools: cfg.pools === false ? false : { nonceDepth: cfg.pools?.nonceDepth ?? DEFAULT_POOL_OPTIONS.nonceDepth, presignDepth: cfg.pools?.presignDepth ?? DEFAULT_POOL_OPTIONS.presignDepth }, redis: cfg.redis !== undefined, auditOperations: operations !== undefined },
   });
   logger.info('coordinator started', { http: `${cfg.http.host}:${httpPort}`, nodes: nodePorts });
   return {
@@ -151,11 +171,58 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
       keyService.stop();
       await app.close();
       await webhooks.stop();
+      unfollow();
       await hub.close();
+      await bus.close();
       await audit.stop();
       await sessions.close();
       await metadata.close();
       await lock.release();
     },
+  };
+}
+
+const encoder = new TextEncoder();
+const json = (v: unknown) => encoder.encode(JSON.stringify(v));
+
+/**
+ * What one instance tells the others through the bus besides node traffic: progress reports (an
+ * event stream on any instance shows them) and that it appended to the audit log (their event
+ * streams and webhooks look at once instead of at their next poll). The log itself, in the
+ * metadata database, stays the record; the wake-ups go through the durable stream, kept once per
+ * entry, so that one published by an instance that dies right after still reaches the others.
+ */
+function followOtherInstances(
+  bus: ClusterBus,
+  instance: string,
+  audit: AuditLog,
+  to: { progress: (about: ProgressSubject, step: NodeProgress) => void; appended: () => void },
+  logger: Logger,
+): () => void {
+  const decoder = new TextDecoder();
+  const offProgress = bus.subscribe('progress', (data) => {
+    try {
+      const { about, step } = JSON.parse(decoder.decode(data)) as { about: ProgressSubject; step: NodeProgress };
+      to.progress(about, step);
+    } catch {
+      // Not a progress report: nothing to show.
+    }
+  });
+  const offAppended = bus.subscribe('durable.audit', (data) => {
+    try {
+      if ((JSON.parse(decoder.decode(data)) as { instance?: unknown }).instance !== instance) to.appended();
+    } catch {
+      // Not a wake-up.
+    }
+  });
+  const unfollow = audit.onAppended((entries) => {
+    const seq = entries.at(-1)?.seq;
+    if (seq === undefined) return;
+    bus.publishDurable('durable.audit', json({ instance, seq }), `audit-${seq}`).catch((e: unknown) => logger.warn('audit wake-up not published', { seq, reason: (e as Error).message }));
+  });
+  return () => {
+    offProgress();
+    offAppended();
+    unfollow();
   };
 }

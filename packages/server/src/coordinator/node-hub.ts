@@ -3,6 +3,9 @@
  * cluster manifest), relays their end-to-end traffic (relay-hub.ts), records when each was last
  * seen, and carries signed requests to them and their results back. A request to a node that is
  * offline, or that goes offline before answering, fails at once with NODE_OFFLINE naming it.
+ * Nodes attached to other coordinator instances are reached through the node router: a request's
+ * reference begins with the name of the instance that made it, so that whichever instance holds
+ * the node when it answers passes the answer back.
  */
 import { randomUUID } from 'node:crypto';
 import type { KeyPair } from '@mpc-wallet/core';
@@ -16,6 +19,9 @@ import type { RequestResult } from '../session/request.js';
 import { RelayHub } from './relay-hub.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { AuditLog } from './audit.js';
+import type { ClusterBus } from '../bus/types.js';
+import { InProcessBus } from '../bus/in-process.js';
+import { type ControlMessage, DEFAULT_NODE_ROUTER_OPTIONS, NodeRouter, type NodeRouterOptions } from './node-router.js';
 
 /** A node's report that it has sent round `round` of `protocol` for a request. */
 export interface NodeProgress {
@@ -26,6 +32,8 @@ export interface NodeProgress {
 
 interface Pending {
   node: number;
+  /** The instance that held the node when the request went out: losing it there loses the request. */
+  via: string;
   resolve: (r: RequestResult) => void;
   progress: ((p: NodeProgress) => void) | undefined;
   timer: NodeJS.Timeout;
@@ -50,6 +58,7 @@ export class NodeHub {
   private readonly persistedSeen = new Map<number, number>();
   private readonly pending = new Map<string, Pending>();
   private readonly idOf: Map<string, number>;
+  private readonly router: NodeRouter;
 
   constructor(
     private readonly manifest: ClusterManifest,
@@ -60,9 +69,23 @@ export class NodeHub {
     private readonly onHello: (node: number, pending: { keyId: string; version: number }[]) => void = () => {},
     /** Absent: nothing is audited (tests of other parts). */
     private readonly audit?: Pick<AuditLog, 'tryRecord'>,
+    /** Shared with the other coordinator instances; one of this process's own by default. */
+    bus: ClusterBus = new InProcessBus(),
+    routerOptions: NodeRouterOptions = DEFAULT_NODE_ROUTER_OPTIONS,
   ) {
     this.idOf = new Map(manifest.nodes.map((n) => [n.name, n.id] as const));
-    this.relay = new RelayHub({ logger, onControl: (from, message) => this.onControl(from, message) });
+    this.router = new NodeRouter(
+      bus,
+      this.idOf,
+      {
+        fromNode: (node, message) => this.onNodeMessage(node, message),
+        left: (node, via) => this.fail(node, 'NODE_OFFLINE', `node ${node} left its coordinator instance`, via),
+        toLocalNode: (node, message) => this.sendLocal(node, message),
+      },
+      routerOptions,
+      logger,
+    );
+    this.relay = new RelayHub({ logger, bus: this.router, onControl: (from, message) => this.onControl(from, message) });
     this.server = new SecureServer({
       name: manifest.coordinator.name,
       staticKey,
@@ -78,7 +101,13 @@ export class NodeHub {
     return this.server.listen(where);
   }
 
+  /** This instance's name among the coordinator instances (fresh per process). */
+  get instance(): string {
+    return this.router.instance;
+  }
+
   async close(): Promise<void> {
+    this.router.close();
     await this.server.close();
     for (const p of this.pending.values()) clearTimeout(p.timer);
   }
@@ -86,15 +115,17 @@ export class NodeHub {
   private attach(conn: SecureConnection, name: string): void {
     const id = this.idOf.get(name)!;
     const previous = this.online.get(id);
-    if (previous && previous !== conn) this.fail(id, 'NODE_OFFLINE', 'node reconnected; its earlier connection is gone');
+    if (previous && previous !== conn) this.fail(id, 'NODE_OFFLINE', 'node reconnected; its earlier connection is gone', this.instance);
     this.online.set(id, conn);
+    this.router.holdLocal(id);
     this.relay.attach(conn, { name, staticKey: new Uint8Array(0), handshakeHash: new Uint8Array(0) });
     this.seen(id);
     this.tellPeers(id, 'peer-joined');
     conn.on('close', () => {
       if (this.online.get(id) !== conn) return;
       this.online.delete(id);
-      this.fail(id, 'NODE_OFFLINE', `node ${id} disconnected`);
+      this.router.releaseLocal(id);
+      this.fail(id, 'NODE_OFFLINE', `node ${id} disconnected`, this.instance);
       this.tellPeers(id, 'peer-left');
       this.logger.warn('node offline', { node: id });
       void this.audit?.tryRecord({ action: 'node.offline', actor: `node:${id}`, subject: `node:${id}`, details: { name } });
@@ -104,11 +135,20 @@ export class NodeHub {
   }
 
   /**
-   * Tells the other online nodes that `id` came or went: their end-to-end links to it belong to
-   * its previous connection (or process) and are dead, so they drop them and dial afresh.
+   * Tells the other online nodes, on every instance, that `id` came or went: their end-to-end
+   * links to it belong to its previous connection (or process) and are dead, so they drop them
+   * and dial afresh.
    */
   private tellPeers(id: number, type: 'peer-joined' | 'peer-left'): void {
-    for (const [other, conn] of this.online) if (other !== id) conn.send(encodeControl({ type, node: id })).catch(() => undefined);
+    this.router.announcePeers(type, id);
+  }
+
+  /** A control message to a node this instance holds; false when it holds none by that id. */
+  private sendLocal(node: number, message: ControlMessage): boolean {
+    const conn = this.online.get(node);
+    if (!conn) return false;
+    conn.send(encodeControl(message)).catch(() => this.fail(node, 'NODE_OFFLINE', `node ${node} is unreachable`, this.instance));
+    return true;
   }
 
   private seen(id: number): void {
@@ -132,6 +172,18 @@ export class NodeHub {
       return;
     }
     if (typeof message.ref !== 'string') return;
+    const owner = message.ref.slice(0, Math.max(0, message.ref.indexOf('/')));
+    if (owner !== this.instance) {
+      // Asked by another instance (or by one this node was attached to before): the answer goes there.
+      if (message.type === 'result' || message.type === 'progress') this.router.toInstance(owner, id, message);
+      return;
+    }
+    this.onNodeMessage(id, message);
+  }
+
+  /** A node's answer to one of this instance's requests, from its own connection or forwarded by the instance holding it. */
+  private onNodeMessage(id: number, message: ControlMessage): void {
+    if (typeof message.ref !== 'string') return;
     const p = this.pending.get(message.ref);
     // A node answers only for itself: a result under another node's reference is ignored.
     if (!p || p.node !== id) return;
@@ -146,22 +198,23 @@ export class NodeHub {
     p.resolve(parseResult(message.result));
   }
 
-  /** Fails every request waiting on `node`. */
-  private fail(node: number, code: string, message: string): void {
+  /** Fails every request waiting on `node` that went to it through instance `via` (all of them without `via`). */
+  private fail(node: number, code: string, message: string, via?: string): void {
     for (const [ref, p] of this.pending) {
-      if (p.node !== node) continue;
+      if (p.node !== node || (via !== undefined && p.via !== via)) continue;
       this.pending.delete(ref);
       clearTimeout(p.timer);
       p.resolve({ ok: false, error: { code, message, waitingFor: [node] } });
     }
   }
 
+  /** Whether some coordinator instance holds node `id` now. */
   isOnline(id: number): boolean {
-    return this.online.has(id);
+    return this.online.has(id) || this.router.isOnline(id);
   }
 
   onlineNodes(): number[] {
-    return [...this.online.keys()].sort((a, b) => a - b);
+    return this.router.onlineNodes();
   }
 
   status(): NodeStatus[] {
@@ -169,8 +222,8 @@ export class NodeHub {
       id: n.id,
       name: n.name,
       noisePublicKey: n.noisePublicKey,
-      status: this.online.has(n.id) ? 'online' : 'offline',
-      lastSeen: this.lastSeen.get(n.id)?.toISOString() ?? null,
+      status: this.isOnline(n.id) ? 'online' : 'offline',
+      lastSeen: (this.online.has(n.id) ? this.lastSeen.get(n.id) : (this.router.seenAt(n.id) ?? this.lastSeen.get(n.id)))?.toISOString() ?? null,
     }));
   }
 
@@ -180,21 +233,28 @@ export class NodeHub {
    * for a request it is running; cancelling is no more than a coordinator can do by not relaying.
    */
   cancel(node: number, ref: string, offline: number[]): void {
-    const message: CancelMessage = { type: 'cancel', ref, offline };
-    this.online.get(node)?.send(encodeControl(message)).catch(() => undefined);
+    const message: CancelMessage & ControlMessage = { type: 'cancel', ref: this.wireRef(ref), offline };
+    if (!this.sendLocal(node, message)) this.router.toRemoteNode(node, message);
+  }
+
+  /** A request's reference as the node sees it: this instance's name, then the caller's reference. */
+  private wireRef(ref: string): string {
+    return `${this.instance}/${ref}`;
   }
 
   /** Sends a signed request to one node and waits for its result (or its absence, named). */
   request(node: number, signed: SignedRequest, timeoutMs: number, ref: string = randomUUID(), progress?: (p: NodeProgress) => void): Promise<RequestResult> {
-    const conn = this.online.get(node);
-    if (!conn) return Promise.resolve({ ok: false, error: { code: 'NODE_OFFLINE', message: `node ${node} is offline`, waitingFor: [node] } });
+    const via = this.router.whereIs(node);
+    if (via === undefined) return Promise.resolve({ ok: false, error: { code: 'NODE_OFFLINE', message: `node ${node} is offline`, waitingFor: [node] } });
+    const wire = this.wireRef(ref);
     return new Promise<RequestResult>((resolve) => {
       const timer = setTimeout(() => {
-        this.pending.delete(ref);
+        this.pending.delete(wire);
         resolve({ ok: false, error: { code: 'NODE_TIMEOUT', message: `node ${node} did not answer in time`, waitingFor: [node] } });
       }, timeoutMs);
-      this.pending.set(ref, { node, resolve, progress, timer });
-      conn.send(encodeControl({ type: 'request', ref, signed })).catch(() => this.fail(node, 'NODE_OFFLINE', `node ${node} is unreachable`));
+      this.pending.set(wire, { node, via, resolve, progress, timer });
+      const message = { type: 'request', ref: wire, signed };
+      if (via === this.instance ? !this.sendLocal(node, message) : !this.router.toRemoteNode(node, message)) this.fail(node, 'NODE_OFFLINE', `node ${node} is unreachable`, via);
     });
   }
 }

@@ -7,7 +7,7 @@
 import { type Envelope, CONTROL, ENVELOPE, decodeControl, decodeEnvelope, encodeEnvelope } from '../transport/envelope.js';
 import type { PeerInfo, SecureConnection } from '../transport/connection.js';
 import { type Logger, silentLogger } from '../log.js';
-import { InProcessBus } from '../bus/in-process.js';
+import { LocalRelayBus } from '../bus/in-process.js';
 import type { RelayBus } from '../bus/types.js';
 
 /** What the coordinator may do to relayed frames — the hook a test uses to play a malicious relay. */
@@ -28,7 +28,7 @@ export class RelayHub {
       onControl?: (from: string, message: Record<string, unknown>, conn: SecureConnection) => void;
     } = {},
   ) {
-    this.bus = opts.bus ?? new InProcessBus();
+    this.bus = opts.bus ?? new LocalRelayBus();
   }
 
   /** Registers an open node connection (e.g. from SecureServer's onConnection). */

@@ -192,13 +192,16 @@ export class WebhookService {
   start(): void {
     this.timer ??= setInterval(() => this.schedule(), this.options.pollMs);
     this.timer.unref();
-    this.unfollow ??= this.audit.onAppended(() => {
-      if (!this.anyWebhooks || this.gathering) return;
-      this.gathering = setTimeout(() => {
-        this.gathering = undefined;
-        this.schedule();
-      }, GATHER_MS);
-    });
+    this.unfollow ??= this.audit.onAppended(() => this.wake());
+  }
+
+  /** The audit log grew (here or on another instance): look for deliveries soon, appends of the next moments gathered into one look. */
+  wake(): void {
+    if (!this.timer || !this.anyWebhooks || this.gathering) return;
+    this.gathering = setTimeout(() => {
+      this.gathering = undefined;
+      this.schedule();
+    }, GATHER_MS);
   }
 
   /** Stops looking; an attempt under way finishes (its delivery is settled). */

@@ -1,7 +1,8 @@
 /**
  * A node's one connection to the coordinator: the node dials out (it never listens), pins the
- * coordinator's Noise key, and redials with backoff whenever the connection is lost — the
- * coordinator restarting is routine.
+ * coordinator's Noise key, and redials whenever the connection is lost — the coordinator
+ * restarting is routine. Given several coordinator instances' addresses, it moves to the next
+ * one when the current one fails, and backs off only once every address failed in turn.
  */
 import { hexToBytes, type KeyPair } from '@mpc-wallet/core';
 import { connectTcp, connectWs } from '../transport/endpoint.js';
@@ -9,8 +10,8 @@ import type { SecureConnection } from '../transport/connection.js';
 import { type Logger, silentLogger } from '../log.js';
 
 export interface CoordinatorLinkOptions {
-  /** `tcp://host:port` or `ws://host:port/path`. */
-  url: string;
+  /** Addresses of the coordinator's instances, in order of preference: `tcp://host:port` or `ws://host:port/path`. */
+  urls: readonly string[];
   name: string;
   staticKey: KeyPair;
   coordinator: { name: string; noisePublicKey: string };
@@ -25,7 +26,9 @@ export class CoordinatorLink {
   private current: SecureConnection | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly opts: CoordinatorLinkOptions) {}
+  constructor(private readonly opts: CoordinatorLinkOptions) {
+    if (opts.urls.length === 0) throw new RangeError('no coordinator address');
+  }
 
   get connection(): SecureConnection | undefined {
     return this.current;
@@ -41,8 +44,8 @@ export class CoordinatorLink {
     this.wake?.();
   }
 
-  private dial(): Promise<SecureConnection> {
-    const { url, name, staticKey, coordinator } = this.opts;
+  private dial(url: string): Promise<SecureConnection> {
+    const { name, staticKey, coordinator } = this.opts;
     const options = {
       name,
       staticKey,
@@ -60,24 +63,35 @@ export class CoordinatorLink {
 
   private async loop(): Promise<void> {
     const logger = this.opts.logger ?? silentLogger;
+    const urls = this.opts.urls;
     let backoff = 100;
+    let index = 0;
+    /** Addresses tried since the last connection: a full round of failures means waiting. */
+    let failedInRow = 0;
     while (!this.stopped) {
+      const url = urls[index]!;
+      index = (index + 1) % urls.length;
       try {
-        const conn = await this.dial();
+        const conn = await this.dial(url);
         if (this.stopped) {
           conn.close('node shutting down');
           return;
         }
         backoff = 100;
+        failedInRow = 0;
         this.current = conn;
-        logger.info('connected to the coordinator', { url: this.opts.url });
+        logger.info('connected to the coordinator', { url });
         const closed = new Promise<string>((resolve) => conn.on('close', resolve));
         this.opts.onConnected(conn);
         const reason = await closed;
         this.current = undefined;
-        if (!this.stopped) logger.warn('coordinator connection lost', { reason });
+        if (!this.stopped) logger.warn('coordinator connection lost', { url, reason });
+        // Another instance first, at once: this one may be gone for good.
+        if (urls.length > 1) continue;
       } catch (e) {
-        logger.warn('cannot reach the coordinator', { url: this.opts.url, reason: (e as Error).message, retryInMs: backoff });
+        failedInRow++;
+        logger.warn('cannot reach the coordinator', { url, reason: (e as Error).message, retryInMs: failedInRow % urls.length === 0 ? backoff : 0 });
+        if (failedInRow % urls.length !== 0) continue;
       }
       if (this.stopped) return;
       await new Promise<void>((resolve) => {

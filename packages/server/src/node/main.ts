@@ -24,7 +24,8 @@ export interface NodeProcessConfig {
   passphrase: string;
   name: string;
   manifest: ClusterManifest;
-  coordinatorUrl: string;
+  /** The coordinator instances' node addresses (`tcp://host:port`), in order of preference. */
+  coordinatorUrls: readonly string[];
   /** PostgreSQL URL and schema, or (absent) PGlite in the data folder. */
   store?: SqlStoreOptions;
   level?: SecurityLevel;
@@ -110,8 +111,10 @@ async function runSignerNode(cfg: NodeProcessConfig, lock: DataDirLock): Promise
       const cancel = new AbortController();
       running.set(ref, cancel);
       void signer
-        .handle(message.signed, cancel.signal, (step) => void conn.send(encodeControl({ type: 'progress', ref, ...step })).catch(() => undefined))
-        .then((result) => conn.send(encodeControl({ type: 'result', ref, result })).catch(() => undefined))
+        .handle(message.signed, cancel.signal, (step) => void (link.connection ?? conn).send(encodeControl({ type: 'progress', ref, ...step })).catch(() => undefined))
+        // On the connection of the moment: the one the request came on may be gone, and the
+        // instance now holding this node passes the answer on to the one that asked.
+        .then((result) => (link.connection ?? conn).send(encodeControl({ type: 'result', ref, result })).catch(() => undefined))
         .finally(() => running.delete(ref));
     });
     // The pending shares tell the coordinator which dealings this node may still have to finish.
@@ -120,7 +123,7 @@ async function runSignerNode(cfg: NodeProcessConfig, lock: DataDirLock): Promise
       .then((pending) => conn.send(encodeControl({ type: 'hello', node: me.id, pending })))
       .catch((e: unknown) => logger.warn('hello not sent', { reason: (e as Error).message }));
   };
-  const link = new CoordinatorLink({ url: cfg.coordinatorUrl, name: cfg.name, staticKey: keys.staticKey, coordinator: cfg.manifest.coordinator, onConnected, logger });
+  const link = new CoordinatorLink({ urls: cfg.coordinatorUrls, name: cfg.name, staticKey: keys.staticKey, coordinator: cfg.manifest.coordinator, onConnected, logger });
   primes.start();
   link.start();
   logger.info('signer node started', { node: cfg.name, id: me.id });

@@ -350,6 +350,8 @@ export interface MetadataStore {
   audit: AuditStore;
   apiKeys: ApiKeyStore;
   webhooks: WebhookStore;
+  /** Resolves when the database answers a trivial query (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -373,5 +375,7 @@ export interface SessionStore {
    * returns the count in the window and the ms until it ends.
    */
   count(name: string, windowMs: number, add: number): Promise<{ count: number; resetMs: number }>;
+  /** Resolves when the store answers (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

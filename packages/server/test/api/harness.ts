@@ -50,6 +50,7 @@ export function testApp(opts: TestAppOptions = {}) {
     metrics: new Metrics({ hub, pools: undefined, audit } as unknown as ConstructorParameters<typeof Metrics>[0]),
     metricsPublic: opts.metricsPublic ?? true,
     readyWhenOnline: 2,
+    dependencies: {},
     ...opts.services,
   } as unknown as ApiServices;
   const routes: { method: string; url: string; scope: ApiKeyScope | 'any' | undefined }[] = [];

@@ -78,7 +78,7 @@ export async function startLocalCluster(opts: { nodes?: number; protocolTimeoutM
       passphrase: PASSPHRASE,
       name: `node-${id}`,
       manifest,
-      coordinatorUrl: `tcp://127.0.0.1:${nodePort}`,
+      coordinatorUrls: [`tcp://127.0.0.1:${nodePort}`],
       store: storeFor(join(home, `node-${id}`), `t${run}_node_${id}`),
       level: SECURITY_LEVEL_TSS_LIB_2048,
       protocolTimeoutMs: opts.protocolTimeoutMs ?? 20_000,

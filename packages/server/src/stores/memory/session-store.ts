@@ -80,6 +80,8 @@ export class MemorySessionStore implements SessionStore {
     return { count: c.count, resetMs: c.endsAt - now };
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     this.locks.clear();
     this.pools.clear();

@@ -114,6 +114,10 @@ export class RedisSessionStore implements SessionStore {
    * at shutdown) — the connection is closed then all the same, which is what was asked, so a
    * failed QUIT ends in a plain disconnect instead of an error that would fail the shutdown.
    */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   async close(): Promise<void> {
     try {
       await this.redis.quit();

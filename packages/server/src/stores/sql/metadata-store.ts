@@ -401,6 +401,9 @@ export function sqlMetadataStore(sql: SqlClient): MetadataStore {
     audit: sqlAuditStore(sql),
     apiKeys: sqlApiKeyStore(sql),
     webhooks: sqlWebhookStore(sql),
+    ping: async () => {
+      await sql.query('SELECT 1');
+    },
     close: () => sql.close(),
   };
 }
