@@ -6,15 +6,20 @@
  * and three signer nodes as separate processes and stops them together on Ctrl-C. PostgreSQL
  * (`DATABASE_URL`, one schema per process) and Redis (`REDIS_URL`) are used when set; otherwise
  * each process keeps PGlite in its own data folder and the coordinator's sessions in memory.
+ *
+ * With NATS (`NATS_URL`) besides PostgreSQL and Redis, several coordinator instances serve one
+ * cluster: `up --coordinators N` runs N of them, each with a data folder of its own holding the
+ * coordinator's keys, and tells each node every instance's address (a different one first, so
+ * that the nodes spread over the instances).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SECURITY_LEVEL_128, SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
-import { type ClusterManifest, jsonLogger, manifestOfHome, parseManifest, startCoordinator, startSignerNode, writeAtomically } from '@mpc-wallet/server';
+import { type ClusterManifest, copyProcessKeys, jsonLogger, manifestOfHome, parseManifest, startCoordinator, startSignerNode, writeAtomically } from '@mpc-wallet/server';
 
 export class ClusterUsageError extends Error {}
 
@@ -90,29 +95,55 @@ async function prepareHome(home: string, pass: string): Promise<{ manifest: Clus
   return { manifest, manifestPath, apiKeyPath };
 }
 
+/** Shared stores and bus that several coordinator instances need, from the environment; throws naming what is missing. */
+function sharedInfrastructure(what: string): void {
+  const missing = ['DATABASE_URL', 'REDIS_URL', 'NATS_URL'].filter((v) => !process.env[v]);
+  if (missing.length > 0) throw new ClusterUsageError(`${what} needs ${missing.join(', ')}: the instances share PostgreSQL, Redis and NATS`);
+}
+
+/** The data folder of coordinator instance `i` (0: the one that made the keys). */
+function instanceHome(home: string, i: number): string {
+  return join(home, i === 0 ? 'coordinator' : `coordinator-${i + 1}`);
+}
+
 async function apiKeyHashes(home: string): Promise<string[]> {
   const key = (await readFile(join(home, 'admin-api-key'), 'utf8')).trim();
   return [createHash('sha256').update(key).digest('hex')];
 }
 
 export async function up(args: string[], stderr: { write(s: string): unknown }): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, home: { type: 'string' }, 'paillier-bits': { type: 'string' }, ...poolOptions, ...unaudited }, strict: true });
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, home: { type: 'string' }, coordinators: { type: 'string' }, 'paillier-bits': { type: 'string' }, ...poolOptions, ...unaudited }, strict: true });
   for (const flag of POOL_FLAGS) depth(values[flag], flag);
+  const instances = upTo(9, values.coordinators ?? '1', 'coordinators')!;
+  if (instances < 1) throw new ClusterUsageError('--coordinators must be an integer from 1 to 9');
   const home = resolve(values.home ?? process.env.MPC_WALLET_HOME ?? '.mpc-wallet');
   const httpPort = port(values.port ?? process.env.MPC_WALLET_PORT, 8080, 'port');
-  const nodePort = httpPort === 0 ? 0 : httpPort + 1;
+  if (instances > 1) {
+    sharedInfrastructure('--coordinators');
+    if (httpPort === 0) throw new ClusterUsageError('--coordinators needs a --port: the nodes are told every instance’s address before it starts');
+  }
+  // Instance i serves HTTP on port + i and takes nodes on port + instances + i (one instance: port + 1).
+  const nodePortOf = (i: number) => (httpPort === 0 ? 0 : httpPort + instances + i);
   await mkdir(home, { recursive: true, mode: 0o700 });
   const pass = await passphrase(home);
   const { manifestPath, apiKeyPath } = await prepareHome(home, pass);
+  for (let i = 1; i < instances; i++) await copyProcessKeys(instanceHome(home, 0), instanceHome(home, i));
   const env = { ...process.env, MPC_WALLET_PASSPHRASE: pass };
   const children: { name: string; process: ChildProcess }[] = [];
   const spawnChild = (name: string, argv: string[]) => {
     children.push({ name, process: spawn(process.execPath, [BIN, ...argv], { env, stdio: ['ignore', 'inherit', 'inherit'] }) });
   };
-  stderr.write(`${JSON.stringify({ level: 'info', message: 'starting the local cluster', home, http: `http://127.0.0.1:${httpPort}`, adminApiKeyFile: apiKeyPath })}\n`);
-  spawnChild('coordinator', ['coordinator', '--home', join(home, 'coordinator'), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort), '--node-port', String(nodePort), ...POOL_FLAGS.flatMap((f) => (values[f] !== undefined ? [`--${f}`, values[f]] : [])), ...(values.unaudited ? ['--unaudited'] : [])]);
+  const urls = Array.from({ length: instances }, (_, i) => `http://127.0.0.1:${httpPort === 0 ? 0 : httpPort + i}`);
+  stderr.write(`${JSON.stringify({ level: 'info', message: 'starting the local cluster', home, http: instances === 1 ? urls[0] : urls, adminApiKeyFile: apiKeyPath })}\n`);
+  for (let i = 0; i < instances; i++) {
+    const name = basename(instanceHome(home, i));
+    spawnChild(name, ['coordinator', '--home', instanceHome(home, i), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort === 0 ? 0 : httpPort + i), '--node-port', String(nodePortOf(i)), ...POOL_FLAGS.flatMap((f) => (values[f] !== undefined ? [`--${f}`, values[f]] : [])), ...(values.unaudited ? ['--unaudited'] : [])]);
+  }
+  const nodeUrls = Array.from({ length: instances }, (_, i) => `tcp://127.0.0.1:${nodePortOf(i)}`);
   for (let i = 1; i <= NODE_COUNT; i++) {
-    spawnChild(`node-${i}`, ['node', '--home', join(home, `node-${i}`), '--manifest', manifestPath, '--name', `node-${i}`, '--coordinator', `tcp://127.0.0.1:${nodePort}`, ...(values['paillier-bits'] ? ['--paillier-bits', values['paillier-bits']] : [])]);
+    const first = (i - 1) % instances;
+    const urlsForNode = [...nodeUrls.slice(first), ...nodeUrls.slice(0, first)].join(',');
+    spawnChild(`node-${i}`, ['node', '--home', join(home, `node-${i}`), '--manifest', manifestPath, '--name', `node-${i}`, '--coordinator', urlsForNode, ...(values['paillier-bits'] ? ['--paillier-bits', values['paillier-bits']] : [])]);
   }
   // Each process is asked once: a second SIGTERM would kill one that is still closing its store.
   // (A terminal's Ctrl-C also reaches the children directly; each takes the first signal it gets.)
@@ -151,7 +182,7 @@ function waitForSignal(): Promise<void> {
 export async function coordinator(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' }, 'metrics-auth': { type: 'boolean', default: false }, 'rate-limit-per-ip': { type: 'string' }, 'rate-limit-per-key': { type: 'string' }, 'failed-auth-per-ip': { type: 'string' }, ...poolOptions, ...unaudited },
+    options: { home: { type: 'string' }, manifest: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'node-host': { type: 'string' }, 'node-port': { type: 'string' }, 'api-keys-from': { type: 'string' }, 'metrics-auth': { type: 'boolean', default: false }, 'rate-limit-per-ip': { type: 'string' }, 'rate-limit-per-key': { type: 'string' }, 'failed-auth-per-ip': { type: 'string' }, ...poolOptions, ...unaudited },
     strict: true,
   });
   if (!values.home || !values.manifest) throw new ClusterUsageError('coordinator needs --home and --manifest');
@@ -161,14 +192,17 @@ export async function coordinator(args: string[]): Promise<number> {
   const httpPort = port(values.port, 8080, 'port');
   const nonceDepth = depth(values['nonce-pool-depth'], 'nonce-pool-depth');
   const presignDepth = depth(values['presign-pool-depth'], 'presign-pool-depth');
+  if (process.env.NATS_URL) sharedInfrastructure('NATS_URL');
+  const schemaPrefix = process.env.MPC_WALLET_SCHEMA_PREFIX ?? '';
   const running = await startCoordinator({
     dataDir: values.home,
     passphrase: pass,
     manifest,
-    nodeListen: { host: '127.0.0.1', tcpPort: port(values['node-port'], httpPort + 1, 'node-port') },
+    nodeListen: { host: values['node-host'] ?? '127.0.0.1', tcpPort: port(values['node-port'], httpPort + 1, 'node-port') },
     http: { host: values.host ?? '127.0.0.1', port: httpPort },
     metadata: storeLocation(values.home, 'coordinator'),
-    ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL, prefix: `mpc-wallet:${process.env.MPC_WALLET_SCHEMA_PREFIX ?? ''}` } } : {}),
+    ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL, prefix: `mpc-wallet:${schemaPrefix}` } } : {}),
+    ...(process.env.NATS_URL ? { nats: { url: process.env.NATS_URL, prefix: `mpc-wallet${schemaPrefix.replace(/[^A-Za-z0-9_-]/g, '_')}` } } : {}),
     apiKeyHashes: await apiKeyHashes(values['api-keys-from'] ?? join(values.home, '..')),
     pools: { ...(nonceDepth !== undefined ? { nonceDepth } : {}), ...(presignDepth !== undefined ? { presignDepth } : {}) },
     metricsPublic: !values['metrics-auth'],
@@ -178,7 +212,7 @@ export async function coordinator(args: string[]): Promise<number> {
       ...(values['rate-limit-per-key'] !== undefined ? { perKey: perMinute(values['rate-limit-per-key'], 'rate-limit-per-key')! } : {}),
       ...(values['failed-auth-per-ip'] !== undefined ? { failedAuthPerIp: perMinute(values['failed-auth-per-ip'], 'failed-auth-per-ip')! } : {}),
     },
-    logger: jsonLogger({ process: 'coordinator' }),
+    logger: jsonLogger({ process: basename(values.home) }),
   });
   process.stdout.write(`${JSON.stringify({ http: running.httpPort, nodes: running.nodePorts.tcpPort })}\n`);
   await waitForSignal();
@@ -209,10 +243,10 @@ export async function node(args: string[]): Promise<never> {
   });
   await waitForSignal();
   // A safe-prime search in progress runs on libuv's thread pool and cannot be cancelled; it would
-  // keep the process alive for minutes after everything else closed. The store gets a few
-  // seconds to close, then the process ends. The timer is not unref'd: were stop() left waiting on
+  // keep the process alive for minutes after everything else closed. The requests under way get
+  // up to 10 s to finish and the store a few seconds to close, then the process ends. The timer is not unref'd: were stop() left waiting on
   // nothing that keeps the event loop alive, the loop would empty and Node would exit with 13
   // (an unsettled top-level await) instead of 0.
-  await Promise.race([running.stop(), new Promise((r) => setTimeout(r, 5_000))]);
+  await Promise.race([running.stop(), new Promise((r) => setTimeout(r, 15_000))]);
   process.exit(0);
 }

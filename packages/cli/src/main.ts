@@ -24,9 +24,11 @@ interface Output {
 
 const ALL_SCHEMES = [...Object.keys(SCHEMES), 'ecdsa-secp256k1'];
 
-const CLUSTER_USAGE = `usage: mpc-wallet up [--port 8080] [--home .mpc-wallet] [--paillier-bits 3072|2048] [POOLS]
-       mpc-wallet coordinator --home DIR --manifest FILE [--port 8080] [--node-port 8081] [--api-keys-from DIR] [--metrics-auth] [LIMITS] [POOLS]
-       mpc-wallet node --home DIR --manifest FILE --name NAME --coordinator tcp://HOST:PORT [--paillier-bits 3072|2048]
+const CLUSTER_USAGE = `usage: mpc-wallet up [--port 8080] [--home .mpc-wallet] [--coordinators 1] [--paillier-bits 3072|2048] [POOLS]
+       mpc-wallet coordinator --home DIR --manifest FILE [--port 8080] [--node-host 127.0.0.1] [--node-port 8081] [--api-keys-from DIR] [--metrics-auth] [LIMITS] [POOLS]
+       mpc-wallet node --home DIR --manifest FILE --name NAME --coordinator tcp://HOST:PORT[,tcp://HOST:PORT...] [--paillier-bits 3072|2048]
+  stores: DATABASE_URL (PostgreSQL), REDIS_URL, NATS_URL from the environment; several coordinator
+  instances (up --coordinators N: HTTP on --port + i) need all three
   POOLS: [--nonce-pool-depth 32] [--presign-pool-depth 8]  items kept ready per key (0: none)
   LIMITS: [--rate-limit-per-ip 120000] [--rate-limit-per-key 60000] [--failed-auth-per-ip 50]  per minute (0: no limit, except failed authentications)`;
 

@@ -172,6 +172,7 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
       await app.close();
       await webhooks.stop();
       unfollow();
+      await hub.drain(DRAIN_MS);
       await hub.close();
       await bus.close();
       await audit.stop();
@@ -181,6 +182,9 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     },
   };
 }
+
+/** How long a stopping instance lets the node requests under way finish. */
+const DRAIN_MS = 10_000;
 
 const encoder = new TextEncoder();
 const json = (v: unknown) => encoder.encode(JSON.stringify(v));

@@ -59,6 +59,9 @@ export class NodeHub {
   private readonly pending = new Map<string, Pending>();
   private readonly idOf: Map<string, number>;
   private readonly router: NodeRouter;
+  /** Other instances' requests passed to this instance's nodes and not answered yet: wire reference → node. */
+  private readonly relaying = new Map<string, number>();
+  private draining = false;
 
   constructor(
     private readonly manifest: ClusterManifest,
@@ -80,7 +83,7 @@ export class NodeHub {
       {
         fromNode: (node, message) => this.onNodeMessage(node, message),
         left: (node, via) => this.fail(node, 'NODE_OFFLINE', `node ${node} left its coordinator instance`, via),
-        toLocalNode: (node, message) => this.sendLocal(node, message),
+        toLocalNode: (node, message) => this.toLocalNode(node, message),
       },
       routerOptions,
       logger,
@@ -106,6 +109,17 @@ export class NodeHub {
     return this.router.instance;
   }
 
+  /**
+   * Before a graceful stop: requests under way between this instance's nodes and any instance
+   * finish (up to `timeoutMs`); other instances' new requests are turned away meanwhile, so that
+   * none is cut off in the middle when the nodes move to another instance.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    const deadline = Date.now() + timeoutMs;
+    while ((this.pending.size > 0 || this.relaying.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
   async close(): Promise<void> {
     this.router.close();
     await this.server.close();
@@ -124,6 +138,7 @@ export class NodeHub {
     conn.on('close', () => {
       if (this.online.get(id) !== conn) return;
       this.online.delete(id);
+      for (const [ref, node] of this.relaying) if (node === id) this.relaying.delete(ref);
       this.router.releaseLocal(id);
       this.fail(id, 'NODE_OFFLINE', `node ${id} disconnected`, this.instance);
       this.tellPeers(id, 'peer-left');
@@ -141,6 +156,23 @@ export class NodeHub {
    */
   private tellPeers(id: number, type: 'peer-joined' | 'peer-left'): void {
     this.router.announcePeers(type, id);
+  }
+
+  /** Another instance's control message for a node this instance holds. */
+  private toLocalNode(node: number, message: ControlMessage): void {
+    const ref = typeof message.ref === 'string' && message.type === 'request' ? message.ref : undefined;
+    if (ref === undefined) {
+      this.sendLocal(node, message);
+      return;
+    }
+    const owner = ref.slice(0, Math.max(0, ref.indexOf('/')));
+    const refused = (why: string) => this.router.toInstance(owner, node, { type: 'result', ref, result: { ok: false, error: { code: 'NODE_OFFLINE', message: why, waitingFor: [node] } } });
+    if (this.draining) return refused(`node ${node}'s coordinator instance is stopping`);
+    this.relaying.set(ref, node);
+    if (!this.sendLocal(node, message)) {
+      this.relaying.delete(ref);
+      refused(`node ${node} is unreachable`);
+    }
   }
 
   /** A control message to a node this instance holds; false when it holds none by that id. */
@@ -175,6 +207,7 @@ export class NodeHub {
     const owner = message.ref.slice(0, Math.max(0, message.ref.indexOf('/')));
     if (owner !== this.instance) {
       // Asked by another instance (or by one this node was attached to before): the answer goes there.
+      if (message.type === 'result') this.relaying.delete(message.ref);
       if (message.type === 'result' || message.type === 'progress') this.router.toInstance(owner, id, message);
       return;
     }

@@ -50,6 +50,7 @@ export class NodeRouter implements RelayBus {
   private readonly nodeSubscriptions = new Map<number, () => void>();
   private readonly frameSubscriptions = new Map<number, () => void>();
   private readonly timer: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     private readonly bus: ClusterBus,
@@ -83,6 +84,9 @@ export class NodeRouter implements RelayBus {
   }
 
   private announce(leaving = false): void {
+    // Once it said it is leaving, nodes closing their connections change nothing for the others.
+    if (this.closed) return;
+    this.closed = leaving;
     this.bus.publish('presence', json({ instance: this.instance, nodes: leaving ? [] : [...this.local], ...(leaving ? { leaving } : {}) }));
   }
 

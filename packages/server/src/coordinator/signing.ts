@@ -15,6 +15,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { bytesToHex, ecdsaMessageDigest, hexToBytes } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
+import { StoreError } from '../stores/errors.js';
 import { encodePublicKey, signedDigest, verifies } from '../session/schemes.js';
 import { itemTarget, prepareForKey } from '../session/chain-signing.js';
 import { derivedAlong, groupPoint, refusingChainInput } from './chain-keys.js';
@@ -47,8 +48,13 @@ export interface SignatureResponse {
 }
 
 const POLL_MS = 100;
-/** Beyond the signing timeout, how long a pending request's record must lie untouched before a retry takes it over. */
-const STALE_MARGIN_MS = 10_000;
+/** How often the instance running a request with an idempotency key marks its record as alive. */
+const HEARTBEAT_MS = 1_000;
+/**
+ * How long such a record must lie untouched before a retry takes it over: its instance died (or
+ * lost the database for that long). Several heartbeats, so that a slow write is no death.
+ */
+const STALE_AFTER_MS = 5 * HEARTBEAT_MS;
 
 export class SigningService {
   constructor(
@@ -172,10 +178,10 @@ export class SigningService {
     const deadline = Date.now() + this.timeoutMs;
     let current: SignatureRecord | undefined = existing;
     while (current?.status === 'pending') {
-      // Untouched for longer than any attempt may run: the instance that ran it died. One retry
-      // takes it over (compare-and-set); an attempt of a live instance has ended by then.
-      const staleBefore = new Date(Date.now() - this.timeoutMs - STALE_MARGIN_MS);
-      if (current.updatedAt < staleBefore && (await this.signatures.reclaim(current.id, requestHash, staleBefore))) return this.execute(current.id, key, input, target, times);
+      // No heartbeat for a while: the instance that ran it died. One retry takes it over
+      // (compare-and-set). Should the first instance only have stalled, whichever finishes first
+      // decides the answer for both (see execute).
+      if (await this.signatures.reclaim(current.id, requestHash, STALE_AFTER_MS)) return this.execute(current.id, key, input, target, times);
       if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       current = await this.signatures.get(existing.id);
@@ -184,36 +190,52 @@ export class SigningService {
     if (current.status === 'completed') return current.result as SignatureResponse;
     const failure = current.result as { code?: string; retriable?: boolean } | null;
     if (failure?.retriable && (await this.signatures.reopen(current.id, requestHash))) return this.execute(current.id, key, input, target, times);
-    throw new ApiError((failure?.code as ApiError['code'] | undefined) ?? 'INTERNAL', 'the first request with this idempotency key failed');
+    return outcome(current);
   }
 
-  /** Runs a recorded request (its id), or one to record only when finished (its pending record). */
+  /**
+   * Runs a recorded request (its id), or one to record only when finished (its pending record).
+   * A recorded request's heartbeat keeps other instances from taking it over while it runs; were
+   * it taken over anyway (this instance stalled), the outcome recorded first is the answer.
+   */
   private async execute(request: string | SignatureRecord, key: KeyRecord, input: SignInput, target: SigningTarget, times: StageTimes): Promise<SignatureResponse> {
     const id = typeof request === 'string' ? request : request.id;
     // What the audit log keeps of the request (hashes, never content), computed once for both entries.
     const details = this.audit && signatureDetails(key, input);
-    const finish = async (status: 'completed' | 'failed', result: unknown): Promise<void> => {
+    /** Records the outcome; returns the one recorded first by another instance instead, if any. */
+    const finish = async (status: 'completed' | 'failed', result: unknown): Promise<SignatureRecord | undefined> => {
       // The outcome's audit entry is written alongside the record, not after it.
       const audited = details && this.audit?.tryRecord(signatureOutcome(id, details, status, result));
-      if (typeof request === 'string') await this.signatures.finish(id, status, result);
-      else await this.signatures.create({ ...request, status, result, updatedAt: new Date() });
-      await audited;
+      try {
+        if (typeof request === 'string') await this.signatures.finish(id, status, result);
+        else await this.signatures.create({ ...request, status, result, updatedAt: new Date() });
+      } catch (e) {
+        const first = e instanceof StoreError && typeof request === 'string' ? await this.signatures.get(id) : undefined;
+        if (!first || first.status === 'pending') throw e;
+        return first;
+      } finally {
+        await audited;
+      }
+      return undefined;
     };
+    const heartbeat = typeof request === 'string' ? setInterval(() => void this.signatures.touch(id).catch(() => false), HEARTBEAT_MS) : undefined;
     const ended = this.pools?.signingStarted();
     const started = performance.now();
     try {
       // Fail closed: no node is asked to sign before the request is durably in the audit log.
       if (details) await this.audit!.record({ action: 'signature.requested', actor: input.requestedBy ?? 'coordinator', subject: id, details });
       const response = await this.signWithQuorum(id, key, input, target, times);
-      await times.measure('finish', () => finish('completed', response));
+      const first = await times.measure('finish', () => finish('completed', response));
       this.observer?.signature(key.scheme, 'completed', response.pooled, (performance.now() - started) / 1000);
-      return response;
+      return first ? outcome(first) : response;
     } catch (e) {
       const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
-      await finish('failed', { ...error.toJSON().error });
+      const first = await finish('failed', { ...error.toJSON().error });
       this.observer?.signature(key.scheme, 'failed', false, (performance.now() - started) / 1000, error);
+      if (first) return outcome(first);
       throw error;
     } finally {
+      clearInterval(heartbeat);
       ended?.();
     }
   }
@@ -340,4 +362,11 @@ function addNodeTimes(times: StageTimes, outputs: Map<number, Record<string, unk
   for (const stage of new Set(reports.flatMap((t) => Object.keys(t)))) {
     times.add(`node-${stage}`, reports.reduce((sum, t) => sum + (t[stage] ?? 0), 0) / reports.length);
   }
+}
+
+/** What a finished record answers: its signature, or its failure (as the first request's). */
+function outcome(record: SignatureRecord): SignatureResponse {
+  if (record.status === 'completed') return record.result as SignatureResponse;
+  const failure = record.result as { code?: string } | null;
+  throw new ApiError((failure?.code as ApiError['code'] | undefined) ?? 'INTERNAL', 'the first request with this idempotency key failed');
 }

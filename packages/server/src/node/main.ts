@@ -19,6 +19,9 @@ import { Vault } from './vault.js';
 import { type Logger, silentLogger } from '../log.js';
 import { type DataDirLock, startLocked } from '../data-lock.js';
 
+/** How long a stopping node lets the requests under way finish. */
+const DRAIN_MS = 10_000;
+
 export interface NodeProcessConfig {
   dataDir: string;
   passphrase: string;
@@ -86,6 +89,7 @@ async function runSignerNode(cfg: NodeProcessConfig, lock: DataDirLock): Promise
 
   // Requests in progress by the coordinator's reference, so that it can cancel one.
   const running = new Map<string, AbortController>();
+  let stopping = false;
   const onConnected = (conn: SecureConnection) => {
     mesh.useEndpoint(
       new RelayEndpoint(conn, { name: cfg.name, staticKey: keys.staticKey, peers: nodePins(cfg.manifest), onSession: (s, p) => mesh.accept(s, p), logger }),
@@ -108,6 +112,12 @@ async function runSignerNode(cfg: NodeProcessConfig, lock: DataDirLock): Promise
         return;
       }
       if (message.type !== 'request' || running.has(ref)) return;
+      if (stopping) {
+        // Turned away before anything is claimed: the coordinator asks another quorum at once.
+        const result = { ok: false, error: { code: 'NODE_OFFLINE', message: 'the node is shutting down', waitingFor: [me.id] } };
+        void conn.send(encodeControl({ type: 'result', ref, result })).catch(() => undefined);
+        return;
+      }
       const cancel = new AbortController();
       running.set(ref, cancel);
       void signer
@@ -133,6 +143,11 @@ async function runSignerNode(cfg: NodeProcessConfig, lock: DataDirLock): Promise
       return link.connection !== undefined;
     },
     async stop() {
+      // A rolling restart loses no request: the ones under way finish (their peers and the
+      // coordinator still reachable) for up to DRAIN_MS, new ones are turned away meanwhile.
+      stopping = true;
+      const deadline = Date.now() + DRAIN_MS;
+      while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       link.stop();
       primes.stop();
       mesh.useEndpoint(undefined);

@@ -3,7 +3,7 @@
  * start and sealed like every other secret. Files are written atomically with mode 0600.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { bytesToHex, ed25519PublicKey, generateKeyPair, keyPairFromSecret, type KeyPair } from '@mpc-wallet/core';
 import { PassphraseSealer, type PassphraseSealerDescriptor, type ScryptParams, type Sealer, DEFAULT_SCRYPT, MIN_SCRYPT_N } from './passphrase-sealer.js';
@@ -103,4 +103,20 @@ export async function openProcessKeys(dir: string, passphrase: string, scrypt?: 
   const staticKey = await loadOrCreateStaticKey(dir, sealer);
   const signingKey = await loadOrCreateIdentityKey(dir, sealer);
   return { sealer, staticKey, signingKey, noisePublicKey: bytesToHex(staticKey.publicKey), signingPublicKey: bytesToHex(ed25519PublicKey(signingKey)) };
+}
+
+/**
+ * Gives data folder `to` the keys of folder `from` (sealed as they are, under the same
+ * passphrase): another instance of the same coordinator, which has its own folder. A folder that
+ * has keys already keeps them; the manifest check at start tells whether they are the right ones.
+ */
+export async function copyProcessKeys(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true, mode: 0o700 });
+  if ((await readIfExists(join(to, SEALER_FILE))) !== undefined) return;
+  // The sealer descriptor goes last: a copy cut short leaves a folder without one, which the next copy completes.
+  for (const file of [STATIC_KEY_FILE, IDENTITY_KEY_FILE, SEALER_FILE]) {
+    const tmp = join(to, `${file}.${randomBytes(6).toString('hex')}.tmp`);
+    await copyFile(join(from, file), tmp);
+    await rename(tmp, join(to, file));
+  }
 }

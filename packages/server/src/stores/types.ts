@@ -180,10 +180,13 @@ export interface SignatureStore {
   /** Compare-and-set failed → pending, for a retry of a request that failed retriably; false when it is not failed. */
   reopen(id: string, requestHash: string): Promise<boolean>;
   /**
-   * Compare-and-set of a pending request last touched before `staleBefore` (its instance died
-   * mid-request): touches it and returns true for exactly one of concurrent callers.
+   * Compare-and-set of a pending request untouched for `staleAfterMs` by the database's clock
+   * (its instance died mid-request): touches it and returns true for exactly one of concurrent
+   * callers.
    */
-  reclaim(id: string, requestHash: string, staleBefore: Date): Promise<boolean>;
+  reclaim(id: string, requestHash: string, staleAfterMs: number): Promise<boolean>;
+  /** Marks a pending request as still running (its instance's heartbeat); false when it is not pending. */
+  touch(id: string): Promise<boolean>;
   finish(id: string, status: Exclude<SignatureStatus, 'pending'>, result: unknown): Promise<void>;
   /**
    * Newest first (creation time, then id), optionally of one key and one status; `before` is the

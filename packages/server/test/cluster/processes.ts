@@ -2,7 +2,9 @@
  * A cluster of real processes started through the CLI (`mpc-wallet coordinator`, `mpc-wallet
  * node`), for fault tests that kill and restart them. Data folders are made in this process with
  * the default scrypt cost, then opened by the children; stores are PGlite files, or PostgreSQL
- * schemas and Redis when DATABASE_URL / REDIS_URL are set.
+ * schemas and Redis when DATABASE_URL / REDIS_URL are set. Several coordinator instances (with
+ * NATS_URL too) each have a data folder holding copies of the coordinator's keys; node i lists
+ * instance (i - 1) mod n first, so that the nodes spread over the instances.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ClusterManifest, manifestOfHome } from '../../src/index.js';
+import { type ClusterManifest, copyProcessKeys, manifestOfHome, openSqlClient } from '../../src/index.js';
 import { waitFor } from './local-cluster.js';
 import { type Call, apiClient } from './http.js';
 
@@ -18,23 +20,33 @@ const BIN = fileURLToPath(new URL('../../../cli/bin/mpc-wallet.js', import.meta.
 const PASSPHRASE = 'process test passphrase';
 
 export interface ProcessCluster {
+  /** Instance 0's API. */
   url: string;
   manifest: ClusterManifest;
+  /** Calls instance 0. */
   call: Call;
+  /** Calls instance `i`. */
+  callAt(i: number): Call;
+  instances: number;
   startNode(id: number): Promise<void>;
   killNode(id: number, signal?: NodeJS.Signals): Promise<void>;
-  startCoordinator(): Promise<void>;
-  killCoordinator(signal?: NodeJS.Signals): Promise<void>;
+  startCoordinator(instance?: number): Promise<void>;
+  killCoordinator(signal?: NodeJS.Signals, instance?: number): Promise<void>;
   onlineNodes(): Promise<number[]>;
+  /** What node `id` recorded signing, in its own store (PostgreSQL only: DATABASE_URL). */
+  signatureLog(id: number): Promise<{ requestId: string; signature: string }[]>;
   logs(): string;
   stop(): Promise<void>;
 }
 
-export async function startProcessCluster(opts: { nodes?: number } = {}): Promise<ProcessCluster> {
+export async function startProcessCluster(opts: { nodes?: number; coordinators?: number } = {}): Promise<ProcessCluster> {
   const home = await mkdtemp(join(tmpdir(), 'mpc-processes-'));
   const run = randomBytes(4).toString('hex');
   const count = opts.nodes ?? 3;
+  const instances = opts.coordinators ?? 1;
   const manifest = await manifestOfHome(home, count, PASSPHRASE);
+  const instanceHome = (i: number) => join(home, i === 0 ? 'coordinator' : `coordinator-${i + 1}`);
+  for (let i = 1; i < instances; i++) await copyProcessKeys(instanceHome(0), instanceHome(i));
   const manifestPath = join(home, 'cluster.json');
   await writeFile(manifestPath, JSON.stringify(manifest));
   const apiKey = `mpcw_${randomBytes(16).toString('hex')}`;
@@ -47,8 +59,8 @@ export async function startProcessCluster(opts: { nodes?: number } = {}): Promis
   };
   let log = '';
   const children = new Map<string, ChildProcess>();
-  let httpPort = 0;
-  let nodePort = 0;
+  const httpPorts = new Array<number>(instances).fill(0);
+  const nodePorts = new Array<number>(instances).fill(0);
   const spawnChild = (name: string, argv: string[]) => {
     const child = spawn(process.execPath, [BIN, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
@@ -63,14 +75,17 @@ export async function startProcessCluster(opts: { nodes?: number } = {}): Promis
     await exited;
     children.delete(name);
   };
+  const callAt = (i: number) => apiClient(() => `http://127.0.0.1:${httpPorts[i]}`, apiKey);
   const cluster: ProcessCluster = {
     get url() {
-      return `http://127.0.0.1:${httpPort}`;
+      return `http://127.0.0.1:${httpPorts[0]}`;
     },
     manifest,
-    call: apiClient(() => `http://127.0.0.1:${httpPort}`, apiKey),
-    async startCoordinator() {
-      const child = spawnChild('coordinator', ['coordinator', '--home', join(home, 'coordinator'), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort), '--node-port', String(nodePort)]);
+    call: callAt(0),
+    callAt,
+    instances,
+    async startCoordinator(i = 0) {
+      const child = spawnChild(`coordinator-${i}`, ['coordinator', '--home', instanceHome(i), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPorts[i]), '--node-port', String(nodePorts[i])]);
       const first = await new Promise<string>((resolve, reject) => {
         let out = '';
         child.stdout!.on('data', (d: Buffer) => {
@@ -80,17 +95,30 @@ export async function startProcessCluster(opts: { nodes?: number } = {}): Promis
         child.once('exit', (code) => reject(new Error(`coordinator exited with ${code}: ${log.slice(-2000)}`)));
       });
       const ports = JSON.parse(first) as { http: number; nodes: number };
-      httpPort = ports.http;
-      nodePort = ports.nodes;
+      httpPorts[i] = ports.http;
+      nodePorts[i] = ports.nodes;
     },
-    killCoordinator: (signal = 'SIGKILL') => kill('coordinator', signal),
+    killCoordinator: (signal = 'SIGKILL', i = 0) => kill(`coordinator-${i}`, signal),
     async startNode(id) {
-      spawnChild(`node-${id}`, ['node', '--home', join(home, `node-${id}`), '--manifest', manifestPath, '--name', `node-${id}`, '--coordinator', `tcp://127.0.0.1:${nodePort}`, '--paillier-bits', '2048']);
+      const urls = nodePorts.map((p) => `tcp://127.0.0.1:${p}`);
+      const first = (id - 1) % instances;
+      const list = [...urls.slice(first), ...urls.slice(0, first)].join(',');
+      spawnChild(`node-${id}`, ['node', '--home', join(home, `node-${id}`), '--manifest', manifestPath, '--name', `node-${id}`, '--coordinator', list, '--paillier-bits', '2048']);
     },
     killNode: (id, signal = 'SIGKILL') => kill(`node-${id}`, signal),
     async onlineNodes() {
       const r = await cluster.call('GET', '/v1/nodes').catch(() => undefined);
       return r?.status === 200 ? (r.body as { id: number; status: string }[]).filter((n) => n.status === 'online').map((n) => n.id) : [];
+    },
+    async signatureLog(id) {
+      if (!process.env.DATABASE_URL) throw new Error('the nodes keep their stores in PGlite files: set DATABASE_URL to read them from here');
+      const sql = await openSqlClient({ url: process.env.DATABASE_URL, schema: `t${run}_node_${id}` });
+      try {
+        const rows = await sql.query<{ request_id: string; signature: string }>('SELECT request_id, signature FROM signature_log ORDER BY seq');
+        return rows.map((r) => ({ requestId: r.request_id, signature: r.signature }));
+      } finally {
+        await sql.close();
+      }
     },
     logs: () => log,
     async stop() {
@@ -98,7 +126,7 @@ export async function startProcessCluster(opts: { nodes?: number } = {}): Promis
       await rm(home, { recursive: true, force: true });
     },
   };
-  await cluster.startCoordinator();
+  for (let i = 0; i < instances; i++) await cluster.startCoordinator(i);
   for (let i = 1; i <= count; i++) await cluster.startNode(i);
   try {
     await waitFor(async () => (await cluster.onlineNodes()).length === count, 120_000, 'nodes to connect');

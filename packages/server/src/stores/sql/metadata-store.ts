@@ -359,11 +359,16 @@ function signatureStore(sql: SqlClient): SignatureStore {
       ]);
       return rows.length === 1;
     },
-    async reclaim(id, requestHash, staleBefore) {
+    async reclaim(id, requestHash, staleAfterMs) {
+      // The database's clock on both sides: instances whose clocks differ agree on what is stale.
       const rows = await sql.query(
-        `UPDATE signatures SET updated_at = now() WHERE id = $1 AND request_hash = $2 AND status = 'pending' AND updated_at < $3 RETURNING 1 AS reclaimed`,
-        [checkName('signature request id', id), checkName('request hash', requestHash), checkDate('staleBefore', staleBefore)],
+        `UPDATE signatures SET updated_at = now() WHERE id = $1 AND request_hash = $2 AND status = 'pending' AND updated_at < now() - $3 * interval '1 millisecond' RETURNING 1 AS reclaimed`,
+        [checkName('signature request id', id), checkName('request hash', requestHash), checkInteger('staleAfterMs', staleAfterMs, 0, 24 * 3_600_000)],
       );
+      return rows.length === 1;
+    },
+    async touch(id) {
+      const rows = await sql.query(`UPDATE signatures SET updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING 1 AS touched`, [checkName('signature request id', id)]);
       return rows.length === 1;
     },
     async finish(id, status, result) {

@@ -229,7 +229,7 @@ describeSql('metadata store', (backend, kind) => {
     await expect(signatures.finish('c', 'completed', cyclic)).rejects.toThrow(/JSON-serialisable/);
   });
 
-  it('signatures: a failed request reopens once for its own body; a stale pending one is reclaimed by one of 20 retries', async () => {
+  it('signatures: a failed request reopens once for its own body; a stale pending one is reclaimed by one of 20 retries, a touched one by none', async () => {
     const { keys, signatures } = await store();
     await keys.insert(key('k'));
     await signatures.create(request('f', 'k', 'a'));
@@ -239,12 +239,18 @@ describeSql('metadata store', (backend, kind) => {
     expect(await Promise.all(Array.from({ length: 5 }, () => signatures.reopen('f', 'h1')))).toEqual([true, false, false, false, false]);
     // a pending record whose instance died (updated long ago), and a fresh one
     await signatures.create(request('stale', 'k', 'b'));
-    const cutoff = new Date(Date.now() - 1000);
-    expect(await signatures.reclaim('stale', 'other body', cutoff)).toBe(false);
-    const wins = await Promise.all(Array.from({ length: 20 }, () => signatures.reclaim('stale', 'h1', cutoff)));
+    expect(await signatures.reclaim('stale', 'other body', 1000)).toBe(false);
+    const wins = await Promise.all(Array.from({ length: 20 }, () => signatures.reclaim('stale', 'h1', 1000)));
     expect(wins.filter(Boolean)).toHaveLength(1);
+    // reclaimed (or touched by its running instance's heartbeat) just now: not stale
+    expect(await signatures.reclaim('stale', 'h1', 1000)).toBe(false);
+    await signatures.create(request('beating', 'k', 'c'));
+    expect(await signatures.touch('beating')).toBe(true);
+    expect(await signatures.reclaim('beating', 'h1', 1000)).toBe(false);
+    expect(await signatures.reclaim('beating', 'h1', 0)).toBe(true);
     await signatures.finish('stale', 'completed', { signature: 'x' });
-    expect(await signatures.reclaim('stale', 'h1', new Date(Date.now() + 60_000))).toBe(false);
+    expect(await signatures.touch('stale')).toBe(false);
+    expect(await signatures.reclaim('stale', 'h1', 0)).toBe(false);
   });
 
   // PGlite's own-instance path is the node store's data-folder test.
