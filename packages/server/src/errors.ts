@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   NODES_UNAVAILABLE: { status: 503, retriable: true, meaning: 'a node went offline or stopped answering during the operation' },
   POOL_ITEM_GONE: { status: 503, retriable: true, meaning: 'a node no longer held the pooled nonce or presignature it was handed (the coordinator signs again without the pool)' },
   PROTOCOL_ABORTED: { status: 502, retriable: true, meaning: 'the protocol aborted; the culprits are named' },
+  STORE_UNAVAILABLE: { status: 503, retriable: true, meaning: 'the metadata database, the session store or the bus did not answer (a restart, a dropped connection); `/readyz` says which' },
   EVENTS_BEHIND: { status: 503, retriable: true, meaning: 'an event stream fell too far behind (the subscriber reads too slowly): reconnect with `after` set to the last seq received' },
   INTERNAL: { status: 500, retriable: false, meaning: 'an unexpected error' },
 } as const;

@@ -47,7 +47,7 @@ export class InProcessBus implements ClusterBus {
     return Promise.resolve();
   }
 
-  onReconnect(): () => void {
+  onStatus(): () => void {
     return () => {};
   }
 

@@ -26,7 +26,7 @@ const DUPLICATE_WINDOW_MS = 2 * 60_000;
 const KEEP_MS = 24 * 60 * 60_000;
 
 export class NatsBus implements ClusterBus {
-  private readonly reconnected = new Set<() => void>();
+  private readonly listeners = new Set<(connected: boolean) => void>();
   /** Durable subscriptions being set up (flush waits for them). */
   private readonly settingUp = new Set<Promise<unknown>>();
   private up = true;
@@ -79,10 +79,11 @@ export class NatsBus implements ClusterBus {
       if (s.type === 'disconnect') {
         this.up = false;
         this.logger.warn('NATS connection lost; reconnecting', {});
+        for (const listener of this.listeners) listener(false);
       } else if (s.type === 'reconnect') {
         this.up = true;
         this.logger.info('NATS connection restored', {});
-        for (const listener of this.reconnected) listener();
+        for (const listener of this.listeners) listener(true);
       }
     }
   }
@@ -92,6 +93,10 @@ export class NatsBus implements ClusterBus {
   }
 
   publish(subject: string, data: Uint8Array): void {
+    // While disconnected the client would buffer the message and send it after reconnecting, long
+    // after its request was given up and retried elsewhere: a late node request could then start
+    // a second signing of the same request. Dropped instead, as NATS core may drop anyway.
+    if (!this.up) return;
     try {
       this.nc.publish(this.subject(subject), data);
     } catch (e) {
@@ -138,9 +143,9 @@ export class NatsBus implements ClusterBus {
     await this.js.publish(this.subject(subject), data, { msgID: id });
   }
 
-  onReconnect(listener: () => void): () => void {
-    this.reconnected.add(listener);
-    return () => this.reconnected.delete(listener);
+  onStatus(listener: (connected: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async close(): Promise<void> {

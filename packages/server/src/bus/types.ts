@@ -35,7 +35,10 @@ export interface ClusterBus {
   publishDurable(subject: string, data: Uint8Array, id: string): Promise<void>;
   /** Whether messages flow now; readiness reports it. */
   readonly connected: boolean;
-  /** Called after the connection came back (subscriptions are restored; what was published meanwhile may be lost). */
-  onReconnect(listener: () => void): () => void;
+  /**
+   * Called when the connection is lost (false) and when it is back (true; subscriptions are
+   * restored, what was published meanwhile is lost). Returns the unsubscribe.
+   */
+  onStatus(listener: (connected: boolean) => void): () => void;
   close(): Promise<void>;
 }

@@ -64,7 +64,7 @@ export class NodeRouter implements RelayBus {
       bus.subscribe('presence', (data) => this.guarded('presence', () => this.onPresence(JSON.parse(decoder.decode(data))))),
       bus.subscribe(`instance.${this.instance}`, (data) => this.guarded('node message', () => this.onForwarded(JSON.parse(decoder.decode(data))))),
       bus.subscribe('peers', (data) => this.guarded('peer notice', () => this.onPeers(JSON.parse(decoder.decode(data))))),
-      bus.onReconnect(() => this.announce()),
+      bus.onStatus((connected) => (connected ? this.announce() : this.forgetRemote())),
     );
     this.timer = setInterval(() => {
       this.expire();
@@ -97,6 +97,23 @@ export class NodeRouter implements RelayBus {
     if (m.leaving === true) this.remote.delete(m.instance);
     else this.remote.set(m.instance, { nodes, at: Date.now() });
     for (const n of previous?.nodes ?? []) if (!nodes.has(n)) this.handlers.left(n, m.instance);
+  }
+
+  /**
+   * The bus is down: what went to other instances' nodes, and node↔node frames between them and
+   * this instance's nodes, may be lost. Their requests fail now (to be retried) rather than at
+   * their timeout, and this instance's nodes drop their links to those nodes (a lost frame would
+   * break the end-to-end session anyway). Presence announcements bring them back.
+   */
+  private forgetRemote(): void {
+    const lost = [...this.remote];
+    this.remote.clear();
+    for (const [instance, p] of lost) {
+      for (const n of p.nodes) {
+        this.handlers.left(n, instance);
+        for (const local of this.local) if (local !== n) this.handlers.toLocalNode(local, { type: 'peer-left', node: n });
+      }
+    }
   }
 
   /** Instances not heard from for `expireMs` are gone (killed): their nodes were lost with them. */

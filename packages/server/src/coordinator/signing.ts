@@ -15,7 +15,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { bytesToHex, ecdsaMessageDigest, hexToBytes } from '@mpc-wallet/core';
 import { ApiError } from '../errors.js';
-import { StoreError } from '../stores/errors.js';
+import { StoreError, isUnavailable } from '../stores/errors.js';
 import { encodePublicKey, signedDigest, verifies } from '../session/schemes.js';
 import { itemTarget, prepareForKey } from '../session/chain-signing.js';
 import { derivedAlong, groupPoint, refusingChainInput } from './chain-keys.js';
@@ -55,6 +55,8 @@ const HEARTBEAT_MS = 1_000;
  * lost the database for that long). Several heartbeats, so that a slow write is no death.
  */
 const STALE_AFTER_MS = 5 * HEARTBEAT_MS;
+/** How often an outcome is written again while the database does not answer. */
+const STORE_RETRY_MS = 250;
 
 export class SigningService {
   constructor(
@@ -207,8 +209,7 @@ export class SigningService {
       // The outcome's audit entry is written alongside the record, not after it.
       const audited = details && this.audit?.tryRecord(signatureOutcome(id, details, status, result));
       try {
-        if (typeof request === 'string') await this.signatures.finish(id, status, result);
-        else await this.signatures.create({ ...request, status, result, updatedAt: new Date() });
+        await this.untilStored(() => (typeof request === 'string' ? this.signatures.finish(id, status, result) : this.signatures.create({ ...request, status, result, updatedAt: new Date() }).then(() => undefined)));
       } catch (e) {
         const first = e instanceof StoreError && typeof request === 'string' ? await this.signatures.get(id) : undefined;
         if (!first || first.status === 'pending') throw e;
@@ -229,7 +230,8 @@ export class SigningService {
       this.observer?.signature(key.scheme, 'completed', response.pooled, (performance.now() - started) / 1000);
       return first ? outcome(first) : response;
     } catch (e) {
-      const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
+      // A store that did not answer fails the request retriably: the retry reopens it.
+      const error = e instanceof ApiError ? e : isUnavailable(e) ? new ApiError('STORE_UNAVAILABLE', 'a store did not answer; retry') : new ApiError('INTERNAL', (e as Error).message);
       const first = await finish('failed', { ...error.toJSON().error });
       this.observer?.signature(key.scheme, 'failed', false, (performance.now() - started) / 1000, error);
       if (first) return outcome(first);
@@ -237,6 +239,23 @@ export class SigningService {
     } finally {
       clearInterval(heartbeat);
       ended?.();
+    }
+  }
+
+  /**
+   * Writes an outcome, again and again while the database does not answer (up to the signing
+   * timeout): a signature made is kept and answered when it is back, not made a second time by
+   * the client's retry.
+   */
+  private async untilStored(write: () => Promise<void>): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      try {
+        return await write();
+      } catch (e) {
+        if (!isUnavailable(e) || Date.now() >= deadline) throw e;
+        await new Promise((r) => setTimeout(r, STORE_RETRY_MS));
+      }
     }
   }
 

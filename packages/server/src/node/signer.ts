@@ -62,6 +62,7 @@ import { ChainInputError } from '@mpc-wallet/chains';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { NodeStore, PublicPackage } from '../stores/types.js';
+import { isUnavailable } from '../stores/errors.js';
 import { RequestRefused, type RequestResult, type SessionRequest, type ShareItem, openRequest } from '../session/request.js';
 import { SessionAborted, SessionTimeout, type ProtocolTransport, runProtocol } from '../session/runner.js';
 import { curveOf, encodePublicKey, frostSuiteOf, keygenChainCode, reportPublicPackage, signedDigest } from '../session/schemes.js';
@@ -154,7 +155,7 @@ export class SignerNode {
       times.add('total', performance.now() - opened);
       return { ok: true, output: r.kind === 'sign' || r.kind === 'sign-shares' ? { ...output, timing: times.toJSON() } : output };
     } catch (e) {
-      const error = describeFailure(e);
+      const error = describeFailure(e, this.cfg.self);
       this.logger.warn('request failed', { request: request?.id, kind: request?.kind, code: error.code, culprits: error.culprits, waitingFor: error.waitingFor });
       return { ok: false, error };
     }
@@ -508,7 +509,7 @@ export class SignerNode {
         try {
           return await this.signShareItem(r, item, key, signingKey);
         } catch (e) {
-          return { error: describeFailure(e) };
+          return { error: describeFailure(e, this.cfg.self) };
         }
       }),
     );
@@ -574,9 +575,14 @@ function withChainCode(scheme: StoredKey['scheme'], share: KeyShare, chainCode: 
   return { scheme, share, ...(chainCode ? { chainCode } : {}) };
 }
 
-/** A failure as the coordinator sees it: a code, a message without secrets, and whom it names. */
-export function describeFailure(e: unknown): Extract<RequestResult, { ok: false }>['error'] {
+/**
+ * A failure as the coordinator sees it: a code, a message without secrets, and whom it names. A
+ * store of this node (`self`) that did not answer makes it a node the coordinator waited for in
+ * vain: retriable, with another quorum meanwhile.
+ */
+export function describeFailure(e: unknown, self?: number): Extract<RequestResult, { ok: false }>['error'] {
   if (e instanceof RequestRefused) return { code: e.code, message: e.message };
+  if (self !== undefined && isUnavailable(e)) return { code: 'NODE_OFFLINE', message: "the node's store did not answer", waitingFor: [self] };
   if (e instanceof SessionAborted) return { code: 'PROTOCOL_ABORTED', message: `${e.code}: ${e.message}`, culprits: e.culprits };
   if (e instanceof SessionTimeout) return { code: 'PROTOCOL_TIMEOUT', message: e.message, waitingFor: e.waitingFor };
   return { code: 'NODE_ERROR', message: e instanceof Error ? e.message : 'unknown error' };

@@ -34,12 +34,12 @@ export interface ProcessCluster {
   killCoordinator(signal?: NodeJS.Signals, instance?: number): Promise<void>;
   onlineNodes(): Promise<number[]>;
   /** What node `id` recorded signing, in its own store (PostgreSQL only: DATABASE_URL). */
-  signatureLog(id: number): Promise<{ requestId: string; signature: string }[]>;
+  signatureLog(id: number): Promise<{ requestId: string; digest: string; signature: string }[]>;
   logs(): string;
   stop(): Promise<void>;
 }
 
-export async function startProcessCluster(opts: { nodes?: number; coordinators?: number } = {}): Promise<ProcessCluster> {
+export async function startProcessCluster(opts: { nodes?: number; coordinators?: number; /** Overrides of the environment (e.g. stores of the test's own). */ env?: Record<string, string> } = {}): Promise<ProcessCluster> {
   const home = await mkdtemp(join(tmpdir(), 'mpc-processes-'));
   const run = randomBytes(4).toString('hex');
   const count = opts.nodes ?? 3;
@@ -51,8 +51,9 @@ export async function startProcessCluster(opts: { nodes?: number; coordinators?:
   await writeFile(manifestPath, JSON.stringify(manifest));
   const apiKey = `mpcw_${randomBytes(16).toString('hex')}`;
   await writeFile(join(home, 'admin-api-key'), apiKey);
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...opts.env,
     MPC_WALLET_PASSPHRASE: PASSPHRASE,
     // Each process gets a schema of this run when PostgreSQL is used (see the CLI's storeLocation).
     MPC_WALLET_SCHEMA_PREFIX: `t${run}_`,
@@ -111,11 +112,11 @@ export async function startProcessCluster(opts: { nodes?: number; coordinators?:
       return r?.status === 200 ? (r.body as { id: number; status: string }[]).filter((n) => n.status === 'online').map((n) => n.id) : [];
     },
     async signatureLog(id) {
-      if (!process.env.DATABASE_URL) throw new Error('the nodes keep their stores in PGlite files: set DATABASE_URL to read them from here');
-      const sql = await openSqlClient({ url: process.env.DATABASE_URL, schema: `t${run}_node_${id}` });
+      if (!env.DATABASE_URL) throw new Error('the nodes keep their stores in PGlite files: set DATABASE_URL to read them from here');
+      const sql = await openSqlClient({ url: env.DATABASE_URL, schema: `t${run}_node_${id}` });
       try {
-        const rows = await sql.query<{ request_id: string; signature: string }>('SELECT request_id, signature FROM signature_log ORDER BY seq');
-        return rows.map((r) => ({ requestId: r.request_id, signature: r.signature }));
+        const rows = await sql.query<{ request_id: string; digest: string; signature: string }>('SELECT request_id, digest, signature FROM signature_log ORDER BY seq');
+        return rows.map((r) => ({ requestId: r.request_id, digest: r.digest, signature: r.signature }));
       } finally {
         await sql.close();
       }

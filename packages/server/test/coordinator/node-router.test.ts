@@ -13,7 +13,13 @@ const ids = new Map([
 /** A bus shared by instances, from which one instance's publications can be cut (a partition, or a process frozen or killed). */
 class PartitionableBus implements ClusterBus {
   muted = false;
+  private readonly listeners = new Set<(connected: boolean) => void>();
   constructor(private readonly inner: InProcessBus) {}
+  /** The connection to the others lost (false) or back (true), as the NATS client reports it. */
+  status(connected: boolean) {
+    this.muted = !connected;
+    for (const l of this.listeners) l(connected);
+  }
   get connected() {
     return !this.muted;
   }
@@ -26,8 +32,9 @@ class PartitionableBus implements ClusterBus {
   publishDurable(subject: string, data: Uint8Array) {
     return this.inner.publishDurable(subject, data);
   }
-  onReconnect() {
-    return () => {};
+  onStatus(listener: (connected: boolean) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
   close() {
     return Promise.resolve();
@@ -144,6 +151,29 @@ describe('node router', () => {
       [3, c.router.instance],
     ]);
     expect(a.logger.entries.some((e) => e.message.includes('silent') && e.fields.instance === c.router.instance)).toBe(true);
+  });
+
+  it('its bus lost: the other instances’ nodes are lost at once (their requests fail, local nodes drop their links to them) and found again once it is back', () => {
+    const shared = new InProcessBus();
+    const a = instance(shared);
+    const b = instance(shared);
+    a.router.holdLocal(1);
+    b.router.holdLocal(2);
+    b.router.holdLocal(3);
+    a.bus.status(false);
+    expect(a.left).toEqual([
+      [2, b.router.instance],
+      [3, b.router.instance],
+    ]);
+    expect(a.toLocalNode).toEqual([
+      [1, { type: 'peer-left', node: 2 }],
+      [1, { type: 'peer-left', node: 3 }],
+    ]);
+    expect(a.router.onlineNodes()).toEqual([1]);
+    a.bus.status(true);
+    b.router.holdLocal(2); // b's next announcement
+    expect(a.router.onlineNodes()).toEqual([1, 2, 3]);
+    expect(b.router.onlineNodes()).toEqual([1, 2, 3]);
   });
 
   it('a reconnected node is found at its newest instance', () => {

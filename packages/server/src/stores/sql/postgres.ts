@@ -42,6 +42,13 @@ export function openPostgres(options: PostgresOptions): SqlClient {
     async transaction<R>(fn: (tx: SqlQuery) => Promise<R>): Promise<R> {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out connection that dies between statements (a server restart) reports it as an
+      // 'error' event, which unheard would end the process; the next statement fails instead.
+      const lost = (e: Error) => {
+        broken = e;
+        logger.warn('postgres connection lost in a transaction', { error: e.message });
+      };
+      client.on('error', lost);
       try {
         await client.query('BEGIN');
         const tx: SqlQuery = { query: async <T>(text: string, params: readonly unknown[] = []) => rowsOf<T>(await client.query(text, params as unknown[])) };
@@ -57,6 +64,7 @@ export function openPostgres(options: PostgresOptions): SqlClient {
         }
         throw e;
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     },
