@@ -19,13 +19,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { median } from './lib.js';
+import { freePort, median, percentile, sleep, until } from './lib.js';
 
 const QUICK = process.argv.includes('--quick');
 const BITS = process.argv.includes('--paillier-bits') ? process.argv[process.argv.indexOf('--paillier-bits') + 1] : '2048';
@@ -52,17 +51,7 @@ const SCHEMES = (() => {
   };
 })();
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const home = mkdtempSync(join(os.tmpdir(), 'mpc-bench-'));
 const port = await freePort();
@@ -76,18 +65,7 @@ let apiKey;
 let cluster;
 let logs = '';
 
-async function until(check, what, timeoutMs = 900_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs.slice(-3000)}`);
-    await sleep(50);
-  }
-}
+const waitUntil = (check, what, timeoutMs = 900_000) => until(check, what, timeoutMs, () => logs.slice(-3000));
 
 /**
  * One request over a keep-alive connection of node:http: the benchmark client shares the two
@@ -117,7 +95,7 @@ function call(method, path, body) {
 async function startCluster(poolArgs) {
   cluster = spawn(process.execPath, ['packages/cli/bin/mpc-wallet.js', 'up', '--port', String(port), '--paillier-bits', BITS, ...poolArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   cluster.stderr.on('data', (d) => (logs = (logs + d.toString()).slice(-20_000)));
-  await until(async () => {
+  await waitUntil(async () => {
     apiKey = readFileSync(join(home, 'admin-api-key'), 'utf8').trim();
     return (await fetch(`${api}/readyz`)).status === 200 && (await call('GET', '/v1/nodes')).body.every((n) => n.status === 'online');
   }, 'the cluster');
@@ -253,7 +231,7 @@ async function load(scheme, id, concurrency) {
 async function createKey(scheme) {
   const created = await call('POST', '/v1/keys', { scheme, threshold: 2, parties: 3 });
   const id = created.body.id;
-  await until(async () => (await call('GET', `/v1/keys/${id}`)).body.status === 'active', `${scheme} key`);
+  await waitUntil(async () => (await call('GET', `/v1/keys/${id}`)).body.status === 'active', `${scheme} key`);
   return id;
 }
 
@@ -274,7 +252,7 @@ for (const [scheme, s] of Object.entries(SCHEMES)) {
   // batch may leave them there.
   const fillStart = performance.now();
   let levels;
-  await until(async () => {
+  await waitUntil(async () => {
     levels = await poolLevels(id);
     return levels.size >= (levels.depth * 3) / 4;
   }, `${scheme} pools`);
@@ -310,7 +288,7 @@ for (const [scheme, s] of Object.entries(SCHEMES)) {
   for (const [name, ms] of breakdown) row(scheme, `time of one signature: ${name}`, ms, 'ms');
 
   // Nonce pools top up only once a quarter is missing: three quarters full is as warm as they get.
-  await until(async () => {
+  await waitUntil(async () => {
     const l = await poolLevels(id);
     return l.size >= (l.depth * 3) / 4;
   }, `${scheme} pools refilled`);
@@ -378,7 +356,7 @@ for (const scheme of ['eddsa-ed25519', 'schnorr-bip340']) {
   const id = keys[scheme];
   const messages = Array.from({ length: BATCH }, (_, i) => Buffer.from(`batch item ${i}`).toString('hex'));
   const warmed = async (what) => {
-    await until(async () => {
+    await waitUntil(async () => {
       const l = await poolLevels(id);
       return l.size >= (l.depth * 3) / 4;
     }, `${scheme} pools refilled (${what})`);
@@ -433,7 +411,7 @@ for (const scheme of ['eddsa-ed25519', 'schnorr-bip340']) {
   const id = keys[scheme];
   const messages = Array.from({ length: BATCH }, (_, i) => Buffer.from(`unaudited batch item ${i}`).toString('hex'));
   const warmedUp = async (what) => {
-    await until(async () => {
+    await waitUntil(async () => {
       const l = await poolLevels(id);
       return l.size >= (l.depth * 3) / 4;
     }, `${scheme} pools (${what}, unaudited)`);

@@ -13,10 +13,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { copyProcessKeys, manifestOfHome } from '@mpc-wallet/server';
+import { freePort, percentile, sleep, until } from './lib.js';
 
 const QUICK = process.argv.includes('--quick');
 const LOAD_SECONDS = QUICK ? 4 : 15;
@@ -31,16 +31,6 @@ for (const v of ['DATABASE_URL', 'REDIS_URL', 'NATS_URL']) {
     process.exit(2);
   }
 }
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const home = mkdtempSync(join(os.tmpdir(), 'mpc-bench-instances-'));
 const run = randomBytes(4).toString('hex');
@@ -111,20 +101,9 @@ function call(instance, method, path, body, headers = {}) {
   });
 }
 
-async function until(check, what, timeoutMs = 300_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs.slice(-3000)}`);
-    await sleep(50);
-  }
-}
-const ready = (i) => until(async () => (await call(i, 'GET', '/readyz')).status === 200, `instance ${i} ready`);
-const allOnline = (i) => until(async () => (await call(i, 'GET', '/v1/nodes')).body.every((n) => n.status === 'online'), 'every node online');
+const waitUntil = (check, what, timeoutMs = 300_000) => until(check, what, timeoutMs, () => logs.slice(-3000));
+const ready = (i) => waitUntil(async () => (await call(i, 'GET', '/readyz')).status === 200, `instance ${i} ready`);
+const allOnline = (i) => waitUntil(async () => (await call(i, 'GET', '/v1/nodes')).body.every((n) => n.status === 'online'), 'every node online');
 
 /** Signs with retries across the instances in use, as a client behind a load balancer: ms from first attempt to answer. */
 let sequence = 0;
@@ -177,7 +156,7 @@ try {
   const keys = [];
   for (const scheme of ['eddsa-ed25519', 'schnorr-bip340']) {
     const r = await call(0, 'POST', '/v1/keys', { scheme, threshold: 2, parties: 3 });
-    await until(async () => (await call(0, 'GET', `/v1/keys/${r.body.id}`)).body.status === 'active', `${scheme} key`);
+    await waitUntil(async () => (await call(0, 'GET', `/v1/keys/${r.body.id}`)).body.status === 'active', `${scheme} key`);
     keys.push(r.body.id);
   }
   await sleep(3000); // pools fill

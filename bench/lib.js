@@ -2,6 +2,7 @@
 // interleaved; timed runs with their spread for slow work), the report line and row, the
 // Paillier fixtures, and the standalone runner.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +23,31 @@ function batch(fn, ms, minIterations) {
 }
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP port free on the loopback interface just now. */
+export const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Polls `check` (a throw counts as not yet) until it holds; fails naming `what`, with `context()` (e.g. the processes' last logs). */
+export async function until(check, what, timeoutMs, context = () => '') {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
+    await sleep(50);
+  }
+}
 
 /**
  * Median over 5 batches (after a warm-up) of ms per op. With a baseline function, batches of

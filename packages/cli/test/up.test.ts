@@ -126,4 +126,22 @@ describe('mpc-wallet up', () => {
       expect(err).toContain(bad[0]);
     }
   });
+
+  it('refuses several coordinator instances without PostgreSQL, Redis and NATS, or without a port (exit 2, one line naming what is missing)', async () => {
+    const { DATABASE_URL: _d, REDIS_URL: _r, NATS_URL: _n, ...bare } = process.env;
+    const shared = { ...bare, DATABASE_URL: 'postgres://127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1', NATS_URL: 'nats://127.0.0.1:1' };
+    for (const [args, env, says] of [
+      [['--coordinators', '2'], { ...bare, REDIS_URL: 'redis://127.0.0.1:1' }, 'DATABASE_URL, NATS_URL'],
+      [['--coordinators', '0'], bare, '--coordinators'],
+      [['--coordinators', '10'], bare, '--coordinators'],
+      [['--coordinators', '2', '--port', '0'], shared, '--port'],
+    ] as const) {
+      const child = spawn(process.execPath, [BIN, 'up', '--home', join(tmpdir(), 'never-made'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      expect(await new Promise<number | null>((r) => child.once('exit', r)), args.join(' ')).toBe(2);
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(err).toContain(says);
+    }
+  });
 });

@@ -66,6 +66,16 @@ function instance(shared: InProcessBus): Instance {
   return { router, bus, ...seen };
 }
 
+/** Instances on one bus, the i-th holding the nodes of `holdings[i]`. */
+function instances(holdings: number[][]): Instance[] {
+  const shared = new InProcessBus();
+  return holdings.map((nodes) => {
+    const one = instance(shared);
+    for (const n of nodes) one.router.holdLocal(n);
+    return one;
+  });
+}
+
 afterEach(() => {
   for (const r of routers) r.close();
   routers = [];
@@ -116,12 +126,7 @@ describe('node router', () => {
   });
 
   it('tells every instance’s other nodes that a node came or went', () => {
-    const shared = new InProcessBus();
-    const a = instance(shared);
-    const b = instance(shared);
-    a.router.holdLocal(1);
-    b.router.holdLocal(2);
-    b.router.holdLocal(3);
+    const [a, b] = instances([[1], [2, 3]]) as [Instance, Instance];
     a.router.announcePeers('peer-joined', 1);
     expect(b.toLocalNode).toEqual([
       [2, { type: 'peer-joined', node: 1 }],
@@ -132,12 +137,7 @@ describe('node router', () => {
 
   it('an instance that leaves, or falls silent, loses its nodes for the others', () => {
     vi.useFakeTimers();
-    const shared = new InProcessBus();
-    const a = instance(shared);
-    const b = instance(shared);
-    const c = instance(shared);
-    b.router.holdLocal(2);
-    c.router.holdLocal(3);
+    const [a, b, c] = instances([[], [2], [3]]) as [Instance, Instance, Instance];
     b.router.close();
     expect(a.left).toEqual([[2, b.router.instance]]);
     expect(a.router.isOnline(2)).toBe(false);
@@ -154,12 +154,7 @@ describe('node router', () => {
   });
 
   it('its bus lost: the other instances’ nodes are lost at once (their requests fail, local nodes drop their links to them) and found again once it is back', () => {
-    const shared = new InProcessBus();
-    const a = instance(shared);
-    const b = instance(shared);
-    a.router.holdLocal(1);
-    b.router.holdLocal(2);
-    b.router.holdLocal(3);
+    const [a, b] = instances([[1], [2, 3]]) as [Instance, Instance];
     a.bus.status(false);
     expect(a.left).toEqual([
       [2, b.router.instance],
