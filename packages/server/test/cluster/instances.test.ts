@@ -12,6 +12,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@mpc-wallet/core';
 import { type ProcessCluster, startProcessCluster } from './processes.js';
 import { waitFor } from './local-cluster.js';
+import { openEventStream } from './event-stream.js';
 import { SCHEMES, type Scheme, continuousSigning, expectSignedOnce, signBody, signRetrying, verify } from './load.js';
 
 const SHARED = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL && process.env.NATS_URL);
@@ -73,6 +74,25 @@ describe.skipIf(!SHARED)(`two coordinator instances${SHARED ? '' : ' (skipped: n
       }
     }
   }, 600_000);
+
+  it('an event stream on one instance shows what the other did: its stored events, and its nodes’ progress through the bus', async () => {
+    const stream = await openEventStream(cluster.urlAt(1), cluster.apiKey);
+    try {
+      await stream.until((frames) => frames.some((f) => f.ready), 'the stream to be ready');
+      const created = await cluster.callAt(0)('POST', '/v1/keys', { scheme: 'eddsa-ed25519', threshold: 2, parties: 3 });
+      const keyId = created.body.id as string;
+      await stream.until((frames) => frames.some((f) => f.event?.type === 'key.completed' && f.event.subject === keyId), 'key.completed from the other instance', 60_000);
+      expect(stream.events().some((e) => e.type === 'key.progress' && e.subject === keyId && e.seq === undefined)).toBe(true);
+      const message = bytesToHex(new TextEncoder().encode('streamed elsewhere'));
+      const signed = await cluster.callAt(0)('POST', `/v1/keys/${keyId}/signatures`, { message });
+      expect(signed.status).toBe(200);
+      await stream.until((frames) => frames.some((f) => f.event?.type === 'signature.completed' && f.event.subject === signed.body.id), 'signature.completed from the other instance', 10_000);
+      const seqs = stream.events().flatMap((e) => (e.seq === undefined ? [] : [e.seq]));
+      expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+    } finally {
+      await stream.close();
+    }
+  }, 120_000);
 
   it('an instance killed with SIGKILL mid-request: the retry with the same idempotency key on the other completes, and every later retry gets the same signature', async () => {
     const key = await activeKey('ecdsa-secp256k1');

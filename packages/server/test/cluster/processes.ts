@@ -27,6 +27,9 @@ export interface ProcessCluster {
   call: Call;
   /** Calls instance `i`. */
   callAt(i: number): Call;
+  /** Instance `i`'s API. */
+  urlAt(i: number): string;
+  apiKey: string;
   instances: number;
   startNode(id: number): Promise<void>;
   killNode(id: number, signal?: NodeJS.Signals): Promise<void>;
@@ -84,6 +87,8 @@ export async function startProcessCluster(opts: { nodes?: number; coordinators?:
     manifest,
     call: callAt(0),
     callAt,
+    urlAt: (i) => `http://127.0.0.1:${httpPorts[i]}`,
+    apiKey,
     instances,
     async startCoordinator(i = 0) {
       const child = spawnChild(`coordinator-${i}`, ['coordinator', '--home', instanceHome(i), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPorts[i]), '--node-port', String(nodePorts[i])]);
