@@ -20,6 +20,8 @@ import { freePort, percentile, sleep, until } from './lib.js';
 
 const QUICK = process.argv.includes('--quick');
 const LOAD_SECONDS = QUICK ? 4 : 15;
+/** Load before each measurement, so that pools and connections are warm and refills settled. */
+const WARM_SECONDS = QUICK ? 2 : 8;
 const CONCURRENCY = 16;
 const NODES = 3;
 const PASSPHRASE = 'benchmark passphrase';
@@ -102,6 +104,7 @@ function call(instance, method, path, body, headers = {}) {
 }
 
 const waitUntil = (check, what, timeoutMs = 300_000) => until(check, what, timeoutMs, () => logs.slice(-3000));
+const listening = (i) => waitUntil(async () => (await call(i, 'GET', '/healthz')).status === 200, `instance ${i} listening`);
 const ready = (i) => waitUntil(async () => (await call(i, 'GET', '/readyz')).status === 200, `instance ${i} ready`);
 const allOnline = (i) => waitUntil(async () => (await call(i, 'GET', '/v1/nodes')).body.every((n) => n.status === 'online'), 'every node online');
 
@@ -149,7 +152,7 @@ function row(name, value, unit, baseline) {
 try {
   // One instance: every node attached to it.
   startInstance(0);
-  await ready(0).catch(() => undefined);
+  await listening(0);
   for (let id = 1; id <= NODES; id++) startNode(id, 1);
   await ready(0);
   await allOnline(0);
@@ -160,13 +163,13 @@ try {
     keys.push(r.body.id);
   }
   await sleep(3000); // pools fill
-  await load(keys, 1, { seconds: 2 }); // warm-up
+  await load(keys, 1, { seconds: WARM_SECONDS });
   const one = await load(keys, 1, { seconds: LOAD_SECONDS });
   row('sustained signatures/s, one instance (EdDSA and BIP340 in turn)', one.perSecond, 'sig/s');
 
   // Two instances: the nodes restarted with both addresses, spread over them.
   startInstance(1);
-  await ready(1).catch(() => undefined);
+  await listening(1);
   for (let id = 1; id <= NODES; id++) {
     await stopChild(`node-${id}`);
     startNode(id, INSTANCES);
@@ -174,7 +177,7 @@ try {
   for (let i = 0; i < INSTANCES; i++) await ready(i);
   await allOnline(0);
   await sleep(3000);
-  await load(keys, INSTANCES, { seconds: 2 });
+  await load(keys, INSTANCES, { seconds: WARM_SECONDS });
   const two = await load(keys, INSTANCES, { seconds: LOAD_SECONDS });
   row('sustained signatures/s, two instances (requests spread over both)', two.perSecond, 'sig/s', { name: 'one instance', value: one.perSecond });
 
