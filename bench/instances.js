@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
-import { copyProcessKeys, manifestOfHome } from '@mpc-wallet/server';
+import { coordinatorInstanceHome, copyCoordinatorKeys, manifestOfHome, spreadAddresses } from '@mpc-wallet/server';
 import { freePort, percentile, sleep, until } from './lib.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -41,9 +41,8 @@ const apiKey = `mpcw_${randomBytes(16).toString('hex')}`;
 writeFileSync(join(home, 'admin-api-key'), apiKey);
 const manifestPath = join(home, 'cluster.json');
 writeFileSync(manifestPath, JSON.stringify(await manifestOfHome(home, NODES, PASSPHRASE)));
-const instanceHome = (i) => join(home, i === 0 ? 'coordinator' : `coordinator-${i + 1}`);
 const INSTANCES = 2;
-for (let i = 1; i < INSTANCES; i++) await copyProcessKeys(instanceHome(0), instanceHome(i));
+await copyCoordinatorKeys(home, INSTANCES);
 const httpPorts = [];
 const nodePorts = [];
 for (let i = 0; i < INSTANCES; i++) {
@@ -70,12 +69,11 @@ process.on('exit', () => {
   for (const c of children.values()) c.kill('SIGKILL');
 });
 const startInstance = (i) =>
-  spawnChild(`coordinator-${i}`, ['coordinator', '--home', instanceHome(i), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPorts[i]), '--node-port', String(nodePorts[i]), '--nonce-pool-depth', '128']);
-/** Node i lists the instances in use from a different one, so that the nodes spread over them. */
+  spawnChild(`coordinator-${i}`, ['coordinator', '--home', coordinatorInstanceHome(home, i), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPorts[i]), '--node-port', String(nodePorts[i]), '--nonce-pool-depth', '128']);
+/** Node `id`, told the addresses of the first `instances` instances, spread over them. */
 function startNode(id, instances) {
   const urls = nodePorts.slice(0, instances).map((p) => `tcp://127.0.0.1:${p}`);
-  const first = (id - 1) % instances;
-  spawnChild(`node-${id}`, ['node', '--home', join(home, `node-${id}`), '--manifest', manifestPath, '--name', `node-${id}`, '--coordinator', [...urls.slice(first), ...urls.slice(0, first)].join(','), '--paillier-bits', '2048']);
+  spawnChild(`node-${id}`, ['node', '--home', join(home, `node-${id}`), '--manifest', manifestPath, '--name', `node-${id}`, '--coordinator', spreadAddresses(urls, id).join(','), '--paillier-bits', '2048']);
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });

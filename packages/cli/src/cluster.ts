@@ -19,7 +19,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SECURITY_LEVEL_128, SECURITY_LEVEL_TSS_LIB_2048 } from '@mpc-wallet/core';
-import { type ClusterManifest, copyProcessKeys, jsonLogger, manifestOfHome, parseManifest, startCoordinator, startSignerNode, writeAtomically } from '@mpc-wallet/server';
+import { type ClusterManifest, coordinatorInstanceHome, copyCoordinatorKeys, jsonLogger, manifestOfHome, parseManifest, spreadAddresses, startCoordinator, startSignerNode, writeAtomically } from '@mpc-wallet/server';
 
 export class ClusterUsageError extends Error {}
 
@@ -101,11 +101,6 @@ function sharedInfrastructure(what: string): void {
   if (missing.length > 0) throw new ClusterUsageError(`${what} needs ${missing.join(', ')}: the instances share PostgreSQL, Redis and NATS`);
 }
 
-/** The data folder of coordinator instance `i` (0: the one that made the keys). */
-function instanceHome(home: string, i: number): string {
-  return join(home, i === 0 ? 'coordinator' : `coordinator-${i + 1}`);
-}
-
 async function apiKeyHashes(home: string): Promise<string[]> {
   const key = (await readFile(join(home, 'admin-api-key'), 'utf8')).trim();
   return [createHash('sha256').update(key).digest('hex')];
@@ -127,7 +122,7 @@ export async function up(args: string[], stderr: { write(s: string): unknown }):
   await mkdir(home, { recursive: true, mode: 0o700 });
   const pass = await passphrase(home);
   const { manifestPath, apiKeyPath } = await prepareHome(home, pass);
-  for (let i = 1; i < instances; i++) await copyProcessKeys(instanceHome(home, 0), instanceHome(home, i));
+  await copyCoordinatorKeys(home, instances);
   const env = { ...process.env, MPC_WALLET_PASSPHRASE: pass };
   const children: { name: string; process: ChildProcess }[] = [];
   const spawnChild = (name: string, argv: string[]) => {
@@ -136,14 +131,12 @@ export async function up(args: string[], stderr: { write(s: string): unknown }):
   const urls = Array.from({ length: instances }, (_, i) => `http://127.0.0.1:${httpPort === 0 ? 0 : httpPort + i}`);
   stderr.write(`${JSON.stringify({ level: 'info', message: 'starting the local cluster', home, http: instances === 1 ? urls[0] : urls, adminApiKeyFile: apiKeyPath })}\n`);
   for (let i = 0; i < instances; i++) {
-    const name = basename(instanceHome(home, i));
-    spawnChild(name, ['coordinator', '--home', instanceHome(home, i), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort === 0 ? 0 : httpPort + i), '--node-port', String(nodePortOf(i)), ...POOL_FLAGS.flatMap((f) => (values[f] !== undefined ? [`--${f}`, values[f]] : [])), ...(values.unaudited ? ['--unaudited'] : [])]);
+    const name = basename(coordinatorInstanceHome(home, i));
+    spawnChild(name, ['coordinator', '--home', coordinatorInstanceHome(home, i), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPort === 0 ? 0 : httpPort + i), '--node-port', String(nodePortOf(i)), ...POOL_FLAGS.flatMap((f) => (values[f] !== undefined ? [`--${f}`, values[f]] : [])), ...(values.unaudited ? ['--unaudited'] : [])]);
   }
   const nodeUrls = Array.from({ length: instances }, (_, i) => `tcp://127.0.0.1:${nodePortOf(i)}`);
   for (let i = 1; i <= NODE_COUNT; i++) {
-    const first = (i - 1) % instances;
-    const urlsForNode = [...nodeUrls.slice(first), ...nodeUrls.slice(0, first)].join(',');
-    spawnChild(`node-${i}`, ['node', '--home', join(home, `node-${i}`), '--manifest', manifestPath, '--name', `node-${i}`, '--coordinator', urlsForNode, ...(values['paillier-bits'] ? ['--paillier-bits', values['paillier-bits']] : [])]);
+    spawnChild(`node-${i}`, ['node', '--home', join(home, `node-${i}`), '--manifest', manifestPath, '--name', `node-${i}`, '--coordinator', spreadAddresses(nodeUrls, i).join(','), ...(values['paillier-bits'] ? ['--paillier-bits', values['paillier-bits']] : [])]);
   }
   // Each process is asked once: a second SIGTERM would kill one that is still closing its store.
   // (A terminal's Ctrl-C also reaches the children directly; each takes the first signal it gets.)

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { hexToBytes } from '@mpc-wallet/core';
-import { type ScryptSettings, openProcessKeys } from '../sealing/node-keystore.js';
+import { type ScryptSettings, copyProcessKeys, openProcessKeys } from '../sealing/node-keystore.js';
 
 export interface ManifestNode {
   /** Party number, 1-based; also the node's protocol identifier. */
@@ -60,11 +60,27 @@ export function nodePins(m: ClusterManifest): Map<string, string> {
  * `node-N/` (the layout of `mpc-wallet up`). Opening each folder makes its keys on first use.
  */
 export async function manifestOfHome(home: string, nodeCount: number, passphrase: string, scrypt?: ScryptSettings): Promise<ClusterManifest> {
-  const coordinator = await openProcessKeys(join(home, 'coordinator'), passphrase, scrypt);
+  const coordinator = await openProcessKeys(coordinatorInstanceHome(home, 0), passphrase, scrypt);
   const nodes: ManifestNode[] = [];
   for (let id = 1; id <= nodeCount; id++) {
     const keys = await openProcessKeys(join(home, `node-${id}`), passphrase, scrypt);
     nodes.push({ id, name: `node-${id}`, noisePublicKey: keys.noisePublicKey, identityPublicKey: keys.signingPublicKey });
   }
   return { version: 1, coordinator: { name: 'coordinator', noisePublicKey: coordinator.noisePublicKey, requestPublicKey: coordinator.signingPublicKey }, nodes };
+}
+
+/** The data folder of coordinator instance `i` in such a home: `coordinator/` (0, whose keys the manifest lists), then `coordinator-2/` … */
+export function coordinatorInstanceHome(home: string, i: number): string {
+  return join(home, i === 0 ? 'coordinator' : `coordinator-${i + 1}`);
+}
+
+/** Gives instances 1 … `instances` − 1 of a home the coordinator's keys (instance 0's, copied as sealed). */
+export async function copyCoordinatorKeys(home: string, instances: number): Promise<void> {
+  for (let i = 1; i < instances; i++) await copyProcessKeys(coordinatorInstanceHome(home, 0), coordinatorInstanceHome(home, i));
+}
+
+/** Node `id`'s list of the coordinator instances' addresses: from instance (id − 1) mod n on, so that the nodes spread over the instances. */
+export function spreadAddresses(addresses: readonly string[], id: number): string[] {
+  const first = (id - 1) % addresses.length;
+  return [...addresses.slice(first), ...addresses.slice(0, first)];
 }

@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ClusterManifest, copyProcessKeys, manifestOfHome, openSqlClient } from '../../src/index.js';
+import { type ClusterManifest, coordinatorInstanceHome, copyCoordinatorKeys, manifestOfHome, openSqlClient, spreadAddresses } from '../../src/index.js';
 import { waitFor } from './local-cluster.js';
 import { type Call, apiClient } from './http.js';
 
@@ -48,8 +48,7 @@ export async function startProcessCluster(opts: { nodes?: number; coordinators?:
   const count = opts.nodes ?? 3;
   const instances = opts.coordinators ?? 1;
   const manifest = await manifestOfHome(home, count, PASSPHRASE);
-  const instanceHome = (i: number) => join(home, i === 0 ? 'coordinator' : `coordinator-${i + 1}`);
-  for (let i = 1; i < instances; i++) await copyProcessKeys(instanceHome(0), instanceHome(i));
+  await copyCoordinatorKeys(home, instances);
   const manifestPath = join(home, 'cluster.json');
   await writeFile(manifestPath, JSON.stringify(manifest));
   const apiKey = `mpcw_${randomBytes(16).toString('hex')}`;
@@ -91,7 +90,7 @@ export async function startProcessCluster(opts: { nodes?: number; coordinators?:
     apiKey,
     instances,
     async startCoordinator(i = 0) {
-      const child = spawnChild(`coordinator-${i}`, ['coordinator', '--home', instanceHome(i), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPorts[i]), '--node-port', String(nodePorts[i])]);
+      const child = spawnChild(`coordinator-${i}`, ['coordinator', '--home', coordinatorInstanceHome(home, i), '--manifest', manifestPath, '--api-keys-from', home, '--port', String(httpPorts[i]), '--node-port', String(nodePorts[i])]);
       const first = await new Promise<string>((resolve, reject) => {
         let out = '';
         child.stdout!.on('data', (d: Buffer) => {
@@ -107,9 +106,7 @@ export async function startProcessCluster(opts: { nodes?: number; coordinators?:
     killCoordinator: (signal = 'SIGKILL', i = 0) => kill(`coordinator-${i}`, signal),
     async startNode(id) {
       const urls = nodePorts.map((p) => `tcp://127.0.0.1:${p}`);
-      const first = (id - 1) % instances;
-      const list = [...urls.slice(first), ...urls.slice(0, first)].join(',');
-      spawnChild(`node-${id}`, ['node', '--home', join(home, `node-${id}`), '--manifest', manifestPath, '--name', `node-${id}`, '--coordinator', list, '--paillier-bits', '2048']);
+      spawnChild(`node-${id}`, ['node', '--home', join(home, `node-${id}`), '--manifest', manifestPath, '--name', `node-${id}`, '--coordinator', spreadAddresses(urls, id).join(','), '--paillier-bits', '2048']);
     },
     killNode: (id, signal = 'SIGKILL') => kill(`node-${id}`, signal),
     async onlineNodes() {
