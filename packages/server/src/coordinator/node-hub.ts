@@ -165,7 +165,7 @@ export class NodeHub {
       this.sendLocal(node, message);
       return;
     }
-    const owner = ref.slice(0, Math.max(0, ref.indexOf('/')));
+    const owner = ownerOf(ref);
     const refused = (why: string) => this.router.toInstance(owner, node, { type: 'result', ref, result: { ok: false, error: { code: 'NODE_OFFLINE', message: why, waitingFor: [node] } } });
     if (this.draining) return refused(`node ${node}'s coordinator instance is stopping`);
     this.relaying.set(ref, node);
@@ -204,7 +204,7 @@ export class NodeHub {
       return;
     }
     if (typeof message.ref !== 'string') return;
-    const owner = message.ref.slice(0, Math.max(0, message.ref.indexOf('/')));
+    const owner = ownerOf(message.ref);
     if (owner !== this.instance) {
       // Asked by another instance (or by one this node was attached to before): the answer goes there.
       if (message.type === 'result') this.relaying.delete(message.ref);
@@ -241,9 +241,9 @@ export class NodeHub {
     }
   }
 
-  /** Whether some coordinator instance holds node `id` now. */
+  /** Whether some coordinator instance (this one included) holds node `id` now. */
   isOnline(id: number): boolean {
-    return this.online.has(id) || this.router.isOnline(id);
+    return this.router.isOnline(id);
   }
 
   onlineNodes(): number[] {
@@ -298,6 +298,11 @@ export interface CancelMessage {
   ref: string;
   /** The parties that will not answer: the node's protocol stops waiting for them. */
   offline: number[];
+}
+
+/** The instance that made a request, from its wire reference (NodeHub.wireRef); empty when it names none. */
+function ownerOf(ref: string): string {
+  return ref.slice(0, Math.max(0, ref.indexOf('/')));
 }
 
 function isPendingEntry(v: unknown): v is { keyId: string; version: number } {

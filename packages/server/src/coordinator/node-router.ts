@@ -51,6 +51,8 @@ export class NodeRouter implements RelayBus {
   private readonly frameSubscriptions = new Map<number, () => void>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** Every node id of the manifest. */
+  private readonly known: ReadonlySet<number>;
 
   constructor(
     private readonly bus: ClusterBus,
@@ -60,6 +62,7 @@ export class NodeRouter implements RelayBus {
     private readonly options: NodeRouterOptions = DEFAULT_NODE_ROUTER_OPTIONS,
     private readonly logger: Logger = silentLogger,
   ) {
+    this.known = new Set(ids.values());
     this.unsubscribe.push(
       bus.subscribe('presence', (data) => this.guarded('presence', () => this.onPresence(JSON.parse(decoder.decode(data))))),
       bus.subscribe(`instance.${this.instance}`, (data) => this.guarded('node message', () => this.onForwarded(JSON.parse(decoder.decode(data))))),
@@ -92,7 +95,7 @@ export class NodeRouter implements RelayBus {
 
   private onPresence(m: { instance?: unknown; nodes?: unknown; leaving?: unknown }): void {
     if (typeof m.instance !== 'string' || !INSTANCE.test(m.instance) || m.instance === this.instance || !Array.isArray(m.nodes)) return;
-    const nodes = new Set(m.nodes.filter((n): n is number => typeof n === 'number' && [...this.ids.values()].includes(n)));
+    const nodes = new Set(m.nodes.filter((n): n is number => typeof n === 'number' && this.known.has(n)));
     const previous = this.remote.get(m.instance);
     if (m.leaving === true) this.remote.delete(m.instance);
     else this.remote.set(m.instance, { nodes, at: Date.now() });
@@ -144,7 +147,7 @@ export class NodeRouter implements RelayBus {
 
   /** Every node some instance holds, ascending. */
   onlineNodes(): number[] {
-    return [...this.ids.values()].filter((n) => this.isOnline(n)).sort((a, b) => a - b);
+    return [...this.known].filter((n) => this.isOnline(n)).sort((a, b) => a - b);
   }
 
   /** When the instance holding a remote node last announced it. */
