@@ -189,8 +189,7 @@ export class SigningService {
       current = await this.signatures.get(existing.id);
     }
     if (!current || current.status === 'pending') throw new ApiError('REQUEST_IN_PROGRESS', 'the first request with this idempotency key is still running');
-    if (current.status === 'completed') return current.result as SignatureResponse;
-    const failure = current.result as { code?: string; retriable?: boolean } | null;
+    const failure = current.status === 'failed' ? (current.result as { retriable?: boolean } | null) : null;
     if (failure?.retriable && (await this.signatures.reopen(current.id, requestHash))) return this.execute(current.id, key, input, target, times);
     return outcome(current);
   }
