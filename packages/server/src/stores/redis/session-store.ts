@@ -108,16 +108,16 @@ export class RedisSessionStore implements SessionStore {
     return { count, resetMs };
   }
 
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   /**
    * Closes the connection. QUIT waits for the commands before it; ioredis fails it with
    * "Connection is closed" when the socket closes with commands still queued (a refill under way
    * at shutdown) — the connection is closed then all the same, which is what was asked, so a
    * failed QUIT ends in a plain disconnect instead of an error that would fail the shutdown.
    */
-  async ping(): Promise<void> {
-    await this.redis.ping();
-  }
-
   async close(): Promise<void> {
     try {
       await this.redis.quit();
