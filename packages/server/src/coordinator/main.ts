@@ -113,7 +113,10 @@ async function runCoordinator(cfg: CoordinatorProcessConfig, lock: DataDirLock):
     void pools?.nodeHello(node);
   }, operations, bus, { ...DEFAULT_NODE_ROUTER_OPTIONS, ...cfg.router });
   const events = new EventFeed(audit, { ...DEFAULT_EVENT_FEED_OPTIONS, ...cfg.events });
-  const dispatcher = new Dispatcher(hub, keys.requestKey, (about, step) => bus.publish('progress', json({ about, step })));
+  const dispatcher = new Dispatcher(hub, keys.requestKey, (about, step) => {
+    events.progress(about, step);
+    bus.publish('progress', json({ instance: hub.instance, about, step }));
+  });
   const unfollow = followOtherInstances(bus, hub.instance, audit, {
     progress: (about, step) => events.progress(about, step),
     appended: () => {
@@ -190,11 +193,12 @@ const encoder = new TextEncoder();
 const json = (v: unknown) => encoder.encode(JSON.stringify(v));
 
 /**
- * What one instance tells the others through the bus besides node traffic: progress reports (an
- * event stream on any instance shows them) and that it appended to the audit log (their event
- * streams and webhooks look at once instead of at their next poll). The log itself, in the
- * metadata database, stays the record; the wake-ups go through the durable stream, kept once per
- * entry, so that one published by an instance that dies right after still reaches the others.
+ * What instances tell each other through the bus besides node traffic: progress reports (an event
+ * stream on any instance shows them) and that they appended to the audit log (event streams and
+ * webhooks elsewhere look at once instead of at their next poll). Each instance's own reach its
+ * streams directly and are skipped here. The log itself, in the metadata database, stays the
+ * record; the wake-ups go through the durable stream, kept once per entry, so that one published
+ * by an instance that dies right after still reaches the others.
  */
 function followOtherInstances(
   bus: ClusterBus,
@@ -206,8 +210,8 @@ function followOtherInstances(
   const decoder = new TextDecoder();
   const offProgress = bus.subscribe('progress', (data) => {
     try {
-      const { about, step } = JSON.parse(decoder.decode(data)) as { about: ProgressSubject; step: NodeProgress };
-      to.progress(about, step);
+      const report = JSON.parse(decoder.decode(data)) as { instance?: unknown; about: ProgressSubject; step: NodeProgress };
+      if (report.instance !== instance) to.progress(report.about, report.step);
     } catch {
       // Not a progress report: nothing to show.
     }
